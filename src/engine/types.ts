@@ -1,0 +1,88 @@
+// Result shapes of the engine's read-only operations (sampling, scoring, inspection).
+// Plain arrays and numbers so they can be posted to webviews and printed as JSON.
+
+import type { CellType, GateName } from './config.js';
+
+export interface SampleOptions {
+  /** Text to condition on; it is included at the start of the result. */
+  prime?: string;
+  /** Tokens to generate after the prime. Default 200. */
+  length?: number;
+  /** 0 = greedy argmax. Default 1. */
+  temperature?: number;
+  /** Sample only among the k most likely tokens (0 = all). Default 0. */
+  topK?: number;
+  /** Same seed, same model, same backend ⇒ same text. Default 1. */
+  seed?: number;
+  /** Stop after generating <EOS>. Default false. */
+  stopAtEos?: boolean;
+  /** Stop after generating a newline. Default false. */
+  stopAtNewline?: boolean;
+}
+
+export interface SampleResult {
+  /** Prime followed by the generated text. */
+  text: string;
+  /** Only the generated part. */
+  generated: string;
+  generatedTokens: number;
+}
+
+export interface ScoreResult {
+  /** Number of predicted tokens (the first token is given, not predicted). */
+  tokens: number;
+  /** Mean cross-entropy, nats per token. */
+  loss: number;
+  bitsPerToken: number;
+  perplexity: number;
+  /** log P(text) in nats (sum over predicted tokens). */
+  logProb: number;
+  /** −log p of each predicted token; surprisal[i] belongs to token i + 1. */
+  surprisal: number[];
+  /** The token strings, token i covers text from offsets[i] to offsets[i + 1]. */
+  tokenTexts: string[];
+  offsets: number[];
+}
+
+export interface Prediction {
+  token: string;
+  p: number;
+}
+
+export interface GateSaturation {
+  /** Fraction of (unit, step) values below 0.1 (for tanh states: below −0.9). */
+  low: number;
+  /** Fraction above 0.9. */
+  high: number;
+  /** Per unit: fraction of steps low / high. */
+  unitLow: number[];
+  unitHigh: number[];
+}
+
+export interface LayerTrace {
+  layer: number;
+  direction: 'forward' | 'backward';
+  cell: CellType;
+  units: number;
+  /** gates[name][t][unit], for the gates the cell has (see CELL_GATES). */
+  gates: Partial<Record<GateName, number[][]>>;
+  saturation: Partial<Record<GateName, GateSaturation>>;
+}
+
+export interface GradientFlow {
+  /** The position T whose loss is differentiated. */
+  position: number;
+  /** norms[layer][t] = ‖∂L⟨T⟩/∂a⟨t⟩‖ for t = 0 … T. */
+  norms: number[][];
+}
+
+export interface InspectResult {
+  tokens: string[];
+  /** Token offsets into the text: token i covers [offsets[i], offsets[i+1]). */
+  offsets: number[];
+  cell: CellType;
+  layers: LayerTrace[];
+  /** predictions[t]: top-k next tokens after reading token t. */
+  predictions: Prediction[][];
+  gradients?: GradientFlow;
+}

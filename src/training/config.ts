@@ -1,0 +1,130 @@
+// Training configuration: options as a user gives them (CLI flags, VS Code settings) resolved
+// into a complete config that is stored with the model and makes a run reproducible.
+
+import type { BackendChoice, NetworkOptions, TokenMode } from '../engine/config.js';
+import { ConfigError } from '../engine/config.js';
+
+export type OptimizerName = 'adam' | 'rmsprop' | 'sgd';
+export type ClipMode = 'norm' | 'value';
+
+export interface TrainOptions extends NetworkOptions {
+  /** Tokenisation. Default `char`. */
+  tokens?: TokenMode;
+  /** Truncated-BPTT window T. Default 64. */
+  seqLen?: number;
+  /** Number of parallel contiguous streams B. Default 32. */
+  batch?: number;
+  /** Stop after this many optimizer steps. */
+  steps?: number;
+  /** Stop after this many passes over the training text. */
+  epochs?: number;
+  /** Stop after this many minutes of wall time. */
+  minutes?: number;
+  /** Learning rate. Default 4e-3 (Adam). */
+  lr?: number;
+  /** Default `adam`. */
+  optimizer?: OptimizerName;
+  /** SGD momentum. Default 0.9. */
+  momentum?: number;
+  /** Multiply the learning rate by this every `lrDecayEvery` steps. Default 1 (no decay). */
+  lrDecay?: number;
+  lrDecayEvery?: number;
+  /** Clip threshold. Default 5. 0 disables clipping. */
+  clip?: number;
+  /** `norm` clips by global norm (default), `value` clips each element. */
+  clipMode?: ClipMode;
+  /** Fraction of the text (at its end) held out for validation. Default 0.1. */
+  valFraction?: number;
+  /** Seed for initialisation, dropout, sampling. Default 1. */
+  seed?: number;
+  backend?: BackendChoice;
+  /** Evaluate on the validation text every N steps. Default 200. */
+  evalEvery?: number;
+  /** Emit a sample every N steps (0 = never). Default 500. */
+  sampleEvery?: number;
+  sampleLength?: number;
+  sampleTemperature?: number;
+  /** Save checkpoints/latest every N steps. Default 500. */
+  checkpointEvery?: number;
+  /** Word mode: drop tokens seen fewer than this many times into <UNK>. Default 1 (char) / 2 (word). */
+  minCount?: number;
+  /** Maximum vocabulary size (most frequent kept). Default 10000. */
+  maxVocab?: number;
+  /** Char mode: add <EOS> at each end of line. Default false. */
+  charEos?: boolean;
+}
+
+export interface TrainConfig {
+  tokens: TokenMode;
+  seqLen: number;
+  batch: number;
+  steps: number | null;
+  epochs: number | null;
+  minutes: number | null;
+  lr: number;
+  optimizer: OptimizerName;
+  momentum: number;
+  lrDecay: number;
+  lrDecayEvery: number;
+  clip: number;
+  clipMode: ClipMode;
+  valFraction: number;
+  seed: number;
+  backend: BackendChoice;
+  evalEvery: number;
+  sampleEvery: number;
+  sampleLength: number;
+  sampleTemperature: number;
+  checkpointEvery: number;
+  minCount: number;
+  maxVocab: number;
+  charEos: boolean;
+}
+
+function check(name: string, value: number, ok: boolean, what: string): number {
+  if (!ok) throw new ConfigError(`${name} must be ${what}, got ${value}`);
+  return value;
+}
+const int = (name: string, v: number, min: number) =>
+  check(name, v, Number.isInteger(v) && v >= min, `a whole number ≥ ${min}`);
+const pos = (name: string, v: number) => check(name, v, Number.isFinite(v) && v > 0, 'a positive number');
+
+export function resolveTrainConfig(options: TrainOptions): TrainConfig {
+  const tokens = options.tokens ?? 'char';
+  if (tokens !== 'char' && tokens !== 'word') throw new ConfigError(`tokens must be char or word, got ${String(tokens)}`);
+  const optimizer = options.optimizer ?? 'adam';
+  if (!['adam', 'rmsprop', 'sgd'].includes(optimizer)) {
+    throw new ConfigError(`optimizer must be adam, rmsprop or sgd, got ${String(optimizer)}`);
+  }
+  const clipMode = options.clipMode ?? 'norm';
+  if (clipMode !== 'norm' && clipMode !== 'value') throw new ConfigError(`clipMode must be norm or value`);
+  const valFraction = options.valFraction ?? 0.1;
+  check('valFraction', valFraction, valFraction > 0 && valFraction < 0.9, 'in (0, 0.9)');
+  const defaultLr = optimizer === 'sgd' ? 0.05 : optimizer === 'rmsprop' ? 2e-3 : 4e-3;
+  return {
+    tokens,
+    seqLen: int('seqLen', options.seqLen ?? 64, 1),
+    batch: int('batch', options.batch ?? 32, 1),
+    steps: options.steps === undefined ? null : int('steps', options.steps, 1),
+    epochs: options.epochs === undefined ? null : pos('epochs', options.epochs),
+    minutes: options.minutes === undefined ? null : pos('minutes', options.minutes),
+    lr: pos('lr', options.lr ?? defaultLr),
+    optimizer,
+    momentum: check('momentum', options.momentum ?? 0.9, (options.momentum ?? 0.9) >= 0 && (options.momentum ?? 0.9) < 1, 'in [0, 1)'),
+    lrDecay: pos('lrDecay', options.lrDecay ?? 1),
+    lrDecayEvery: int('lrDecayEvery', options.lrDecayEvery ?? 1000, 1),
+    clip: check('clip', options.clip ?? 5, (options.clip ?? 5) >= 0, 'zero or positive'),
+    clipMode,
+    valFraction,
+    seed: int('seed', options.seed ?? 1, 0),
+    backend: options.backend ?? 'auto',
+    evalEvery: int('evalEvery', options.evalEvery ?? 200, 1),
+    sampleEvery: int('sampleEvery', options.sampleEvery ?? 500, 0),
+    sampleLength: int('sampleLength', options.sampleLength ?? 200, 1),
+    sampleTemperature: check('sampleTemperature', options.sampleTemperature ?? 0.8, (options.sampleTemperature ?? 0.8) >= 0, '≥ 0'),
+    checkpointEvery: int('checkpointEvery', options.checkpointEvery ?? 500, 1),
+    minCount: int('minCount', options.minCount ?? (tokens === 'word' ? 2 : 1), 1),
+    maxVocab: int('maxVocab', options.maxVocab ?? 10000, 2),
+    charEos: options.charEos ?? false,
+  };
+}

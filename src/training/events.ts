@@ -1,0 +1,89 @@
+// Events the trainer emits. Plain JSON (numbers, strings, arrays): they cross worker threads,
+// are printed by `rnnlab train --json`, and feed the dashboard.
+
+import type { BackendName, NetworkConfig } from '../engine/config.js';
+import type { TrainConfig } from './config.js';
+
+export interface StartEvent {
+  event: 'start';
+  modelDir: string;
+  backend: BackendName;
+  network: NetworkConfig;
+  train: TrainConfig;
+  parameters: number;
+  vocabSize: number;
+  trainTokens: number;
+  valTokens: number;
+  stepsPerEpoch: number;
+  /** Step the run starts from (non-zero when resuming). */
+  startStep: number;
+  /** Total steps when known from --steps or --epochs, else null. */
+  totalSteps: number | null;
+  resumed: boolean;
+}
+
+export interface StepEvent {
+  event: 'step';
+  step: number;
+  /** Fractional epoch: 1.5 = halfway through the second pass. */
+  epoch: number;
+  /** Mean cross-entropy of this batch, nats per token. */
+  loss: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  /** Per-layer gradient norms before clipping (recurrent layers, then output). */
+  layerGradNorms: number[];
+  lr: number;
+  tokensPerSecond: number;
+  tokensSeen: number;
+  elapsedMs: number;
+}
+
+export interface EvalEvent {
+  event: 'eval';
+  step: number;
+  epoch: number;
+  valLoss: number;
+  valBitsPerToken: number;
+  valPerplexity: number;
+  best: boolean;
+}
+
+export interface SampleEvent {
+  event: 'sample';
+  step: number;
+  temperature: number;
+  text: string;
+}
+
+export interface CheckpointEvent {
+  event: 'checkpoint';
+  step: number;
+  kind: 'latest' | 'best';
+  dir: string;
+}
+
+export interface NanEvent {
+  event: 'nan';
+  step: number;
+  recentGradNorms: number[];
+  message: string;
+}
+
+export type StopReason = 'steps' | 'epochs' | 'minutes' | 'aborted' | 'nan';
+
+export interface DoneEvent {
+  event: 'done';
+  step: number;
+  epoch: number;
+  trainLoss: number | null;
+  valLoss: number | null;
+  bestValLoss: number | null;
+  tokensPerSecond: number;
+  backend: BackendName;
+  modelDir: string;
+  reason: StopReason;
+  message: string;
+}
+
+export type TrainerEvent = StartEvent | StepEvent | EvalEvent | SampleEvent | CheckpointEvent | NanEvent | DoneEvent;
