@@ -200,7 +200,7 @@ if (CRASH_CHILD) {
       saveModelFolder(dir, makeData(0, 48));
       for (let round = 0; round < 4; round++) {
         rmSync(join(dir, 'child-ready'), { force: true });
-        const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'checkpoint.test.ts')], {
+        const child = spawn(process.execPath, ['--import', 'tsx', __filename], {
           env: { ...process.env, RNNLAB_CHECKPOINT_CRASH_CHILD: dir },
           stdio: 'ignore',
         });
