@@ -1,0 +1,67 @@
+// What every recurrent cell provides to the network: a whole-sequence forward pass that keeps
+// what backpropagation through time needs, the backward pass, and per-step traces.
+
+import type { CellType, GateName } from '../config.js';
+import type { ResidentMatrix } from '../linalg.js';
+
+/** Recurrent state of one layer for B sequences: a⟨t⟩ and c⟨t⟩ (c is a for RNN and GRU). */
+export interface LayerState {
+  a: Float32Array;
+  c: Float32Array;
+}
+
+/** A recurrent weight matrix as the forward pass (W) and the backward pass (Wᵀ) want it. */
+export interface RecurrentMatrix {
+  name: string;
+  w: ResidentMatrix;
+  wT: ResidentMatrix;
+}
+
+/** Forward results over T steps, time-major: element (t, b, j) is at (t·B + b)·H + j. */
+export interface SequenceCache {
+  T: number;
+  B: number;
+  H: number;
+  /** a⟨t⟩ for every step: the layer's output. */
+  a: Float32Array;
+  /** State after the last step (carried to the next truncated-BPTT window). */
+  final: LayerState;
+  /** The gates and states the cell has, for inspection, each T·B·H. */
+  trace(gate: GateName): Float32Array;
+}
+
+export interface BackwardResult {
+  /** ∂L/∂(input pre-activations): T·B·(G·H), the same layout as the input projection. */
+  dXProj: Float32Array;
+  /** Gradients of the recurrent matrices, in the order of `recurrentShapes`. */
+  dRecurrent: Float32Array[];
+}
+
+export interface Cell {
+  readonly type: CellType;
+  /** Pre-activation blocks per unit fed by the input projection: RNN 1, GRU 3, LSTM 4. */
+  readonly gates: number;
+  /** Names and shapes of the recurrent matrices for H units. */
+  recurrentShapes(H: number): { name: string; rows: number; cols: number }[];
+  /** Runs T steps. xProj = x·Wx + b for every step, T·B·(G·H). */
+  forward(xProj: Float32Array, T: number, B: number, H: number, rec: RecurrentMatrix[], state0: LayerState): SequenceCache;
+  /**
+   * Backpropagation through time. dA (T·B·H) is ∂L/∂a⟨t⟩ from above; it is not modified.
+   * `flow`, when given (length T), receives Σ over batch and units of (∂L/∂a⟨t⟩)², total
+   * gradient including the recurrent path: the vanishing-gradient picture.
+   */
+  backward(cache: SequenceCache, dA: Float32Array, rec: RecurrentMatrix[], flow?: Float64Array): BackwardResult;
+}
+
+export function zeroState(B: number, H: number, cell: CellType): LayerState {
+  const a = new Float32Array(B * H);
+  return { a, c: cell === 'lstm' ? new Float32Array(B * H) : a };
+}
+
+/** Rows of `a` shifted one step later in time, with state0 first: a⟨t−1⟩ for t = 0 … T−1. */
+export function previous(a: Float32Array, first: Float32Array, T: number, BH: number): Float32Array {
+  const out = new Float32Array(T * BH);
+  out.set(first, 0);
+  out.set(a.subarray(0, (T - 1) * BH), BH);
+  return out;
+}

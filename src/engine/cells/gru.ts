@@ -1,0 +1,144 @@
+// GRU, as in the course notes (Keras resetAfter=false; the notes' Γu is Keras's 1 − z):
+//   c̃⟨t⟩ = tanh(Wc[Γr⊙c⟨t−1⟩, x⟨t⟩] + bc)
+//   Γu = σ(Wu[c⟨t−1⟩, x⟨t⟩] + bu)      Γr = σ(Wr[c⟨t−1⟩, x⟨t⟩] + br)
+//   c⟨t⟩ = Γu⊙c̃⟨t⟩ + (1 − Γu)⊙c⟨t−1⟩   a⟨t⟩ = c⟨t⟩
+// Input-projection columns are [u | r | c̃]; recurrent matrices Wh_ur (H×2H) and Wh_c (H×H).
+
+import type { GateName } from '../config.js';
+import { matmul, matmulTN } from '../linalg.js';
+import { sigmoid, tanh } from '../math.js';
+import type { BackwardResult, Cell, LayerState, SequenceCache } from './cell.js';
+import { previous } from './cell.js';
+
+interface GruCache extends SequenceCache {
+  /** [Γu | Γr | c̃] per step, T·B·3H. */
+  acts: Float32Array;
+  /** Γr⊙c⟨t−1⟩, the input of Wh_c, T·B·H. */
+  rc: Float32Array;
+  state0: LayerState;
+}
+
+export const gruCell: Cell = {
+  type: 'gru',
+  gates: 3,
+
+  recurrentShapes(H) {
+    return [
+      { name: 'Wh_ur', rows: H, cols: 2 * H },
+      { name: 'Wh_c', rows: H, cols: H },
+    ];
+  },
+
+  forward(xProj, T, B, H, rec, state0): GruCache {
+    const H3 = 3 * H;
+    const H2 = 2 * H;
+    const BH = B * H;
+    const acts = new Float32Array(T * B * H3);
+    const rc = new Float32Array(T * BH);
+    const c = new Float32Array(T * BH);
+    let cPrev = state0.c;
+    for (let t = 0; t < T; t++) {
+      const zur = matmul({ data: cPrev, rows: B, cols: H }, rec[0].w);
+      const zBase = t * B * H3;
+      const sBase = t * BH;
+      for (let b = 0; b < B; b++) {
+        const g = zBase + b * H3;
+        const s = b * H;
+        for (let j = 0; j < H; j++) {
+          const gammaU = sigmoid(zur[b * H2 + j] + xProj[g + j]);
+          const gammaR = sigmoid(zur[b * H2 + H + j] + xProj[g + H + j]);
+          acts[g + j] = gammaU;
+          acts[g + H + j] = gammaR;
+          rc[sBase + s + j] = gammaR * cPrev[s + j];
+        }
+      }
+      const zc = matmul({ data: rc.subarray(sBase, sBase + BH), rows: B, cols: H }, rec[1].w);
+      for (let b = 0; b < B; b++) {
+        const g = zBase + b * H3;
+        const s = b * H;
+        for (let j = 0; j < H; j++) {
+          const cTilde = tanh(zc[s + j] + xProj[g + 2 * H + j]);
+          const gammaU = acts[g + j];
+          acts[g + 2 * H + j] = cTilde;
+          c[sBase + s + j] = gammaU * cTilde + (1 - gammaU) * cPrev[s + j];
+        }
+      }
+      cPrev = c.subarray(sBase, sBase + BH);
+    }
+    const last = cPrev.slice();
+    return {
+      T, B, H, a: c, final: { a: last, c: last }, acts, rc, state0,
+      trace(gate: GateName): Float32Array {
+        if (gate === 'c' || gate === 'a') return c;
+        const k = ({ gammaU: 0, gammaR: 1, cTilde: 2 } as Partial<Record<GateName, number>>)[gate];
+        if (k === undefined) throw new Error(`a GRU has no ${gate}`);
+        const out = new Float32Array(T * BH);
+        for (let r = 0; r < T * B; r++) out.set(acts.subarray(r * H3 + k * H, r * H3 + (k + 1) * H), r * H);
+        return out;
+      },
+    };
+  },
+
+  backward(cacheIn, dA, rec, flow): BackwardResult {
+    const cache = cacheIn as GruCache;
+    const { T, B, H, acts, rc, state0 } = cache;
+    const c = cache.a;
+    const H3 = 3 * H;
+    const H2 = 2 * H;
+    const BH = B * H;
+    const dZ = new Float32Array(T * B * H3);
+    const dZur = new Float32Array(T * B * H2);
+    const dZc = new Float32Array(T * BH);
+    const dc = new Float32Array(BH);
+    let dCRec = new Float32Array(BH); // ∂L/∂c⟨t⟩ through step t+1
+    for (let t = T - 1; t >= 0; t--) {
+      const sBase = t * BH;
+      const zBase = t * B * H3;
+      let sq = 0;
+      for (let b = 0; b < B; b++) {
+        const g = zBase + b * H3;
+        const s = b * H;
+        for (let j = 0; j < H; j++) {
+          const d = dA[sBase + s + j] + dCRec[s + j];
+          sq += d * d;
+          dc[s + j] = d;
+          const gammaU = acts[g + j];
+          const cTilde = acts[g + 2 * H + j];
+          const cPrev = t > 0 ? c[sBase - BH + s + j] : state0.c[s + j];
+          const dzc = d * gammaU * (1 - cTilde * cTilde);
+          const dzu = d * (cTilde - cPrev) * gammaU * (1 - gammaU);
+          dZ[g + 2 * H + j] = dzc;
+          dZ[g + j] = dzu;
+          dZc[sBase + s + j] = dzc;
+          dZur[(t * B + b) * H2 + j] = dzu;
+        }
+      }
+      if (flow) flow[t] += sq;
+      // ∂L/∂(Γr⊙c⟨t−1⟩) through c̃
+      const dRc = matmul({ data: dZc.subarray(sBase, sBase + BH), rows: B, cols: H }, rec[1].wT);
+      const dPrev = new Float32Array(BH);
+      for (let b = 0; b < B; b++) {
+        const g = zBase + b * H3;
+        const s = b * H;
+        for (let j = 0; j < H; j++) {
+          const gammaU = acts[g + j];
+          const gammaR = acts[g + H + j];
+          const cPrev = t > 0 ? c[sBase - BH + s + j] : state0.c[s + j];
+          const dzr = dRc[s + j] * cPrev * gammaR * (1 - gammaR);
+          dZ[g + H + j] = dzr;
+          dZur[(t * B + b) * H2 + H + j] = dzr;
+          dPrev[s + j] = dc[s + j] * (1 - gammaU) + dRc[s + j] * gammaR;
+        }
+      }
+      if (t > 0) {
+        const viaGates = matmul({ data: dZur.subarray(t * B * H2, (t + 1) * B * H2), rows: B, cols: H2 }, rec[0].wT);
+        for (let i = 0; i < BH; i++) dPrev[i] += viaGates[i];
+      }
+      dCRec = dPrev;
+    }
+    const cPrevAll = previous(c, state0.c, T, BH);
+    const dWhUr = matmulTN({ data: cPrevAll, rows: T * B, cols: H }, { data: dZur, rows: T * B, cols: H2 });
+    const dWhC = matmulTN({ data: rc, rows: T * B, cols: H }, { data: dZc, rows: T * B, cols: H });
+    return { dXProj: dZ, dRecurrent: [dWhUr, dWhC] };
+  },
+};

@@ -1,0 +1,121 @@
+// LSTM, as in the course notes:
+//   c̃⟨t⟩ = tanh(Wc[a⟨t−1⟩, x⟨t⟩] + bc)      Γu, Γf, Γo = σ(W·[a⟨t−1⟩, x⟨t⟩] + b)
+//   c⟨t⟩ = Γu⊙c̃⟨t⟩ + Γf⊙c⟨t−1⟩              a⟨t⟩ = Γo⊙tanh(c⟨t⟩)
+// Pre-activation columns are laid out [u | f | o | c̃], H each.
+
+import type { GateName } from '../config.js';
+import { matmul, matmulTN } from '../linalg.js';
+import { sigmoid, tanh } from '../math.js';
+import type { BackwardResult, Cell, LayerState, SequenceCache } from './cell.js';
+import { previous } from './cell.js';
+
+interface LstmCache extends SequenceCache {
+  /** Post-activation gates per step: [Γu | Γf | Γo | c̃], T·B·4H. */
+  acts: Float32Array;
+  c: Float32Array;
+  tanhC: Float32Array;
+  state0: LayerState;
+}
+
+export const lstmCell: Cell = {
+  type: 'lstm',
+  gates: 4,
+
+  recurrentShapes(H) {
+    return [{ name: 'Wh', rows: H, cols: 4 * H }];
+  },
+
+  forward(xProj, T, B, H, rec, state0): LstmCache {
+    const H4 = 4 * H;
+    const BH = B * H;
+    const acts = new Float32Array(T * B * H4);
+    const c = new Float32Array(T * BH);
+    const tanhC = new Float32Array(T * BH);
+    const a = new Float32Array(T * BH);
+    let aPrev = state0.a;
+    let cPrev = state0.c;
+    for (let t = 0; t < T; t++) {
+      // z = Wh·a⟨t−1⟩ + (Wx·x⟨t⟩ + b)
+      const z = matmul({ data: aPrev, rows: B, cols: H }, rec[0].w);
+      const zBase = t * B * H4;
+      const sBase = t * BH;
+      for (let b = 0; b < B; b++) {
+        const zr = b * H4;
+        const g = zBase + zr;
+        const s = b * H;
+        for (let j = 0; j < H; j++) {
+          const gammaU = sigmoid(z[zr + j] + xProj[g + j]);
+          const gammaF = sigmoid(z[zr + H + j] + xProj[g + H + j]);
+          const gammaO = sigmoid(z[zr + 2 * H + j] + xProj[g + 2 * H + j]);
+          const cTilde = tanh(z[zr + 3 * H + j] + xProj[g + 3 * H + j]);
+          const cNew = gammaU * cTilde + gammaF * cPrev[s + j]; // c⟨t⟩ = Γu⊙c̃ + Γf⊙c⟨t−1⟩
+          const tc = tanh(cNew);
+          acts[g + j] = gammaU;
+          acts[g + H + j] = gammaF;
+          acts[g + 2 * H + j] = gammaO;
+          acts[g + 3 * H + j] = cTilde;
+          c[sBase + s + j] = cNew;
+          tanhC[sBase + s + j] = tc;
+          a[sBase + s + j] = gammaO * tc; // a⟨t⟩ = Γo⊙tanh(c⟨t⟩)
+        }
+      }
+      aPrev = a.subarray(sBase, sBase + BH);
+      cPrev = c.subarray(sBase, sBase + BH);
+    }
+    const final = { a: aPrev.slice(), c: cPrev.slice() };
+    return {
+      T, B, H, a, final, acts, c, tanhC, state0,
+      trace(gate: GateName): Float32Array {
+        const block: Partial<Record<GateName, number>> = { gammaU: 0, gammaF: 1, gammaO: 2, cTilde: 3 };
+        if (gate === 'c') return c;
+        if (gate === 'a') return a;
+        const k = block[gate];
+        if (k === undefined) throw new Error(`an LSTM has no ${gate}`);
+        const out = new Float32Array(T * BH);
+        for (let r = 0; r < T * B; r++) out.set(acts.subarray(r * H4 + k * H, r * H4 + (k + 1) * H), r * H);
+        return out;
+      },
+    };
+  },
+
+  backward(cacheIn, dA, rec, flow): BackwardResult {
+    const cache = cacheIn as LstmCache;
+    const { T, B, H, acts, c, tanhC, state0 } = cache;
+    const H4 = 4 * H;
+    const BH = B * H;
+    const dZ = new Float32Array(T * B * H4);
+    let dARec = new Float32Array(BH); // ∂L/∂a⟨t⟩ through a⟨t+1⟩
+    const dCNext = new Float32Array(BH); // ∂L/∂c⟨t⟩ through c⟨t+1⟩
+    for (let t = T - 1; t >= 0; t--) {
+      const sBase = t * BH;
+      const zBase = t * B * H4;
+      let sq = 0;
+      for (let b = 0; b < B; b++) {
+        const s = b * H;
+        const g = zBase + b * H4;
+        for (let j = 0; j < H; j++) {
+          const i = sBase + s + j;
+          const da = dA[i] + dARec[s + j];
+          sq += da * da;
+          const gammaU = acts[g + j];
+          const gammaF = acts[g + H + j];
+          const gammaO = acts[g + 2 * H + j];
+          const cTilde = acts[g + 3 * H + j];
+          const tc = tanhC[i];
+          const cPrev = t > 0 ? c[i - BH] : state0.c[s + j];
+          const dc = dCNext[s + j] + da * gammaO * (1 - tc * tc);
+          dZ[g + j] = dc * cTilde * gammaU * (1 - gammaU);
+          dZ[g + H + j] = dc * cPrev * gammaF * (1 - gammaF);
+          dZ[g + 2 * H + j] = da * tc * gammaO * (1 - gammaO);
+          dZ[g + 3 * H + j] = dc * gammaU * (1 - cTilde * cTilde);
+          dCNext[s + j] = dc * gammaF;
+        }
+      }
+      if (flow) flow[t] += sq;
+      if (t > 0) dARec = matmul({ data: dZ.subarray(zBase, zBase + B * H4), rows: B, cols: H4 }, rec[0].wT);
+    }
+    const aPrev = previous(cache.a, state0.a, T, BH);
+    const dWh = matmulTN({ data: aPrev, rows: T * B, cols: H }, { data: dZ, rows: T * B, cols: H4 });
+    return { dXProj: dZ, dRecurrent: [dWh] };
+  },
+};

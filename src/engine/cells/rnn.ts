@@ -1,0 +1,63 @@
+// Plain RNN, as in the course notes: a⟨t⟩ = tanh(Wa[a⟨t−1⟩, x⟨t⟩] + ba).
+
+import type { GateName } from '../config.js';
+import { matmul, matmulTN } from '../linalg.js';
+import { tanh } from '../math.js';
+import type { BackwardResult, Cell, LayerState, SequenceCache } from './cell.js';
+import { previous } from './cell.js';
+
+interface RnnCache extends SequenceCache {
+  state0: LayerState;
+}
+
+export const rnnCell: Cell = {
+  type: 'rnn',
+  gates: 1,
+
+  recurrentShapes(H) {
+    return [{ name: 'Wh', rows: H, cols: H }];
+  },
+
+  forward(xProj, T, B, H, rec, state0): RnnCache {
+    const BH = B * H;
+    const a = new Float32Array(T * BH);
+    let aPrev = state0.a;
+    for (let t = 0; t < T; t++) {
+      const z = matmul({ data: aPrev, rows: B, cols: H }, rec[0].w);
+      const base = t * BH;
+      for (let i = 0; i < BH; i++) a[base + i] = tanh(z[i] + xProj[base + i]);
+      aPrev = a.subarray(base, base + BH);
+    }
+    const last = aPrev.slice();
+    return {
+      T, B, H, a, final: { a: last, c: last }, state0,
+      trace(gate: GateName): Float32Array {
+        if (gate === 'a' || gate === 'c') return a;
+        throw new Error(`a plain RNN has no ${gate}`);
+      },
+    };
+  },
+
+  backward(cacheIn, dA, rec, flow): BackwardResult {
+    const cache = cacheIn as RnnCache;
+    const { T, B, H, a, state0 } = cache;
+    const BH = B * H;
+    const dZ = new Float32Array(T * BH);
+    let dARec = new Float32Array(BH);
+    for (let t = T - 1; t >= 0; t--) {
+      const base = t * BH;
+      let sq = 0;
+      for (let i = 0; i < BH; i++) {
+        const da = dA[base + i] + dARec[i];
+        sq += da * da;
+        const at = a[base + i];
+        dZ[base + i] = da * (1 - at * at);
+      }
+      if (flow) flow[t] += sq;
+      if (t > 0) dARec = matmul({ data: dZ.subarray(base, base + BH), rows: B, cols: H }, rec[0].wT);
+    }
+    const aPrev = previous(a, state0.a, T, BH);
+    const dWh = matmulTN({ data: aPrev, rows: T * B, cols: H }, { data: dZ, rows: T * B, cols: H });
+    return { dXProj: dZ, dRecurrent: [dWh] };
+  },
+};

@@ -1,0 +1,546 @@
+// The language model: one-hot or embedded tokens → stacked (optionally bidirectional) RNN /
+// GRU / LSTM layers → ŷ⟨t⟩ = softmax(Wy a⟨t⟩ + by), with hand-written backpropagation
+// through time. Weights live in Float32Arrays (the optimizer updates them in place) and are
+// mirrored to the backend for the matrix products.
+
+import type { CellType, GateName, NetworkConfig } from './config.js';
+import { ConfigError } from './config.js';
+import type { Cell, LayerState, RecurrentMatrix, SequenceCache } from './cells/cell.js';
+import { zeroState } from './cells/cell.js';
+import { gruCell } from './cells/gru.js';
+import { lstmCell } from './cells/lstm.js';
+import { rnnCell } from './cells/rnn.js';
+import { matmul, matmulTN, ResidentMatrix, transpose } from './linalg.js';
+import { fastExp, Rng } from './math.js';
+
+export interface Param {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Recurrent state carried between calls: one LayerState per layer (forward direction). */
+export interface RecurrentState {
+  batch: number;
+  layers: LayerState[];
+}
+
+const CELLS: Record<CellType, Cell> = { rnn: rnnCell, gru: gruCell, lstm: lstmCell };
+
+interface DirectionParams {
+  Wx: Param;
+  b: Param;
+  wx: ResidentMatrix;
+  wxT: ResidentMatrix;
+  rec: RecurrentMatrix[];
+  recParams: Param[];
+}
+
+/** Everything one forward pass keeps for the backward pass and for inspection. */
+export interface ForwardPass {
+  T: number;
+  B: number;
+  ids: Int32Array;
+  /** Input of each layer (after dropout), T·B·width; layer 0's is null for one-hot input. */
+  inputs: (Float32Array | null)[];
+  inputWidths: number[];
+  /** caches[layer][direction] */
+  caches: SequenceCache[][];
+  /** Merged output of each layer before dropout. */
+  outputs: Float32Array[];
+  dropoutMasks: (Float32Array | null)[];
+  /** Top layer output fed to the softmax layer. */
+  top: Float32Array;
+  logits: Float32Array;
+  state: RecurrentState;
+}
+
+export interface LossResult {
+  /** Mean cross-entropy over counted targets, nats per token. */
+  loss: number;
+  /** Targets counted (targets < 0 are ignored). */
+  count: number;
+  state: RecurrentState;
+}
+
+export interface GradResult extends LossResult {
+  /** One gradient array per parameter, in `params` order. */
+  grads: Float32Array[];
+}
+
+export class Network {
+  readonly config: NetworkConfig;
+  readonly params: Param[] = [];
+  readonly cell: Cell;
+  private readonly byName = new Map<string, Param>();
+  private readonly dirs: DirectionParams[][] = [];
+  private readonly embedding: Param | null;
+  private readonly Wy: Param;
+  private readonly by: Param;
+  private readonly wy: ResidentMatrix;
+  private readonly wyT: ResidentMatrix;
+  private readonly transposes: { src: Param; dst: ResidentMatrix }[] = [];
+
+  private constructor(config: NetworkConfig, init: (name: string, shape: number[]) => Float32Array) {
+    this.config = config;
+    this.cell = CELLS[config.cell];
+    const { units: H, vocabSize: V, layers } = config;
+    const G = this.cell.gates;
+    this.embedding = config.input === 'embedding' ? this.add('embedding', [V, config.embeddingSize], init) : null;
+    const directions = config.bidirectional ? ['fw', 'bw'] : ['fw'];
+    for (let l = 0; l < layers; l++) {
+      const inWidth = l === 0 ? (config.input === 'embedding' ? config.embeddingSize : V) : this.outputWidth();
+      const perDir: DirectionParams[] = [];
+      for (const d of directions) {
+        const p = `layer${l}.${d}.`;
+        const Wx = this.add(`${p}Wx`, [inWidth, G * H], init);
+        const recParams = this.cell.recurrentShapes(H).map((s) => this.add(`${p}${s.name}`, [s.rows, s.cols], init));
+        const b = this.add(`${p}b`, [G * H], init);
+        const rec = recParams.map((rp) => ({
+          name: rp.name,
+          w: new ResidentMatrix(rp.data, rp.shape[0], rp.shape[1]),
+          wT: this.transposeOf(rp),
+        }));
+        const wx = new ResidentMatrix(Wx.data, inWidth, G * H);
+        perDir.push({ Wx, b, wx, wxT: this.transposeOf(Wx), rec, recParams });
+      }
+      this.dirs.push(perDir);
+    }
+    this.Wy = this.add('output.Wy', [this.outputWidth(), V], init);
+    this.by = this.add('output.by', [V], init);
+    this.wy = new ResidentMatrix(this.Wy.data, this.outputWidth(), V);
+    this.wyT = this.transposeOf(this.Wy);
+    this.refresh();
+  }
+
+  /** A new network with seeded initialisation (Glorot input weights, orthogonal recurrent
+   * weights, zero biases, LSTM forget-gate bias = forgetBias). */
+  static create(config: NetworkConfig, seed: number): Network {
+    if (config.cell !== 'lstm' && config.cell !== 'gru' && config.cell !== 'rnn') {
+      throw new ConfigError(`unknown cell ${String(config.cell)}`);
+    }
+    const rng = new Rng(seed);
+    const H = config.units;
+    return new Network(config, (name, shape) => {
+      const n = shape.reduce((x, y) => x * y, 1);
+      const data = new Float32Array(n);
+      const leaf = name.slice(name.lastIndexOf('.') + 1);
+      if (name === 'embedding') {
+        for (let i = 0; i < n; i++) data[i] = (rng.next() * 2 - 1) * 0.05;
+      } else if (leaf === 'b' || leaf === 'by') {
+        if (config.cell === 'lstm' && leaf === 'b') data.fill(config.forgetBias, H, 2 * H); // Γf block
+      } else if (leaf.startsWith('Wh')) {
+        orthogonalRows(data, shape[0], shape[1], rng);
+      } else {
+        const s = Math.sqrt(6 / (shape[0] + shape[1]));
+        for (let i = 0; i < n; i++) data[i] = (rng.next() * 2 - 1) * s;
+      }
+      return data;
+    });
+  }
+
+  /** A network from stored parameters; names and shapes must match the config exactly. */
+  static fromParams(config: NetworkConfig, params: readonly Param[]): Network {
+    const given = new Map(params.map((p) => [p.name, p]));
+    const net = new Network(config, (name, shape) => {
+      const p = given.get(name);
+      if (!p) throw new ConfigError(`parameter ${name} is missing`);
+      if (p.shape.length !== shape.length || p.shape.some((d, i) => d !== shape[i])) {
+        throw new ConfigError(`parameter ${name} has shape [${p.shape}], expected [${shape}]`);
+      }
+      if (p.data.length !== shape.reduce((x, y) => x * y, 1)) throw new ConfigError(`parameter ${name} has the wrong size`);
+      return p.data.slice();
+    });
+    if (given.size !== net.params.length) {
+      const extra = [...given.keys()].filter((k) => !net.byName.has(k));
+      throw new ConfigError(`unexpected parameter ${extra[0]}`);
+    }
+    return net;
+  }
+
+  /** Parameter shapes a config implies, without allocating a network's backend tensors. */
+  static paramShapes(config: NetworkConfig): { name: string; shape: number[] }[] {
+    const shapes: { name: string; shape: number[] }[] = [];
+    const { units: H, vocabSize: V, layers } = config;
+    const cell = CELLS[config.cell];
+    const G = cell.gates;
+    const outWidth = config.bidirectional && config.merge === 'concat' ? 2 * H : H;
+    if (config.input === 'embedding') shapes.push({ name: 'embedding', shape: [V, config.embeddingSize] });
+    for (let l = 0; l < layers; l++) {
+      const inWidth = l === 0 ? (config.input === 'embedding' ? config.embeddingSize : V) : outWidth;
+      for (const d of config.bidirectional ? ['fw', 'bw'] : ['fw']) {
+        shapes.push({ name: `layer${l}.${d}.Wx`, shape: [inWidth, G * H] });
+        for (const s of cell.recurrentShapes(H)) shapes.push({ name: `layer${l}.${d}.${s.name}`, shape: [s.rows, s.cols] });
+        shapes.push({ name: `layer${l}.${d}.b`, shape: [G * H] });
+      }
+    }
+    shapes.push({ name: 'output.Wy', shape: [outWidth, V] }, { name: 'output.by', shape: [V] });
+    return shapes;
+  }
+
+  parameterCount(): number {
+    return this.params.reduce((n, p) => n + p.data.length, 0);
+  }
+
+  param(name: string): Param {
+    const p = this.byName.get(name);
+    if (!p) throw new Error(`no parameter ${name}`);
+    return p;
+  }
+
+  /** Call after changing parameter values in place: re-derives transposes and backend copies. */
+  refresh(): void {
+    for (const { src, dst } of this.transposes) {
+      transpose(src.data, src.shape[0], src.shape[1], dst.data);
+      dst.invalidate();
+    }
+    for (const layer of this.dirs) {
+      for (const d of layer) {
+        d.wx.invalidate();
+        for (const r of d.rec) r.w.invalidate();
+      }
+    }
+    this.wy.invalidate();
+  }
+
+  /** Frees the backend copies of the weights (the network stays usable; they re-upload). */
+  dispose(): void {
+    this.refresh();
+    for (const { dst } of this.transposes) dst.dispose();
+  }
+
+  initialState(batch: number): RecurrentState {
+    return { batch, layers: this.dirs.map(() => zeroState(batch, this.config.units, this.config.cell)) };
+  }
+
+  /**
+   * Forward pass over T steps of B streams. ids is time-major: ids[t·B + b].
+   * With `rng` and dropout > 0, dropout masks are drawn (training).
+   */
+  forward(ids: Int32Array, B: number, T: number, state: RecurrentState | null, rng?: Rng): ForwardPass {
+    const { units: H, vocabSize: V, layers } = this.config;
+    if (ids.length !== B * T) throw new Error(`expected ${B * T} ids, got ${ids.length}`);
+    for (let i = 0; i < ids.length; i++) {
+      if (!(ids[i] >= 0 && ids[i] < V)) throw new Error(`token id ${ids[i]} is outside the vocabulary of ${V}`);
+    }
+    const s0 = state && state.batch === B ? state : this.initialState(B);
+    const inputs: (Float32Array | null)[] = [];
+    const inputWidths: number[] = [];
+    const caches: SequenceCache[][] = [];
+    const outputs: Float32Array[] = [];
+    const dropoutMasks: (Float32Array | null)[] = [];
+    let x: Float32Array | null = null;
+    let width = V;
+    if (this.embedding) {
+      const E = this.config.embeddingSize;
+      x = new Float32Array(T * B * E);
+      for (let r = 0; r < T * B; r++) x.set(this.embedding.data.subarray(ids[r] * E, ids[r] * E + E), r * E);
+      width = E;
+    }
+    const finals: LayerState[] = [];
+    for (let l = 0; l < layers; l++) {
+      let mask: Float32Array | null = null;
+      if (l > 0 && rng && this.config.dropout > 0 && x) {
+        // Inverted dropout between stacked layers.
+        const keep = 1 - this.config.dropout;
+        mask = new Float32Array(x.length);
+        for (let i = 0; i < x.length; i++) mask[i] = rng.next() < keep ? 1 / keep : 0;
+        const dropped = new Float32Array(x.length);
+        for (let i = 0; i < x.length; i++) dropped[i] = x[i] * mask[i];
+        x = dropped;
+      }
+      dropoutMasks.push(mask);
+      inputs.push(x);
+      inputWidths.push(width);
+      const layerCaches: SequenceCache[] = [];
+      this.dirs[l].forEach((d, k) => {
+        let xProj = this.project(d, x, ids, T, B);
+        const backward = k === 1;
+        if (backward) xProj = reverseTime(xProj, T, B * this.cell.gates * H);
+        const init = backward ? zeroState(B, H, this.config.cell) : s0.layers[l];
+        const cache = this.cell.forward(xProj, T, B, H, d.rec, init);
+        layerCaches.push(cache);
+        if (!backward) finals.push(cache.final);
+      });
+      caches.push(layerCaches);
+      const out = this.merge(layerCaches, T, B);
+      outputs.push(out);
+      x = out;
+      width = this.outputWidth();
+    }
+    const top = x as Float32Array;
+    const logits = matmul({ data: top, rows: T * B, cols: width }, this.wy);
+    const by = this.by.data;
+    for (let r = 0; r < T * B; r++) for (let v = 0; v < V; v++) logits[r * V + v] += by[v];
+    return { T, B, ids, inputs, inputWidths, caches, outputs, dropoutMasks, top, logits, state: { batch: B, layers: finals } };
+  }
+
+  /** Mean cross-entropy of `targets` (time-major, −1 = not counted) without gradients. */
+  loss(ids: Int32Array, targets: Int32Array, B: number, T: number, state: RecurrentState | null): LossResult {
+    const pass = this.forward(ids, B, T, state);
+    const { loss, count } = crossEntropy(pass.logits, targets, this.config.vocabSize, null);
+    return { loss, count, state: pass.state };
+  }
+
+  /** Loss and gradients of every parameter by backpropagation through time. */
+  lossAndGrads(ids: Int32Array, targets: Int32Array, B: number, T: number, state: RecurrentState | null, rng?: Rng): GradResult {
+    const pass = this.forward(ids, B, T, state, rng);
+    const V = this.config.vocabSize;
+    const dLogits = new Float32Array(pass.logits.length);
+    const { loss, count } = crossEntropy(pass.logits, targets, V, dLogits);
+    const grads = this.backward(pass, dLogits);
+    return { loss, count, state: pass.state, grads };
+  }
+
+  /**
+   * Backward pass from ∂L/∂logits. With `flows` (one Float64Array(T) per layer), records
+   * Σ(∂L/∂a⟨t⟩)² of each layer's forward direction.
+   */
+  backward(pass: ForwardPass, dLogits: Float32Array, flows?: Float64Array[]): Float32Array[] {
+    const { T, B, ids } = pass;
+    const { units: H, vocabSize: V, layers } = this.config;
+    const G = this.cell.gates;
+    const grads = new Map<string, Float32Array>();
+    const width = this.outputWidth();
+    grads.set('output.Wy', matmulTN({ data: pass.top, rows: T * B, cols: width }, { data: dLogits, rows: T * B, cols: V }));
+    grads.set('output.by', columnSums(dLogits, T * B, V));
+    let dX: Float32Array | null = matmul({ data: dLogits, rows: T * B, cols: V }, this.wyT);
+    for (let l = layers - 1; l >= 0; l--) {
+      const dOuts = this.unmerge(pass.caches[l], dX as Float32Array, T, B);
+      const input = pass.inputs[l];
+      const inWidth = pass.inputWidths[l];
+      const needInputGrad = l > 0 || this.embedding !== null;
+      let dIn: Float32Array | null = needInputGrad ? new Float32Array(T * B * inWidth) : null;
+      this.dirs[l].forEach((d, k) => {
+        const backward = k === 1;
+        const dOut = backward ? reverseTime(dOuts[k], T, B * H) : dOuts[k];
+        const flow = flows && !backward ? flows[l] : undefined;
+        const r = this.cell.backward(pass.caches[l][k], dOut, d.rec, flow);
+        const dXProj = backward ? reverseTime(r.dXProj, T, B * G * H) : r.dXProj;
+        d.recParams.forEach((p, i) => grads.set(p.name, r.dRecurrent[i]));
+        grads.set(d.b.name, columnSums(dXProj, T * B, G * H));
+        if (input === null) {
+          // One-hot input: Wx·x⟨t⟩ is a row lookup, so its gradient is a scatter-add of rows.
+          const dWx = new Float32Array(d.Wx.data.length);
+          const GH = G * H;
+          for (let r2 = 0; r2 < T * B; r2++) {
+            const row = ids[r2] * GH;
+            const src = r2 * GH;
+            for (let j = 0; j < GH; j++) dWx[row + j] += dXProj[src + j];
+          }
+          grads.set(d.Wx.name, dWx);
+        } else {
+          grads.set(d.Wx.name, matmulTN({ data: input, rows: T * B, cols: inWidth }, { data: dXProj, rows: T * B, cols: G * H }));
+          if (dIn) {
+            const part = matmul({ data: dXProj, rows: T * B, cols: G * H }, d.wxT);
+            for (let i = 0; i < part.length; i++) dIn[i] += part[i];
+          }
+        }
+      });
+      const mask = pass.dropoutMasks[l];
+      if (dIn && mask) for (let i = 0; i < dIn.length; i++) dIn[i] *= mask[i];
+      if (l === 0 && this.embedding && dIn) {
+        const E = this.config.embeddingSize;
+        const dE = new Float32Array(this.embedding.data.length);
+        for (let r2 = 0; r2 < T * B; r2++) {
+          const row = ids[r2] * E;
+          for (let j = 0; j < E; j++) dE[row + j] += dIn[r2 * E + j];
+        }
+        grads.set('embedding', dE);
+      }
+      dX = dIn;
+    }
+    return this.params.map((p) => {
+      const g = grads.get(p.name);
+      if (!g) throw new Error(`no gradient for ${p.name}`);
+      return g;
+    });
+  }
+
+  /** Gate/state trace of layer l, direction k, for a forward pass, as a T·B·H array. */
+  trace(pass: ForwardPass, layer: number, direction: number, gate: GateName): Float32Array {
+    return pass.caches[layer][direction].trace(gate);
+  }
+
+  outputWidth(): number {
+    return this.config.bidirectional && this.config.merge === 'concat' ? 2 * this.config.units : this.config.units;
+  }
+
+  private add(name: string, shape: number[], init: (name: string, shape: number[]) => Float32Array): Param {
+    const p = { name, shape, data: init(name, shape) };
+    this.params.push(p);
+    this.byName.set(name, p);
+    return p;
+  }
+
+  private transposeOf(p: Param): ResidentMatrix {
+    const dst = new ResidentMatrix(new Float32Array(p.data.length), p.shape[1], p.shape[0]);
+    this.transposes.push({ src: p, dst });
+    return dst;
+  }
+
+  /** x⟨t⟩·Wx + b for every step: T·B·(G·H). */
+  private project(d: DirectionParams, x: Float32Array | null, ids: Int32Array, T: number, B: number): Float32Array {
+    const GH = d.Wx.shape[1];
+    let out: Float32Array;
+    if (x === null) {
+      out = new Float32Array(T * B * GH);
+      for (let r = 0; r < T * B; r++) out.set(d.Wx.data.subarray(ids[r] * GH, ids[r] * GH + GH), r * GH);
+    } else {
+      out = matmul({ data: x, rows: T * B, cols: d.Wx.shape[0] }, d.wx);
+    }
+    const b = d.b.data;
+    for (let r = 0; r < T * B; r++) {
+      const o = r * GH;
+      for (let j = 0; j < GH; j++) out[o + j] += b[j];
+    }
+    return out;
+  }
+
+  private merge(caches: SequenceCache[], T: number, B: number): Float32Array {
+    const H = this.config.units;
+    const fw = caches[0].a;
+    if (caches.length === 1) return fw;
+    const bw = reverseTime(caches[1].a, T, B * H);
+    const n = T * B * H;
+    switch (this.config.merge) {
+      case 'concat': {
+        const out = new Float32Array(2 * n);
+        for (let r = 0; r < T * B; r++) {
+          out.set(fw.subarray(r * H, r * H + H), r * 2 * H);
+          out.set(bw.subarray(r * H, r * H + H), r * 2 * H + H);
+        }
+        return out;
+      }
+      case 'sum':
+        return fw.map((v, i) => v + bw[i]);
+      case 'mul':
+        return fw.map((v, i) => v * bw[i]);
+      case 'ave':
+        return fw.map((v, i) => (v + bw[i]) / 2);
+    }
+  }
+
+  /** ∂L/∂(merged output) → ∂L/∂a per direction (the backward direction in forward time). */
+  private unmerge(caches: SequenceCache[], d: Float32Array, T: number, B: number): Float32Array[] {
+    const H = this.config.units;
+    if (caches.length === 1) return [d];
+    const n = T * B * H;
+    const fw = caches[0].a;
+    const bw = reverseTime(caches[1].a, T, B * H);
+    const dFw = new Float32Array(n);
+    const dBw = new Float32Array(n);
+    switch (this.config.merge) {
+      case 'concat':
+        for (let r = 0; r < T * B; r++) {
+          dFw.set(d.subarray(r * 2 * H, r * 2 * H + H), r * H);
+          dBw.set(d.subarray(r * 2 * H + H, r * 2 * H + 2 * H), r * H);
+        }
+        break;
+      case 'sum':
+        dFw.set(d);
+        dBw.set(d);
+        break;
+      case 'mul':
+        for (let i = 0; i < n; i++) {
+          dFw[i] = d[i] * bw[i];
+          dBw[i] = d[i] * fw[i];
+        }
+        break;
+      case 'ave':
+        for (let i = 0; i < n; i++) dFw[i] = dBw[i] = d[i] / 2;
+        break;
+    }
+    return [dFw, dBw];
+  }
+}
+
+/** Reverses the order of T blocks of `block` values (time reversal, time-major layout). */
+export function reverseTime(x: Float32Array, T: number, block: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let t = 0; t < T; t++) out.set(x.subarray(t * block, (t + 1) * block), (T - 1 - t) * block);
+  return out;
+}
+
+function columnSums(x: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(cols);
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let j = 0; j < cols; j++) out[j] += x[o + j];
+  }
+  return out;
+}
+
+/**
+ * Softmax cross-entropy of each row against its target (−1 = skip). Writes ∂(mean loss)/∂logits
+ * into `dLogits` when given. Returns the mean over counted rows.
+ */
+export function crossEntropy(logits: Float32Array, targets: Int32Array, V: number, dLogits: Float32Array | null): { loss: number; count: number } {
+  const rows = targets.length;
+  let count = 0;
+  for (let r = 0; r < rows; r++) if (targets[r] >= 0) count++;
+  let total = 0;
+  const p = new Float64Array(V);
+  for (let r = 0; r < rows; r++) {
+    const y = targets[r];
+    if (y < 0) continue;
+    const o = r * V;
+    let max = -Infinity;
+    for (let v = 0; v < V; v++) if (logits[o + v] > max) max = logits[o + v];
+    let sum = 0;
+    for (let v = 0; v < V; v++) {
+      const e = fastExp(logits[o + v] - max);
+      p[v] = e;
+      sum += e;
+    }
+    total += Math.log(sum) - (logits[o + y] - max);
+    if (dLogits) {
+      const inv = 1 / (sum * count);
+      for (let v = 0; v < V; v++) dLogits[o + v] = p[v] * inv;
+      dLogits[o + y] -= 1 / count;
+    }
+  }
+  return { loss: count > 0 ? total / count : NaN, count };
+}
+
+/** Probabilities of one row of logits at a temperature (T → 0 is left to the caller). */
+export function softmaxRow(logits: Float32Array, offset: number, V: number, temperature = 1): Float64Array {
+  const p = new Float64Array(V);
+  let max = -Infinity;
+  for (let v = 0; v < V; v++) max = Math.max(max, logits[offset + v]);
+  let sum = 0;
+  for (let v = 0; v < V; v++) {
+    p[v] = Math.exp((logits[offset + v] - max) / temperature);
+    sum += p[v];
+  }
+  for (let v = 0; v < V; v++) p[v] /= sum;
+  return p;
+}
+
+/** Fills a rows×cols matrix with orthonormal rows (or columns when rows > cols), Gram–Schmidt on
+ * Gaussian noise: the orthogonal initialisation Keras uses for recurrent kernels. */
+function orthogonalRows(data: Float32Array, rows: number, cols: number, rng: Rng): void {
+  const byRows = rows <= cols;
+  const n = byRows ? rows : cols; // vectors
+  const m = byRows ? cols : rows; // length
+  const vecs = Array.from({ length: n }, () => Float64Array.from({ length: m }, () => rng.normal()));
+  for (let i = 0; i < n; i++) {
+    const v = vecs[i];
+    for (let k = 0; k < i; k++) {
+      const u = vecs[k];
+      let dot = 0;
+      for (let j = 0; j < m; j++) dot += v[j] * u[j];
+      for (let j = 0; j < m; j++) v[j] -= dot * u[j];
+    }
+    let norm = 0;
+    for (let j = 0; j < m; j++) norm += v[j] * v[j];
+    norm = Math.sqrt(norm) || 1;
+    for (let j = 0; j < m; j++) v[j] /= norm;
+  }
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      if (byRows) data[i * cols + j] = vecs[i][j];
+      else data[j * cols + i] = vecs[i][j];
+    }
+  }
+}

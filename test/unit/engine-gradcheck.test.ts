@@ -1,0 +1,70 @@
+// Gradient check: the hand-written BPTT of every cell, stacked and bidirectional network
+// against central finite differences of the loss.
+
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { initBackend } from '../../src/engine/backend.js';
+import type { CellType, MergeMode, NetworkOptions } from '../../src/engine/config.js';
+import { resolveNetworkConfig } from '../../src/engine/config.js';
+import { Network } from '../../src/engine/network.js';
+import { Rng } from '../../src/engine/math.js';
+
+before(async () => {
+  await initBackend('cpu');
+});
+
+function check(options: NetworkOptions, label: string): void {
+  const V = 6;
+  const B = 2;
+  const T = 5;
+  const config = resolveNetworkConfig({ units: 4, ...options }, V);
+  const net = Network.create(config, 7);
+  const rng = new Rng(3);
+  const ids = Int32Array.from({ length: T * B }, () => rng.int(V));
+  const targets = Int32Array.from({ length: T * B }, () => rng.int(V));
+  // A non-zero initial state exercises the state-carrying path of truncated BPTT.
+  const state = net.initialState(B);
+  for (const s of state.layers) {
+    for (let i = 0; i < s.a.length; i++) s.a[i] = rng.next() - 0.5;
+    if (s.c !== s.a) for (let i = 0; i < s.c.length; i++) s.c[i] = rng.next() - 0.5;
+  }
+  const { grads } = net.lossAndGrads(ids, targets, B, T, state);
+  const eps = 1e-2;
+  let worst = 0;
+  let checked = 0;
+  net.params.forEach((p, k) => {
+    const picks = Math.min(p.data.length, 12);
+    for (let n = 0; n < picks; n++) {
+      const i = Math.floor((n * p.data.length) / picks);
+      const old = p.data[i];
+      p.data[i] = old + eps;
+      net.refresh();
+      const up = net.loss(ids, targets, B, T, state).loss;
+      p.data[i] = old - eps;
+      net.refresh();
+      const down = net.loss(ids, targets, B, T, state).loss;
+      p.data[i] = old;
+      net.refresh();
+      const numeric = (up - down) / (2 * eps);
+      const analytic = grads[k][i];
+      const err = Math.abs(numeric - analytic) / Math.max(1e-3, Math.abs(numeric) + Math.abs(analytic));
+      worst = Math.max(worst, err);
+      checked++;
+      assert.ok(err < 2e-2, `${label}: ${p.name}[${i}] analytic ${analytic} vs numeric ${numeric}`);
+    }
+  });
+  assert.ok(checked > 20, `${label}: checked ${checked} entries`);
+}
+
+describe('gradient check against central finite differences', () => {
+  for (const cell of ['rnn', 'gru', 'lstm'] as CellType[]) {
+    test(`${cell}, one layer, one-hot input`, () => check({ cell }, cell));
+    test(`${cell}, two stacked layers, embedding input, dropout off`, () =>
+      check({ cell, layers: 2, input: 'embedding', embeddingSize: 3 }, `${cell} stacked`));
+  }
+  for (const merge of ['concat', 'sum', 'mul', 'ave'] as MergeMode[]) {
+    test(`bidirectional lstm, merge ${merge}, two layers`, () =>
+      check({ cell: 'lstm', layers: 2, bidirectional: true, merge }, `bi ${merge}`));
+  }
+  test('bidirectional gru with embedding', () => check({ cell: 'gru', bidirectional: true, input: 'embedding' }, 'bi gru'));
+});
