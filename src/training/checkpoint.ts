@@ -16,6 +16,8 @@ import { crc32 } from 'node:zlib';
 
 import { ConfigError, resolveNetworkConfig } from '../engine/config.js';
 import type { NetworkConfig, NetworkOptions } from '../engine/config.js';
+import type { Model } from '../engine/model.js';
+import { Network } from '../engine/network.js';
 import { Vocabulary } from '../engine/tokenizer.js';
 import type { VocabularyJSON } from '../engine/tokenizer.js';
 import { resolveTrainConfig } from './config.js';
@@ -534,6 +536,7 @@ export function loadModelFolder(dir: string, checkpoint: CheckpointKind = 'root'
     const meta = metaText === '' ? readModelMeta(folder) : parseModelMeta(metaText, join(folder, MODEL_FILE));
     try {
       const params = unpack(folder, meta.weights, readBin(folder, meta.weights));
+      checkTensorsMatch(join(folder, WEIGHTS_FILE), Network.paramShapes(meta.network), params);
       const optimizer = meta.optimizer
         ? { name: meta.optimizer.name, step: meta.optimizer.step, slots: unpack(folder, meta.optimizer, readBin(folder, meta.optimizer)) }
         : null;
@@ -585,4 +588,30 @@ export function checkTensorsMatch(
     const extra = actual.find((t) => !expected.some((e) => e.name === t.name));
     throw new ModelFormatError(`${what} has a tensor ${extra?.name ?? '?'} that the model config does not use`);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Models: a folder loaded into a ready Network and Vocabulary.
+
+export interface LoadedModel {
+  model: Model;
+  meta: ModelMeta;
+}
+
+/**
+ * Loads a model folder (or one of its checkpoints) for sampling, scoring and inspection.
+ * The backend must be initialised first (initBackend). Throws ModelFormatError on a bad folder.
+ */
+export async function loadModel(dir: string, options: { checkpoint?: CheckpointKind } = {}): Promise<LoadedModel> {
+  const folder = loadModelFolder(dir, options.checkpoint ?? 'root');
+  const meta = folder.meta;
+  const weightsPath = join(folder.dir, WEIGHTS_FILE);
+  let network: Network;
+  try {
+    network = Network.fromParams(meta.network, folder.params);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ModelFormatError(`${weightsPath} does not fit the model config: ${error.message}`);
+    throw error;
+  }
+  return { model: { network, vocab: Vocabulary.fromJSON(meta.vocabulary) }, meta };
 }

@@ -10,11 +10,14 @@ import assert from 'node:assert/strict';
 import { crc32 } from 'node:zlib';
 
 import { resolveNetworkConfig } from '../../src/engine/config.js';
+import { initBackend } from '../../src/engine/backend.js';
+import { Network } from '../../src/engine/network.js';
 import { Vocabulary } from '../../src/engine/tokenizer.js';
 import { resolveTrainConfig } from '../../src/training/config.js';
 import {
   ModelFormatError,
   checkTensorsMatch,
+  loadModel,
   loadModelFolder,
   readModelMeta,
   saveModelFolder,
@@ -38,8 +41,7 @@ function makeData(seed: number, units = 8): ModelFolderData {
     for (let i = 0; i < data.length; i++) data[i] = rand();
     return { name, shape, data };
   };
-  const v = vocab.size;
-  const params = [tensor('l0/W', [v + units, 4 * units]), tensor('l0/b', [4 * units]), tensor('out/Wy', [units, v]), tensor('out/by', [v])];
+  const params = Network.paramShapes(network).map((p) => tensor(p.name, p.shape));
   return {
     name: `model-${seed}`,
     network,
@@ -120,7 +122,7 @@ if (CRASH_CHILD) {
       assert.equal(json.formatVersion, 1);
       assert.equal(json.weights.file, 'weights.bin');
       assert.equal(json.weights.bytes, readFileSync(join(dir, 'weights.bin')).byteLength);
-      assert.deepEqual(json.weights.tensors[1], { name: 'l0/b', shape: [32], dtype: 'float32', offset: json.weights.tensors[0].length, length: 128 });
+      assert.deepEqual(json.weights.tensors[2], { name: 'layer0.fw.b', shape: [32], dtype: 'float32', offset: json.weights.tensors[0].length + json.weights.tensors[1].length, length: 128 });
       // weights.bin is plain little-endian float32 at the manifest offsets.
       const bin = readFileSync(join(dir, 'weights.bin'));
       const t = json.weights.tensors[2];
@@ -150,12 +152,33 @@ if (CRASH_CHILD) {
       const old = makeData(1);
       saveModelFolder(dir, old);
       const bad = makeData(2);
-      bad.params[1]!.data[3] = Number.NaN;
-      assert.throws(() => saveModelFolder(dir, bad), /refusing to save the weights: tensor l0\/b holds NaN or Infinity/);
+      bad.params[2]!.data[3] = Number.NaN;
+      assert.throws(() => saveModelFolder(dir, bad), /refusing to save the weights: tensor layer0\.fw\.b holds NaN or Infinity/);
       const badSlot = makeData(2);
       badSlot.optimizer!.slots[0]!.data[0] = Number.POSITIVE_INFINITY;
       assert.throws(() => saveModelFolder(dir, badSlot), /refusing to save the optimizer state/);
       assertSameModel(loadModelFolder(dir), old);
+    });
+  });
+
+  describe('loadModel', () => {
+    test('a saved Network loads back into a Network that computes the same loss', async () => {
+      await initBackend('cpu');
+      const vocab = Vocabulary.build(TEXT, { mode: 'char' });
+      const config = resolveNetworkConfig({ cell: 'gru', units: 6, layers: 2 }, vocab.size, 'char');
+      const net = Network.create(config, 11);
+      const dir = fresh();
+      const data = { ...makeData(1), network: config, params: net.params, optimizer: null };
+      saveModelFolder(join(dir, 'checkpoints', 'latest'), data);
+      const { model, meta } = await loadModel(dir, { checkpoint: 'latest' });
+      assert.equal(meta.network.cell, 'gru');
+      assert.deepEqual(model.vocab.tokens, vocab.tokens);
+      assert.equal(model.network.parameterCount(), net.parameterCount());
+      const ids = vocab.encode(TEXT.slice(0, 20));
+      const targets = vocab.encode(TEXT.slice(1, 21));
+      const before = net.loss(ids, targets, 1, 20, null).loss;
+      assert.ok(Number.isFinite(before));
+      assert.equal(model.network.loss(ids, targets, 1, 20, null).loss, before);
     });
   });
 
@@ -263,7 +286,7 @@ if (CRASH_CHILD) {
       bin.writeFloatLE(Number.NaN, 8);
       writeFileSync(join(dir, 'weights.bin'), bin);
       editMeta(dir, (m) => (m.weights.crc32 = (crc32(bin) >>> 0).toString(16).padStart(8, '0')));
-      assert.match(loadError(dir), /weights\.bin holds NaN or Infinity in tensor l0\/W$/);
+      assert.match(loadError(dir), /weights\.bin holds NaN or Infinity in tensor layer0\.fw\.Wx$/);
     });
 
     test('corrupted or missing model.json, missing folder', () => {
@@ -324,17 +347,23 @@ if (CRASH_CHILD) {
       saveModelFolder(dir, makeData(1));
       const original = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
       const reset = () => writeFileSync(join(dir, 'model.json'), JSON.stringify(original));
-      editMeta(dir, (m) => (m.weights.tensors[1].shape = [33]));
-      assert.match(loadError(dir), /tensor l0\/b in weights is 128 bytes long but its shape \[33\] needs 132$/);
+      editMeta(dir, (m) => (m.weights.tensors[2].shape = [33]));
+      assert.match(loadError(dir), /tensor layer0\.fw\.b in weights is 128 bytes long but its shape \[33\] needs 132$/);
       reset();
-      editMeta(dir, (m) => (m.weights.tensors[3].offset += 4));
-      assert.match(loadError(dir), /tensor out\/by in weights ends at byte [\d,]+, past the [\d,]+ bytes of weights\.bin$/);
+      editMeta(dir, (m) => (m.weights.tensors[4].offset += 4));
+      assert.match(loadError(dir), /tensor output\.by in weights ends at byte [\d,]+, past the [\d,]+ bytes of weights\.bin$/);
       reset();
       editMeta(dir, (m) => (m.weights.tensors[0].dtype = 'float16'));
-      assert.match(loadError(dir), /tensor l0\/W in weights has dtype float16, only float32 is supported$/);
+      assert.match(loadError(dir), /tensor layer0\.fw\.Wx in weights has dtype float16, only float32 is supported$/);
       reset();
-      editMeta(dir, (m) => (m.weights.tensors[1].name = 'l0/W'));
-      assert.match(loadError(dir), /lists tensor l0\/W twice$/);
+      editMeta(dir, (m) => (m.weights.tensors[1].name = 'layer0.fw.Wx'));
+      assert.match(loadError(dir), /lists tensor layer0\.fw\.Wx twice$/);
+      reset();
+      editMeta(dir, (m) => (m.weights.tensors[3].shape = [...m.weights.tensors[3].shape].reverse()));
+      assert.match(loadError(dir), /weights\.bin does not fit the model config: tensor output\.Wy has shape \[\d+, 8\] but the config needs \[8, \d+\]$/);
+      reset();
+      editMeta(dir, (m) => (m.weights.tensors[4].name = 'output.bias'));
+      assert.match(loadError(dir), /weights\.bin has no tensor output\.by, which the model config needs$/);
       reset();
       editMeta(dir, (m) => (m.parameters = 5));
       assert.match(loadError(dir), /says 5 parameters but its weights manifest holds [\d,]+$/);
