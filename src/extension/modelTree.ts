@@ -1,0 +1,329 @@
+// Pure Models-view content (no vscode import): model.json → a summary → plain tree-node
+// descriptors (labels, descriptions, Markdown tooltips, contextValues) that a thin adapter
+// turns into vscode.TreeItems. Tolerant reading: the view shows what it can and says what
+// is wrong; full validation is loadModel's job when a model is actually used.
+
+import type { CellType } from '../engine/config.js';
+
+export interface TensorSummary {
+  name: string;
+  shape: number[];
+}
+
+export interface RunSummary {
+  index: number;
+  startStep: number | null;
+  endStep: number | null;
+  reason: string | null;
+  startedAt: string | null;
+  bestValLoss: number | null;
+}
+
+export interface CheckpointSummary {
+  kind: 'latest' | 'best';
+  step: number | null;
+  /** Best validation loss recorded in that checkpoint, nats/token. */
+  valLoss: number | null;
+}
+
+export interface ModelSummary {
+  name: string;
+  dir: string;
+  cell: CellType;
+  layers: number;
+  units: number;
+  vocabSize: number;
+  input: string;
+  embeddingSize: number | null;
+  tokenMode: 'char' | 'word';
+  parameters: number;
+  step: number;
+  epoch: number | null;
+  bestValLoss: number | null;
+  /** Validation loss of the last evaluation, when model.json records it. */
+  lastValLoss: number | null;
+  tensors: TensorSummary[];
+  vocabulary: string[];
+  runs: RunSummary[];
+}
+
+type Obj = Record<string, unknown>;
+const obj = (x: unknown): Obj | null => (typeof x === 'object' && x !== null && !Array.isArray(x) ? (x as Obj) : null);
+const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+const str = (x: unknown): string | null => (typeof x === 'string' ? x : null);
+
+/** model.json content → summary, or one sentence saying why it cannot be shown. */
+export function summarizeModelJson(json: unknown, dir: string, folderName: string): ModelSummary | string {
+  const m = obj(json);
+  if (!m) return 'model.json does not hold a JSON object.';
+  if (m.format !== undefined && m.format !== 'rnnlab-model') return `model.json is not an RNN Lab model (format ${JSON.stringify(m.format)}).`;
+  const net = obj(m.network);
+  if (!net) return 'model.json has no network section.';
+  const cell = net.cell;
+  if (cell !== 'rnn' && cell !== 'gru' && cell !== 'lstm') return `model.json names an unknown cell ${JSON.stringify(cell)}.`;
+  const layers = num(net.layers);
+  const units = num(net.units);
+  if (layers === null || units === null) return 'model.json lacks the number of layers or units.';
+  const vocab = obj(m.vocabulary);
+  const tokens = Array.isArray(vocab?.tokens) ? (vocab!.tokens as unknown[]).filter((t): t is string => typeof t === 'string') : [];
+  const state = obj(m.state) ?? {};
+  const weights = obj(m.weights);
+  const tensors: TensorSummary[] = Array.isArray(weights?.tensors)
+    ? (weights!.tensors as unknown[]).flatMap((t) => {
+        const o = obj(t);
+        const shape = Array.isArray(o?.shape) ? (o!.shape as unknown[]).filter((n): n is number => typeof n === 'number') : null;
+        return o && typeof o.name === 'string' && shape ? [{ name: o.name, shape }] : [];
+      })
+    : [];
+  const parameters = num(m.parameters) ?? tensors.reduce((sum, t) => sum + t.shape.reduce((a, b) => a * b, 1), 0);
+  const history = obj(m.history);
+  const runsRaw = Array.isArray(history?.runs) ? (history!.runs as unknown[]) : [];
+  const runs: RunSummary[] = runsRaw.map((r, i) => {
+    const o = obj(r) ?? {};
+    return {
+      index: i + 1,
+      startStep: num(o.startStep),
+      endStep: num(o.endStep) ?? num(o.step),
+      reason: str(o.reason) ?? str(o.stopReason),
+      startedAt: str(o.startedAt) ?? str(o.started),
+      bestValLoss: num(o.bestValLoss),
+    };
+  });
+  const evals = Array.isArray(history?.evals) ? (history!.evals as unknown[]) : [];
+  const lastEval = obj(evals[evals.length - 1]);
+  const vocabSize = num(net.vocabSize) ?? tokens.length;
+  return {
+    name: str(m.name) ?? folderName,
+    dir,
+    cell,
+    layers,
+    units,
+    vocabSize,
+    input: str(net.input) ?? 'onehot',
+    embeddingSize: net.input === 'embedding' ? num(net.embeddingSize) : null,
+    tokenMode: vocab?.mode === 'word' ? 'word' : 'char',
+    parameters,
+    step: num(state.step) ?? 0,
+    epoch: num(state.epoch),
+    bestValLoss: num(state.bestValLoss),
+    lastValLoss: num(lastEval?.valLoss) ?? num(state.lastValLoss) ?? num(state.valLoss),
+    tensors,
+    vocabulary: tokens,
+    runs,
+  };
+}
+
+/** A checkpoint folder's model.json → its step and best validation loss. */
+export function summarizeCheckpointJson(json: unknown, kind: 'latest' | 'best'): CheckpointSummary {
+  const state = obj(obj(json)?.state) ?? {};
+  return { kind, step: num(state.step), valLoss: num(state.bestValLoss) ?? num(state.valLoss) };
+}
+
+export type TreeContext = 'model' | 'modelBroken' | 'modelTraining' | 'checkpoint' | 'layer' | 'group' | 'info';
+
+export interface TreeNode {
+  /** Stable across refreshes so VS Code keeps expansion state. */
+  id: string;
+  label: string;
+  description?: string;
+  /** Markdown text for a vscode.MarkdownString tooltip. */
+  tooltip?: string;
+  contextValue: TreeContext;
+  /** Codicon id. */
+  icon: string;
+  children: TreeNode[];
+  expanded?: boolean;
+  /** The model folder this node belongs to (for commands run from its context menu). */
+  modelDir: string;
+  checkpoint?: 'latest' | 'best';
+}
+
+/** What the view knows about one folder under the models folder. */
+export type ModelEntry =
+  | { kind: 'ok'; summary: ModelSummary; checkpoints: CheckpointSummary[]; training?: LiveTraining }
+  | { kind: 'broken'; dir: string; name: string; problem: string };
+
+export interface LiveTraining {
+  step: number;
+  loss: number | null;
+  paused: boolean;
+}
+
+export const LN2 = Math.LN2;
+export const bits = (nats: number) => nats / LN2;
+
+/** 1234567 → "1.23M", 12345 → "12.3k". */
+export function formatCount(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toPrecision(3)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toPrecision(3)}k`;
+  return String(n);
+}
+
+export function formatLoss(nats: number | null): string {
+  return nats === null ? '—' : `${nats.toFixed(3)} nats (${bits(nats).toFixed(3)} bits/token)`;
+}
+
+/** How a token is shown in the view: whitespace made visible. */
+export function showToken(t: string): string {
+  if (t === '\n') return '⏎';
+  if (t === ' ') return '␣';
+  if (t === '\t') return '⇥';
+  if (t === '\r') return '␍';
+  return t;
+}
+
+const md = (s: string) => s.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, '\\$1');
+
+export function architectureLabel(s: Pick<ModelSummary, 'cell' | 'layers' | 'units'>): string {
+  return `${s.cell.toUpperCase()} ${s.layers}×${s.units}`;
+}
+
+export function modelDescription(s: ModelSummary, training?: LiveTraining): string {
+  const parts = [architectureLabel(s), `${formatCount(s.parameters)} params`];
+  if (training) {
+    parts.unshift(training.paused ? `paused at step ${training.step}` : `training… step ${training.step}`);
+  }
+  if (s.bestValLoss !== null) parts.push(`val ${s.bestValLoss.toFixed(3)} (${bits(s.bestValLoss).toFixed(2)} bits)`);
+  return parts.join(' · ');
+}
+
+export function modelTooltip(s: ModelSummary, checkpoints: CheckpointSummary[]): string {
+  const rows: [string, string][] = [
+    ['Cell', s.cell.toUpperCase()],
+    ['Layers × units', `${s.layers} × ${s.units}`],
+    ['Parameters', s.parameters.toLocaleString('en-US')],
+    ['Tokens', `${s.tokenMode}, vocabulary ${s.vocabSize}`],
+    ['Steps trained', String(s.step)],
+    ['Best validation loss', formatLoss(s.bestValLoss)],
+  ];
+  if (s.bestValLoss !== null) rows.push(['Best validation perplexity', Math.exp(s.bestValLoss).toFixed(2)]);
+  for (const c of checkpoints) {
+    rows.push([`Checkpoint ${c.kind}`, `step ${c.step ?? '?'}${c.valLoss === null ? '' : `, val ${c.valLoss.toFixed(3)}`}`]);
+  }
+  const table = rows.map(([k, v]) => `| ${md(k)} | ${md(v)} |`).join('\n');
+  return `**${md(s.name)}**\n\n| | |\n|---|---|\n${table}\n\n\`${s.dir.replace(/`/g, '')}\``;
+}
+
+/** Groups weight tensors by the layer number in their name ("l0.", "layer1/", …). */
+export function tensorsByLayer(tensors: readonly TensorSummary[], layers: number): { layer: number | null; tensors: TensorSummary[] }[] {
+  const groups = new Map<number | null, TensorSummary[]>();
+  for (let i = 0; i < layers; i++) groups.set(i, []);
+  groups.set(null, []);
+  for (const t of tensors) {
+    const m = /(?:^|[^a-z])(?:layer|l)[_.\-/]?(\d+)(?![\d])/i.exec(t.name);
+    const layer = m && Number(m[1]) < layers ? Number(m[1]) : null;
+    groups.get(layer)!.push(t);
+  }
+  return [...groups.entries()].map(([layer, ts]) => ({ layer, tensors: ts }));
+}
+
+const shapeText = (shape: readonly number[]) => `[${shape.join(' × ')}]`;
+
+export function modelNode(entry: ModelEntry): TreeNode {
+  if (entry.kind === 'broken') {
+    return {
+      id: `model:${entry.dir}`,
+      label: entry.name,
+      description: 'cannot be read',
+      tooltip: `**${md(entry.name)}** cannot be read: ${md(entry.problem)}`,
+      contextValue: 'modelBroken',
+      icon: 'warning',
+      children: [],
+      modelDir: entry.dir,
+    };
+  }
+  const s = entry.summary;
+  const dir = s.dir;
+  const id = (suffix: string) => `model:${dir}:${suffix}`;
+  const leaf = (suffix: string, label: string, description?: string, icon = 'circle-small'): TreeNode => ({
+    id: id(suffix), label, description, contextValue: 'info', icon, children: [], modelDir: dir,
+  });
+
+  const layerNodes: TreeNode[] = tensorsByLayer(s.tensors, s.layers).flatMap(({ layer, tensors }) => {
+    if (layer === null) {
+      return tensors.map((t) => leaf(`tensor:${t.name}`, t.name, shapeText(t.shape), 'symbol-array'));
+    }
+    const params = tensors.reduce((sum, t) => sum + t.shape.reduce((a, b) => a * b, 1), 0);
+    return [{
+      id: id(`layer:${layer}`),
+      label: `Layer ${layer + 1}`,
+      description: `${s.cell.toUpperCase()}, ${s.units} units${params ? `, ${formatCount(params)} params` : ''}`,
+      tooltip: tensors.map((t) => `\`${t.name}\` ${shapeText(t.shape)}`).join('  \n') || undefined,
+      contextValue: 'layer' as const,
+      icon: 'layers',
+      children: tensors.map((t) => leaf(`tensor:${t.name}`, t.name, shapeText(t.shape), 'symbol-array')),
+      modelDir: dir,
+    }];
+  });
+  const architecture: TreeNode = {
+    id: id('architecture'),
+    label: 'Architecture',
+    description: `${architectureLabel(s)}, ${s.input === 'embedding' ? `embedding ${s.embeddingSize ?? '?'}` : 'one-hot'} input`,
+    contextValue: 'group',
+    icon: 'circuit-board',
+    children: layerNodes,
+    modelDir: dir,
+  };
+
+  const checkpoints: TreeNode = {
+    id: id('checkpoints'),
+    label: 'Checkpoints',
+    description: entry.checkpoints.length ? entry.checkpoints.map((c) => c.kind).join(', ') : 'none yet',
+    contextValue: 'group',
+    icon: 'history',
+    children: entry.checkpoints.map((c) => ({
+      id: id(`checkpoint:${c.kind}`),
+      label: c.kind,
+      description: `step ${c.step ?? '?'}${c.valLoss === null ? '' : ` · val ${c.valLoss.toFixed(3)} (${bits(c.valLoss).toFixed(2)} bits)`}`,
+      contextValue: 'checkpoint' as const,
+      icon: c.kind === 'best' ? 'star-full' : 'save',
+      children: [],
+      modelDir: dir,
+      checkpoint: c.kind,
+    })),
+    modelDir: dir,
+  };
+
+  const preview = s.vocabulary.slice(0, 60).map(showToken).join(s.tokenMode === 'word' ? ' ' : '');
+  const vocabulary: TreeNode = {
+    id: id('vocabulary'),
+    label: 'Vocabulary',
+    description: `${s.vocabSize} ${s.tokenMode === 'word' ? 'words' : 'characters'}`,
+    tooltip: `\`${preview.replace(/`/g, 'ˋ')}\`${s.vocabulary.length > 60 ? ' …' : ''}`,
+    contextValue: 'group',
+    icon: 'symbol-text',
+    children: s.vocabulary.length ? [leaf('vocabulary:preview', preview + (s.vocabulary.length > 60 ? ' …' : ''), undefined, 'symbol-key')] : [],
+    modelDir: dir,
+  };
+
+  const history: TreeNode = {
+    id: id('history'),
+    label: 'Training history',
+    description: `${s.runs.length} run${s.runs.length === 1 ? '' : 's'}, ${s.step} steps`,
+    contextValue: 'group',
+    icon: 'graph-line',
+    children: s.runs.map((r) => leaf(
+      `run:${r.index}`,
+      `Run ${r.index}`,
+      [
+        r.startStep !== null && r.endStep !== null ? `steps ${r.startStep}–${r.endStep}` : null,
+        r.reason ? `stopped: ${r.reason}` : null,
+        r.bestValLoss !== null ? `best val ${r.bestValLoss.toFixed(3)}` : null,
+        r.startedAt,
+      ].filter(Boolean).join(' · '),
+      'debug-start',
+    )),
+    modelDir: dir,
+  };
+
+  return {
+    id: `model:${dir}`,
+    label: s.name,
+    description: modelDescription(s, entry.training),
+    tooltip: modelTooltip(s, entry.checkpoints),
+    contextValue: entry.training ? 'modelTraining' : 'model',
+    icon: entry.training ? 'loading~spin' : 'symbol-class',
+    children: [architecture, checkpoints, vocabulary, history],
+    modelDir: dir,
+  };
+}

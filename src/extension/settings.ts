@@ -1,0 +1,264 @@
+// Pure settings resolution (no vscode import): `rnnLab.*` values → training presets and
+// TrainOptions, completion settings, the models folder. Unit-tested without VS Code.
+
+import * as path from 'node:path';
+import type { BackendChoice, CellType, TokenMode } from '../engine/config.js';
+import type { TrainOptions } from '../training/config.js';
+
+export type PresetId = 'quick' | 'standard' | 'custom';
+
+export interface TrainingSettings {
+  preset: PresetId;
+  /** null = the preset's own duration. */
+  minutes: number | null;
+  epochs: number | null;
+  steps: number | null;
+  cell: CellType;
+  layers: number;
+  units: number;
+  tokens: TokenMode;
+  seqLen: number;
+  batch: number;
+  /** null = the optimizer's default. */
+  lr: number | null;
+  dropout: number;
+  evalEvery: number;
+  sampleEvery: number;
+  checkpointEvery: number;
+  backend: BackendChoice;
+}
+
+/** The defaults the manifest declares for `rnnLab.training.*` (a unit test keeps them in sync). */
+export const TRAINING_DEFAULTS: TrainingSettings = {
+  preset: 'quick',
+  minutes: null,
+  epochs: null,
+  steps: null,
+  cell: 'lstm',
+  layers: 1,
+  units: 128,
+  tokens: 'char',
+  seqLen: 64,
+  batch: 32,
+  lr: null,
+  dropout: 0,
+  evalEvery: 100,
+  sampleEvery: 200,
+  checkpointEvery: 200,
+  backend: 'auto',
+};
+
+export interface Preset {
+  id: PresetId;
+  label: string;
+  detail: string;
+  cell?: CellType;
+  layers?: number;
+  units?: number;
+  minutes?: number;
+}
+
+export const PRESETS: readonly Preset[] = [
+  { id: 'quick', label: 'Quick', detail: '1×128 LSTM, about 2 minutes', cell: 'lstm', layers: 1, units: 128, minutes: 2 },
+  { id: 'standard', label: 'Standard', detail: '2×256 LSTM, about 10 minutes', cell: 'lstm', layers: 2, units: 256, minutes: 10 },
+  { id: 'custom', label: 'Custom…', detail: 'Choose cell, layers, units, tokens, sequence length and when to stop' },
+];
+
+export interface CompletionSettings {
+  enabled: boolean;
+  /** Model folder name (under the models folder) or an absolute path; '' = none chosen. */
+  model: string;
+  languages: string[];
+  contextChars: number;
+  maxChars: number;
+  temperature: number;
+  stopAtNewline: boolean;
+}
+
+export const COMPLETION_DEFAULTS: CompletionSettings = {
+  enabled: false,
+  model: '',
+  languages: ['*'],
+  contextChars: 256,
+  maxChars: 40,
+  temperature: 0,
+  stopAtNewline: true,
+};
+
+/** Reads one setting by its key below the section (`get('training.units')`). */
+export type SettingsReader = (key: string) => unknown;
+
+export interface Resolved<T> {
+  value: T;
+  /** One sentence per setting that was ignored because its value was invalid. */
+  warnings: string[];
+}
+
+function pick<T>(
+  get: SettingsReader,
+  key: string,
+  fallback: T,
+  ok: (x: unknown) => boolean,
+  what: string,
+  warnings: string[],
+): T {
+  const raw = get(key);
+  if (raw === undefined) return fallback;
+  if (ok(raw)) return raw as T;
+  warnings.push(`Setting rnnLab.${key} must be ${what}; using ${JSON.stringify(fallback)} instead of ${JSON.stringify(raw)}.`);
+  return fallback;
+}
+
+const intIn = (min: number, max: number) => (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max;
+const positiveOrNull = (x: unknown) => x === null || (typeof x === 'number' && Number.isFinite(x) && x > 0);
+const positiveIntOrNull = (x: unknown) => x === null || (typeof x === 'number' && Number.isInteger(x) && x > 0);
+const oneOf = (...values: unknown[]) => (x: unknown) => values.includes(x);
+
+export function readTrainingSettings(get: SettingsReader): Resolved<TrainingSettings> {
+  const w: string[] = [];
+  const d = TRAINING_DEFAULTS;
+  const value: TrainingSettings = {
+    preset: pick(get, 'training.preset', d.preset, oneOf('quick', 'standard', 'custom'), 'quick, standard or custom', w),
+    minutes: pick(get, 'training.minutes', d.minutes, positiveOrNull, 'a positive number or null', w),
+    epochs: pick(get, 'training.epochs', d.epochs, positiveOrNull, 'a positive number or null', w),
+    steps: pick(get, 'training.steps', d.steps, positiveIntOrNull, 'a positive whole number or null', w),
+    cell: pick(get, 'training.cell', d.cell, oneOf('rnn', 'gru', 'lstm'), 'rnn, gru or lstm', w),
+    layers: pick(get, 'training.layers', d.layers, intIn(1, 16), 'a whole number from 1 to 16', w),
+    units: pick(get, 'training.units', d.units, intIn(1, 4096), 'a whole number from 1 to 4096', w),
+    tokens: pick(get, 'training.tokens', d.tokens, oneOf('char', 'word'), 'char or word', w),
+    seqLen: pick(get, 'training.seqLen', d.seqLen, intIn(1, 4096), 'a whole number from 1 to 4096', w),
+    batch: pick(get, 'training.batch', d.batch, intIn(1, 4096), 'a whole number from 1 to 4096', w),
+    lr: pick(get, 'training.lr', d.lr, positiveOrNull, 'a positive number or null', w),
+    dropout: pick(get, 'training.dropout', d.dropout, (x) => typeof x === 'number' && x >= 0 && x < 1, 'in [0, 1)', w),
+    evalEvery: pick(get, 'training.evalEvery', d.evalEvery, intIn(1, 1e9), 'a positive whole number', w),
+    sampleEvery: pick(get, 'training.sampleEvery', d.sampleEvery, intIn(0, 1e9), 'a whole number ≥ 0', w),
+    checkpointEvery: pick(get, 'training.checkpointEvery', d.checkpointEvery, intIn(1, 1e9), 'a positive whole number', w),
+    backend: pick(get, 'training.backend', d.backend, oneOf('auto', 'wasm', 'cpu', 'tensorflow'), 'auto, wasm, cpu or tensorflow', w),
+  };
+  return { value, warnings: w };
+}
+
+export function readCompletionSettings(get: SettingsReader): Resolved<CompletionSettings> {
+  const w: string[] = [];
+  const d = COMPLETION_DEFAULTS;
+  const value: CompletionSettings = {
+    enabled: pick(get, 'completions.enabled', d.enabled, (x) => typeof x === 'boolean', 'true or false', w),
+    model: pick(get, 'completions.model', d.model, (x) => typeof x === 'string', 'a model name or folder path', w),
+    languages: pick(
+      get, 'completions.languages', d.languages,
+      (x) => Array.isArray(x) && x.every((s) => typeof s === 'string'), 'a list of language ids', w,
+    ),
+    contextChars: pick(get, 'completions.contextChars', d.contextChars, intIn(1, 100_000), 'a whole number from 1 to 100000', w),
+    maxChars: pick(get, 'completions.maxChars', d.maxChars, intIn(1, 1000), 'a whole number from 1 to 1000', w),
+    temperature: pick(get, 'completions.temperature', d.temperature, (x) => typeof x === 'number' && x >= 0 && x <= 10, 'a number from 0 to 10', w),
+    stopAtNewline: pick(get, 'completions.stopAtNewline', d.stopAtNewline, (x) => typeof x === 'boolean', 'true or false', w),
+  };
+  return { value, warnings: w };
+}
+
+/** Answers of the Custom quick-pick flow. */
+export interface CustomAnswers {
+  cell: CellType;
+  layers: number;
+  units: number;
+  tokens: TokenMode;
+  seqLen: number;
+  stopAfter: StopAfter;
+}
+
+export type StopAfter = { minutes: number } | { epochs: number } | { steps: number };
+
+/** Settings + preset (+ Custom answers) → the options handed to `train()`. */
+export function trainOptionsFor(preset: PresetId, s: TrainingSettings, custom?: CustomAnswers): TrainOptions {
+  const common: TrainOptions = {
+    tokens: s.tokens,
+    seqLen: s.seqLen,
+    batch: s.batch,
+    dropout: s.dropout,
+    evalEvery: s.evalEvery,
+    sampleEvery: s.sampleEvery,
+    checkpointEvery: s.checkpointEvery,
+    backend: s.backend,
+    ...(s.lr === null ? {} : { lr: s.lr }),
+  };
+  if (preset === 'custom') {
+    if (!custom) throw new Error('The Custom preset needs the answers of the Custom flow.');
+    return {
+      ...common,
+      cell: custom.cell,
+      layers: custom.layers,
+      units: custom.units,
+      tokens: custom.tokens,
+      seqLen: custom.seqLen,
+      ...custom.stopAfter,
+    };
+  }
+  const p = PRESETS.find((x) => x.id === preset);
+  if (!p) throw new Error(`Unknown preset ${preset}.`);
+  return {
+    ...common,
+    cell: p.cell,
+    layers: p.layers,
+    units: p.units,
+    minutes: s.minutes ?? p.minutes,
+    ...(s.epochs === null ? {} : { epochs: s.epochs }),
+    ...(s.steps === null ? {} : { steps: s.steps }),
+  };
+}
+
+/** The Custom flow's "stop after" default, from the settings. */
+export function defaultStopAfter(s: TrainingSettings): string {
+  if (s.steps !== null) return `${s.steps} steps`;
+  if (s.epochs !== null) return `${s.epochs} epochs`;
+  return `${s.minutes ?? 2} minutes`;
+}
+
+/** "5m", "5 minutes", "3 epochs", "1000 steps" → StopAfter; a clear sentence when unreadable. */
+export function parseStopAfter(input: string): StopAfter | string {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(input);
+  const bad = 'Write how long to train as a number and a unit, for example "2 minutes", "3 epochs" or "500 steps".';
+  if (!m) return bad;
+  const n = Number(m[1]);
+  if (!(n > 0)) return 'The training length must be more than zero.';
+  const unit = m[2]!.toLowerCase();
+  if (unit === '' || /^m(in(ute)?s?)?$/.test(unit)) return { minutes: n };
+  if (/^e(poch(s)?)?$/.test(unit)) return { epochs: n };
+  if (/^s(teps?)?$/.test(unit)) {
+    if (!Number.isInteger(n)) return 'The number of steps must be a whole number.';
+    return { steps: n };
+  }
+  return bad;
+}
+
+/** A whole number from `min` to `max`, or a sentence saying what is wrong. */
+export function parseIntInRange(input: string, name: string, min: number, max: number): number | string {
+  const n = Number(input.trim());
+  if (input.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+    return `${name} must be a whole number from ${min} to ${max}.`;
+  }
+  return n;
+}
+
+/** Whether a document of `languageId` gets completions under the `languages` setting. */
+export function languageMatches(languages: readonly string[], languageId: string): boolean {
+  return languages.includes('*') || languages.includes(languageId);
+}
+
+/**
+ * The models folder: the setting (absolute, `~/…`, or relative to the first workspace folder),
+ * else `.rnnlab/models` in the first workspace folder, else the extension's global storage.
+ */
+export function resolveModelsDirectory(
+  setting: string,
+  workspaceFolder: string | undefined,
+  globalStorage: string,
+  home: string,
+): string {
+  const s = setting.trim();
+  if (s !== '') {
+    if (s === '~' || s.startsWith('~/')) return path.join(home, s.slice(1));
+    if (path.isAbsolute(s)) return path.normalize(s);
+    return path.resolve(workspaceFolder ?? globalStorage, s);
+  }
+  return workspaceFolder ? path.join(workspaceFolder, '.rnnlab', 'models') : path.join(globalStorage, 'models');
+}

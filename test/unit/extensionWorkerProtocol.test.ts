@@ -1,0 +1,82 @@
+// Host ↔ trainer-worker messages: well-formed messages pass, and anything malformed is
+// rejected with a sentence saying what is wrong (the host drops it instead of crashing).
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { checkHostToWorker, checkWorkerToHost, trainerEventProblem } from '../../src/protocol/worker.js';
+import type { TrainerEvent } from '../../src/training/events.js';
+
+const step: TrainerEvent = {
+  event: 'step', step: 3, epoch: 0.1, loss: 3.2, gradNorm: 1.5, layerGradNorms: [1, 0.5], lr: 0.004,
+  tokensPerSecond: 12000, tokensSeen: 6000, elapsedMs: 500,
+};
+const done: TrainerEvent = {
+  event: 'done', step: 10, epoch: 0.3, trainLoss: 2.9, valLoss: null, bestValLoss: null, tokensPerSecond: 1,
+  backend: 'wasm', modelDir: '/m', reason: 'aborted', message: 'Stopped at step 10.',
+};
+
+describe('worker → host', () => {
+  test('every trainer event kind with its fields is accepted', () => {
+    const events: TrainerEvent[] = [
+      step, done,
+      { event: 'eval', step: 5, epoch: 0.2, valLoss: 2, valBitsPerToken: 2.9, valPerplexity: 7.4, best: true },
+      { event: 'sample', step: 5, temperature: 0.8, text: 'hello' },
+      { event: 'checkpoint', step: 5, kind: 'best', dir: '/m/checkpoints/best' },
+      { event: 'nan', step: 6, recentGradNorms: [1, 2, NaN], message: 'The loss became NaN.' },
+    ];
+    for (const e of events) {
+      const r = checkWorkerToHost({ type: 'event', event: e });
+      assert.ok(r.ok, JSON.stringify(e));
+      assert.deepEqual(r.message, { type: 'event', event: e });
+    }
+    assert.deepEqual(checkWorkerToHost({ type: 'paused', paused: true }), { ok: true, message: { type: 'paused', paused: true } });
+    assert.deepEqual(checkWorkerToHost({ type: 'failed', message: 'x' }), { ok: true, message: { type: 'failed', message: 'x' } });
+  });
+
+  test('malformed messages are rejected with the reason', () => {
+    const bad: [unknown, RegExp][] = [
+      [null, /not an object/],
+      [[1], /not an object/],
+      [{ type: 'evnt' }, /unknown worker message type "evnt"/],
+      [{ type: 'event', event: { ...step, loss: '3.2' } }, /"step" has a bad loss: "3\.2"/],
+      [{ type: 'event', event: { ...step, layerGradNorms: [1, 'x'] } }, /bad layerGradNorms/],
+      [{ type: 'event', event: { ...done, reason: 'bored' } }, /bad reason/],
+      [{ type: 'event', event: { event: 'explode' } }, /unknown trainer event "explode"/],
+      [{ type: 'paused' }, /boolean paused/],
+      [{ type: 'failed', message: 3 }, /lacks a message/],
+    ];
+    for (const [x, re] of bad) {
+      const r = checkWorkerToHost(x);
+      assert.equal(r.ok, false, JSON.stringify(x));
+      if (!r.ok) assert.match(r.error, re);
+    }
+    assert.equal(trainerEventProblem(step), null);
+  });
+});
+
+describe('host → worker', () => {
+  const run = { text: 'abc', modelDir: '/m/a', options: { units: 8 }, resume: false, wasmDir: '/dist' };
+  test('start and control messages are accepted', () => {
+    assert.deepEqual(checkHostToWorker({ type: 'start', run }), { ok: true, message: { type: 'start', run } });
+    for (const type of ['stop', 'pause', 'resume', 'checkpointNow', 'sampleNow']) {
+      assert.deepEqual(checkHostToWorker({ type }), { ok: true, message: { type } });
+    }
+    assert.deepEqual(checkHostToWorker({ type: 'sampleNow', temperature: 0.5 }), { ok: true, message: { type: 'sampleNow', temperature: 0.5 } });
+  });
+  test('malformed messages are rejected', () => {
+    const bad: [unknown, RegExp][] = [
+      [{ type: 'start' }, /lacks a run/],
+      [{ type: 'start', run: { ...run, text: 5 } }, /run\.text/],
+      [{ type: 'start', run: { ...run, modelDir: '' } }, /run\.modelDir/],
+      [{ type: 'start', run: { ...run, resume: 'yes' } }, /run\.resume/],
+      [{ type: 'sampleNow', temperature: -1 }, /temperature/],
+      [{ type: 'launch' }, /unknown host message type/],
+    ];
+    for (const [x, re] of bad) {
+      const r = checkHostToWorker(x);
+      assert.equal(r.ok, false);
+      if (!r.ok) assert.match(r.error, re);
+    }
+  });
+});
