@@ -2,6 +2,7 @@
 // resolveTrainConfig / resolveNetworkConfig accept; the manifest's defaults match the code's.
 
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -111,7 +112,7 @@ describe('models folder', () => {
 });
 
 describe('the manifest matches the code', () => {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
   const props = pkg.contributes.configuration.properties as Record<string, { default: unknown; description: string }>;
   test('every rnnLab.training.* and rnnLab.completions.* default equals the code default, each with a description', () => {
     for (const [key, value] of Object.entries(TRAINING_DEFAULTS)) {
