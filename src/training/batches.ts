@@ -1,0 +1,69 @@
+// Batches as char-rnn makes them: the training tokens split into B contiguous streams, read in
+// windows of T steps; the hidden state is carried from one window to the next (truncated BPTT)
+// and reset at each epoch. The last valFraction of the text is held out for validation.
+
+export interface Split {
+  train: Int32Array;
+  val: Int32Array;
+}
+
+export class DataError extends Error {
+  override name = 'DataError';
+}
+
+/** Splits at a token boundary; validation is the end of the text. */
+export function splitTokens(ids: Int32Array, valFraction: number, seqLen: number): Split {
+  const nVal = Math.floor(ids.length * valFraction);
+  const minimum = 2 * (seqLen + 1);
+  if (ids.length < minimum || nVal < 2) {
+    throw new DataError(
+      `the text has ${ids.length} tokens; training with a sequence length of ${seqLen} needs at least ${Math.max(minimum, Math.ceil(2 / valFraction))}`,
+    );
+  }
+  return { train: ids.subarray(0, ids.length - nVal), val: ids.subarray(ids.length - nVal) };
+}
+
+export interface Batch {
+  /** Inputs, time-major: ids[t·B + b]. */
+  ids: Int32Array;
+  /** Next tokens, same layout. */
+  targets: Int32Array;
+}
+
+export class StreamBatcher {
+  readonly batch: number;
+  readonly seqLen: number;
+  /** Tokens per stream (inputs). */
+  readonly streamLength: number;
+  readonly windowsPerEpoch: number;
+
+  constructor(
+    private readonly tokens: Int32Array,
+    batch: number,
+    seqLen: number,
+  ) {
+    // A small text gets fewer streams rather than no training at all.
+    this.batch = Math.max(1, Math.min(batch, Math.floor((tokens.length - 1) / seqLen)));
+    this.seqLen = seqLen;
+    this.streamLength = Math.floor((tokens.length - 1) / this.batch);
+    this.windowsPerEpoch = Math.floor(this.streamLength / seqLen);
+    if (this.windowsPerEpoch < 1) {
+      throw new DataError(`the training part has ${tokens.length} tokens; a sequence length of ${seqLen} needs at least ${seqLen + 1}`);
+    }
+  }
+
+  /** Window w (0 ≤ w < windowsPerEpoch) of every stream. */
+  window(w: number): Batch {
+    const { batch: B, seqLen: T, streamLength: L } = this;
+    const ids = new Int32Array(T * B);
+    const targets = new Int32Array(T * B);
+    for (let b = 0; b < B; b++) {
+      const base = b * L + w * T;
+      for (let t = 0; t < T; t++) {
+        ids[t * B + b] = this.tokens[base + t];
+        targets[t * B + b] = this.tokens[base + t + 1];
+      }
+    }
+    return { ids, targets };
+  }
+}

@@ -1,0 +1,146 @@
+// Optimizers that update Float32Array parameters in place: Adam, RMSprop, SGD with momentum;
+// plus gradient clipping. Their moments are saved with checkpoints for exact resume.
+
+import type { Param } from '../engine/network.js';
+import type { ClipMode, OptimizerName } from './config.js';
+
+export interface Slot {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface Optimizer {
+  readonly name: OptimizerName;
+  /** Updates applied so far. */
+  step: number;
+  apply(params: readonly Param[], grads: readonly Float32Array[], lr: number): void;
+  slots(): Slot[];
+  /** Restores moments saved by `slots()`; throws if any is missing or misshapen. */
+  load(step: number, slots: readonly Slot[]): void;
+}
+
+function makeSlots(params: readonly Param[], prefixes: string[]): Map<string, Slot> {
+  const m = new Map<string, Slot>();
+  for (const prefix of prefixes) {
+    for (const p of params) m.set(`${prefix}/${p.name}`, { name: `${prefix}/${p.name}`, shape: p.shape.slice(), data: new Float32Array(p.data.length) });
+  }
+  return m;
+}
+
+function loadSlots(own: Map<string, Slot>, given: readonly Slot[]): void {
+  const byName = new Map(given.map((s) => [s.name, s]));
+  for (const [name, slot] of own) {
+    const g = byName.get(name);
+    if (!g) throw new Error(`optimizer state lacks ${name}`);
+    if (g.data.length !== slot.data.length) throw new Error(`optimizer state ${name} has ${g.data.length} values, expected ${slot.data.length}`);
+    slot.data.set(g.data);
+  }
+}
+
+export function createOptimizer(name: OptimizerName, params: readonly Param[], options: { momentum?: number } = {}): Optimizer {
+  switch (name) {
+    case 'adam': {
+      const beta1 = 0.9;
+      const beta2 = 0.999;
+      const eps = 1e-8;
+      const slots = makeSlots(params, ['m', 'v']);
+      return {
+        name,
+        step: 0,
+        apply(ps, grads, lr) {
+          this.step++;
+          // Bias-corrected step size (Kingma & Ba, section 2).
+          const alpha = (lr * Math.sqrt(1 - Math.pow(beta2, this.step))) / (1 - Math.pow(beta1, this.step));
+          ps.forEach((p, k) => {
+            const g = grads[k];
+            const m = (slots.get(`m/${p.name}`) as Slot).data;
+            const v = (slots.get(`v/${p.name}`) as Slot).data;
+            const w = p.data;
+            for (let i = 0; i < w.length; i++) {
+              const gi = g[i];
+              m[i] = beta1 * m[i] + (1 - beta1) * gi;
+              v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+              w[i] -= (alpha * m[i]) / (Math.sqrt(v[i]) + eps);
+            }
+          });
+        },
+        slots: () => [...slots.values()],
+        load(step, given) {
+          loadSlots(slots, given);
+          this.step = step;
+        },
+      };
+    }
+    case 'rmsprop': {
+      const rho = 0.9;
+      const eps = 1e-7;
+      const slots = makeSlots(params, ['ms']);
+      return {
+        name,
+        step: 0,
+        apply(ps, grads, lr) {
+          this.step++;
+          ps.forEach((p, k) => {
+            const g = grads[k];
+            const ms = (slots.get(`ms/${p.name}`) as Slot).data;
+            const w = p.data;
+            for (let i = 0; i < w.length; i++) {
+              ms[i] = rho * ms[i] + (1 - rho) * g[i] * g[i];
+              w[i] -= (lr * g[i]) / (Math.sqrt(ms[i]) + eps);
+            }
+          });
+        },
+        slots: () => [...slots.values()],
+        load(step, given) {
+          loadSlots(slots, given);
+          this.step = step;
+        },
+      };
+    }
+    case 'sgd': {
+      const mu = options.momentum ?? 0.9;
+      const slots = makeSlots(params, ['velocity']);
+      return {
+        name,
+        step: 0,
+        apply(ps, grads, lr) {
+          this.step++;
+          ps.forEach((p, k) => {
+            const g = grads[k];
+            const vel = (slots.get(`velocity/${p.name}`) as Slot).data;
+            const w = p.data;
+            for (let i = 0; i < w.length; i++) {
+              vel[i] = mu * vel[i] - lr * g[i];
+              w[i] += vel[i];
+            }
+          });
+        },
+        slots: () => [...slots.values()],
+        load(step, given) {
+          loadSlots(slots, given);
+          this.step = step;
+        },
+      };
+    }
+  }
+}
+
+/** Global L2 norm of all gradients. */
+export function globalNorm(grads: readonly Float32Array[]): number {
+  let s = 0;
+  for (const g of grads) for (let i = 0; i < g.length; i++) s += g[i] * g[i];
+  return Math.sqrt(s);
+}
+
+/** Clips in place: by global norm (scale all by clip/norm when norm > clip) or by value. */
+export function clipGradients(grads: Float32Array[], mode: ClipMode, clip: number, norm: number): void {
+  if (clip <= 0) return;
+  if (mode === 'norm') {
+    if (norm <= clip) return;
+    const scale = clip / norm;
+    for (const g of grads) for (let i = 0; i < g.length; i++) g[i] *= scale;
+  } else {
+    for (const g of grads) for (let i = 0; i < g.length; i++) g[i] = g[i] > clip ? clip : g[i] < -clip ? -clip : g[i];
+  }
+}
