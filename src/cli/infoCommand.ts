@@ -1,0 +1,82 @@
+// `rnnlab info DIR`: what a model folder holds — config, size, vocabulary, training state,
+// history and checkpoints — read from model.json alone, plus the backend this machine would use.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { initBackend } from '../engine/backend.js';
+import type { BackendChoice } from '../engine/config.js';
+import { checkpointDir, MODEL_FILE, readModelMeta } from '../training/checkpoint.js';
+import type { CheckpointKind, ModelMeta } from '../training/checkpoint.js';
+
+export interface InfoFlags {
+  json?: boolean;
+  checkpoint?: CheckpointKind;
+  backend?: BackendChoice;
+}
+
+interface CheckpointSummary {
+  step: number;
+  epoch: number;
+  bestValLoss: number | null;
+  savedAt: string;
+}
+
+function summary(meta: ModelMeta): CheckpointSummary {
+  return { step: meta.state.step, epoch: meta.state.epoch, bestValLoss: meta.state.bestValLoss, savedAt: meta.savedAt };
+}
+
+export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): Promise<number> {
+  const meta = readModelMeta(dir, flags.checkpoint ?? 'root');
+  const checkpoints: Record<string, CheckpointSummary | null> = {};
+  for (const kind of ['latest', 'best'] as const) {
+    // A broken checkpoint is reported as missing here; loading it names the fault.
+    const present = existsSync(join(checkpointDir(dir, kind), MODEL_FILE));
+    let s: CheckpointSummary | null = null;
+    if (present) {
+      try {
+        s = summary(readModelMeta(dir, kind));
+      } catch {
+        s = null;
+      }
+    }
+    checkpoints[kind] = s;
+  }
+  const backend = await initBackend(flags.backend ?? 'auto', { wasmDir });
+  const info = {
+    name: meta.name,
+    dir,
+    format: meta.format,
+    formatVersion: meta.formatVersion,
+    savedAt: meta.savedAt,
+    parameters: meta.parameters,
+    vocabSize: meta.network.vocabSize,
+    tokens: meta.vocabulary.mode,
+    network: meta.network,
+    train: meta.train,
+    state: meta.state,
+    optimizer: meta.optimizer ? { name: meta.optimizer.name, step: meta.optimizer.step } : null,
+    history: meta.history,
+    checkpoints,
+    backend: backend.name,
+  };
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(info)}\n`);
+    return 0;
+  }
+  const n = meta.network;
+  const t = meta.train;
+  const loss = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(4)} nats/token`);
+  const lines = [
+    `${meta.name} (${dir}), saved ${meta.savedAt}`,
+    `network: ${n.layers}×${n.units} ${n.cell}, ${n.input} input${n.input === 'embedding' ? ` (${n.embeddingSize})` : ''}, dropout ${n.dropout}, ${meta.parameters.toLocaleString('en-US')} parameters`,
+    `vocabulary: ${n.vocabSize.toLocaleString('en-US')} ${meta.vocabulary.mode} tokens`,
+    `training: ${t.optimizer} lr ${t.lr}, batch ${t.batch}, seq-len ${t.seqLen}, clip ${t.clip} (${t.clipMode}), val fraction ${t.valFraction}, seed ${t.seed}`,
+    `state: step ${meta.state.step.toLocaleString('en-US')}, epoch ${meta.state.epoch.toFixed(2)}, best val loss ${loss(meta.state.bestValLoss)}`,
+    `checkpoints: latest ${checkpoints.latest ? `step ${checkpoints.latest.step}` : 'none'}, best ${checkpoints.best ? `step ${checkpoints.best.step} (${loss(checkpoints.best.bestValLoss)})` : 'none'}`,
+    `history: ${JSON.stringify(meta.history).slice(0, 300)}`,
+    `backend here: ${backend.name}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}

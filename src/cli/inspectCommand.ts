@@ -1,0 +1,73 @@
+// `rnnlab inspect DIR --text TEXT`: per layer and time step every gate and state the cell has,
+// saturation, next-token predictions and (with --gradients) gradient flow through time.
+
+import { CELL_GATES } from '../engine/config.js';
+import { inspect } from '../engine/inspect.js';
+import type { InspectResult } from '../engine/types.js';
+import { UsageError } from './cliErrors.js';
+import { openModel } from './openModel.js';
+import type { ModelFlags } from './openModel.js';
+
+export interface InspectFlags extends ModelFlags {
+  text: string;
+  json?: boolean;
+  gradients?: boolean;
+  topK?: number;
+  position?: number;
+}
+
+/** The JSON printed by --json: each layer carries its gates as `[T][units]` arrays by name. */
+export function inspectJson(result: InspectResult): Record<string, unknown> {
+  return {
+    tokens: result.tokens,
+    offsets: result.offsets,
+    cell: result.cell,
+    layers: result.layers.map((l) => ({
+      layer: l.layer,
+      direction: l.direction,
+      cell: l.cell,
+      units: l.units,
+      ...l.gates,
+      saturation: l.saturation,
+    })),
+    predictions: result.predictions,
+    ...(result.gradients ? { gradients: result.gradients } : {}),
+  };
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+function humanLines(result: InspectResult): string[] {
+  const lines = [`tokens (${result.tokens.length}): ${result.tokens.map((t) => JSON.stringify(t)).join(' ')}`];
+  for (const l of result.layers) {
+    lines.push(`layer ${l.layer} (${l.direction}, ${l.cell}, ${l.units} units):`);
+    for (const gate of CELL_GATES[l.cell]) {
+      const s = l.saturation[gate];
+      if (s) lines.push(`  ${gate.padEnd(7)} saturated low ${pct(s.low).padStart(6)}, high ${pct(s.high).padStart(6)}`);
+    }
+  }
+  const last = result.predictions[result.predictions.length - 1];
+  if (last) lines.push(`next token after the text: ${last.map((p) => `${JSON.stringify(p.token)} ${p.p.toFixed(3)}`).join(', ')}`);
+  if (result.gradients) {
+    lines.push(`gradient flow ‖∂L⟨${result.gradients.position}⟩/∂a⟨t⟩‖ for t = 0 … ${result.gradients.position}:`);
+    result.gradients.norms.forEach((norms, layer) => {
+      lines.push(`  layer ${layer}: ${norms.map((n) => n.toExponential(2)).join(' ')}`);
+    });
+  }
+  return lines;
+}
+
+export async function runInspect(dir: string, flags: InspectFlags, wasmDir: string): Promise<number> {
+  if (flags.text === '') throw new UsageError('--text must not be empty');
+  if (flags.topK !== undefined && (!Number.isInteger(flags.topK) || flags.topK < 1)) {
+    throw new UsageError(`--top-k must be a whole number ≥ 1, got ${flags.topK}`);
+  }
+  const { model } = await openModel(dir, flags, wasmDir);
+  const options: { topK?: number; gradients?: boolean; position?: number } = { gradients: flags.gradients === true };
+  if (flags.topK !== undefined) options.topK = flags.topK;
+  if (flags.position !== undefined) options.position = flags.position;
+  const result = inspect(model, flags.text, options);
+  if (flags.json) process.stdout.write(`${JSON.stringify(inspectJson(result))}\n`);
+  else process.stdout.write(`${humanLines(result).join('\n')}\n`);
+  return 0;
+}

@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// The `rnnlab` command line: parses arguments with commander and runs one subcommand; every
+// error becomes one `rnnlab: …` line on stderr and exit 1 (runtime) or 2 (usage).
+
+import { Command, CommanderError, Option } from 'commander';
+
+import { version } from '../../package.json';
+import { EXIT_OK, errorLine, exitCodeFor } from './cliErrors.js';
+import { runEval } from './evalCommand.js';
+import { runInfo } from './infoCommand.js';
+import { runInspect } from './inspectCommand.js';
+import { parseInteger, parseNumber } from './optionParsers.js';
+import { runSample } from './sampleCommand.js';
+import { runTrain } from './trainCommand.js';
+
+
+/** Where the bundle lives: the tfjs .wasm files are copied next to dist/cli.js. */
+const WASM_DIR = __dirname;
+
+const backendOption = () => new Option('--backend <name>', 'tensorflow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto');
+const checkpointOption = () =>
+  new Option('--checkpoint <which>', 'which save of the model folder to use').choices(['root', 'latest', 'best']).default('root');
+
+export function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command('rnnlab');
+  program
+    .description('Train, sample, score and inspect RNN / GRU / LSTM language models, offline.')
+    .version(version)
+    .option('--verbose', 'print stack traces of errors')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined }) // errors are printed once, by main()
+    .enablePositionalOptions(false);
+
+  program
+    .command('train')
+    .description('train a language model on a text file')
+    .argument('<file>', 'UTF-8 text file to train on')
+    .requiredOption('--out <dir>', 'model folder to write (created if needed)')
+    .addOption(new Option('--cell <type>', 'recurrent cell').choices(['lstm', 'gru', 'rnn']))
+    .option('--layers <n>', 'stacked recurrent layers', parseInteger)
+    .option('--units <n>', 'hidden units per layer', parseInteger)
+    .addOption(new Option('--tokens <mode>', 'tokenisation').choices(['char', 'word']))
+    .addOption(new Option('--input <mode>', 'one-hot input or a learned embedding').choices(['onehot', 'embedding']))
+    .option('--embedding-size <n>', 'embedding width', parseInteger)
+    .option('--seq-len <t>', 'truncated-BPTT window T', parseInteger)
+    .option('--batch <b>', 'parallel streams B', parseInteger)
+    .addOption(new Option('--steps <n>', 'stop after N optimizer steps').argParser(parseInteger).conflicts(['epochs', 'minutes']))
+    .addOption(new Option('--epochs <e>', 'stop after E passes over the text').argParser(parseNumber).conflicts(['steps', 'minutes']))
+    .addOption(new Option('--minutes <m>', 'stop after M minutes').argParser(parseNumber).conflicts(['steps', 'epochs']))
+    .option('--lr <x>', 'learning rate', parseNumber)
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'rmsprop', 'sgd']))
+    .option('--momentum <x>', 'SGD momentum', parseNumber)
+    .option('--lr-decay <x>', 'multiply the learning rate by X every --lr-decay-every steps', parseNumber)
+    .option('--lr-decay-every <n>', 'steps between learning-rate decays', parseInteger)
+    .option('--clip <x>', 'gradient clipping threshold (0 = off)', parseNumber)
+    .addOption(new Option('--clip-mode <mode>', 'clip the global norm or each value').choices(['norm', 'value']))
+    .option('--dropout <p>', 'dropout between stacked layers', parseNumber)
+    .option('--val-fraction <f>', 'fraction of the text held out for validation', parseNumber)
+    .option('--seed <s>', 'seed for initialisation, dropout and sampling', parseInteger)
+    .addOption(new Option('--backend <name>', 'tensorflow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
+    .option('--eval-every <n>', 'validate every N steps', parseInteger)
+    .option('--sample-every <n>', 'print a sample every N steps (0 = never)', parseInteger)
+    .option('--checkpoint-every <n>', 'save checkpoints/latest every N steps', parseInteger)
+    .option('--min-count <n>', 'tokens seen fewer times become <UNK>', parseInteger)
+    .option('--max-vocab <n>', 'largest vocabulary kept', parseInteger)
+    .option('--char-eos', 'char mode: mark each end of line with <EOS>')
+    .option('--name <name>', 'model name (default: the folder name)')
+    .option('--resume', 'continue training the model in --out')
+    .option('--json', 'print JSON lines only: one trainer event per line')
+    .action(async (file: string, flags) => setExitCode(await runTrain(file, flags, WASM_DIR)));
+
+  program
+    .command('sample')
+    .description('print text sampled from a model (the prime included) and nothing else')
+    .argument('<dir>', 'model folder')
+    .option('--prime <text>', 'text to start from')
+    .option('--length <n>', 'tokens to generate (default 200)', parseInteger)
+    .option('--temperature <x>', '0 = greedy; higher = more random (default 1)', parseNumber)
+    .option('--top-k <k>', 'sample among the K most likely tokens (0 = all)', parseInteger)
+    .option('--seed <s>', 'same seed, same model, same backend ⇒ same text', parseInteger)
+    .option('--stop-at-newline', 'stop after generating a newline')
+    .addOption(checkpointOption())
+    .addOption(backendOption())
+    .action(async (dir: string, flags) => setExitCode(await runSample(dir, flags, WASM_DIR)));
+
+  program
+    .command('eval')
+    .description('score a text: loss in nats per token, bits per token, perplexity')
+    .argument('<dir>', 'model folder')
+    .argument('<file>', 'UTF-8 text file to score')
+    .option('--json', 'print one JSON object')
+    .option('--per-token', 'add the surprisal (−log p, nats) of each token')
+    .addOption(checkpointOption())
+    .addOption(backendOption())
+    .action(async (dir: string, file: string, flags) => setExitCode(await runEval(dir, file, flags, WASM_DIR)));
+
+  program
+    .command('inspect')
+    .description('gates, states, saturation, predictions and gradient flow for a text')
+    .argument('<dir>', 'model folder')
+    .requiredOption('--text <text>', 'text to run through the model')
+    .option('--json', 'print one JSON object')
+    .option('--gradients', 'add ‖∂L⟨T⟩/∂a⟨t⟩‖ for every t ≤ T and layer')
+    .option('--position <t>', 'the position T whose loss is differentiated (default: the last)', parseInteger)
+    .option('--top-k <k>', 'next-token predictions per step', parseInteger)
+    .addOption(checkpointOption())
+    .addOption(backendOption())
+    .action(async (dir: string, flags) => setExitCode(await runInspect(dir, flags, WASM_DIR)));
+
+  program
+    .command('info')
+    .description('config, parameter count, vocabulary, training state, history and backend')
+    .argument('<dir>', 'model folder')
+    .option('--json', 'print one JSON object')
+    .addOption(checkpointOption())
+    .addOption(backendOption())
+    .action(async (dir: string, flags) => setExitCode(await runInfo(dir, flags, WASM_DIR)));
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = EXIT_OK;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  const verbose = argv.includes('--verbose');
+  try {
+    await program.parseAsync(argv.filter((a) => a !== '--verbose'), { from: 'user' });
+  } catch (error) {
+    code = exitCodeFor(error);
+    if (error instanceof CommanderError && code === EXIT_OK) return code; // --help, --version
+    let line = errorLine(error);
+    if (error instanceof CommanderError && !/--help/.test(line)) {
+      const sub = program.commands.find((c) => argv.includes(c.name()));
+      line += ` (see rnnlab ${sub ? `${sub.name()} ` : ''}--help)`;
+    }
+    process.stderr.write(`rnnlab: ${line}\n`);
+    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  }
+  return code;
+}
+
+// Set the exit code and let the event loop drain (stdout may still be flushing into a pipe).
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`rnnlab: ${errorLine(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,125 @@
+// `rnnlab train FILE --out DIR …`: checks the text and the options before any work, then runs
+// the trainer with Ctrl-C wired to a clean stop that saves the model.
+
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+
+import { resolveNetworkConfig } from '../engine/config.js';
+import type { NetworkOptions } from '../engine/config.js';
+import { Vocabulary } from '../engine/tokenizer.js';
+import { MODEL_FILE } from '../training/checkpoint.js';
+import { resolveTrainConfig } from '../training/config.js';
+import type { TrainConfig, TrainOptions } from '../training/config.js';
+import type { DoneEvent } from '../training/events.js';
+import { train } from '../training/trainer.js';
+import { EXIT_FAILURE, EXIT_OK, InputError, UsageError } from './cliErrors.js';
+import { readTextFile } from './readTextFile.js';
+import { TrainProgress } from './trainProgress.js';
+
+export interface TrainFlags extends TrainOptions {
+  out: string;
+  name?: string;
+  resume?: boolean;
+  json?: boolean;
+}
+
+const NETWORK_KEYS = ['cell', 'layers', 'units', 'input', 'embeddingSize', 'dropout', 'bidirectional', 'merge', 'forgetBias'] as const;
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** Splits parsed flags into the trainer's options (only the flags the user gave). */
+export function trainOptionsFrom(flags: TrainFlags): TrainOptions {
+  const options: TrainOptions = {};
+  for (const [key, value] of Object.entries(flags)) {
+    if (value === undefined || ['out', 'name', 'resume', 'json', 'verbose'].includes(key)) continue;
+    (options as Record<string, unknown>)[key] = value;
+  }
+  return options;
+}
+
+/**
+ * Fewest tokens the trainer accepts (the rules of training/batches.ts): at least 2·(T + 1)
+ * tokens, two of them held out for validation, and T + 1 left for one training window.
+ * The batch is not a limit: a small text is read with fewer streams.
+ */
+export function minimumTokens(config: TrainConfig): number {
+  const T = config.seqLen;
+  let n = Math.max(2 * (T + 1), Math.ceil(2 / config.valFraction));
+  while (Math.floor(n * config.valFraction) < 2 || n - Math.floor(n * config.valFraction) < T + 1) n++;
+  return n;
+}
+
+/** Checks what can be checked before training: options, output folder, the text itself. */
+export function prepareTrain(file: string, flags: TrainFlags): { text: string; options: TrainOptions; config: TrainConfig; notes: string[] } {
+  const options = trainOptionsFrom(flags);
+  // Usage errors first (before touching any file): ConfigError → exit 2.
+  const config = resolveTrainConfig(options);
+  const networkOptions: NetworkOptions = {};
+  for (const key of NETWORK_KEYS) if (options[key] !== undefined) (networkOptions as Record<string, unknown>)[key] = options[key];
+  resolveNetworkConfig(networkOptions, 2, config.tokens);
+
+  const out = resolve(flags.out);
+  const hasModel = existsSync(join(out, MODEL_FILE));
+  if (flags.resume && !hasModel) throw new InputError(`there is no model to resume in ${flags.out} (no ${MODEL_FILE})`);
+  if (!flags.resume && hasModel) {
+    throw new UsageError(`${flags.out} already holds a model; pass --resume to continue training it, or choose another --out`);
+  }
+
+  const text = readTextFile(file, 'text file to train on');
+  const notes: string[] = [];
+  if (!flags.resume) {
+    const vocab = Vocabulary.build(text, { mode: config.tokens, minCount: config.minCount, maxVocab: config.maxVocab, charEos: config.charEos });
+    const tokens = vocab.encode(text).length;
+    const needed = minimumTokens(config);
+    if (tokens < needed) {
+      throw new InputError(
+        `${file} is too small to train on: it has ${fmt(tokens)} ${config.tokens} tokens and --seq-len ${config.seqLen} with --val-fraction ${config.valFraction} needs at least ${fmt(needed)}; use a longer text or a smaller --seq-len`,
+      );
+    }
+    const distinct = vocab.tokens.filter((t) => t !== '<UNK>' && t !== '<EOS>').length;
+    if (distinct === 1) {
+      notes.push(`note: ${file} holds a single distinct ${config.tokens === 'char' ? 'character' : 'word'} repeated; the model can only learn to repeat it`);
+    }
+  }
+  return { text, options, config, notes };
+}
+
+export async function runTrain(file: string, flags: TrainFlags, wasmDir: string): Promise<number> {
+  const { text, options, notes } = prepareTrain(file, flags);
+  const json = flags.json === true;
+  for (const note of notes) process.stderr.write(`rnnlab: ${note}\n`);
+  const progress = new TrainProgress(json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain', process.stdout, process.stderr);
+
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) {
+      progress.close();
+      process.stderr.write('rnnlab: interrupted twice; exiting without waiting for the save\n');
+      process.exit(130);
+    }
+    process.stderr.write('rnnlab: stopping after this step and saving (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let done: DoneEvent;
+  try {
+    const out = resolve(flags.out);
+    done = await train({
+      text,
+      modelDir: out,
+      options,
+      name: flags.name ?? basename(out),
+      resume: flags.resume === true,
+      signal: controller.signal,
+      onEvent: (e) => progress.onEvent(e),
+      wasmDir,
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress.close();
+  }
+  if (done.reason === 'nan') {
+    process.stderr.write(`rnnlab: ${done.message.split('\n')[0]}\n`);
+    return EXIT_FAILURE;
+  }
+  return EXIT_OK;
+}

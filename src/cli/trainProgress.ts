@@ -1,0 +1,123 @@
+// Shows a training run: JSON lines with --json, a cli-progress bar on a terminal, and plain
+// lines (throttled) when stdout is a pipe or a file.
+
+import { MultiBar, Presets } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
+
+import type { DoneEvent, StartEvent, TrainerEvent } from '../training/events.js';
+
+export type ProgressMode = 'json' | 'tty' | 'plain';
+
+export interface Writer {
+  write(text: string): unknown;
+}
+
+const PLAIN_INTERVAL_MS = 5000;
+
+const fixed = (x: number | null | undefined, digits = 4) => (x === null || x === undefined ? 'n/a' : x.toFixed(digits));
+const count = (n: number) => n.toLocaleString('en-US');
+const rate = (tps: number) => (tps >= 10_000 ? `${(tps / 1000).toFixed(1)}k` : Math.round(tps).toString());
+
+export function startLines(e: StartEvent): string[] {
+  const stop = e.train.steps !== null ? `${count(e.train.steps)} steps` : e.train.epochs !== null ? `${e.train.epochs} epochs` : e.train.minutes !== null ? `${e.train.minutes} minutes` : 'until stopped';
+  const n = e.network;
+  return [
+    `backend: ${e.backend}`,
+    `model: ${n.layers}×${n.units} ${n.cell}, ${count(e.parameters)} parameters, ${count(e.vocabSize)} ${e.train.tokens} tokens in the vocabulary`,
+    `data: ${count(e.trainTokens)} training tokens, ${count(e.valTokens)} validation tokens, ${count(e.stepsPerEpoch)} steps per epoch`,
+    `${e.resumed ? `resuming at step ${count(e.startStep)}` : 'training'} for ${stop} → ${e.modelDir}`,
+  ];
+}
+
+export function doneLine(e: DoneEvent): string {
+  const best = e.bestValLoss !== null && e.bestValLoss !== e.valLoss ? ` (best ${fixed(e.bestValLoss)})` : '';
+  return `done at step ${count(e.step)} (${e.reason}): train loss ${fixed(e.trainLoss)}, val loss ${fixed(e.valLoss)}${best} nats/token, ${rate(e.tokensPerSecond)} tokens/s on ${e.backend}; saved to ${e.modelDir}`;
+}
+
+/** Receives every trainer event and prints it in the chosen mode. */
+export class TrainProgress {
+  private bars: MultiBar | null = null;
+  private bar: SingleBar | null = null;
+  private byTime = false;
+  private total: number | null = null;
+  private lastPlain = 0;
+
+  constructor(
+    private readonly mode: ProgressMode,
+    private readonly out: Writer,
+    private readonly err: Writer,
+  ) {}
+
+  onEvent(e: TrainerEvent): void {
+    if (this.mode === 'json') {
+      this.out.write(`${JSON.stringify(e)}\n`);
+      return;
+    }
+    switch (e.event) {
+      case 'start':
+        for (const line of startLines(e)) this.out.write(`${line}\n`);
+        this.total = e.totalSteps;
+        if (this.mode === 'tty') this.openBar(e);
+        break;
+      case 'step':
+        if (this.bar) {
+          const payload = { step: count(e.step), loss: e.loss.toFixed(3), tps: rate(e.tokensPerSecond) };
+          this.bar.update(this.byTime ? Math.min(e.elapsedMs, this.bar.getTotal()) : e.step, payload);
+        } else if (e.step === 1 || Date.now() - this.lastPlain >= PLAIN_INTERVAL_MS || e.step === this.total) {
+          this.lastPlain = Date.now();
+          const of = this.total !== null ? `/${count(this.total)}` : '';
+          this.line(`step ${count(e.step)}${of}  epoch ${e.epoch.toFixed(2)}  loss ${e.loss.toFixed(4)}  grad norm ${e.gradNorm.toFixed(2)}  ${rate(e.tokensPerSecond)} tokens/s`);
+        }
+        break;
+      case 'eval':
+        this.line(`eval at step ${count(e.step)}: val loss ${e.valLoss.toFixed(4)} nats, ${e.valBitsPerToken.toFixed(3)} bits/token, perplexity ${e.valPerplexity.toFixed(2)}${e.best ? ' (best so far)' : ''}`);
+        break;
+      case 'sample':
+        this.line(`sample at step ${count(e.step)} (temperature ${e.temperature}):\n${e.text}\n---`);
+        break;
+      case 'checkpoint':
+        break; // every eval may save one; the done line says where the model is
+      case 'nan':
+        this.line(`step ${count(e.step)}: ${e.message}`);
+        break;
+      case 'done':
+        this.close();
+        this.out.write(`${doneLine(e)}\n`);
+        break;
+    }
+  }
+
+  /** Stops the bar (call on any exit path so the terminal is left clean). */
+  close(): void {
+    if (this.bars) {
+      this.bars.stop();
+      this.bars = null;
+      this.bar = null;
+    }
+  }
+
+  private line(text: string): void {
+    if (this.bars) this.bars.log(`${text}\n`);
+    else this.out.write(`${text}\n`);
+  }
+
+  private openBar(e: StartEvent): void {
+    const minutes = e.train.minutes;
+    this.byTime = e.totalSteps === null && minutes !== null;
+    const total = e.totalSteps ?? (minutes !== null ? Math.round(minutes * 60_000) : null);
+    if (total === null) return; // no known end: plain lines
+    this.bars = new MultiBar(
+      {
+        format: `{bar} {percentage}% | step {step}${e.totalSteps !== null ? `/${count(e.totalSteps)}` : ''} | loss {loss} | {tps} tok/s | ETA {eta_formatted}`,
+        hideCursor: true,
+        clearOnComplete: false,
+        stopOnComplete: false,
+        etaBuffer: 50,
+        stream: process.stderr,
+      },
+      Presets.shades_classic,
+    );
+    this.bar = this.bars.create(total, this.byTime ? 0 : e.startStep, { step: count(e.startStep), loss: '…', tps: '…' });
+    void this.err;
+  }
+}
