@@ -142,6 +142,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   return code;
 }
 
+// `rnnlab sample … | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 // Set the exit code and let the event loop drain (stdout may still be flushing into a pipe).
 main(process.argv.slice(2)).then(
   (code) => {

@@ -1,7 +1,7 @@
 // The `rnnlab` CLI end to end, through child processes on the built dist/cli.js: train,
 // resume, sample, eval, inspect, info, and bad input that must fail in one clear line.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -88,6 +88,30 @@ describe('rnnlab end to end', () => {
     assert.match(r.stdout, /^backend: wasm$/m);
     assert.match(r.stdout, /^step 1\/5 /m);
     assert.match(r.stdout, /^done at step 5 \(steps\): train loss \d+\.\d+/m);
+  });
+
+  test('Ctrl-C (SIGINT) stops training at a step boundary, saves, and exits 0', async () => {
+    const out = join(work, 'interrupted');
+    const child = spawn(process.execPath, [CLI, 'train', corpus, '--out', out, ...TINY, '--minutes', '1', '--json'], { cwd: REPO });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const deadline = Date.now() + 30_000;
+    while ((stdout.match(/"event":"step"/g) ?? []).length < 3) {
+      assert.ok(Date.now() < deadline, `training started (stderr: ${stderr})`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, stderr);
+    assert.match(stderr, /^rnnlab: stopping after this step and saving/);
+    const done = JSON.parse(stdout.trim().split('\n').pop()!) as { event: string; reason: string; step: number };
+    assert.equal(done.event, 'done');
+    assert.equal(done.reason, 'aborted');
+    assert.ok(done.step >= 3);
+    const info = JSON.parse(rnnlab(['info', out, '--json']).stdout) as { state: { step: number } };
+    assert.equal(info.state.step, done.step);
   });
 
   test('sample prints the prime and the generated text, the same for the same seed', () => {
@@ -224,6 +248,14 @@ describe('rnnlab refuses bad input in one line', () => {
     const before = readFileSync(join(model, 'model.json'), 'utf8');
     assertFails(rnnlab(['train', corpus, '--out', model, '--steps', '5']), 2, /already holds a model; pass --resume to continue training it, or choose another --out$/);
     assert.equal(readFileSync(join(model, 'model.json'), 'utf8'), before);
+  });
+
+  test('resuming on a text the vocabulary does not cover is refused and changes nothing (exit 1)', () => {
+    const f = join(work, 'other.txt');
+    writeFileSync(f, 'ZYXWVU QPON 98765\n'.repeat(100));
+    const before = readFileSync(join(model, 'weights.bin'));
+    assertFails(rnnlab(['train', f, '--out', model, '--resume', '--steps', '5']), 1, /cannot continue training on this text: .* outside the model's vocabulary/);
+    assert.deepEqual(readFileSync(join(model, 'weights.bin')), before);
   });
 
   test('a model folder with a truncated weights.bin (exit 1), and a missing model folder', () => {
