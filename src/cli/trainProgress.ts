@@ -90,6 +90,7 @@ export class TrainProgress {
   /** Stops the bar (call on any exit path so the terminal is left clean). */
   close(): void {
     if (this.bars) {
+      this.bars.update(); // flushes lines logged since the last redraw (the final eval, a sample)
       this.bars.stop();
       this.bars = null;
       this.bar = null;
