@@ -1,9 +1,9 @@
 // Reads the models folder for the Models view and the model pickers: one entry per sub-folder
-// holding a model.json, validated by readModelMeta (no weights read, no tfjs loaded).
+// holding a model.json. Only model.json is read, by plain JSON parsing: checkpoint.ts (the
+// strict loader) imports the engine and with it tfjs, which activation must not load.
 
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { ModelFormatError, readModelMeta } from '../training/checkpoint.js';
 import { summarizeCheckpointJson, summarizeModelJson } from './modelTree.js';
 import type { CheckpointSummary, ModelEntry } from './modelTree.js';
 
@@ -26,23 +26,40 @@ export function listModels(modelsDir: string): ModelEntry[] {
   });
 }
 
+/** Parsed model.json of a folder; throws an Error whose message is one sentence. */
+function readMetaJson(folder: string): unknown {
+  const file = path.join(folder, 'model.json');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `no model at ${folder}: it has no model.json` : `cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file} is corrupt: it is not valid JSON (${(err as Error).message})`);
+  }
+}
+
 export function readEntry(dir: string, name = path.basename(dir)): ModelEntry {
   try {
-    const meta = readModelMeta(dir);
+    const meta = readMetaJson(dir);
     const summary = summarizeModelJson(meta, dir, name);
     if (typeof summary === 'string') return { kind: 'broken', dir, name, problem: summary };
     const checkpoints: CheckpointSummary[] = [];
     for (const kind of ['latest', 'best'] as const) {
       if (!existsSync(path.join(dir, 'checkpoints', kind, 'model.json'))) continue;
       try {
-        checkpoints.push(summarizeCheckpointJson(readModelMeta(dir, kind), kind));
+        checkpoints.push(summarizeCheckpointJson(readMetaJson(path.join(dir, 'checkpoints', kind)), kind));
       } catch {
         checkpoints.push({ kind, step: null, valLoss: null });
       }
     }
     return { kind: 'ok', summary, checkpoints };
   } catch (err) {
-    const problem = err instanceof ModelFormatError || err instanceof Error ? err.message : String(err);
+    const problem = err instanceof Error ? err.message : String(err);
     return { kind: 'broken', dir, name, problem };
   }
 }

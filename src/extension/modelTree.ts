@@ -57,6 +57,9 @@ export function summarizeModelJson(json: unknown, dir: string, folderName: strin
   const m = obj(json);
   if (!m) return 'model.json does not hold a JSON object.';
   if (m.format !== undefined && m.format !== 'rnnlab-model') return `model.json is not an RNN Lab model (format ${JSON.stringify(m.format)}).`;
+  if (typeof m.formatVersion === 'number' && m.formatVersion > 1) {
+    return `model.json has format version ${m.formatVersion}; this RNN Lab reads version 1.`;
+  }
   const net = obj(m.network);
   if (!net) return 'model.json has no network section.';
   const cell = net.cell;
@@ -90,7 +93,9 @@ export function summarizeModelJson(json: unknown, dir: string, folderName: strin
     };
   });
   const evals = Array.isArray(history?.evals) ? (history!.evals as unknown[]) : [];
-  const lastEval = obj(evals[evals.length - 1]);
+  // Evaluations are [step, valLoss] pairs (or objects in other writers).
+  const tail = evals[evals.length - 1];
+  const lastEvalLoss = Array.isArray(tail) ? num(tail[1]) : num(obj(tail)?.valLoss);
   const vocabSize = num(net.vocabSize) ?? tokens.length;
   return {
     name: str(m.name) ?? folderName,
@@ -106,7 +111,7 @@ export function summarizeModelJson(json: unknown, dir: string, folderName: strin
     step: num(state.step) ?? 0,
     epoch: num(state.epoch),
     bestValLoss: num(state.bestValLoss),
-    lastValLoss: num(lastEval?.valLoss) ?? num(state.lastValLoss) ?? num(state.valLoss),
+    lastValLoss: num(state.lastValLoss) ?? lastEvalLoss,
     tensors,
     vocabulary: tokens,
     runs,

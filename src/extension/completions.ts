@@ -1,0 +1,202 @@
+// Inline completions in VS Code: the InlineCompletionItemProvider over CompletionService, the
+// status-bar indicator of the completing model, and Use Model for Completions / Turn Off.
+
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { CompletionService, windowStart } from './completionService.js';
+import { loadEngine } from './engineLoader.js';
+import { getModel } from './hostModels.js';
+import { errorText, nodeArg, reportError, settingsReader } from './lab.js';
+import type { Lab } from './lab.js';
+import { languageMatches, readCompletionSettings } from './settings.js';
+import type { CompletionSettings } from './settings.js';
+
+export class CompletionController implements vscode.InlineCompletionItemProvider, vscode.Disposable {
+  readonly service: CompletionService;
+  private readonly status: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** The model dir + failure last reported, so a broken model is reported once, not per keystroke. */
+  private reported = '';
+
+  constructor(private readonly lab: Lab) {
+    this.service = new CompletionService(async (dir) => {
+      const { model } = await getModel({ dir, checkpoint: 'root' }, lab.distDir);
+      const engine = await loadEngine();
+      return { completer: engine.createCompleter(model), tokenMode: model.vocab.mode };
+    });
+    this.status = vscode.window.createStatusBarItem('rnnLab.completions', vscode.StatusBarAlignment.Right, 100);
+    this.status.name = 'RNN Lab Completions';
+    this.status.command = 'rnnLab.useForCompletions';
+    this.disposables.push(
+      this.status,
+      vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, this),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('rnnLab.completions') || e.affectsConfiguration('rnnLab.modelsDirectory')) void this.sync();
+      }),
+      vscode.commands.registerCommand('rnnLab.useForCompletions', (arg?: unknown) => this.useModel(arg)),
+      vscode.commands.registerCommand('rnnLab.disableCompletions', () => this.turnOff()),
+    );
+    void this.sync();
+  }
+
+  private settings(): CompletionSettings {
+    const { value, warnings } = readCompletionSettings(settingsReader());
+    for (const w of warnings) this.lab.log.warn(w);
+    return value;
+  }
+
+  /** The folder `rnnLab.completions.model` names: a model name in the models folder, or a path. */
+  private modelDirFor(setting: string): string | null {
+    if (setting.trim() === '') return null;
+    return path.isAbsolute(setting) ? setting : path.join(this.lab.modelsDir(), setting);
+  }
+
+  /** Brings the loaded model and the status bar in line with the settings. */
+  async sync(force = false): Promise<void> {
+    const s = this.settings();
+    const dir = s.enabled ? this.modelDirFor(s.model) : null;
+    const state = this.service.state;
+    const current = state.kind === 'none' ? null : state.modelDir;
+    if (force || dir !== current || state.kind === 'error') {
+      try {
+        await this.service.setModel(dir);
+        this.reported = '';
+        if (dir) this.lab.log.info(`Completions from ${path.basename(dir)}`);
+      } catch (err) {
+        const message = `Cannot use ${path.basename(dir!)} for completions: ${errorText(err)}`;
+        if (this.reported !== message) {
+          this.reported = message;
+          reportError(this.lab, message);
+        }
+      }
+    }
+    this.render(s);
+  }
+
+  /** A model folder changed on disk (training saved, renamed, deleted): reload if it completes. */
+  async modelChanged(dir: string): Promise<void> {
+    const state = this.service.state;
+    if (state.kind !== 'none' && path.resolve(state.modelDir) === path.resolve(dir)) await this.sync(true);
+  }
+
+  private render(s: CompletionSettings): void {
+    const state = this.service.state;
+    if (!s.enabled) {
+      this.status.hide();
+      void vscode.commands.executeCommand('setContext', 'rnnLab.completionsActive', false);
+      return;
+    }
+    if (state.kind === 'none') {
+      this.status.text = '$(sparkle) RNN Lab: choose a model';
+      this.status.tooltip = 'Completions are on but no model is chosen: click to choose one.';
+    } else if (state.kind === 'error') {
+      this.status.text = `$(warning) ${path.basename(state.modelDir)}`;
+      this.status.tooltip = `${state.message} Click to choose another model or turn completions off.`;
+    } else {
+      const name = path.basename(state.modelDir);
+      this.status.text = `$(sparkle) ${name}${state.kind === 'loading' ? ' (loading…)' : ''}`;
+      this.status.tooltip = `RNN Lab completes with ${name}. Click to switch models or turn completions off.`;
+    }
+    void vscode.commands.executeCommand('setContext', 'rnnLab.completionsActive', state.kind === 'ready');
+    this.status.show();
+  }
+
+  provideInlineCompletionItems(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    _context: vscode.InlineCompletionContext,
+    token: vscode.CancellationToken,
+  ): vscode.InlineCompletionItem[] | undefined {
+    const s = this.settings();
+    if (!s.enabled || !languageMatches(s.languages, document.languageId)) return undefined;
+    if (this.service.state.kind !== 'ready' || token.isCancellationRequested) return undefined;
+    const offset = document.offsetAt(position);
+    const start = document.positionAt(windowStart(offset, s.contextChars));
+    const text = document.getText(new vscode.Range(start, position));
+    let suggestion: string | null;
+    try {
+      suggestion = this.service.complete({
+        docKey: document.uri.toString(), text, settings: s, isCancelled: () => token.isCancellationRequested,
+      });
+    } catch (err) {
+      const message = `Completion failed: ${errorText(err)}`;
+      if (this.reported !== message) {
+        this.reported = message;
+        reportError(this.lab, message);
+      }
+      return undefined;
+    }
+    if (!suggestion || token.isCancellationRequested) return undefined;
+    return [new vscode.InlineCompletionItem(suggestion, new vscode.Range(position, position))];
+  }
+
+  private async useModel(arg: unknown): Promise<void> {
+    const node = nodeArg(arg);
+    let dir: string | undefined = node?.modelDir;
+    if (!dir) {
+      const s = this.settings();
+      type Item = vscode.QuickPickItem & { dir?: string; off?: boolean };
+      const items: Item[] = this.lab.listModels().flatMap((e) => (e.kind === 'ok' ? [{
+        label: e.summary.name,
+        description: `${e.summary.cell.toUpperCase()} ${e.summary.layers}×${e.summary.units}`,
+        detail: e.summary.bestValLoss === null ? undefined : `best validation loss ${e.summary.bestValLoss.toFixed(3)} nats`,
+        dir: e.summary.dir,
+      }] : []));
+      if (s.enabled) items.push({ label: 'Turn Off Completions', description: 'stop showing ghost text', off: true });
+      if (items.length === 0) {
+        const choice = await vscode.window.showInformationMessage('There is no trained model to complete with yet: train one on a text file first.', 'Train on Active File');
+        if (choice) void vscode.commands.executeCommand('rnnLab.train');
+        return;
+      }
+      const picked = await vscode.window.showQuickPick(items, { title: 'RNN Lab: Use Model for Completions', placeHolder: 'Model that completes as you type' });
+      if (!picked) return;
+      if (picked.off) {
+        await this.turnOff();
+        return;
+      }
+      dir = picked.dir!;
+    }
+    const name = path.basename(dir);
+    // Load first: a corrupt model is reported and the settings stay as they were.
+    try {
+      await this.service.setModel(dir);
+    } catch (err) {
+      reportError(this.lab, `Cannot use ${name} for completions: ${errorText(err)}`);
+      await this.sync(true);
+      return;
+    }
+    const cfg = vscode.workspace.getConfiguration('rnnLab');
+    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    const inModels = path.resolve(path.dirname(dir)) === path.resolve(this.lab.modelsDir());
+    await cfg.update('completions.model', inModels ? name : dir, target);
+    await cfg.update('completions.enabled', true, target);
+    await this.sync();
+    void vscode.window.showInformationMessage(`${name} now completes as you type: ghost text appears after the cursor, Tab accepts it.`);
+  }
+
+  private async turnOff(): Promise<void> {
+    const cfg = vscode.workspace.getConfiguration('rnnLab');
+    const target = cfg.inspect('completions.enabled')?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await cfg.update('completions.enabled', false, target);
+    await this.sync();
+    this.lab.log.info('Completions turned off');
+  }
+
+  /** After a rename or delete of the completing model: follow it or turn completions off. */
+  async modelMoved(from: string, to: string | null): Promise<void> {
+    const state = this.service.state;
+    if (state.kind === 'none' || path.resolve(state.modelDir) !== path.resolve(from)) return;
+    const cfg = vscode.workspace.getConfiguration('rnnLab');
+    const target = cfg.inspect('completions.model')?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    if (to) await cfg.update('completions.model', path.basename(to), target);
+    else {
+      await cfg.update('completions.enabled', false, target);
+      await cfg.update('completions.model', '', target);
+    }
+    await this.sync(true);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

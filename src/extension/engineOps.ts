@@ -1,0 +1,52 @@
+// Everything the extension host does with the engine (load a model, sample, score, complete,
+// top-k predictions). Loaded only on first use through engineLoader.ts, so activating the
+// extension never loads tfjs.
+
+import { initBackend } from '../engine/backend.js';
+import type { BackendInfo } from '../engine/backend.js';
+import type { Model } from '../engine/model.js';
+import { Completer, feed, sample, score, topPredictions } from '../engine/sampler.js';
+import type { Prediction, SampleOptions, SampleResult, ScoreResult } from '../engine/types.js';
+import { loadModel } from '../training/checkpoint.js';
+import type { CheckpointKind, LoadedModel } from '../training/checkpoint.js';
+
+let backend: Promise<BackendInfo> | null = null;
+
+/** Starts the backend once per extension host; `wasmDir` is dist/ (the wasm files sit there). */
+export function ensureBackend(wasmDir: string): Promise<BackendInfo> {
+  backend ??= initBackend('auto', { wasmDir });
+  backend.catch(() => {
+    backend = null; // let a later call retry
+  });
+  return backend;
+}
+
+/** Loads a model folder (or one of its checkpoints); rejects with ModelFormatError's sentence. */
+export async function openModel(dir: string, wasmDir: string, checkpoint: CheckpointKind = 'root'): Promise<LoadedModel> {
+  await ensureBackend(wasmDir);
+  return loadModel(dir, { checkpoint });
+}
+
+export function sampleText(model: Model, options: SampleOptions): SampleResult {
+  return sample(model, options);
+}
+
+export function scoreText(model: Model, text: string): ScoreResult {
+  return score(model, text);
+}
+
+export function createCompleter(model: Model): Completer {
+  return new Completer(model);
+}
+
+/**
+ * The model's top-k predictions for token `index` of `text` (what it expected before reading
+ * that token), feeding at most `window` tokens before it.
+ */
+export function predictionsBefore(model: Model, text: string, index: number, k: number, window = 256): Prediction[] {
+  const { ids } = model.vocab.encodeWithOffsets(text);
+  if (index < 1 || index >= ids.length) return [];
+  const context = ids.subarray(Math.max(0, index - window), index);
+  const { logits } = feed(model, context, null);
+  return logits ? topPredictions(model, logits, k) : [];
+}

@@ -1,0 +1,109 @@
+// Entry point of the VS Code extension: wires the Models view, training commands, model
+// commands, surprisal, completions and the webview panels. Activation loads no tfjs: the
+// engine comes in through engineLoader.ts on first use. Activation time goes to the log.
+
+import { loadedAt } from './activationClock.js';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { CompletionController } from './completions.js';
+import { engineRequested } from './engineLoader.js';
+import { forgetModel } from './hostModels.js';
+import type { Lab } from './lab.js';
+import { registerModelCommands } from './modelCommands.js';
+import { ModelExplorer } from './modelExplorer.js';
+import { resolveModelsDirectory } from './settings.js';
+import { SurprisalController } from './surprisal.js';
+import { registerTrainCommands } from './trainCommands.js';
+import { TrainerClient } from './trainerClient.js';
+import { TrainingUi } from './trainingUi.js';
+
+let trainer: TrainerClient | null = null;
+let log: vscode.LogOutputChannel | null = null;
+
+/** How long a training run gets to save when the window closes or reloads. */
+const SHUTDOWN_GRACE_MS = 4_000;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
+  log = vscode.window.createOutputChannel('RNN Lab', { log: true });
+  context.subscriptions.push(log);
+  const distDir = path.join(context.extensionPath, 'dist');
+  trainer = new TrainerClient(path.join(distDir, 'trainerWorker.js'));
+
+  const modelsDir = () => {
+    const setting = vscode.workspace.getConfiguration('rnnLab').get<string>('modelsDirectory') ?? '';
+    return resolveModelsDirectory(setting, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, context.globalStorageUri.fsPath, os.homedir());
+  };
+  const explorer = new ModelExplorer(modelsDir);
+  const lab: Lab = {
+    context,
+    log,
+    trainer,
+    distDir,
+    modelsDir,
+    listModels: () => explorer.list(),
+    refreshModels: () => explorer.refresh(0),
+    panels: null,
+  };
+
+  const ui = new TrainingUi(lab, explorer);
+  const completions = new CompletionController(lab);
+  const surprisal = new SurprisalController(lab);
+  const view = vscode.window.createTreeView('rnnLab.models', { treeDataProvider: explorer, showCollapseAll: true });
+  explorer.watch();
+
+  context.subscriptions.push(
+    explorer,
+    view,
+    ui,
+    completions,
+    surprisal,
+    ...registerTrainCommands(lab, ui),
+    ...registerModelCommands(lab, {
+      onRenamed: async (from, to) => completions.modelMoved(from, to),
+      onDeleted: async (dir) => completions.modelMoved(dir, null),
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('rnnLab.modelsDirectory')) explorer.watch();
+    }),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => explorer.watch()),
+    ...registerPanelCommands(lab),
+  );
+  // A run saved a newer model: drop the cached copy; completions reload it if it completes.
+  ui.sinks.add((modelDir, event) => {
+    if (event.event === 'done' || event.event === 'checkpoint') {
+      forgetModel(modelDir);
+      void completions.modelChanged(modelDir);
+    }
+  });
+
+  const ms = performance.now() - loadedAt;
+  log.info(`RNN Lab activated in ${ms.toFixed(1)} ms (activate() ${(performance.now() - started).toFixed(1)} ms; engine loaded: ${engineRequested() ? 'yes' : 'no'}); models in ${modelsDir()}`);
+}
+
+/** Open Training Dashboard / Inspect Gates on Selection / Show Gradient Flow → the webview panels. */
+function registerPanelCommands(lab: Lab): vscode.Disposable[] {
+  const missing = (what: string) => () => {
+    void vscode.window.showInformationMessage(`The ${what} is not part of this build of RNN Lab yet; the training log is in the RNN Lab output channel.`);
+    lab.log.show(true);
+  };
+  const dirOf = (arg: unknown) => (typeof arg === 'object' && arg !== null && typeof (arg as { modelDir?: unknown }).modelDir === 'string'
+    ? (arg as { modelDir: string }).modelDir : undefined);
+  return [
+    vscode.commands.registerCommand('rnnLab.openDashboard', (arg?: unknown) =>
+      (lab.panels ? lab.panels.openDashboard(dirOf(arg)) : missing('training dashboard')())),
+    vscode.commands.registerCommand('rnnLab.inspectSelection', (arg?: unknown) =>
+      (lab.panels ? lab.panels.inspectSelection(dirOf(arg)) : missing('gate inspector')())),
+    vscode.commands.registerCommand('rnnLab.showGradientFlow', (arg?: unknown) =>
+      (lab.panels ? lab.panels.showGradientFlow(dirOf(arg)) : missing('gradient flow view')())),
+  ];
+}
+
+/** Window closing or reloading: ask every run to stop and save, within the host's time limit. */
+export async function deactivate(): Promise<void> {
+  if (!trainer) return;
+  const runs = trainer.runs();
+  if (runs.length) log?.info(`Window closing: stopping ${runs.length} training run(s) and saving checkpoints/latest`);
+  await trainer.stopAll(SHUTDOWN_GRACE_MS);
+}

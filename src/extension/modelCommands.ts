@@ -1,0 +1,179 @@
+// Commands on a trained model: Sample Text…, Evaluate on Active File, Rename, Delete, Reveal,
+// Refresh and Show Log. Models load in the host lazily (engine on first use).
+
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { writeFileAtomic } from '../training/atomicWrite.js';
+import { forgetModel, getModel } from './hostModels.js';
+import { loadEngine } from './engineLoader.js';
+import { errorText, pickModel, reportError } from './lab.js';
+import type { Lab, ModelRef } from './lab.js';
+import { modelExists } from './modelStore.js';
+import { modelNameProblem, trainingTextProblem } from './trainingInput.js';
+
+const SAMPLE_TITLE = 'RNN Lab: Sample Text';
+
+function checkStillThere(lab: Lab, ref: ModelRef): boolean {
+  if (modelExists(ref.dir)) return true;
+  lab.refreshModels();
+  reportError(lab, `The model ${ref.name} no longer exists at ${ref.dir}: it was moved or deleted.`);
+  return false;
+}
+
+async function sampleCommand(lab: Lab, arg: unknown): Promise<void> {
+  const ref = await pickModel(lab, arg, 'Model to sample from');
+  if (!ref || !checkStillThere(lab, ref)) return;
+  const prime = await vscode.window.showInputBox({
+    title: SAMPLE_TITLE, prompt: 'Prime text: the model continues it (leave empty to start fresh)', value: '', ignoreFocusOut: true,
+  });
+  if (prime === undefined) return;
+  const lengthText = await vscode.window.showInputBox({
+    title: SAMPLE_TITLE, prompt: 'Tokens to generate (1–20000)', value: '300', ignoreFocusOut: true,
+    validateInput: (v) => (/^\d+$/.test(v.trim()) && +v >= 1 && +v <= 20000 ? null : 'Write a whole number from 1 to 20000.'),
+  });
+  if (lengthText === undefined) return;
+  const temperatureText = await vscode.window.showInputBox({
+    title: SAMPLE_TITLE, prompt: 'Temperature (0 = always the most likely token, 1 = as learned, higher = wilder)', value: '0.8', ignoreFocusOut: true,
+    validateInput: (v) => (v.trim() !== '' && Number.isFinite(+v) && +v >= 0 && +v <= 10 ? null : 'Write a number from 0 to 10.'),
+  });
+  if (temperatureText === undefined) return;
+  try {
+    const { model, meta } = await getModel(ref, lab.distDir);
+    const engine = await loadEngine();
+    const started = performance.now();
+    const result = engine.sampleText(model, {
+      prime, length: Number(lengthText), temperature: Number(temperatureText), seed: (Date.now() % 2_147_483_647) >>> 0,
+    });
+    lab.log.info(`Sampled ${result.generatedTokens} tokens from ${meta.name} at temperature ${temperatureText} in ${Math.round(performance.now() - started)} ms`);
+    const doc = await vscode.workspace.openTextDocument({ content: result.text, language: 'plaintext' });
+    await vscode.window.showTextDocument(doc, { preview: false });
+  } catch (err) {
+    reportError(lab, `Cannot sample from ${ref.name}: ${errorText(err)}`);
+  }
+}
+
+async function evaluateCommand(lab: Lab, arg: unknown): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    void vscode.window.showErrorMessage('Open the text file to evaluate the model on first.');
+    return;
+  }
+  const ref = await pickModel(lab, arg, 'Model to evaluate on the active file');
+  if (!ref || !checkStillThere(lab, ref)) return;
+  const doc = editor.document;
+  const docName = path.basename(doc.uri.path);
+  const text = doc.getText();
+  const problem = trainingTextProblem(text, docName);
+  if (problem) {
+    reportError(lab, problem);
+    return;
+  }
+  try {
+    const { model, meta } = await getModel(ref, lab.distDir);
+    const engine = await loadEngine();
+    const r = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `RNN Lab: evaluating ${meta.name} on ${docName}` },
+      async () => engine.scoreText(model, text),
+    );
+    const line = `${meta.name} on ${docName}: loss ${r.loss.toFixed(4)} nats/token, ${r.bitsPerToken.toFixed(3)} bits/token, perplexity ${r.perplexity.toFixed(2)} over ${r.tokens.toLocaleString('en-US')} tokens.`;
+    lab.log.info(line);
+    void vscode.window.showInformationMessage(line);
+  } catch (err) {
+    reportError(lab, `Cannot evaluate ${ref.name}: ${errorText(err)}`);
+  }
+}
+
+/** Rewrites the `name` in model.json of the folder and its checkpoints (atomically each). */
+function rewriteName(dir: string, name: string): void {
+  for (const sub of ['', path.join('checkpoints', 'latest'), path.join('checkpoints', 'best')]) {
+    const file = path.join(dir, sub, 'model.json');
+    if (!existsSync(file)) continue;
+    const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    json.name = name;
+    writeFileAtomic(file, JSON.stringify(json, null, 2));
+  }
+}
+
+async function renameCommand(lab: Lab, arg: unknown, onRenamed: (from: string, to: string) => Promise<void>): Promise<void> {
+  const ref = await pickModel(lab, arg, 'Model to rename');
+  if (!ref || !checkStillThere(lab, ref)) return;
+  if (lab.trainer.runFor(ref.dir)) {
+    void vscode.window.showWarningMessage(`${ref.name} is training: stop it before renaming it.`);
+    return;
+  }
+  const others = () => lab.listModels().map((e) => (e.kind === 'ok' ? path.basename(e.summary.dir) : e.name)).filter((n) => n !== path.basename(ref.dir));
+  const name = await vscode.window.showInputBox({
+    title: `RNN Lab: Rename ${ref.name}`, prompt: 'New model name', value: path.basename(ref.dir), ignoreFocusOut: true,
+    validateInput: (v) => modelNameProblem(v, others()),
+  });
+  if (name === undefined || name === path.basename(ref.dir) || modelNameProblem(name, others())) return;
+  const target = path.join(path.dirname(ref.dir), name);
+  try {
+    // Folder rename first (atomic): a crash before the name rewrite leaves a valid model.
+    renameSync(ref.dir, target);
+    forgetModel(ref.dir);
+    rewriteName(target, name);
+    await onRenamed(ref.dir, target);
+    lab.log.info(`Renamed ${ref.name} to ${name}`);
+  } catch (err) {
+    reportError(lab, `Cannot rename ${ref.name}: ${errorText(err)}`);
+  }
+  lab.refreshModels();
+}
+
+async function deleteCommand(lab: Lab, arg: unknown, onDeleted: (dir: string) => Promise<void>): Promise<void> {
+  const ref = await pickModel(lab, arg, 'Model to delete');
+  if (!ref) return;
+  if (lab.trainer.runFor(ref.dir)) {
+    void vscode.window.showWarningMessage(`${ref.name} is training: stop it before deleting it.`);
+    return;
+  }
+  const choice = await vscode.window.showWarningMessage(
+    `Delete the model ${ref.name} and all its checkpoints? This cannot be undone.`, { modal: true }, 'Delete',
+  );
+  if (choice !== 'Delete') return;
+  try {
+    rmSync(ref.dir, { recursive: true, force: true });
+    forgetModel(ref.dir);
+    await onDeleted(ref.dir);
+    lab.log.info(`Deleted ${ref.name} (${ref.dir})`);
+  } catch (err) {
+    reportError(lab, `Cannot delete ${ref.name}: ${errorText(err)}`);
+  }
+  lab.refreshModels();
+}
+
+async function revealCommand(lab: Lab, arg: unknown): Promise<void> {
+  const ref = await pickModel(lab, arg, 'Model to reveal');
+  if (!ref || !checkStillThere(lab, ref)) return;
+  const folder = ref.checkpoint === 'root' ? ref.dir : path.join(ref.dir, 'checkpoints', ref.checkpoint);
+  const uri = vscode.Uri.file(path.join(folder, 'model.json'));
+  try {
+    // The OS file manager exists on desktop VS Code only; remote and web fall back below.
+    if (vscode.env.remoteName === undefined && vscode.env.uiKind === vscode.UIKind.Desktop) {
+      await vscode.commands.executeCommand('revealFileInOS', uri);
+      return;
+    }
+  } catch {
+    // fall through
+  }
+  if (vscode.workspace.getWorkspaceFolder(uri)) await vscode.commands.executeCommand('revealInExplorer', uri);
+  else await vscode.window.showTextDocument(uri, { preview: true });
+}
+
+export function registerModelCommands(
+  lab: Lab,
+  hooks: { onRenamed: (from: string, to: string) => Promise<void>; onDeleted: (dir: string) => Promise<void> },
+): vscode.Disposable[] {
+  const reg = vscode.commands.registerCommand;
+  return [
+    reg('rnnLab.sample', (arg?: unknown) => sampleCommand(lab, arg)),
+    reg('rnnLab.evaluate', (arg?: unknown) => evaluateCommand(lab, arg)),
+    reg('rnnLab.renameModel', (arg?: unknown) => renameCommand(lab, arg, hooks.onRenamed)),
+    reg('rnnLab.deleteModel', (arg?: unknown) => deleteCommand(lab, arg, hooks.onDeleted)),
+    reg('rnnLab.revealModel', (arg?: unknown) => revealCommand(lab, arg)),
+    reg('rnnLab.refreshModels', () => lab.refreshModels()),
+    reg('rnnLab.showLog', () => lab.log.show(true)),
+  ];
+}

@@ -1,0 +1,105 @@
+// The Models view: a thin vscode adapter over modelTree.ts descriptors, refreshed when the
+// models folder changes on disk (file watcher) and while a model trains.
+
+import * as vscode from 'vscode';
+import { modelNode } from './modelTree.js';
+import type { LiveTraining, ModelEntry, TreeNode } from './modelTree.js';
+import { listModels } from './modelStore.js';
+
+export class ModelExplorer implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private watcher: vscode.FileSystemWatcher | undefined;
+  private watchedDir = '';
+  private timer: NodeJS.Timeout | undefined;
+  private entries: ModelEntry[] | null = null;
+  private readonly live = new Map<string, LiveTraining>();
+
+  constructor(private readonly modelsDir: () => string) {}
+
+  /** Current models (read from disk on first use after each change). */
+  list(): ModelEntry[] {
+    this.entries ??= listModels(this.modelsDir());
+    return this.entries;
+  }
+
+  /** Re-reads the folder; debounced so a checkpoint save (several files) refreshes once. */
+  refresh(delayMs = 150): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.entries = null;
+      this.changed.fire(undefined);
+    }, delayMs);
+  }
+
+  /** (Re)starts watching the models folder, e.g. after rnnLab.modelsDirectory changed. */
+  watch(): void {
+    const dir = this.modelsDir();
+    if (dir === this.watchedDir && this.watcher) return;
+    this.watcher?.dispose();
+    this.watchedDir = dir;
+    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '**/model.json'));
+    w.onDidCreate(() => this.refresh());
+    w.onDidChange(() => this.refresh());
+    w.onDidDelete(() => this.refresh());
+    this.watcher = w;
+    this.refresh(0);
+  }
+
+  setLive(modelDir: string, live: LiveTraining | null): void {
+    if (live) this.live.set(modelDir, live);
+    else this.live.delete(modelDir);
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    const state = node.children.length === 0
+      ? vscode.TreeItemCollapsibleState.None
+      : node.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
+    const item = new vscode.TreeItem(node.label, state);
+    item.id = node.id;
+    item.description = node.description;
+    if (node.tooltip) {
+      const md = new vscode.MarkdownString(node.tooltip);
+      md.supportThemeIcons = true;
+      item.tooltip = md;
+    }
+    item.contextValue = node.contextValue;
+    item.iconPath = new vscode.ThemeIcon(node.icon);
+    if (node.contextValue === 'model' || node.contextValue === 'modelTraining' || node.contextValue === 'modelBroken') {
+      item.resourceUri = vscode.Uri.file(node.modelDir);
+    }
+    return item;
+  }
+
+  getChildren(node?: TreeNode): TreeNode[] {
+    if (node) return node.children;
+    const shown = new Set<string>();
+    const nodes = this.list().map((e) => {
+      const dir = e.kind === 'ok' ? e.summary.dir : e.dir;
+      shown.add(dir);
+      const live = this.live.get(dir);
+      return modelNode(e.kind === 'ok' && live ? { ...e, training: live } : e);
+    });
+    // A run that has not saved its first checkpoint yet still gets a row.
+    for (const [dir, live] of this.live) {
+      if (shown.has(dir)) continue;
+      nodes.push({
+        id: `model:${dir}`,
+        label: dir.split(/[\\/]/).pop() ?? dir,
+        description: `${live.paused ? 'paused' : 'training…'} step ${live.step} · not saved yet`,
+        contextValue: 'modelTraining',
+        icon: 'loading~spin',
+        children: [],
+        modelDir: dir,
+      });
+    }
+    return nodes;
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.watcher?.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,146 @@
+// Show / Clear Surprisal: colours each token of the active editor by −log p under a model
+// (theme-aware scale in bits), with a hover giving the value and the top-5 predictions.
+
+import * as vscode from 'vscode';
+import type { Model } from '../engine/model.js';
+import type { ScoreResult } from '../engine/types.js';
+import { loadEngine } from './engineLoader.js';
+import { getModel } from './hostModels.js';
+import { errorText, pickModel, reportError } from './lab.js';
+import type { Lab } from './lab.js';
+import { showToken } from './modelTree.js';
+
+/** Bins in bits per token: [0,1), [1,2), … [7,∞). */
+const BINS = 8;
+
+/** The bin of a surprisal given in nats. */
+export function surprisalBin(nats: number): number {
+  return Math.max(0, Math.min(BINS - 1, Math.floor(nats / Math.LN2)));
+}
+
+interface Shown {
+  version: number;
+  model: Model;
+  modelName: string;
+  text: string;
+  result: ScoreResult;
+}
+
+export class SurprisalController implements vscode.Disposable {
+  private readonly types: vscode.TextEditorDecorationType[];
+  private readonly shown = new Map<string, Shown>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly lab: Lab) {
+    // Warm colours for surprise; alpha grows with surprisal. Separate light/dark palettes keep
+    // the text readable; high-contrast themes get an underline as well.
+    this.types = Array.from({ length: BINS }, (_, b) => {
+      const a = b === 0 ? 0 : 0.08 + (0.55 * b) / (BINS - 1);
+      return vscode.window.createTextEditorDecorationType({
+        light: { backgroundColor: `rgba(230, 80, 0, ${a.toFixed(3)})` },
+        dark: { backgroundColor: `rgba(255, 120, 60, ${a.toFixed(3)})` },
+        borderStyle: 'none none solid none',
+        borderWidth: b >= BINS / 2 ? '0 0 1px 0' : '0',
+        borderColor: new vscode.ThemeColor('contrastActiveBorder'),
+        rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+      });
+    });
+    this.disposables.push(
+      ...this.types,
+      vscode.commands.registerCommand('rnnLab.showSurprisal', (arg?: unknown) => this.show(arg)),
+      vscode.commands.registerCommand('rnnLab.clearSurprisal', () => this.clear()),
+      vscode.languages.registerHoverProvider({ pattern: '**' }, { provideHover: (doc, pos) => this.hover(doc, pos) }),
+      // Edits shift every offset: the colours would lie, so they go.
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length && this.shown.has(e.document.uri.toString())) this.clearDocument(e.document.uri.toString());
+      }),
+      vscode.window.onDidChangeVisibleTextEditors((editors) => {
+        for (const ed of editors) this.paint(ed);
+      }),
+    );
+  }
+
+  private async show(arg: unknown): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showErrorMessage('Open the text to colour by surprisal first.');
+      return;
+    }
+    const ref = await pickModel(this.lab, arg, 'Model whose surprisal to show');
+    if (!ref) return;
+    const doc = editor.document;
+    const text = doc.getText();
+    try {
+      const { model, meta } = await getModel(ref, this.lab.distDir);
+      const engine = await loadEngine();
+      const result = engine.scoreText(model, text);
+      this.shown.set(doc.uri.toString(), { version: doc.version, model, modelName: meta.name, text, result });
+      for (const ed of vscode.window.visibleTextEditors) if (ed.document === doc) this.paint(ed);
+      void vscode.commands.executeCommand('setContext', 'rnnLab.surprisalShown', true);
+      this.lab.log.info(`Surprisal of ${meta.name} on ${doc.uri.path}: ${result.bitsPerToken.toFixed(3)} bits/token over ${result.tokens} tokens`);
+      vscode.window.setStatusBarMessage(`RNN Lab: ${meta.name} — ${result.bitsPerToken.toFixed(3)} bits/token, perplexity ${result.perplexity.toFixed(2)}`, 10_000);
+    } catch (err) {
+      reportError(this.lab, `Cannot show surprisal of ${ref.name}: ${errorText(err)}`);
+    }
+  }
+
+  private paint(editor: vscode.TextEditor): void {
+    const s = this.shown.get(editor.document.uri.toString());
+    if (!s || s.version !== editor.document.version) return;
+    const ranges: vscode.Range[][] = Array.from({ length: BINS }, () => []);
+    const { surprisal, offsets } = s.result;
+    // surprisal[i] belongs to token i + 1 (the first token is given, not predicted).
+    for (let i = 0; i < surprisal.length; i++) {
+      const from = offsets[i + 1]!;
+      const to = offsets[i + 2] ?? s.text.length;
+      if (to <= from) continue;
+      ranges[surprisalBin(surprisal[i]!)]!.push(new vscode.Range(editor.document.positionAt(from), editor.document.positionAt(to)));
+    }
+    this.types.forEach((t, b) => editor.setDecorations(t, ranges[b]!));
+  }
+
+  private async hover(doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.Hover | undefined> {
+    const s = this.shown.get(doc.uri.toString());
+    if (!s || s.version !== doc.version) return undefined;
+    const offset = doc.offsetAt(pos);
+    const { offsets, surprisal, tokenTexts } = s.result;
+    // Token i covers [offsets[i], offsets[i+1]); binary search for the one under the cursor.
+    let lo = 0;
+    let hi = offsets.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (offsets[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const i = lo;
+    if (i === 0 || i - 1 >= surprisal.length) return undefined;
+    const nats = surprisal[i - 1]!;
+    const engine = await loadEngine();
+    const top = engine.predictionsBefore(s.model, s.text, i, 5);
+    const md = new vscode.MarkdownString();
+    md.appendMarkdown(`**RNN Lab surprisal** (${s.modelName}) of \`${showToken(tokenTexts[i] ?? '').replace(/`/g, 'ˋ')}\`: `);
+    md.appendMarkdown(`${nats.toFixed(3)} nats = ${(nats / Math.LN2).toFixed(2)} bits, p = ${Math.exp(-nats).toPrecision(3)}\n\n`);
+    if (top.length) {
+      md.appendMarkdown('Top predictions here:\n\n| token | p |\n|---|---|\n');
+      for (const p of top) md.appendMarkdown(`| \`${showToken(p.token).replace(/`/g, 'ˋ').replace(/\|/g, '¦')}\` | ${p.p.toFixed(3)} |\n`);
+    }
+    const range = new vscode.Range(doc.positionAt(offsets[i]!), doc.positionAt(offsets[i + 1] ?? s.text.length));
+    return new vscode.Hover(md, range);
+  }
+
+  private clearDocument(key: string): void {
+    this.shown.delete(key);
+    for (const ed of vscode.window.visibleTextEditors) {
+      if (ed.document.uri.toString() === key) for (const t of this.types) ed.setDecorations(t, []);
+    }
+    void vscode.commands.executeCommand('setContext', 'rnnLab.surprisalShown', this.shown.size > 0);
+  }
+
+  private clear(): void {
+    for (const key of [...this.shown.keys()]) this.clearDocument(key);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

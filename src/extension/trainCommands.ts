@@ -1,0 +1,246 @@
+// Training commands: Train Model on Active File… (preset → Custom questions → name), Continue
+// Training, Stop / Pause / Resume, Save Checkpoint Now and Sample Now.
+
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CellType, TokenMode } from '../engine/config.js';
+import { resolveNetworkConfig } from '../engine/config.js';
+import { resolveTrainConfig } from '../training/config.js';
+import type { TrainOptions } from '../training/config.js';
+import { errorText, nodeArg, pickModel, reportError, settingsReader } from './lab.js';
+import type { Lab } from './lab.js';
+import { PRESETS, defaultStopAfter, parseIntInRange, parseStopAfter, readTrainingSettings, trainOptionsFor } from './settings.js';
+import type { CustomAnswers, PresetId, StopAfter, TrainingSettings } from './settings.js';
+import { AlreadyTrainingError } from './trainerClient.js';
+import type { TrainingRun } from './trainerClient.js';
+import { defaultModelName, modelNameProblem, trainingTextProblem } from './trainingInput.js';
+import type { TrainingUi } from './trainingUi.js';
+
+const TITLE = 'RNN Lab: Train Model';
+const SOURCE_KEY = (modelDir: string) => `rnnLab.trainingSource:${modelDir}`;
+
+function documentName(doc: vscode.TextDocument): string {
+  return doc.isUntitled ? doc.uri.path : path.basename(doc.fileName);
+}
+
+function readSettings(lab: Lab, scope?: vscode.Uri): TrainingSettings {
+  const { value, warnings } = readTrainingSettings(settingsReader(scope));
+  for (const w of warnings) lab.log.warn(w);
+  if (warnings.length) void vscode.window.showWarningMessage(warnings[0]!);
+  return value;
+}
+
+async function askInt(prompt: string, name: string, value: number, min: number, max: number): Promise<number | undefined> {
+  const answer = await vscode.window.showInputBox({
+    title: TITLE, prompt, value: String(value), ignoreFocusOut: true,
+    validateInput: (v) => {
+      const r = parseIntInRange(v, name, min, max);
+      return typeof r === 'string' ? r : null;
+    },
+  });
+  if (answer === undefined) return undefined;
+  const r = parseIntInRange(answer, name, min, max);
+  return typeof r === 'number' ? r : undefined;
+}
+
+async function askStopAfter(defaultValue: string, title = TITLE): Promise<StopAfter | undefined> {
+  const answer = await vscode.window.showInputBox({
+    title, prompt: 'Stop after (for example 2 minutes, 3 epochs or 500 steps)', value: defaultValue, ignoreFocusOut: true,
+    validateInput: (v) => {
+      const r = parseStopAfter(v);
+      return typeof r === 'string' ? r : null;
+    },
+  });
+  if (answer === undefined) return undefined;
+  const r = parseStopAfter(answer);
+  return typeof r === 'string' ? undefined : r;
+}
+
+/** Custom flow: cell, layers, units, tokens, sequence length, stop after. */
+async function askCustom(s: TrainingSettings): Promise<CustomAnswers | undefined> {
+  const cells: { label: string; cell: CellType; detail: string }[] = [
+    { label: 'LSTM', cell: 'lstm', detail: 'Long short-term memory: update, forget and output gates' },
+    { label: 'GRU', cell: 'gru', detail: 'Gated recurrent unit: update and relevance gates' },
+    { label: 'RNN', cell: 'rnn', detail: 'Vanilla tanh RNN: watch its gradient vanish' },
+  ];
+  cells.sort((a, b) => Number(b.cell === s.cell) - Number(a.cell === s.cell));
+  const cell = await vscode.window.showQuickPick(cells, { title: TITLE, placeHolder: 'Recurrent cell', ignoreFocusOut: true });
+  if (!cell) return undefined;
+  const layers = await askInt('Number of layers (1–16)', 'Layers', s.layers, 1, 16);
+  if (layers === undefined) return undefined;
+  const units = await askInt('Hidden units per layer (1–4096)', 'Units', s.units, 1, 4096);
+  if (units === undefined) return undefined;
+  const tokenItems: { label: string; tokens: TokenMode; detail: string }[] = [
+    { label: 'Characters', tokens: 'char', detail: 'One token per character (char-rnn)' },
+    { label: 'Words', tokens: 'word', detail: 'One token per word or punctuation mark, rare words become <UNK>' },
+  ];
+  tokenItems.sort((a, b) => Number(b.tokens === s.tokens) - Number(a.tokens === s.tokens));
+  const tokens = await vscode.window.showQuickPick(tokenItems, { title: TITLE, placeHolder: 'Tokens: characters or words', ignoreFocusOut: true });
+  if (!tokens) return undefined;
+  const seqLen = await askInt('Sequence length (truncated BPTT window, 1–4096)', 'Sequence length', s.seqLen, 1, 4096);
+  if (seqLen === undefined) return undefined;
+  const stopAfter = await askStopAfter(defaultStopAfter(s));
+  if (!stopAfter) return undefined;
+  return { cell: cell.cell, layers, units, tokens: tokens.tokens, seqLen, stopAfter };
+}
+
+function existingNames(lab: Lab): string[] {
+  return lab.listModels().map((e) => (e.kind === 'ok' ? path.basename(e.summary.dir) : e.name));
+}
+
+/** Checks options with the real resolvers before a worker starts; a sentence on failure. */
+function optionsProblem(options: TrainOptions): string | null {
+  try {
+    const train = resolveTrainConfig(options);
+    resolveNetworkConfig(options, 2, train.tokens);
+    return null;
+  } catch (err) {
+    return errorText(err);
+  }
+}
+
+export function startTraining(
+  lab: Lab, ui: TrainingUi,
+  run: { text: string; modelDir: string; options: TrainOptions; name: string; resume: boolean; source?: vscode.Uri },
+): TrainingRun | undefined {
+  let r: TrainingRun;
+  try {
+    r = lab.trainer.start({ text: run.text, modelDir: run.modelDir, options: run.options, name: run.name, resume: run.resume }, run.name);
+  } catch (err) {
+    if (err instanceof AlreadyTrainingError) {
+      void vscode.window.showWarningMessage(err.message);
+      return undefined;
+    }
+    reportError(lab, `Cannot start training ${run.name}: ${errorText(err)}`);
+    return undefined;
+  }
+  if (run.source && !run.source.scheme.startsWith('untitled')) {
+    void lab.context.workspaceState.update(SOURCE_KEY(r.modelDir), run.source.toString());
+  }
+  ui.attach(r);
+  // The dashboard opens with every training (once the webview panels are wired).
+  lab.panels?.openDashboard(r.modelDir);
+  return r;
+}
+
+async function trainOnActiveFile(lab: Lab, ui: TrainingUi): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    void vscode.window.showErrorMessage('Open a text file first: RNN Lab trains on the text of the active editor.');
+    return;
+  }
+  const doc = editor.document;
+  const text = doc.getText();
+  const problem = trainingTextProblem(text, documentName(doc));
+  if (problem) {
+    reportError(lab, problem);
+    return;
+  }
+  const s = readSettings(lab, doc.uri);
+  const presets = [...PRESETS].sort((a, b) => Number(b.id === s.preset) - Number(a.id === s.preset));
+  const preset = await vscode.window.showQuickPick(
+    presets.map((p) => ({ label: p.label, detail: p.detail, id: p.id as PresetId })),
+    { title: TITLE, placeHolder: 'Choose a preset', ignoreFocusOut: true },
+  );
+  if (!preset) return;
+  let custom: CustomAnswers | undefined;
+  if (preset.id === 'custom') {
+    custom = await askCustom(s);
+    if (!custom) return;
+  }
+  const options = trainOptionsFor(preset.id, s, custom);
+  const bad = optionsProblem(options);
+  if (bad) {
+    reportError(lab, `Cannot train with these settings: ${bad}`);
+    return;
+  }
+  const existing = existingNames(lab);
+  const name = await vscode.window.showInputBox({
+    title: TITLE, prompt: 'Model name', ignoreFocusOut: true,
+    value: defaultModelName(documentName(doc), { cell: options.cell ?? 'lstm', layers: options.layers ?? 1, units: options.units ?? 128 }, existing),
+    validateInput: (v) => modelNameProblem(v, existingNames(lab)),
+  });
+  if (name === undefined || modelNameProblem(name, existingNames(lab))) return;
+  // Re-read the buffer: the user may have typed while answering the questions.
+  startTraining(lab, ui, {
+    text: doc.isClosed ? text : doc.getText(), modelDir: path.join(lab.modelsDir(), name), options, name, resume: false, source: doc.uri,
+  });
+}
+
+/** The text to continue on: the document the model was trained on if it is still there, else the active editor. */
+async function continuationText(lab: Lab, modelDir: string): Promise<{ text: string; uri: vscode.Uri } | undefined> {
+  const saved = lab.context.workspaceState.get<string>(SOURCE_KEY(modelDir));
+  if (saved) {
+    try {
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(saved));
+      return { text: doc.getText(), uri: doc.uri };
+    } catch {
+      lab.log.warn(`The text ${saved} that trained ${path.basename(modelDir)} is gone; continuing on the active editor's text.`);
+    }
+  }
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) return undefined;
+  return { text: editor.document.getText(), uri: editor.document.uri };
+}
+
+async function continueTraining(lab: Lab, ui: TrainingUi, arg: unknown): Promise<void> {
+  const ref = await pickModel(lab, arg, 'Model to continue training', (e) => e.kind === 'ok' && !lab.trainer.runFor(e.summary.dir));
+  if (!ref) return;
+  if (lab.trainer.runFor(ref.dir)) {
+    void vscode.window.showWarningMessage(`${ref.name} is already training: stop it first or wait for it to finish.`);
+    return;
+  }
+  const source = await continuationText(lab, ref.dir);
+  if (!source) {
+    void vscode.window.showErrorMessage(`Open the text to continue training ${ref.name} on (the file it was trained on).`);
+    return;
+  }
+  const problem = trainingTextProblem(source.text, path.basename(source.uri.path));
+  if (problem) {
+    reportError(lab, problem);
+    return;
+  }
+  const s = readSettings(lab, source.uri);
+  const stopAfter = await askStopAfter(defaultStopAfter(s), `RNN Lab: Continue Training ${ref.name}`);
+  if (!stopAfter) return;
+  startTraining(lab, ui, { text: source.text, modelDir: ref.dir, options: { ...stopAfter }, name: ref.name, resume: true, source: source.uri });
+}
+
+/** The run a Stop/Pause/… command targets: the tree item's, the only one, or a pick. */
+async function pickRun(lab: Lab, arg: unknown, verb: string, filter: (r: TrainingRun) => boolean = () => true): Promise<TrainingRun | undefined> {
+  const node = nodeArg(arg);
+  if (node) {
+    const r = lab.trainer.runFor(node.modelDir);
+    if (!r) void vscode.window.showInformationMessage(`${path.basename(node.modelDir)} is not training.`);
+    return r;
+  }
+  const runs = lab.trainer.runs().filter(filter);
+  if (runs.length === 0) {
+    void vscode.window.showInformationMessage(`No training to ${verb}.`);
+    return undefined;
+  }
+  if (runs.length === 1) return runs[0];
+  const picked = await vscode.window.showQuickPick(runs.map((r) => ({ label: r.name, description: r.lastStep ? `step ${r.lastStep.step}` : 'starting', run: r })), {
+    title: 'RNN Lab', placeHolder: `Training to ${verb}`,
+  });
+  return picked?.run;
+}
+
+export function registerTrainCommands(lab: Lab, ui: TrainingUi): vscode.Disposable[] {
+  const reg = vscode.commands.registerCommand;
+  return [
+    reg('rnnLab.train', () => trainOnActiveFile(lab, ui)),
+    reg('rnnLab.continueTraining', (arg?: unknown) => continueTraining(lab, ui, arg)),
+    reg('rnnLab.stopTraining', async (arg?: unknown) => {
+      const r = await pickRun(lab, arg, 'stop');
+      if (!r) return;
+      lab.log.info(`${r.name}: stop requested; saving checkpoints/latest`);
+      await r.stop();
+    }),
+    reg('rnnLab.pauseTraining', async (arg?: unknown) => (await pickRun(lab, arg, 'pause', (r) => !r.paused))?.pause()),
+    reg('rnnLab.resumeTraining', async (arg?: unknown) => (await pickRun(lab, arg, 'resume', (r) => r.paused))?.resumeTraining()),
+    reg('rnnLab.checkpointNow', async (arg?: unknown) => (await pickRun(lab, arg, 'save'))?.checkpointNow()),
+    reg('rnnLab.sampleNow', async (arg?: unknown, temperature?: unknown) =>
+      (await pickRun(lab, arg, 'sample from'))?.sampleNow(typeof temperature === 'number' ? temperature : undefined)),
+  ];
+}

@@ -1,0 +1,73 @@
+// The trainer worker thread (bundled to dist/trainerWorker.js): runs train() off the extension
+// host's thread, posts every TrainerEvent, and obeys Stop / Pause / Resume / Checkpoint /
+// Sample messages. Stop aborts the trainer's signal, which saves and finishes cleanly.
+
+import { parentPort } from 'node:worker_threads';
+import { checkHostToWorker } from '../protocol/worker.js';
+import type { WorkerRun, WorkerToHostMessage } from '../protocol/worker.js';
+import { TrainerControl, train } from '../training/trainer.js';
+
+const port = parentPort;
+if (!port) throw new Error('trainerWorker.js must run as a worker thread.');
+
+const abort = new AbortController();
+const control = new TrainerControl();
+let started = false;
+
+const send = (m: WorkerToHostMessage) => port.postMessage(m);
+
+async function run(r: WorkerRun): Promise<void> {
+  try {
+    await train({
+      text: r.text,
+      modelDir: r.modelDir,
+      options: r.options,
+      name: r.name,
+      resume: r.resume,
+      signal: abort.signal,
+      control,
+      wasmDir: r.wasmDir,
+      onEvent: (event) => send({ type: 'event', event }),
+    });
+  } catch (err) {
+    send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+  } finally {
+    // Closing the port lets the thread end once messages are flushed; the unref'd timer ends
+    // it anyway if a backend keeps a handle open, so the host always sees 'exit'.
+    port!.close();
+    setTimeout(() => process.exit(0), 2000).unref();
+  }
+}
+
+port.on('message', (raw: unknown) => {
+  const checked = checkHostToWorker(raw);
+  if (!checked.ok) return; // the host is trusted code; a malformed message is simply ignored
+  const m = checked.message;
+  switch (m.type) {
+    case 'start':
+      if (!started) {
+        started = true;
+        void run(m.run);
+      }
+      break;
+    case 'stop':
+      // A paused trainer must wake up to notice the abort.
+      if (control.paused) control.resume();
+      abort.abort();
+      break;
+    case 'pause':
+      control.pause();
+      send({ type: 'paused', paused: true });
+      break;
+    case 'resume':
+      control.resume();
+      send({ type: 'paused', paused: false });
+      break;
+    case 'checkpointNow':
+      control.checkpointNow();
+      break;
+    case 'sampleNow':
+      control.sampleNow(m.temperature);
+      break;
+  }
+});

@@ -1,0 +1,146 @@
+// The trainer worker for real: the worker bundle is built (as esbuild.mjs builds it) into a temp
+// folder with the tfjs wasm files, and the host-side TrainerClient drives it: events arrive
+// validated, Pause holds the step, Save Checkpoint Now and Sample Now answer, Stop saves a
+// loadable checkpoints/latest, Continue resumes exactly there, one run per model, bad text
+// fails with one sentence, and a crashing worker becomes one outcome.
+
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as esbuild from 'esbuild';
+
+import { AlreadyTrainingError, TrainerClient, TrainingRun } from '../../src/extension/trainerClient.js';
+import { loadModelFolder } from '../../src/training/checkpoint.js';
+import type { TrainerEvent } from '../../src/training/events.js';
+
+const root = join(__dirname, '..', '..');
+const work = mkdtempSync(join(tmpdir(), 'rnnlab-worker-'));
+const workerFile = join(work, 'trainerWorker.js');
+after(() => rmSync(work, { recursive: true, force: true }));
+
+before(async () => {
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: ['src/extension/trainerWorker.ts'],
+    outfile: workerFile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode', '@tensorflow/tfjs-node'],
+    logLevel: 'silent',
+  });
+  const wasmDir = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+  for (const f of readdirSync(wasmDir)) if (f.endsWith('.wasm')) copyFileSync(join(wasmDir, f), join(work, f));
+});
+
+/** A few tens of kB of varied, deterministic text. */
+function corpus(): string {
+  const words = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'dog', 'ran', 'to', 'park', 'while', 'birds', 'sang', 'softly'];
+  let x = 7;
+  const lines: string[] = [];
+  while (lines.join('\n').length < 20_000) {
+    const n = 5 + (x % 7);
+    const line: string[] = [];
+    for (let i = 0; i < n; i++) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      line.push(words[x % words.length]!);
+    }
+    lines.push(line.join(' ') + '.');
+  }
+  return lines.join('\n');
+}
+
+async function until<T>(what: string, get: () => T | undefined | null | false, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = get();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const options = { cell: 'lstm' as const, units: 16, seqLen: 16, batch: 8, steps: 100_000, evalEvery: 10, sampleEvery: 0, checkpointEvery: 1000, backend: 'wasm' as const };
+
+describe('trainer worker', () => {
+  const text = corpus();
+  const client = () => new TrainerClient(workerFile);
+
+  test('events, pause, checkpoint now, sample now, stop with a loadable checkpoint, then continue exactly', async () => {
+    const c = client();
+    const modelDir = join(work, 'models', 'w1');
+    const run = c.start({ text, modelDir, options, name: 'w1', resume: false }, 'w1');
+    const events: TrainerEvent[] = [];
+    run.listen({ onEvent: (e) => events.push(e), onProtocolError: (p) => assert.fail(p) });
+    assert.throws(() => c.start({ text, modelDir, options, resume: false }, 'w1'), AlreadyTrainingError);
+    assert.equal(c.runFor(modelDir), run);
+
+    await until('an eval event', () => events.some((e) => e.event === 'eval'));
+    const start = events[0]!;
+    assert.equal(start.event, 'start');
+
+    run.pause();
+    await until('the pause acknowledgement', () => run.paused);
+    run.checkpointNow();
+    const ck = await until('the requested checkpoint', () => events.find((e) => e.event === 'checkpoint' && e.kind === 'latest'));
+    const pausedAt = run.lastStep!.step;
+    assert.equal(ck.event === 'checkpoint' && ck.step, pausedAt, 'no step ran while paused');
+    run.sampleNow(0.5);
+    const s = await until('the requested sample', () => events.find((e) => e.event === 'sample'));
+    assert.ok(s.event === 'sample' && s.temperature === 0.5 && s.text.length > 0);
+    assert.equal(run.lastStep!.step, pausedAt, 'still paused');
+
+    run.resumeTraining();
+    await until('steps after resume', () => run.lastStep!.step > pausedAt + 2);
+    const outcome = await run.stop();
+    assert.equal(outcome.kind, 'done');
+    assert.ok(outcome.kind === 'done' && outcome.done.reason === 'aborted');
+    assert.equal(c.runFor(modelDir), undefined, 'the run is forgotten once it ended');
+    const stoppedAt = outcome.kind === 'done' ? outcome.done.step : -1;
+    const latest = loadModelFolder(modelDir, 'latest');
+    assert.equal(latest.state.step, stoppedAt, 'checkpoints/latest holds the step the run stopped at');
+    assert.ok(latest.state.bestValLoss !== null);
+
+    // Continue Training: resumes from latest at the same step.
+    const cont = c.start({ text, modelDir, options: { steps: 3 }, name: 'w1', resume: true }, 'w1');
+    const contEvents: TrainerEvent[] = [];
+    cont.listen({ onEvent: (e) => contEvents.push(e) });
+    const done = await cont.outcome;
+    const st = contEvents.find((e) => e.event === 'start');
+    assert.ok(st && st.event === 'start' && st.resumed && st.startStep === stoppedAt);
+    assert.ok(done.kind === 'done' && done.done.step === stoppedAt + 3 && done.done.reason === 'steps');
+  });
+
+  test('an empty text fails with one sentence instead of crashing', async () => {
+    const run = client().start({ text: '', modelDir: join(work, 'models', 'empty'), options, resume: false }, 'empty');
+    const outcome = await run.outcome;
+    assert.equal(outcome.kind, 'failed');
+    assert.ok(outcome.kind === 'failed' && /empty/.test(outcome.message), JSON.stringify(outcome));
+  });
+
+  test('a worker that dies is one crashed outcome, and another run can start after it', async () => {
+    const crashing = join(work, 'crashing-worker.js');
+    writeFileSync(crashing, "require('node:worker_threads').parentPort.once('message', () => process.exit(7));\n");
+    const run = new TrainingRun(crashing, { text: 'abc', modelDir: join(work, 'x'), options: {}, resume: false, wasmDir: work }, 'x');
+    const outcome = await run.outcome;
+    assert.deepEqual(outcome, { kind: 'crashed', message: 'the training worker exited with code 7 before finishing' });
+    const throwing = join(work, 'throwing-worker.js');
+    writeFileSync(throwing, "require('node:worker_threads').parentPort.once('message', () => { throw new Error('out of memory'); });\n");
+    const r2 = new TrainingRun(throwing, { text: 'abc', modelDir: join(work, 'y'), options: {}, resume: false, wasmDir: work }, 'y');
+    assert.deepEqual(await r2.outcome, { kind: 'crashed', message: 'out of memory' });
+  });
+
+  test('a worker posting malformed messages is reported and ignored', async () => {
+    const noisy = join(work, 'noisy-worker.js');
+    writeFileSync(noisy, "const p = require('node:worker_threads').parentPort; p.once('message', () => { p.postMessage({ type: 'event', event: { event: 'step', step: 'x' } }); p.close(); });\n");
+    const run = new TrainingRun(noisy, { text: 'abc', modelDir: join(work, 'z'), options: {}, resume: false, wasmDir: work }, 'z');
+    const problems: string[] = [];
+    run.listen({ onProtocolError: (p) => problems.push(p) });
+    const outcome = await run.outcome;
+    assert.equal(outcome.kind, 'crashed');
+    assert.deepEqual(problems, ['trainer event "step" has a bad step: "x"']);
+  });
+});
