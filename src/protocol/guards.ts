@@ -14,6 +14,12 @@ export const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 export const isNumber = (v: unknown): v is number => typeof v === 'number';
 export const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 export const isNumberArray = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNumber);
+/**
+ * A measured value that may be NaN/Infinity: VS Code serialises webview messages as JSON, which
+ * turns those into null, so null is accepted and treated as "not finite" by the readers.
+ */
+export const isMeasured = (v: unknown): v is number => typeof v === 'number' || v === null;
+export const isMeasuredArray = (v: unknown): v is number[] => Array.isArray(v) && v.every(isMeasured);
 export const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
 export const isNullOr = <T>(v: unknown, is: (x: unknown) => x is T): v is T | null => v === null || is(v);
 export const isArrayOf = <T>(v: unknown, is: (x: unknown) => x is T): v is T[] => Array.isArray(v) && v.every(is);
@@ -24,8 +30,8 @@ export const isCellType = (v: unknown): v is CellType => CELLS.includes(v as Cel
 export const isGateName = (v: unknown): v is GateName => GATES.includes(v as GateName);
 
 /** True when every key in `numbers` holds a number (NaN allowed) and every key in `strings` a string. */
-function hasFields(o: Json, numbers: readonly string[], strings: readonly string[] = []): boolean {
-  return numbers.every((k) => isNumber(o[k])) && strings.every((k) => isString(o[k]));
+function hasFields(o: Json, numbers: readonly string[], strings: readonly string[] = [], measured: readonly string[] = []): boolean {
+  return numbers.every((k) => isNumber(o[k])) && strings.every((k) => isString(o[k])) && measured.every((k) => isMeasured(o[k]));
 }
 
 export function isTrainerEvent(v: unknown): v is TrainerEvent {
@@ -39,21 +45,21 @@ export function isTrainerEvent(v: unknown): v is TrainerEvent {
       );
     case 'step':
       return (
-        hasFields(v, ['step', 'epoch', 'loss', 'gradNorm', 'lr', 'tokensPerSecond', 'tokensSeen', 'elapsedMs']) &&
-        isNumberArray(v.layerGradNorms)
+        hasFields(v, ['step', 'epoch', 'lr', 'tokensPerSecond', 'tokensSeen', 'elapsedMs'], [], ['loss', 'gradNorm']) &&
+        isMeasuredArray(v.layerGradNorms)
       );
     case 'eval':
-      return hasFields(v, ['step', 'epoch', 'valLoss', 'valBitsPerToken', 'valPerplexity']) && isBool(v.best);
+      return hasFields(v, ['step', 'epoch'], [], ['valLoss', 'valBitsPerToken', 'valPerplexity']) && isBool(v.best);
     case 'sample':
       return hasFields(v, ['step', 'temperature'], ['text']);
     case 'checkpoint':
       return hasFields(v, ['step'], ['dir']) && (v.kind === 'latest' || v.kind === 'best');
     case 'nan':
-      return hasFields(v, ['step'], ['message']) && isNumberArray(v.recentGradNorms);
+      return hasFields(v, ['step'], ['message']) && isMeasuredArray(v.recentGradNorms);
     case 'done':
       return (
         hasFields(v, ['step', 'epoch', 'tokensPerSecond'], ['backend', 'modelDir', 'reason', 'message']) &&
-        isNullOr(v.trainLoss, isNumber) && isNullOr(v.valLoss, isNumber) && isNullOr(v.bestValLoss, isNumber)
+        isMeasured(v.trainLoss) && isMeasured(v.valLoss) && isMeasured(v.bestValLoss)
       );
     default:
       return false;
@@ -63,7 +69,7 @@ export function isTrainerEvent(v: unknown): v is TrainerEvent {
 const isPrediction = (v: unknown): v is Prediction => isObject(v) && isString(v.token) && isNumber(v.p);
 
 const isMatrix = (v: unknown, rows: number, cols: number): v is number[][] =>
-  Array.isArray(v) && v.length === rows && v.every((r) => Array.isArray(r) && r.length === cols && r.every(isNumber));
+  Array.isArray(v) && v.length === rows && v.every((r) => Array.isArray(r) && r.length === cols && r.every(isMeasured));
 
 function isLayerTrace(v: unknown, steps: number): v is LayerTrace {
   if (!isObject(v) || !isNumber(v.layer) || !isCellType(v.cell) || !isNumber(v.units)) return false;
@@ -81,7 +87,7 @@ function isLayerTrace(v: unknown, steps: number): v is LayerTrace {
 }
 
 export const isGradientFlow = (v: unknown): v is GradientFlow =>
-  isObject(v) && isNumber(v.position) && Array.isArray(v.norms) && v.norms.every(isNumberArray);
+  isObject(v) && isNumber(v.position) && Array.isArray(v.norms) && v.norms.every(isMeasuredArray);
 
 /** Checks the shape as well as the types: every gate matrix is tokens × units. */
 export function isInspectResult(v: unknown): v is InspectResult {

@@ -2,7 +2,7 @@
 // min/max-per-bucket downsampling that keeps a 100k-step run cheap to send and to draw.
 
 import type { TrainerEvent } from '../training/events.js';
-import { isArrayOf, isNumberArray, isObject, isString, type Json } from './guards.js';
+import { isArrayOf, isMeasuredArray, isNumberArray, isObject, isString, type Json } from './guards.js';
 
 /** Train-step columns share one index; validation columns share another. */
 export interface RunSeries {
@@ -18,8 +18,11 @@ export interface RunSeries {
   valLoss: number[];
 }
 
-const TRAIN_KEYS = ['step', 'elapsedMs', 'tokens', 'loss', 'gradNorm', 'lr'] as const;
-const VAL_KEYS = ['valStep', 'valElapsedMs', 'valTokens', 'valLoss'] as const;
+const TRAIN_KEYS = ['step', 'elapsedMs', 'tokens'] as const;
+const VAL_KEYS = ['valStep', 'valElapsedMs', 'valTokens'] as const;
+/** Measured columns: may hold NaN (null after JSON), and lr is NaN when a history lacks it. */
+const TRAIN_MEASURED = ['loss', 'gradNorm', 'lr'] as const;
+const VAL_MEASURED = ['valLoss'] as const;
 
 export function emptySeries(): RunSeries {
   return { step: [], elapsedMs: [], tokens: [], loss: [], gradNorm: [], lr: [], valStep: [], valElapsedMs: [], valTokens: [], valLoss: [] };
@@ -32,7 +35,9 @@ export function isRunSeries(v: unknown): v is RunSeries {
   const valLen = Array.isArray(o.valStep) ? o.valStep.length : -1;
   return (
     TRAIN_KEYS.every((k) => isNumberArray(o[k]) && (o[k] as number[]).length === trainLen) &&
-    VAL_KEYS.every((k) => isNumberArray(o[k]) && (o[k] as number[]).length === valLen)
+    TRAIN_MEASURED.every((k) => isMeasuredArray(o[k]) && (o[k] as number[]).length === trainLen) &&
+    VAL_KEYS.every((k) => isNumberArray(o[k]) && (o[k] as number[]).length === valLen) &&
+    VAL_MEASURED.every((k) => isMeasuredArray(o[k]) && (o[k] as number[]).length === valLen)
   );
 }
 
@@ -84,10 +89,12 @@ export function downsampleIndices(length: number, ys: readonly (readonly number[
     for (const y of ys) {
       let iMin = -1;
       let iMax = -1;
+      let iBad = -1;
       for (let i = lo; i < hi; i++) {
         const v = y[i]!;
         if (!Number.isFinite(v)) {
-          chosen.add(i); // NaN/Inf points are the ones the user must see
+          // The first NaN/Inf (null after JSON) of a bucket is kept: the user must see it.
+          if (iBad < 0) iBad = i;
           continue;
         }
         if (iMin < 0 || v < y[iMin]!) iMin = i;
@@ -95,6 +102,7 @@ export function downsampleIndices(length: number, ys: readonly (readonly number[
       }
       if (iMin >= 0) chosen.add(iMin);
       if (iMax >= 0) chosen.add(iMax);
+      if (iBad >= 0) chosen.add(iBad);
     }
     keep.push(...[...chosen].sort((a, b2) => a - b2));
   }
@@ -119,4 +127,52 @@ export function downsampleSeries(s: RunSeries, buckets: number): RunSeries {
     valTokens: pick(s.valTokens, vi),
     valLoss: pick(s.valLoss, vi),
   };
+}
+
+/**
+ * Earlier runs recorded in a model.json `history` ({ runs: [{ startStep, endStep, startedAt }],
+ * steps: [[step, loss, gradNorm, elapsedMs, tokensSeen]], evals: [[step, valLoss]] }), one overlay
+ * per run, labelled with the model name. Anything malformed is skipped, never thrown.
+ */
+export function overlayRunsFromHistory(modelName: string, modelDir: string, history: unknown): OverlayRun[] {
+  if (!isObject(history)) return [];
+  const rows = (v: unknown): number[][] =>
+    Array.isArray(v) ? v.filter((r): r is number[] => Array.isArray(r) && r.every((x) => typeof x === 'number' || x === null)) : [];
+  const steps = rows(history.steps).filter((r) => r.length >= 2);
+  const evals = rows(history.evals).filter((r) => r.length >= 2);
+  const runs = (Array.isArray(history.runs) ? history.runs : [])
+    .filter(isObject)
+    .map((r) => ({ startStep: Number(r.startStep ?? 0), endStep: Number(r.endStep ?? Infinity), startedAt: isString(r.startedAt) ? r.startedAt : '' }))
+    .filter((r) => Number.isFinite(r.startStep));
+  if (runs.length === 0) runs.push({ startStep: 0, endStep: Infinity, startedAt: '' });
+  const out: OverlayRun[] = [];
+  runs.forEach((run, k) => {
+    const inRun = (step: number) => step > run.startStep && step <= run.endStep;
+    const s = emptySeries();
+    let t0: number | null = null;
+    for (const [step, loss, gradNorm, elapsedMs, tokens] of steps) {
+      if (!inRun(step!)) continue;
+      t0 ??= elapsedMs ?? 0;
+      s.step.push(step!);
+      s.loss.push(loss ?? NaN);
+      s.gradNorm.push(gradNorm ?? NaN);
+      s.lr.push(NaN);
+      s.elapsedMs.push((elapsedMs ?? 0) - t0);
+      s.tokens.push(tokens ?? 0);
+    }
+    for (const [step, valLoss] of evals) {
+      if (!inRun(step!)) continue;
+      // Time and tokens of an eval: those of the last recorded train step at or before it.
+      let i = s.step.length - 1;
+      while (i > 0 && s.step[i]! > step!) i--;
+      s.valStep.push(step!);
+      s.valLoss.push(valLoss ?? NaN);
+      s.valElapsedMs.push(i >= 0 ? s.elapsedMs[i]! : 0);
+      s.valTokens.push(i >= 0 ? s.tokens[i]! : 0);
+    }
+    if (s.step.length === 0 && s.valStep.length === 0) return;
+    const when = run.startedAt ? ` ${run.startedAt.slice(0, 16).replace('T', ' ')}` : '';
+    out.push({ id: `${modelDir}#${k}`, label: `${modelName} run ${k + 1}${when}`, series: s });
+  });
+  return out;
 }

@@ -36,6 +36,8 @@ interface UiState {
   log: boolean;
   temperature: number;
   overlays: string[];
+  /** The model shown, so the host can restore the panel after a window reload. */
+  modelDir?: string | null;
 }
 
 const isUiState = (v: unknown): v is UiState =>
@@ -453,6 +455,8 @@ transport.onMessage((m) => {
   switch (m.type) {
     case 'dashboard/state':
       snap = m.snapshot;
+      ui.modelDir = snap.model?.dir ?? null;
+      saveUi();
       byId('message').hidden = true;
       renderOverlays();
       renderSamples();

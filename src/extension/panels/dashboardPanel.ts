@@ -1,0 +1,165 @@
+// Host of the training dashboard webview: one panel, showing one model's run at a time; live
+// trainer events are batched to at most 10 messages per second.
+
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { overlayRunsFromHistory, type OverlayRun } from '../../protocol/runSeries.js';
+import { DASHBOARD_OUTBOUND, type DashboardInbound, type DashboardOutbound } from '../../protocol/webview.js';
+import type { TrainerEvent } from '../../training/events.js';
+import { PanelChannel } from './panelChannel.js';
+import type { PanelContext } from './panelDeps.js';
+import type { RunStore } from './runStore.js';
+import { setPanelHtml } from './webviewHtml.js';
+
+/** Minimum gap between two event batches: ≤ 10 messages per second. */
+export const DASHBOARD_FLUSH_MS = 100;
+/** Other models whose history is offered as overlays. */
+const MAX_OVERLAY_MODELS = 8;
+
+export class DashboardPanel {
+  static readonly viewType = 'rnnLab.dashboard';
+  static current: DashboardPanel | undefined;
+
+  private readonly _disposables: vscode.Disposable[] = [];
+  private readonly channel: PanelChannel<Extract<DashboardOutbound, { type: string }>, DashboardInbound>;
+  private queue: TrainerEvent[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private lastFlush = 0;
+  private modelDir: string | null;
+
+  /** Opens the dashboard (or brings it forward) on the run of `modelDir`, else the latest run. */
+  static createOrShow(ctx: PanelContext, store: RunStore, modelDir?: string): DashboardPanel {
+    const dir = modelDir ?? store.latest ?? ctx.deps.listModels()[0]?.dir ?? null;
+    if (DashboardPanel.current) {
+      DashboardPanel.current.panel.reveal(undefined, true);
+      if (dir && dir !== DashboardPanel.current.modelDir) DashboardPanel.current.show(dir);
+      return DashboardPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(DashboardPanel.viewType, 'RNN Lab: Training', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {});
+    return (DashboardPanel.current = new DashboardPanel(panel, ctx, store, dir));
+  }
+
+  /** Restores a dashboard after a window reload; `state` is what the webview last saved. */
+  static revive(panel: vscode.WebviewPanel, ctx: PanelContext, store: RunStore, state: unknown): DashboardPanel {
+    const saved = typeof state === 'object' && state !== null ? (state as { modelDir?: unknown }).modelDir : undefined;
+    const dir = typeof saved === 'string' ? saved : store.latest;
+    DashboardPanel.current?.dispose();
+    return (DashboardPanel.current = new DashboardPanel(panel, ctx, store, dir));
+  }
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly ctx: PanelContext,
+    private readonly store: RunStore,
+    modelDir: string | null,
+  ) {
+    this.modelDir = modelDir;
+    setPanelHtml(panel.webview, ctx.extensionUri, vscode.Uri, 'dashboard', 'RNN Lab: Training');
+    panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'icons', 'rnnlab.svg');
+    this.channel = new PanelChannel(panel, DASHBOARD_OUTBOUND, {
+      onReady: () => this.sendState(),
+      onMessage: (m) => this.onMessage(m),
+      onInvalid: (d) => ctx.deps.log(`Dashboard: ${d}`),
+    });
+    this._disposables.push(this.channel, panel.onDidDispose(() => this.dispose()));
+  }
+
+  get shownModel(): string | null {
+    return this.modelDir;
+  }
+
+  /** Switches to another model's run and re-sends everything. */
+  show(modelDir: string): void {
+    this.modelDir = modelDir;
+    this.queue = [];
+    this.sendState();
+  }
+
+  /** A live event of any run; only the shown model's reach the webview, batched. */
+  postEvent(modelDir: string, e: TrainerEvent): void {
+    if (modelDir !== this.modelDir) {
+      // A new run elsewhere takes over the dashboard only when the shown model is idle.
+      if (e.event !== 'start' || (this.modelDir && this.ctx.deps.isTraining(this.modelDir))) return;
+      this.show(modelDir);
+      return;
+    }
+    if (e.event === 'start') {
+      this.sendState();
+      return;
+    }
+    this.queue.push(e);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastFlush + DASHBOARD_FLUSH_MS - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flush();
+    }, wait);
+  }
+
+  private flush(): void {
+    if (this.queue.length === 0) return;
+    const events = this.queue;
+    this.queue = [];
+    this.lastFlush = Date.now();
+    this.channel.post({ type: 'dashboard/events', events });
+  }
+
+  private sendState(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.queue = [];
+    if (!this.modelDir) {
+      this.channel.post({ type: 'dashboard/state', snapshot: { model: null, status: 'idle', start: null, lastStep: null, lastEval: null, done: null, series: { step: [], elapsedMs: [], tokens: [], loss: [], gradNorm: [], lr: [], valStep: [], valElapsedMs: [], valTokens: [], valLoss: [] }, samples: [], nans: [], overlays: [] } });
+      return;
+    }
+    const dir = this.modelDir;
+    const name = this.nameOf(dir);
+    this.panel.title = `RNN Lab: Training ${name}`;
+    this.lastFlush = Date.now();
+    this.channel.post({ type: 'dashboard/state', snapshot: this.store.snapshot(dir, name, this.overlays(dir)) });
+  }
+
+  private nameOf(dir: string): string {
+    return this.ctx.deps.listModels().find((m) => m.dir === dir)?.name ?? path.basename(dir);
+  }
+
+  /** Earlier runs of this model, then other models' runs, from their model.json histories. */
+  private overlays(dir: string): OverlayRun[] {
+    const own = overlayRunsFromHistory(this.nameOf(dir), dir, this.ctx.deps.readHistory(dir));
+    // The run being trained is drawn live; its own history entry (same start step) is not an overlay.
+    const live = this.store.get(dir);
+    const mine = live?.start ? own.filter((o) => o.series.step[0] === undefined || o.series.step[0] <= live.start!.startStep) : own;
+    const others = this.ctx.deps
+      .listModels()
+      .filter((m) => m.dir !== dir)
+      .slice(0, MAX_OVERLAY_MODELS)
+      .flatMap((m) => overlayRunsFromHistory(m.name, m.dir, this.ctx.deps.readHistory(m.dir)));
+    return [...mine, ...others];
+  }
+
+  private onMessage(m: Extract<DashboardOutbound, { type: string }>): void {
+    if (m.type !== 'dashboard/control' || !this.modelDir) return;
+    const ok = this.ctx.deps.controlTraining(this.modelDir, m.action, m.temperature);
+    if (!ok) {
+      this.channel.post({ type: 'error', message: `${this.nameOf(this.modelDir)} is not training, so there is nothing to ${m.action === 'checkpoint' ? 'save' : m.action}.` });
+      return;
+    }
+    const status = m.action === 'pause' ? 'paused' : m.action === 'resume' ? 'running' : null;
+    if (status) {
+      this.store.setStatus(this.modelDir, status);
+      this.channel.post({ type: 'dashboard/status', status });
+    }
+  }
+
+  dispose(): void {
+    if (DashboardPanel.current === this) DashboardPanel.current = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.panel.dispose();
+    while (this._disposables.length) this._disposables.pop()?.dispose();
+  }
+}

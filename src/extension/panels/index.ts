@@ -1,0 +1,133 @@
+// The panels' one entry point for the extension: registerPanels(context, deps) registers the
+// webview serializers, relays trainer events to the dashboard, colours the editor on unit
+// clicks, and returns the functions the commands call.
+
+import * as vscode from 'vscode';
+import type { ModelRef } from '../../protocol/webview.js';
+import { DashboardPanel } from './dashboardPanel.js';
+import { GradientFlowPanel, GRADIENT_TEXT_LIMIT } from './gradientFlowPanel.js';
+import { InspectorPanel, type TextSource, type UnitSelectionEvent } from './inspectorPanel.js';
+import type { PanelContext, PanelDeps } from './panelDeps.js';
+import { RunStore } from './runStore.js';
+import { UnitDecorations } from './unitDecorations.js';
+
+export type { PanelDeps } from './panelDeps.js';
+export type { UnitSelectionEvent } from './inspectorPanel.js';
+export { DashboardPanel } from './dashboardPanel.js';
+export { InspectorPanel } from './inspectorPanel.js';
+export { GradientFlowPanel } from './gradientFlowPanel.js';
+
+/** Longest selection the inspector takes from an editor (the engine refuses > 5000 tokens). */
+export const INSPECT_CHAR_LIMIT = 2000;
+/** Models overlaid by default when Show Gradient Flow runs without a chosen model. */
+const DEFAULT_GRADIENT_MODELS = 3;
+
+export interface Panels extends vscode.Disposable {
+  /** Opens the training dashboard on `modelDir`'s run (default: the latest run). */
+  openDashboard(modelDir?: string): void;
+  /** Inspects the active editor's selection (or opens an empty inspector) with `modelDir` or a picked model. */
+  inspectSelection(modelDir?: string): Promise<void>;
+  /** Gradient flow over the selection (or the text before the cursor) for `modelDir`, or the first few models. */
+  showGradientFlow(modelDir?: string): Promise<void>;
+  /** Unit clicks in the inspector, with per-character values (already applied as decorations). */
+  readonly onDidSelectUnit: vscode.Event<UnitSelectionEvent>;
+}
+
+export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps): Panels {
+  const ctx: PanelContext = { extensionUri: context.extensionUri, deps };
+  const store = new RunStore();
+  const decorations = new UnitDecorations();
+
+  const applySelection = (e: UnitSelectionEvent) => {
+    if (!e.selection || !e.source) return decorations.clear();
+    const editor = vscode.window.visibleTextEditors.find((ed) => ed.document.uri.toString() === e.source!.uri);
+    if (!editor || !decorations.apply(editor, e.source.offset, e.selection)) {
+      deps.log('Gate inspector: the inspected text is no longer in a visible editor, so only the panel is coloured.');
+    }
+  };
+
+  const subscriptions: vscode.Disposable[] = [
+    decorations,
+    deps.onTrainerEvent((modelDir, event) => {
+      store.add(modelDir, event);
+      DashboardPanel.current?.postEvent(modelDir, event);
+    }),
+    InspectorPanel.onDidSelectUnit(applySelection),
+    vscode.window.registerWebviewPanelSerializer(DashboardPanel.viewType, {
+      deserializeWebviewPanel: async (panel, state) => void DashboardPanel.revive(panel, ctx, store, state),
+    }),
+    vscode.window.registerWebviewPanelSerializer(InspectorPanel.viewType, {
+      deserializeWebviewPanel: async (panel, state) => void InspectorPanel.revive(panel, ctx, state),
+    }),
+    vscode.window.registerWebviewPanelSerializer(GradientFlowPanel.viewType, {
+      deserializeWebviewPanel: async (panel, state) => void GradientFlowPanel.revive(panel, ctx, state),
+    }),
+    { dispose: () => [DashboardPanel.current, InspectorPanel.current, GradientFlowPanel.current].forEach((p) => p?.dispose()) },
+  ];
+  context.subscriptions.push(...subscriptions);
+
+  async function chooseModel(modelDir: string | undefined, placeHolder: string): Promise<ModelRef | undefined> {
+    const models = deps.listModels();
+    if (modelDir) return models.find((m) => m.dir === modelDir) ?? { name: modelDir, dir: modelDir, cell: 'lstm', layers: 0, units: 0 };
+    if (models.length === 0) {
+      void vscode.window.showInformationMessage('There are no models yet: run “RNN Lab: Train Model on Active File…” first.');
+      return undefined;
+    }
+    if (models.length === 1) return models[0];
+    const pick = await vscode.window.showQuickPick(
+      models.map((m) => ({ label: m.name, description: `${m.cell.toUpperCase()} ${m.layers}×${m.units}`, model: m })),
+      { placeHolder },
+    );
+    return pick?.model;
+  }
+
+  return {
+    openDashboard(modelDir) {
+      DashboardPanel.createOrShow(ctx, store, modelDir);
+    },
+    async inspectSelection(modelDir) {
+      const model = await chooseModel(modelDir, 'Model to inspect the selection with');
+      if (!model) return;
+      const editor = vscode.window.activeTextEditor;
+      const sel = editor?.selection;
+      if (!editor || !sel || sel.isEmpty) {
+        // No selection: open the panel so the user can type text there.
+        InspectorPanel.createOrShow(ctx);
+        return;
+      }
+      let text = editor.document.getText(sel);
+      if (text.length > INSPECT_CHAR_LIMIT) {
+        text = text.slice(0, INSPECT_CHAR_LIMIT);
+        void vscode.window.showInformationMessage(`The gate inspector shows the first ${INSPECT_CHAR_LIMIT} characters of the selection.`);
+      }
+      const source: TextSource = { uri: editor.document.uri.toString(), offset: editor.document.offsetAt(sel.start) };
+      InspectorPanel.createOrShow(ctx, { modelDir: model.dir, text, source });
+    },
+    async showGradientFlow(modelDir) {
+      const editor = vscode.window.activeTextEditor;
+      if (!editor) {
+        void vscode.window.showInformationMessage('Open a text file (or select some text) to see the gradient flow over it.');
+        return;
+      }
+      const doc = editor.document;
+      const sel = editor.selection;
+      const text = sel.isEmpty
+        ? doc.getText(new vscode.Range(doc.positionAt(Math.max(0, doc.offsetAt(sel.active) - GRADIENT_TEXT_LIMIT)), sel.active)) || doc.getText().slice(0, GRADIENT_TEXT_LIMIT)
+        : doc.getText(sel);
+      if (text.length < 2) {
+        void vscode.window.showInformationMessage('The gradient flow needs at least two characters of text: select some.');
+        return;
+      }
+      const dirs = modelDir ? [modelDir] : deps.listModels().slice(0, DEFAULT_GRADIENT_MODELS).map((m) => m.dir);
+      if (dirs.length === 0) {
+        void vscode.window.showInformationMessage('There are no models yet: run “RNN Lab: Train Model on Active File…” first.');
+        return;
+      }
+      GradientFlowPanel.createOrShow(ctx, { modelDirs: dirs, text });
+    },
+    onDidSelectUnit: InspectorPanel.onDidSelectUnit,
+    dispose() {
+      for (const s of subscriptions) s.dispose();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+// Everything the dashboard shows about training runs, kept per model folder from the moment
+// the extension sees a run's events, so a dashboard opened mid-run shows the whole run.
+
+import { appendEvent, downsampleSeries, emptySeries, type RunSeries } from '../../protocol/runSeries.js';
+import type { DashboardSnapshot, TrainingStatus } from '../../protocol/webview.js';
+import type { DoneEvent, EvalEvent, NanEvent, SampleEvent, StartEvent, StepEvent, TrainerEvent } from '../../training/events.js';
+
+export interface LiveRun {
+  modelDir: string;
+  status: TrainingStatus;
+  start: StartEvent | null;
+  lastStep: StepEvent | null;
+  lastEval: EvalEvent | null;
+  done: DoneEvent | null;
+  series: RunSeries;
+  samples: SampleEvent[];
+  nans: NanEvent[];
+}
+
+/** Series longer than this many buckets are downsampled (min/max per bucket) before sending. */
+export const SNAPSHOT_BUCKETS = 2000;
+const MAX_SAMPLES = 50;
+
+export class RunStore {
+  private readonly runs = new Map<string, LiveRun>();
+  /** The folder of the run that most recently sent an event. */
+  latest: string | null = null;
+
+  get(modelDir: string): LiveRun | undefined {
+    return this.runs.get(modelDir);
+  }
+
+  add(modelDir: string, e: TrainerEvent): LiveRun {
+    let run = this.runs.get(modelDir);
+    if (!run || e.event === 'start') {
+      run = { modelDir, status: 'running', start: null, lastStep: null, lastEval: null, done: null, series: emptySeries(), samples: [], nans: [] };
+      this.runs.set(modelDir, run);
+    }
+    this.latest = modelDir;
+    switch (e.event) {
+      case 'start':
+        run.start = e;
+        run.status = 'running';
+        break;
+      case 'step':
+        run.lastStep = e;
+        appendEvent(run.series, e);
+        break;
+      case 'eval':
+        run.lastEval = e;
+        appendEvent(run.series, e);
+        break;
+      case 'sample':
+        run.samples.unshift(e);
+        if (run.samples.length > MAX_SAMPLES) run.samples.length = MAX_SAMPLES;
+        break;
+      case 'nan':
+        run.nans.push(e);
+        break;
+      case 'done':
+        run.done = e;
+        run.status = 'stopped';
+        break;
+      case 'checkpoint':
+        break;
+    }
+    return run;
+  }
+
+  setStatus(modelDir: string, status: TrainingStatus): void {
+    const run = this.runs.get(modelDir);
+    if (run) run.status = status;
+  }
+
+  snapshot(modelDir: string, name: string, overlays: DashboardSnapshot['overlays']): DashboardSnapshot {
+    const run = this.runs.get(modelDir);
+    return {
+      model: { name, dir: modelDir },
+      status: run?.status ?? 'idle',
+      start: run?.start ?? null,
+      lastStep: run?.lastStep ?? null,
+      lastEval: run?.lastEval ?? null,
+      done: run?.done ?? null,
+      series: run ? downsampleSeries(run.series, SNAPSHOT_BUCKETS) : emptySeries(),
+      samples: run?.samples ?? [],
+      nans: run?.nans ?? [],
+      overlays,
+    };
+  }
+}

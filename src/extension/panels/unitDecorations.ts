@@ -1,0 +1,88 @@
+// Colours the editor's text by one unit's activation (Karpathy-style), through decorations:
+// values are quantised to a few levels, one decoration type per level and scale.
+
+import * as vscode from 'vscode';
+import { colorFor, textColorOn, type ScaleKind } from '../../../webview/common/colorScales.js';
+import type { UnitSelection } from '../../protocol/webview.js';
+
+/** Levels per scale: enough to read the pattern, few enough to keep decoration types cheap. */
+export const LEVELS = 17;
+
+/** Level of `v` on the scale (0 … LEVELS − 1). Signed values span [−1, 1], unit values [0, 1]. */
+export function levelOf(kind: ScaleKind, v: number): number {
+  const t = kind === 'unit' ? v : (v + 1) / 2;
+  return Math.max(0, Math.min(LEVELS - 1, Math.round((Number.isFinite(t) ? t : 0.5) * (LEVELS - 1))));
+}
+
+/** Centre value of a level, back on the scale's own range. */
+const levelValue = (kind: ScaleKind, level: number) => {
+  const t = level / (LEVELS - 1);
+  return kind === 'unit' ? t : t * 2 - 1;
+};
+
+/** Runs of equal level: [start, end, level] in text offsets; newlines are left undecorated. */
+export function levelRuns(text: string, values: readonly number[], kind: ScaleKind): [number, number, number][] {
+  const runs: [number, number, number][] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\n' || text[i] === '\r') continue;
+    const level = levelOf(kind, values[i]!);
+    const last = runs[runs.length - 1];
+    if (last && last[1] === i && last[2] === level) last[1] = i + 1;
+    else runs.push([i, i + 1, level]);
+  }
+  return runs;
+}
+
+export class UnitDecorations implements vscode.Disposable {
+  private readonly types = new Map<string, vscode.TextEditorDecorationType>();
+  private decorated: vscode.TextEditor[] = [];
+
+  private typeFor(kind: ScaleKind, level: number): vscode.TextEditorDecorationType {
+    const key = `${kind}:${level}`;
+    let t = this.types.get(key);
+    if (!t) {
+      const bg = colorFor(kind, levelValue(kind, level));
+      t = vscode.window.createTextEditorDecorationType({ backgroundColor: bg, color: textColorOn(bg), borderRadius: '2px' });
+      this.types.set(key, t);
+    }
+    return t;
+  }
+
+  /**
+   * Colours `selection.text` where it starts at document offset `offset` in `editor`. Returns
+   * false (and changes nothing) when the document no longer holds that text there.
+   */
+  apply(editor: vscode.TextEditor, offset: number, selection: UnitSelection): boolean {
+    const doc = editor.document;
+    const start = doc.positionAt(offset);
+    const end = doc.positionAt(offset + selection.text.length);
+    if (doc.getText(new vscode.Range(start, end)) !== selection.text) return false;
+    this.clear();
+    const byType = new Map<vscode.TextEditorDecorationType, vscode.DecorationOptions[]>();
+    for (const t of this.types.values()) byType.set(t, []);
+    const label = `layer ${selection.layer + 1} · ${selection.gate} · unit ${selection.unit}`;
+    for (const [a, b, level] of levelRuns(selection.text, selection.charValues, selection.scale)) {
+      const type = this.typeFor(selection.scale, level);
+      const list = byType.get(type) ?? [];
+      list.push({
+        range: new vscode.Range(doc.positionAt(offset + a), doc.positionAt(offset + b)),
+        hoverMessage: `${label}: ${selection.charValues[a]!.toFixed(3)}`,
+      });
+      byType.set(type, list);
+    }
+    for (const [type, ranges] of byType) editor.setDecorations(type, ranges);
+    this.decorated = [editor];
+    return true;
+  }
+
+  clear(): void {
+    for (const editor of this.decorated) for (const t of this.types.values()) editor.setDecorations(t, []);
+    this.decorated = [];
+  }
+
+  dispose(): void {
+    this.clear();
+    for (const t of this.types.values()) t.dispose();
+    this.types.clear();
+  }
+}
