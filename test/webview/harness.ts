@@ -2,7 +2,8 @@
 // HTML (same CSP) from 127.0.0.1, and drives Debian Chromium with a fake VS Code API that
 // records posted messages and lets a test push host messages.
 
-import { mkdirSync, readFileSync, existsSync, copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -14,13 +15,17 @@ export const ROOT = resolve(__dirname, '..', '..');
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'webview');
 export type Theme = 'light' | 'dark' | 'high-contrast';
 
-/** Builds the three browser bundles with the options esbuild.mjs uses for webviews. */
-export async function buildWebviews(): Promise<void> {
-  mkdirSync(join(ROOT, 'dist', 'webview'), { recursive: true });
+/**
+ * Builds the three browser bundles with the options esbuild.mjs uses for webviews, into a
+ * fresh folder of this process (test files run in parallel; a shared dist/ could be half
+ * written by another one). Returns the folder.
+ */
+export async function buildWebviews(): Promise<string> {
+  const outdir = mkdtempSync(join(tmpdir(), 'rnnlab-webview-'));
   await esbuild.build({
     absWorkingDir: ROOT,
     entryPoints: { dashboard: 'webview/dashboard/main.ts', inspector: 'webview/inspector/main.ts', gradients: 'webview/gradients/main.ts' },
-    outdir: 'dist/webview',
+    outdir,
     bundle: true,
     sourcemap: true,
     logLevel: 'warning',
@@ -30,8 +35,8 @@ export async function buildWebviews(): Promise<void> {
     target: 'chrome120',
     loader: { '.css': 'text' },
   });
-  const css = join(ROOT, 'node_modules', 'uplot', 'dist', 'uPlot.min.css');
-  if (existsSync(css)) copyFileSync(css, join(ROOT, 'dist', 'webview', 'uPlot.min.css'));
+  copyFileSync(join(ROOT, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), join(outdir, 'uPlot.min.css'));
+  return outdir;
 }
 
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.html': 'text/html' };
@@ -92,8 +97,11 @@ export interface PanelServer {
   close(): Promise<void>;
 }
 
-/** Serves /panel/NAME?theme=…, /dist/webview/*, /media/* and /theme/*.css on a free port. */
-export async function startServer(): Promise<PanelServer> {
+/**
+ * Serves /panel/NAME?theme=…, /dist/webview/* (from `bundleDir`), /media/* and /theme/*.css on
+ * a free port of 127.0.0.1.
+ */
+export async function startServer(bundleDir: string): Promise<PanelServer> {
   let origin = '';
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', origin);
@@ -120,9 +128,10 @@ export async function startServer(): Promise<PanelServer> {
       const vars = THEMES[themeCss[1] as Theme].vars;
       return send(200, 'text/css', `:root{${Object.entries(vars).map(([k, v]) => `${k}:${v}`).join(';')}}`);
     }
-    // Only what localResourceRoots allows in VS Code: dist/webview and media.
-    const file = normalize(join(ROOT, decodeURIComponent(url.pathname)));
-    const allowed = [join(ROOT, 'dist', 'webview') + sep, join(ROOT, 'media') + sep];
+    // Only what localResourceRoots allows in VS Code: the webview bundles and media.
+    const path = decodeURIComponent(url.pathname);
+    const file = path.startsWith('/dist/webview/') ? normalize(join(bundleDir, path.slice('/dist/webview/'.length))) : normalize(join(ROOT, path));
+    const allowed = [bundleDir + sep, join(ROOT, 'media') + sep];
     if (!allowed.some((dir) => file.startsWith(dir)) || !existsSync(file)) return send(404, 'text/plain', 'not found');
     return send(200, TYPES[extname(file)] ?? 'application/octet-stream', readFileSync(file));
   });
@@ -131,7 +140,11 @@ export async function startServer(): Promise<PanelServer> {
   return {
     origin,
     url: (panel, theme = 'dark') => `${origin}/panel/${panel}?theme=${theme}`,
-    close: () => new Promise<void>((ok) => server.close(() => ok())),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      }).then(() => rmSync(bundleDir, { recursive: true, force: true })),
   };
 }
 
@@ -187,6 +200,8 @@ export async function openPanel(browser: Browser, server: PanelServer, panel: Pa
   const page = await browser.newPage({ viewport: { width: o.width ?? 1100, height: 900 } });
   const problems: string[] = [];
   page.on('console', (m) => {
+    // The tests' own pixel readbacks (canvasStats) trigger Chromium's getImageData hint.
+    if (m.text().includes('willReadFrequently')) return;
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
@@ -247,4 +262,13 @@ export async function canvasStats(page: Page, selector: string, index = 0): Prom
 
 export function loadFixture<T>(name: string): T {
   return JSON.parse(readFileSync(join(__dirname, 'fixtures', name), 'utf8')) as T;
+}
+
+/** Polls a node-side condition until true or the deadline passes (no fixed sleeps). */
+export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((ok) => setTimeout(ok, 25));
+  }
 }

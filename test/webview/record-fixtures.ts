@@ -1,0 +1,107 @@
+// Records the messages the panel tests replay: trains tiny RNN, GRU and LSTM models for a few
+// seconds on the shared corpus with the real trainer, and inspects them with the real engine.
+// Run: node --import tsx test/webview/record-fixtures.ts   (writes test/webview/fixtures/*.json)
+
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CellType } from '../../src/engine/config.js';
+import { inspect } from '../../src/engine/inspect.js';
+import { compactInspectResult } from '../../src/extension/panels/inspectResultCompact.js';
+import type { GradientSeries, GradientsStateMessage, InspectorResultMessage, ModelRef } from '../../src/protocol/webview.js';
+import { loadModel, readModelMeta } from '../../src/training/checkpoint.js';
+import type { TrainerEvent } from '../../src/training/events.js';
+import { train, TrainerControl } from '../../src/training/trainer.js';
+
+const ROOT = join(__dirname, '..', '..');
+const OUT = join(__dirname, 'fixtures');
+const CORPUS = '/work/shared/data/tinyshakespeare.txt';
+const SECONDS = Number(process.env.RECORD_SECONDS ?? 8);
+/** Stable folder names in the fixtures instead of this machine's temp paths. */
+const fixtureDir = (name: string) => `/models/${name}`;
+
+interface Spec { cell: CellType; name: string; layers: number; units: number }
+const SPECS: Spec[] = [
+  { cell: 'lstm', name: 'tiny-lstm', layers: 2, units: 24 },
+  { cell: 'gru', name: 'tiny-gru', layers: 1, units: 32 },
+  { cell: 'rnn', name: 'tiny-rnn', layers: 1, units: 32 },
+];
+
+/** Rewrites this machine's temp folder into the stable fixture folder name. */
+function relabel<T>(value: T, from: string, to: string): T {
+  return JSON.parse(JSON.stringify(value).split(from).join(to)) as T;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(CORPUS)) throw new Error(`${CORPUS} is missing: the fixtures are recorded from the shared corpus.`);
+  const text = readFileSync(CORPUS, 'utf8').slice(0, 200_000);
+  const work = mkdtempSync(join(tmpdir(), 'rnnlab-fixtures-'));
+  mkdirSync(OUT, { recursive: true });
+  const refs: ModelRef[] = [];
+  try {
+    for (const spec of SPECS) {
+      const dir = join(work, spec.name);
+      const events: TrainerEvent[] = [];
+      const control = new TrainerControl();
+      let sampledNow = false;
+      const done = await train({
+        text,
+        modelDir: dir,
+        name: spec.name,
+        control,
+        wasmDir: join(ROOT, 'dist'),
+        options: {
+          cell: spec.cell, layers: spec.layers, units: spec.units, seqLen: 32, batch: 16, lr: 0.01,
+          minutes: SECONDS / 60, evalEvery: 15, sampleEvery: 60, sampleLength: 120, checkpointEvery: 100, backend: 'auto',
+        },
+        onEvent: (e) => {
+          events.push(e);
+          // Exercise "Sample now" once, as the dashboard button does.
+          if (e.event === 'step' && e.step === 30 && !sampledNow) {
+            sampledNow = true;
+            control.sampleNow(0.5);
+          }
+        },
+      });
+      console.log(`${spec.name}: ${done.step} steps, ${events.length} events, train loss ${done.trainLoss?.toFixed(3)}, val ${done.valLoss?.toFixed(3)} (${done.backend})`);
+      const ref: ModelRef = { name: spec.name, dir: fixtureDir(spec.name), cell: spec.cell, layers: spec.layers, units: spec.units };
+      refs.push(ref);
+      writeJson(`events-${spec.cell}.json`, relabel({ model: ref, events }, dir, ref.dir));
+      writeJson(`history-${spec.cell}.json`, { model: ref, history: readModelMeta(dir).history });
+    }
+
+    // The inspected text: a passage from the validation end of the slice (not trained on).
+    const sample = readFileSync(CORPUS, 'utf8').slice(250_000, 250_100);
+    const series: GradientSeries[] = [];
+    let tokens: string[] = [];
+    for (const [i, spec] of SPECS.entries()) {
+      const { model } = await loadModel(join(work, spec.name));
+      const t0 = performance.now();
+      const result = inspect(model, sample, { topK: 5, gradients: true });
+      const inspectMs = performance.now() - t0;
+      const message: InspectorResultMessage = { type: 'inspector/result', model: refs[i]!, text: sample, result: compactInspectResult(result, 3), inspectMs };
+      const { gradients, ...withoutGradients } = message.result;
+      writeJson(`inspect-${spec.cell}.json`, { ...message, result: withoutGradients });
+      if (!gradients) throw new Error('inspect returned no gradient flow');
+      series.push({ model: refs[i]!, flow: gradients });
+      if (tokens.length === 0) tokens = result.tokens;
+    }
+    const gradientsState: GradientsStateMessage = { type: 'gradients/state', text: sample, tokens, position: series[0]!.flow.position, models: refs, series };
+    writeJson('gradients-state.json', gradientsState);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function writeJson(name: string, value: unknown): void {
+  const file = join(OUT, name);
+  writeFileSync(file, `${JSON.stringify(value)}\n`);
+  const kb = statSync(file).size / 1024;
+  console.log(`  wrote ${name} (${kb.toFixed(0)} kB)`);
+  if (kb > 300) throw new Error(`${name} is ${kb.toFixed(0)} kB; fixtures must stay under 300 kB`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack : err);
+  process.exit(1);
+});
