@@ -26,6 +26,22 @@ function summary(meta: ModelMeta): CheckpointSummary {
   return { step: meta.state.step, epoch: meta.state.epoch, bestValLoss: meta.state.bestValLoss, savedAt: meta.savedAt };
 }
 
+/** The trainer's history (runs, step losses, evals) in a few lines; unknown shapes are skipped. */
+function historyLines(history: Record<string, unknown>): string[] {
+  const lines: string[] = [];
+  const runs = Array.isArray(history.runs) ? (history.runs as Record<string, unknown>[]) : [];
+  runs.forEach((r, i) => {
+    const tps = typeof r.tokensPerSecond === 'number' ? `, ${Math.round(r.tokensPerSecond).toLocaleString('en-US')} tokens/s` : '';
+    lines.push(`run ${i + 1}: steps ${String(r.startStep)} → ${String(r.endStep)} (${String(r.reason)}) on ${String(r.backend)}${tps}, started ${String(r.startedAt)}`);
+  });
+  const evals = Array.isArray(history.evals) ? (history.evals as unknown[][]) : [];
+  if (evals.length > 0) {
+    const shown = evals.slice(-5).map((e) => `${String(e[0])}: ${typeof e[1] === 'number' ? e[1].toFixed(4) : '?'}`);
+    lines.push(`val loss by step (last ${shown.length} of ${evals.length}): ${shown.join(', ')}`);
+  }
+  return lines;
+}
+
 export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): Promise<number> {
   const meta = readModelMeta(dir, flags.checkpoint ?? 'root');
   const checkpoints: Record<string, CheckpointSummary | null> = {};
@@ -74,7 +90,7 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
     `training: ${t.optimizer} lr ${t.lr}, batch ${t.batch}, seq-len ${t.seqLen}, clip ${t.clip} (${t.clipMode}), val fraction ${t.valFraction}, seed ${t.seed}`,
     `state: step ${meta.state.step.toLocaleString('en-US')}, epoch ${meta.state.epoch.toFixed(2)}, best val loss ${loss(meta.state.bestValLoss)}`,
     `checkpoints: latest ${checkpoints.latest ? `step ${checkpoints.latest.step}` : 'none'}, best ${checkpoints.best ? `step ${checkpoints.best.step} (${loss(checkpoints.best.bestValLoss)})` : 'none'}`,
-    `history: ${JSON.stringify(meta.history).slice(0, 300)}`,
+    ...historyLines(meta.history),
     `backend here: ${backend.name}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

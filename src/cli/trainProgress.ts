@@ -19,7 +19,7 @@ const count = (n: number) => n.toLocaleString('en-US');
 const rate = (tps: number) => (tps >= 10_000 ? `${(tps / 1000).toFixed(1)}k` : Math.round(tps).toString());
 
 export function startLines(e: StartEvent): string[] {
-  const stop = e.train.steps !== null ? `${count(e.train.steps)} steps` : e.train.epochs !== null ? `${e.train.epochs} epochs` : e.train.minutes !== null ? `${e.train.minutes} minutes` : 'until stopped';
+  const stop = e.train.steps !== null ? `${count(e.train.steps)} steps` : e.train.epochs !== null ? `${e.train.epochs} epoch${e.train.epochs === 1 ? '' : 's'}` : e.train.minutes !== null ? `${e.train.minutes} minute${e.train.minutes === 1 ? '' : 's'}` : 'until stopped';
   const n = e.network;
   return [
     `backend: ${e.backend}`,
