@@ -177,12 +177,25 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
       );
     }
     network = Network.fromParams(folder.network, folder.params);
-    // Stopping criteria come from this call; everything that shapes the maths from the model.
+    // The model fixes the architecture, data and optimizer; this call may change the stopping
+    // criteria and the step size (e.g. a lower learning rate after exploding gradients).
+    const o = run.options;
+    const overrides = resolveTrainConfig({ ...folder.train, ...o, steps: undefined, epochs: undefined, minutes: undefined });
     config = {
       ...folder.train,
-      steps: run.options.steps ?? null,
-      epochs: run.options.epochs ?? null,
-      minutes: run.options.minutes ?? null,
+      lr: overrides.lr,
+      lrDecay: overrides.lrDecay,
+      lrDecayEvery: overrides.lrDecayEvery,
+      clip: overrides.clip,
+      clipMode: overrides.clipMode,
+      evalEvery: overrides.evalEvery,
+      sampleEvery: overrides.sampleEvery,
+      sampleLength: overrides.sampleLength,
+      sampleTemperature: overrides.sampleTemperature,
+      checkpointEvery: overrides.checkpointEvery,
+      steps: o.steps ?? null,
+      epochs: o.epochs ?? null,
+      minutes: o.minutes ?? null,
     };
     if (config.steps === null && config.epochs === null && config.minutes === null) {
       config = { ...config, steps: folder.train.steps, epochs: folder.train.epochs, minutes: folder.train.minutes };
