@@ -79,10 +79,11 @@ function renderChart(): void {
   state.series.forEach((s, mi) => {
     s.flow.norms.forEach((norms, layer) => {
       const p = s.flow.position;
-      // norms[t] for t = 0 … T; plot against d = T − t, and drop zeros that a log axis cannot show.
+      // norms[t] for t = 0 … T, plotted against d = T − t as log10: vanishing gradients reach
+      // 1e-24 and below, under what uPlot's own log scale can tick. Zeros cannot be shown.
       data.push(x.map((d) => {
         const v = d <= p ? norms[p - d] : undefined;
-        return v !== undefined && Number.isFinite(v) && v > 0 ? v : null;
+        return v !== undefined && v !== null && Number.isFinite(v) && v > 0 ? Math.log10(v) : null;
       }));
       series.push({
         label: `${s.model.name} (${s.model.cell.toUpperCase()}) layer ${layer + 1}`,
@@ -90,7 +91,7 @@ function renderChart(): void {
         width: 2,
         dash: dashes[layer % dashes.length],
         spanGaps: false,
-        value: (_u, v) => (v === null ? '—' : formatNumber(v)),
+        value: (_u, v) => (v === null ? '—' : formatNumber(10 ** v)),
       });
     });
   });
@@ -98,8 +99,11 @@ function renderChart(): void {
     {
       width: widthOf(chartEl),
       height: HEIGHT,
-      scales: { x: { time: false }, y: { distr: 3 } },
-      axes: [axis(theme, { label: 'distance T − t (tokens back)' }), axis(theme, { label: '‖∂L⟨T⟩/∂a⟨t⟩‖', size: 70, values: (_u, s) => s.map((v) => v.toExponential(0)) })],
+      scales: { x: { time: false }, y: {} },
+      axes: [
+        axis(theme, { label: 'distance T − t (tokens back)' }),
+        axis(theme, { label: '‖∂L⟨T⟩/∂a⟨t⟩‖ (log scale)', size: 70, incrs: [1, 2, 5, 10, 20], values: (_u, s) => s.map((v) => (Number.isInteger(v) ? `1e${v}` : '')) }),
+      ],
       series,
     },
     [x, ...data] as uPlot.AlignedData,
