@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 
-import { resolveNetworkConfig } from '../engine/config.js';
+import { ConfigError, resolveNetworkConfig } from '../engine/config.js';
 import type { NetworkOptions } from '../engine/config.js';
 import { Vocabulary } from '../engine/tokenizer.js';
 import { MODEL_FILE } from '../training/checkpoint.js';
@@ -48,14 +48,26 @@ export function minimumTokens(config: TrainConfig): number {
   return n;
 }
 
+/** "seqLen must be …" → "--seq-len must be …" when the user gave that option as a flag. */
+export function asFlagMessage(message: string, options: TrainOptions): string {
+  const first = /^[A-Za-z]+/.exec(message)?.[0];
+  if (!first || !(first in options)) return message;
+  return `--${first.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}${message.slice(first.length)}`;
+}
+
 /** Checks what can be checked before training: options, output folder, the text itself. */
 export function prepareTrain(file: string, flags: TrainFlags): { text: string; options: TrainOptions; config: TrainConfig; notes: string[] } {
   const options = trainOptionsFrom(flags);
   // Usage errors first (before touching any file): ConfigError → exit 2.
-  const config = resolveTrainConfig(options);
-  const networkOptions: NetworkOptions = {};
-  for (const key of NETWORK_KEYS) if (options[key] !== undefined) (networkOptions as Record<string, unknown>)[key] = options[key];
-  resolveNetworkConfig(networkOptions, 2, config.tokens);
+  let config: TrainConfig;
+  try {
+    config = resolveTrainConfig(options);
+    const networkOptions: NetworkOptions = {};
+    for (const key of NETWORK_KEYS) if (options[key] !== undefined) (networkOptions as Record<string, unknown>)[key] = options[key];
+    resolveNetworkConfig(networkOptions, 2, config.tokens);
+  } catch (error) {
+    throw error instanceof ConfigError ? new ConfigError(asFlagMessage(error.message, options)) : error;
+  }
 
   const out = resolve(flags.out);
   const hasModel = existsSync(join(out, MODEL_FILE));

@@ -234,7 +234,8 @@ describe('rnnlab refuses bad input in one line', () => {
 
   test('an unknown flag, a bad option value and conflicting stop flags are usage errors (exit 2)', () => {
     assertFails(rnnlab(['train', corpus, '--out', join(work, 'x5'), '--frobnicate']), 2, /^rnnlab: unknown option '--frobnicate' \(see rnnlab train --help\)$/);
-    assertFails(rnnlab(['train', corpus, '--out', join(work, 'x5'), '--units', '0']), 2, /^rnnlab: units must be a whole number from 1 to 4096, got 0$/);
+    assertFails(rnnlab(['train', corpus, '--out', join(work, 'x5'), '--units', '0']), 2, /^rnnlab: --units must be a whole number from 1 to 4096, got 0$/);
+    assertFails(rnnlab(['train', corpus, '--out', join(work, 'x5'), '--seq-len', '-4']), 2, /^rnnlab: --seq-len must be a whole number ≥ 1, got -4$/);
     assertFails(rnnlab(['train', corpus, '--out', join(work, 'x5'), '--units', 'many']), 2, /option '--units <n>' argument 'many' is invalid/);
     assertFails(rnnlab(['train', corpus, '--out', join(work, 'x5'), '--cell', 'transformer']), 2, /argument 'transformer' is invalid\. Allowed choices are lstm, gru, rnn\./);
     assertFails(rnnlab(['train', corpus, '--out', join(work, 'x5'), '--steps', '5', '--minutes', '1']), 2, /option '--steps <n>' cannot be used with option '--minutes <m>'/);
