@@ -1,11 +1,11 @@
 // Rounds an inspection's numbers before it is posted to the webview: JSON of full-precision
-// doubles is about three times larger than four significant decimals, which no heatmap shows.
+// doubles is about three times larger than three decimals, finer than any heatmap colour.
 
 import type { InspectResult } from '../../engine/types.js';
 
 const round = (v: number, scale: number) => (Number.isFinite(v) ? Math.round(v * scale) / scale : v);
 
-export function compactInspectResult(r: InspectResult, decimals = 4): InspectResult {
+export function compactInspectResult(r: InspectResult, decimals = 3): InspectResult {
   const s = 10 ** decimals;
   const matrix = (m: number[][]) => m.map((row) => row.map((v) => round(v, s)));
   return {

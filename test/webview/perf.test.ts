@@ -1,0 +1,142 @@
+// Measures, in headless Chromium, how fast the dashboard redraws with 100k points and how long
+// the inspector takes to render 500 characters through a 2×256 LSTM; prints the figures.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { initBackend } from '../../src/engine/backend.js';
+import { resolveNetworkConfig } from '../../src/engine/config.js';
+import { inspect } from '../../src/engine/inspect.js';
+import { Network } from '../../src/engine/network.js';
+import { Vocabulary } from '../../src/engine/tokenizer.js';
+import { compactInspectResult } from '../../src/extension/panels/inspectResultCompact.js';
+import { RunStore } from '../../src/extension/panels/runStore.js';
+import { appendEvent, emptySeries } from '../../src/protocol/runSeries.js';
+import type { DashboardSnapshot, ModelRef } from '../../src/protocol/webview.js';
+import type { StepEvent, TrainerEvent } from '../../src/training/events.js';
+import { buildWebviews, launchChromium, loadFixture, openPanel, startServer, ROOT, type PanelServer } from './harness.js';
+import { join } from 'node:path';
+
+const POINTS = 100_000;
+let server: PanelServer;
+let browser: Browser;
+
+before(async () => {
+  server = await startServer(await buildWebviews());
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A 100k-step run shaped like the recorded one: its loss curve stretched, with its noise. */
+function longRun(): TrainerEvent[] {
+  const rec = loadFixture<{ events: TrainerEvent[] }>('events-lstm.json').events;
+  const start = rec[0]!;
+  const steps = rec.filter((e): e is StepEvent => e.event === 'step');
+  const out: TrainerEvent[] = [start];
+  for (let i = 1; i <= POINTS; i++) {
+    const r = steps[i % steps.length]!;
+    const trend = 1.2 + 3 * Math.exp(-i / 15_000);
+    out.push({ ...r, step: i, loss: trend + (r.loss - steps[0]!.loss) * 0.05, elapsedMs: i * 25, tokensSeen: i * 512 });
+    if (i % 200 === 0) out.push({ event: 'eval', step: i, epoch: i / 1000, valLoss: trend + 0.1, valBitsPerToken: (trend + 0.1) / Math.LN2, valPerplexity: Math.exp(trend + 0.1), best: true });
+  }
+  return out;
+}
+
+describe('panel performance', () => {
+  it(`dashboard: redraw with ${POINTS / 1000}k points`, async (t) => {
+    const events = longRun();
+    const model = { name: 'long-run', dir: '/models/long-run' };
+
+    // What a dashboard opened at step 100k receives: the host's downsampled snapshot.
+    const store = new RunStore();
+    for (const e of events) store.add(model.dir, e);
+    let t0 = performance.now();
+    const snap = store.snapshot(model.dir, model.name, []);
+    const snapshotMs = performance.now() - t0;
+    const bytes = JSON.stringify(snap).length;
+
+    // Worst case: a dashboard open for the whole run holds every raw point.
+    const full = emptySeries();
+    for (const e of events) appendEvent(full, e);
+    const raw: DashboardSnapshot = { ...snap, series: full };
+
+    const p = await openPanel(browser, server, 'dashboard');
+    await p.waitFor(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+    const firstDraw = await p.page.evaluate(async (message) => {
+      const el = document.getElementById('loss-chart')!;
+      const before = Number(el.dataset.draws ?? 0);
+      const start = performance.now();
+      window.postMessage(message, '*');
+      while (Number(el.dataset.draws ?? 0) === before) await new Promise((r) => requestAnimationFrame(r));
+      return performance.now() - start;
+    }, { type: 'dashboard/state', snapshot: raw });
+    assert.equal(await p.page.evaluate(() => Number(document.getElementById('loss-chart')!.dataset.points)), POINTS);
+
+    // Live batches on top of 100k points: each batch triggers one full redraw (EMA over all
+    // points, min/max downsampling to the chart width, uPlot draw).
+    const redraws: number[] = [];
+    const last = events.filter((e): e is StepEvent => e.event === 'step').at(-1)!;
+    for (let b = 0; b < 10; b++) {
+      const batch: TrainerEvent[] = Array.from({ length: 10 }, (_, k) => ({ ...last, step: POINTS + b * 10 + k + 1 }));
+      redraws.push(await p.page.evaluate(async (message) => {
+        const el = document.getElementById('loss-chart')!;
+        const before = Number(el.dataset.draws);
+        window.postMessage(message, '*');
+        while (Number(el.dataset.draws) === before) await new Promise((r) => requestAnimationFrame(r));
+        return Number(el.dataset.drawMs);
+      }, { type: 'dashboard/events', events: batch }));
+    }
+    redraws.sort((a, b) => a - b);
+    const median = redraws[5]!;
+    const report = `dashboard, ${POINTS} points: host snapshot ${snapshotMs.toFixed(1)} ms → ${snap.series.step.length} points, ${(bytes / 1024).toFixed(0)} kB; ` +
+      `first draw of all raw points ${firstDraw.toFixed(0)} ms; live redraw median ${median.toFixed(1)} ms, max ${redraws[9]!.toFixed(1)} ms`;
+    t.diagnostic(report);
+    console.log(report);
+    assert.ok(snap.series.step.length < 20_000, 'the host downsamples a long run');
+    assert.ok(median < 100, `a live redraw with ${POINTS} points takes ${median} ms`);
+    assert.deepEqual(p.problems, []);
+    await p.page.close();
+  });
+
+  it('inspector: 500 characters through a 2×256 LSTM', async (t) => {
+    await initBackend('auto', { wasmDir: join(ROOT, 'dist') });
+    const corpus = readFileSync('/work/shared/data/tinyshakespeare.txt', 'utf8');
+    const text = corpus.slice(100_000, 100_500);
+    const vocab = Vocabulary.build(corpus.slice(0, 200_000), { mode: 'char' });
+    // Untrained weights: render time depends on the shape of the traces, not their values.
+    const network = Network.create(resolveNetworkConfig({ cell: 'lstm', layers: 2, units: 256 }, vocab.size), 1);
+    let t0 = performance.now();
+    const result = inspect({ network, vocab }, text, { topK: 5 });
+    const inspectMs = performance.now() - t0;
+    t0 = performance.now();
+    const compact = compactInspectResult(result);
+    const compactMs = performance.now() - t0;
+    const model: ModelRef = { name: 'lstm-2x256', dir: '/models/lstm-2x256', cell: 'lstm', layers: 2, units: 256 };
+    const message = { type: 'inspector/result', model, text, result: compact, inspectMs };
+    const bytes = JSON.stringify(message).length;
+
+    const p = await openPanel(browser, server, 'inspector');
+    await p.waitFor(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+    const total = await p.page.evaluate(async (m) => {
+      const start = performance.now();
+      window.postMessage(m, '*');
+      const gates = document.getElementById('gates')!;
+      while (gates.dataset.renderMs === undefined) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => requestAnimationFrame(r));
+      return performance.now() - start;
+    }, message);
+    const renderMs = await p.page.evaluate(() => Number(document.getElementById('gates')!.dataset.renderMs));
+    assert.equal(await p.page.locator('canvas.heatmap').count(), 12);
+    const report = `inspector, 500 chars, LSTM 2×256: engine inspect ${inspectMs.toFixed(0)} ms (${(await initBackend('auto')).name}); ` +
+      `rounding ${compactMs.toFixed(0)} ms; message ${(bytes / 1e6).toFixed(1)} MB; webview heatmaps ${renderMs.toFixed(0)} ms; message to painted ${total.toFixed(0)} ms`;
+    t.diagnostic(report);
+    console.log(report);
+    assert.ok(renderMs < 2000, `the heatmaps render in ${renderMs} ms`);
+    assert.deepEqual(p.problems, []);
+    await p.page.close();
+  });
+});
