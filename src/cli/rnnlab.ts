@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 
 import { version } from '../../package.json';
+import { runBenchCommand } from './benchCommand.js';
 import { EXIT_OK, errorLine, exitCodeFor } from './cliErrors.js';
 import { runEval } from './evalCommand.js';
 import { runInfo } from './infoCommand.js';
@@ -116,6 +117,14 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(checkpointOption())
     .addOption(backendOption())
     .action(async (dir: string, flags) => setExitCode(await runInfo(dir, flags, WASM_DIR)));
+
+  program
+    .command('bench')
+    .description('training tokens/s of the engine vs tfjs-layers on one backend; sampling and completion speed')
+    .option('--json', 'print one JSON object')
+    .option('--steps <n>', 'timed training steps per contender', parseInteger)
+    .addOption(backendOption())
+    .action(async (flags) => setExitCode(await runBenchCommand(flags, WASM_DIR)));
 
   return program;
 }
