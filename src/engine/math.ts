@@ -8,18 +8,18 @@ const POW2 = new Float64Array(255);
 for (let n = -127; n <= 127; n++) POW2[n + 127] = Math.pow(2, n);
 
 /**
- * e^x with ~1e-9 relative error: x = n ln2 + z, |z| ≤ ln2/2, e^z by a degree-8 Taylor
- * polynomial. About 4× faster than Math.exp in V8 and accurate far beyond float32.
+ * e^x with ~1e-8 relative error: x = n ln2 + z, |z| ≤ ln2/2, e^z by a degree-7 Taylor
+ * polynomial (error z⁸/8! < 6e-9), 2^n from a table. About twice as fast as Math.exp in V8.
  */
 export function fastExp(x: number): number {
   if (x > 87) x = 87;
   else if (x < -87) x = -87;
   const y = x * LOG2E;
-  const n = Math.round(y);
+  const n = Math.floor(y + 0.5);
   const z = (y - n) * LN2;
-  const p =
-    1 + z * (1 + z * (0.5 + z * (1 / 6 + z * (1 / 24 + z * (1 / 120 + z * (1 / 720 + z * (1 / 5040 + z / 40320)))))));
-  return p * POW2[n + 127];
+  const p = 1 + z * (1 + z * (0.5 + z * (1 / 6 + z * (1 / 24 + z * (1 / 120 + z * (1 / 720 + z * (1 / 5040)))))));
+  // `| 0` keeps the index a small integer, which V8 turns into a plain array load.
+  return p * POW2[(n + 127) | 0];
 }
 
 /** σ(x) = 1 / (1 + e^−x) */
