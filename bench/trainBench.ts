@@ -8,6 +8,7 @@ import { resolveNetworkConfig } from '../src/engine/config.js';
 import { initBackend } from '../src/engine/backend.js';
 import { Rng } from '../src/engine/math.js';
 import type { Model } from '../src/engine/model.js';
+import type { RecurrentState } from '../src/engine/network.js';
 import { Network } from '../src/engine/network.js';
 import { Completer, sample } from '../src/engine/sampler.js';
 import { Vocabulary } from '../src/engine/tokenizer.js';
@@ -63,7 +64,7 @@ function benchOurs(steps: number): number {
   const stream = Int32Array.from({ length: B * T + B }, () => rng.int(V));
   const ids = stream.subarray(0, B * T);
   const targets = stream.subarray(B, B * T + B);
-  let state = null;
+  let state: RecurrentState | null = null;
   const step = () => {
     const r = net.lossAndGrads(ids, targets, B, T, state, rng);
     clipGradients(r.grads, 'norm', 5, globalNorm(r.grads));
