@@ -5,8 +5,10 @@
 import { initBackend } from '../engine/backend.js';
 import type { BackendInfo } from '../engine/backend.js';
 import type { Model } from '../engine/model.js';
+import { inspect } from '../engine/inspect.js';
+import type { InspectOptions } from '../engine/inspect.js';
 import { Completer, feed, sample, score, topPredictions } from '../engine/sampler.js';
-import type { Prediction, SampleOptions, SampleResult, ScoreResult } from '../engine/types.js';
+import type { InspectResult, Prediction, SampleOptions, SampleResult, ScoreResult } from '../engine/types.js';
 import { loadModel } from '../training/checkpoint.js';
 import type { CheckpointKind, LoadedModel } from '../training/checkpoint.js';
 
@@ -33,6 +35,11 @@ export function sampleText(model: Model, options: SampleOptions): SampleResult {
 
 export function scoreText(model: Model, text: string): ScoreResult {
   return score(model, text);
+}
+
+/** Gate traces, predictions and (optionally) gradient flow, for the inspector panels. */
+export function inspectText(model: Model, text: string, options: InspectOptions): InspectResult {
+  return inspect(model, text, options);
 }
 
 export function createCompleter(model: Model): Completer {

@@ -3,15 +3,18 @@
 // engine comes in through engineLoader.ts on first use. Activation time goes to the log.
 
 import { loadedAt } from './activationClock.js';
+import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CompletionController } from './completions.js';
-import { engineRequested } from './engineLoader.js';
-import { forgetModel } from './hostModels.js';
+import { engineRequested, loadEngine } from './engineLoader.js';
+import { forgetModel, getModel } from './hostModels.js';
 import type { Lab } from './lab.js';
 import { registerModelCommands } from './modelCommands.js';
 import { ModelExplorer } from './modelExplorer.js';
+import { registerPanels } from './panels/index.js';
+import type { PanelDeps } from './panels/index.js';
 import { resolveModelsDirectory } from './settings.js';
 import { SurprisalController } from './surprisal.js';
 import { registerTrainCommands } from './trainCommands.js';
@@ -50,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const ui = new TrainingUi(lab, explorer);
   const completions = new CompletionController(lab);
   const surprisal = new SurprisalController(lab);
+  lab.panels = registerPanels(context, panelDeps(lab, ui));
   const view = vscode.window.createTreeView('rnnLab.models', { treeDataProvider: explorer, showCollapseAll: true });
   explorer.watch();
 
@@ -82,21 +86,51 @@ export function activate(context: vscode.ExtensionContext): void {
   log.info(`RNN Lab activated in ${ms.toFixed(1)} ms (activate() ${(performance.now() - started).toFixed(1)} ms; engine loaded: ${engineRequested() ? 'yes' : 'no'}); models in ${modelsDir()}`);
 }
 
+/** What the webview panels need from the rest of the extension. */
+function panelDeps(lab: Lab, ui: TrainingUi): PanelDeps {
+  return {
+    listModels: () => lab.listModels().flatMap((e) => (e.kind === 'ok'
+      ? [{ name: e.summary.name, dir: e.summary.dir, cell: e.summary.cell, layers: e.summary.layers, units: e.summary.units }]
+      : [])),
+    inspect: async (modelDir, text, options) => {
+      const { model } = await getModel({ dir: modelDir, checkpoint: 'root' }, lab.distDir);
+      const engine = await loadEngine();
+      return engine.inspectText(model, text, options);
+    },
+    controlTraining: (modelDir, action, temperature) => {
+      const run = lab.trainer.runFor(modelDir);
+      if (!run) return false;
+      if (action === 'stop') void run.stop();
+      else if (action === 'pause') run.pause();
+      else if (action === 'resume') run.resumeTraining();
+      else if (action === 'checkpoint') run.checkpointNow();
+      else run.sampleNow(temperature);
+      return true;
+    },
+    isTraining: (modelDir) => lab.trainer.runFor(modelDir) !== undefined,
+    onTrainerEvent: (listener) => {
+      ui.sinks.add(listener);
+      return new vscode.Disposable(() => ui.sinks.delete(listener));
+    },
+    readHistory: (modelDir) => {
+      try {
+        return (JSON.parse(readFileSync(path.join(modelDir, 'model.json'), 'utf8')) as { history?: unknown }).history;
+      } catch {
+        return undefined;
+      }
+    },
+    log: (message) => lab.log.info(message),
+  };
+}
+
 /** Open Training Dashboard / Inspect Gates on Selection / Show Gradient Flow → the webview panels. */
 function registerPanelCommands(lab: Lab): vscode.Disposable[] {
-  const missing = (what: string) => () => {
-    void vscode.window.showInformationMessage(`The ${what} is not part of this build of RNN Lab yet; the training log is in the RNN Lab output channel.`);
-    lab.log.show(true);
-  };
   const dirOf = (arg: unknown) => (typeof arg === 'object' && arg !== null && typeof (arg as { modelDir?: unknown }).modelDir === 'string'
     ? (arg as { modelDir: string }).modelDir : undefined);
   return [
-    vscode.commands.registerCommand('rnnLab.openDashboard', (arg?: unknown) =>
-      (lab.panels ? lab.panels.openDashboard(dirOf(arg)) : missing('training dashboard')())),
-    vscode.commands.registerCommand('rnnLab.inspectSelection', (arg?: unknown) =>
-      (lab.panels ? lab.panels.inspectSelection(dirOf(arg)) : missing('gate inspector')())),
-    vscode.commands.registerCommand('rnnLab.showGradientFlow', (arg?: unknown) =>
-      (lab.panels ? lab.panels.showGradientFlow(dirOf(arg)) : missing('gradient flow view')())),
+    vscode.commands.registerCommand('rnnLab.openDashboard', (arg?: unknown) => lab.panels?.openDashboard(dirOf(arg))),
+    vscode.commands.registerCommand('rnnLab.inspectSelection', (arg?: unknown) => lab.panels?.inspectSelection(dirOf(arg))),
+    vscode.commands.registerCommand('rnnLab.showGradientFlow', (arg?: unknown) => lab.panels?.showGradientFlow(dirOf(arg))),
   ];
 }
 
