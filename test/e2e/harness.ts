@@ -388,6 +388,22 @@ export class VsCodeSession {
     });
   }
 
+  /**
+   * Every message in the notification center, including toasts that already hid themselves
+   * (VS Code hides a toast after a while; the center keeps it until it is cleared).
+   */
+  async notificationHistory(): Promise<string[]> {
+    await this.runCommand('Notifications: Show Notifications');
+    await this.page.locator('.notifications-center').waitFor({ state: 'visible', timeout: 5_000 });
+    const messages = await this.page.$$eval('.notifications-center .notification-list-item-message', (nodes) =>
+      nodes.map((node) => node.textContent?.trim() ?? ''));
+    // "Hide Notifications" is not offered in the palette; the center's own hide action is.
+    const center = this.page.locator('.notifications-center');
+    await this.page.locator('.notifications-center [aria-label^="Hide Notifications"]').first().click().catch(() => this.page.keyboard.press('Escape'));
+    await center.waitFor({ state: 'hidden', timeout: 5_000 });
+    return messages;
+  }
+
   /** Dismisses every notification toast. */
   async clearNotifications(): Promise<void> {
     await this.page.$$eval('.notifications-toasts .notification-toast .codicon-notifications-clear', (nodes) =>
@@ -467,7 +483,49 @@ export class VsCodeSession {
         if (await frame.$(selector).catch(() => null)) return frame;
       }
       return null;
-    }, { timeout, what: `a webview frame containing ${selector}` });
+    }, { timeout, what: `a webview frame containing ${selector}` }).catch(async (error: Error) => {
+      throw new Error(`${error.message}; ${this.page.frames().length} frames; notifications on screen: ${JSON.stringify(await this.notifications())}`);
+    });
+  }
+
+  /** Opens a workspace file through Quick Open (Ctrl+P) and waits for its tab to be active. */
+  async openFile(name: string): Promise<void> {
+    await this.closeQuickInput();
+    await this.page.keyboard.press('Control+P');
+    const input = this.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    await input.fill(name);
+    await waitFor(async () => (await this.quickInput()).items.some((item) => item === name), { timeout: 15_000, what: `${name} in Quick Open` });
+    await this.focusQuickItem(name);
+    await this.page.keyboard.press('Enter');
+    await waitFor(async () => (await this.activeTabTitle()) === name, { timeout: 15_000, what: `${name} to be the active editor` });
+  }
+
+  /** Puts the keyboard focus into the active text editor, at the end of its text. */
+  async focusEditorEnd(): Promise<void> {
+    await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+    await this.page.keyboard.press('Control+End');
+  }
+
+  /** Inline-suggestion ghost text shown in the active editor ('' when none). */
+  async ghostText(): Promise<string> {
+    return this.page.evaluate(() => {
+      const editor = document.querySelector('.editor-group-container.active .monaco-editor');
+      if (!editor) return '';
+      return Array.from(editor.querySelectorAll<HTMLElement>('.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text'))
+        .map((node) => node.textContent ?? '')
+        .join('')
+        .replace(/\u00a0/g, ' ');
+    });
+  }
+
+  /** Text shown in the panel area (output, terminal, problems) below the editors. */
+  async panelText(): Promise<string> {
+    return this.page.evaluate(() => {
+      const lines = Array.from(document.querySelectorAll<HTMLElement>('#workbench\\.parts\\.panel .view-line'));
+      lines.sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top));
+      return lines.map((line) => (line.textContent ?? '').replace(/\u00a0/g, ' ')).join('\n');
+    });
   }
 
   /** Text of the active editor, read from the Monaco model through the DOM's view lines. */
@@ -482,10 +540,27 @@ export class VsCodeSession {
     });
   }
 
+  /** Resource name of the active editor tab: the file name, or "Untitled-N" for a new document. */
+  async activeTabResource(): Promise<string> {
+    return this.page.evaluate(() =>
+      document.querySelector('.editor-group-container.active .tab.active')?.getAttribute('data-resource-name')?.trim() ?? '');
+  }
+
   /** Title of the active editor tab. */
   async activeTabTitle(): Promise<string> {
     return this.page.evaluate(() =>
-      document.querySelector('.editor-group-container.active .tab.active .label-name')?.textContent?.trim() ?? '');
+      // The tab's label splits name and suffix ("stories" + ".txt"); its aria-label is whole.
+      document.querySelector('.editor-group-container.active .tab.active')?.getAttribute('aria-label')?.trim() ?? '');
+  }
+
+  /** Runs one test step; when it fails, a screenshot "failed-NAME" shows the screen it failed on. */
+  async step<T>(name: string, body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (error) {
+      await this.screenshot(`failed-${name}`).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Saves a screenshot as test-artifacts/e2e/NN-name.png and returns its path. */
