@@ -90,6 +90,19 @@ describe('rnnlab end to end', () => {
     assert.match(r.stdout, /^done at step 5 \(steps\): train loss \d+\.\d+/m);
   });
 
+  test('on a terminal, train draws a progress bar (cli-progress) and still ends with the summary', () => {
+    const out = join(work, 'tty');
+    // util-linux `script` (Debian: bsdutils, an essential package) gives the child a pseudo-terminal.
+    const command = [process.execPath, CLI, 'train', corpus, '--out', out, ...TINY, '--steps', '30'].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const screen = r.stdout.replace(/\r/g, '\n');
+    assert.match(screen, /█+░* \d+% \| step \d+\/30 \| loss \d\.\d{3} \| [\d.k]+ tok\/s \| ETA/);
+    assert.match(screen, /100% \| step 30\/30/);
+    assert.match(screen, /eval at step 30: val loss/);
+    assert.match(screen, /done at step 30 \(steps\): train loss/);
+  });
+
   test('Ctrl-C (SIGINT) stops training at a step boundary, saves, and exits 0', async () => {
     const out = join(work, 'interrupted');
     const child = spawn(process.execPath, [CLI, 'train', corpus, '--out', out, ...TINY, '--minutes', '1', '--json'], { cwd: REPO });
