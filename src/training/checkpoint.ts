@@ -11,7 +11,7 @@
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
 import { ConfigError, resolveNetworkConfig } from '../engine/config.js';
@@ -183,7 +183,14 @@ export function saveModelFolder(dir: string, data: ModelFolderData, options: Sav
   const stage = options.beforeStage ?? (() => undefined);
   checkTensors('the weights', data.params);
   if (data.optimizer) checkTensors('the optimizer state', data.optimizer.slots);
-  mkdirSync(dir, { recursive: true });
+  const created = mkdirSync(dir, { recursive: true });
+  if (created !== undefined) {
+    // New folders must reach the disk too, or a crash could lose the whole folder entry.
+    for (let d = dir; ; d = dirname(d)) {
+      fsyncDir(dirname(d));
+      if (d === created || dirname(d) === d) break;
+    }
+  }
 
   stage('recover');
   recoverFolder(dir);
