@@ -38,7 +38,9 @@ export class ModelExplorer implements vscode.TreeDataProvider<TreeNode>, vscode.
     if (dir === this.watchedDir && this.watcher) return;
     this.watcher?.dispose();
     this.watchedDir = dir;
-    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '**/model.json'));
+    // Any change below the folder: a deleted model folder is reported as the folder alone,
+    // not as its model.json, so watching only model.json would miss it.
+    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '**'));
     w.onDidCreate(() => this.refresh());
     w.onDidChange(() => this.refresh());
     w.onDidDelete(() => this.refresh());
