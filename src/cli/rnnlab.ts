@@ -141,6 +141,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     code = exitCodeFor(error);
     if (error instanceof CommanderError && code === EXIT_OK) return code; // --help, --version
     let line = errorLine(error);
+    // Bare `rnnlab`: commander has printed the help; say in one line what was missing.
+    if (error instanceof CommanderError && error.code === 'commander.help') line = 'no command given: use train, sample, eval, inspect, info or bench';
     if (error instanceof CommanderError && !/--help/.test(line)) {
       const sub = program.commands.find((c) => argv.includes(c.name()));
       line += ` (see rnnlab ${sub ? `${sub.name()} ` : ''}--help)`;

@@ -254,6 +254,13 @@ describe('rnnlab refuses bad input in one line', () => {
     assertFails(rnnlab(['train', corpus, '--out', join(work, 'x5'), '--steps', '5', '--minutes', '1']), 2, /option '--steps <n>' cannot be used with option '--minutes <m>'/);
     assertFails(rnnlab(['train', corpus]), 2, /required option '--out <dir>' not specified/);
     assertFails(rnnlab(['frobnicate']), 2, /unknown command 'frobnicate'/);
+    const bare = rnnlab([]);
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /^Usage: rnnlab /);
+    assert.match(bare.stderr, /\nrnnlab: no command given: use train, sample, eval, inspect, info or bench \(see rnnlab --help\)\n$/);
+    const help = rnnlab(['train', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--seq-len <t> +truncated-BPTT window T/);
     assertFails(rnnlab(['bench', '--steps', '0']), 2, /^rnnlab: --steps must be a whole number ≥ 1, got 0$/);
     assertFails(rnnlab(['sample', model, '--temperature', '-1']), 2, /--temperature must be ≥ 0, got -1$/);
     assert.equal(existsSync(join(work, 'x5')), false, 'nothing was written');
