@@ -4,6 +4,7 @@
 import { MultiBar, Presets } from 'cli-progress';
 import type { SingleBar } from 'cli-progress';
 
+import { currentBackend } from '../engine/backend.js';
 import type { DoneEvent, StartEvent, TrainerEvent } from '../training/events.js';
 
 export type ProgressMode = 'json' | 'tty' | 'plain';
@@ -54,11 +55,16 @@ export class TrainProgress {
       return;
     }
     switch (e.event) {
-      case 'start':
-        for (const line of startLines(e)) this.out.write(`${line}\n`);
+      case 'start': {
+        const lines = startLines(e);
+        // Say why auto did not pick a faster backend, so a user can act on it.
+        const reason = currentBackend()?.fallbackReason;
+        if (reason) lines[0] += ` (${reason})`;
+        for (const line of lines) this.out.write(`${line}\n`);
         this.total = e.totalSteps;
         if (this.mode === 'tty') this.openBar(e);
         break;
+      }
       case 'step':
         if (this.bar) {
           const payload = { step: count(e.step), loss: e.loss.toFixed(3), tps: rate(e.tokensPerSecond) };
