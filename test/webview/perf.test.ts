@@ -66,14 +66,15 @@ describe('panel performance', () => {
 
     const p = await openPanel(browser, server, 'dashboard');
     await p.waitFor(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
-    const firstDraw = await p.page.evaluate(async (message) => {
+    const firstDraw = await p.page.evaluate(async (json) => {
+      const message = JSON.parse(json) as unknown;
       const el = document.getElementById('loss-chart')!;
       const before = Number(el.dataset.draws ?? 0);
       const start = performance.now();
       window.postMessage(message, '*');
       while (Number(el.dataset.draws ?? 0) === before) await new Promise((r) => requestAnimationFrame(r));
       return performance.now() - start;
-    }, { type: 'dashboard/state', snapshot: raw });
+    }, JSON.stringify({ type: 'dashboard/state', snapshot: raw }));
     assert.equal(await p.page.evaluate(() => Number(document.getElementById('loss-chart')!.dataset.points)), POINTS);
 
     // Live batches on top of 100k points: each batch triggers one full redraw (EMA over all
@@ -121,14 +122,15 @@ describe('panel performance', () => {
 
     const p = await openPanel(browser, server, 'inspector');
     await p.waitFor(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
-    const total = await p.page.evaluate(async (m) => {
+    const total = await p.page.evaluate(async (json) => {
+      const m = JSON.parse(json) as unknown;
       const start = performance.now();
       window.postMessage(m, '*');
       const gates = document.getElementById('gates')!;
       while (gates.dataset.renderMs === undefined) await new Promise((r) => setTimeout(r, 5));
       await new Promise((r) => requestAnimationFrame(r));
       return performance.now() - start;
-    }, message);
+    }, JSON.stringify(message));
     const renderMs = await p.page.evaluate(() => Number(document.getElementById('gates')!.dataset.renderMs));
     assert.equal(await p.page.locator('canvas.heatmap').count(), 12);
     const report = `inspector, 500 chars, LSTM 2×256: engine inspect ${inspectMs.toFixed(0)} ms (${(await initBackend('auto')).name}); ` +

@@ -336,7 +336,9 @@ function renderHeader(): void {
   const stats = byId('stats');
   stats.replaceChildren();
   if (!s) {
-    stats.append(h('span', { class: 'muted', id: 'empty' }, 'No training run yet. Run “RNN Lab: Train Model on Active File…” to start one.'));
+    stats.append(h('span', { class: 'muted', id: 'empty' }, snap.series.step.length > 0
+      ? 'Not training now: the chart shows the last run recorded in the model folder.'
+      : 'No training run yet. Run “RNN Lab: Train Model on Active File…” to start one.'));
   } else {
     const n = s.network;
     stats.append(

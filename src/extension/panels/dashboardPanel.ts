@@ -120,7 +120,13 @@ export class DashboardPanel {
     const name = this.nameOf(dir);
     this.panel.title = `RNN Lab: Training ${name}`;
     this.lastFlush = Date.now();
-    this.channel.post({ type: 'dashboard/state', snapshot: this.store.snapshot(dir, name, this.overlays(dir)) });
+    const overlays = this.overlays(dir);
+    let snapshot = this.store.snapshot(dir, name, overlays);
+    // No run seen in this window (after a reload, or a model trained earlier): draw the model's
+    // last recorded run as the main curve rather than leave the chart empty.
+    const last = this.store.get(dir) ? undefined : overlays.filter((o) => o.id.startsWith(`${dir}#`)).at(-1);
+    if (last) snapshot = { ...snapshot, series: last.series, overlays: overlays.filter((o) => o !== last) };
+    this.channel.post({ type: 'dashboard/state', snapshot });
   }
 
   private nameOf(dir: string): string {

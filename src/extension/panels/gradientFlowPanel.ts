@@ -26,6 +26,8 @@ export class GradientFlowPanel {
   private text = '';
   private computed: Computed | null = null;
   private busy = false;
+  /** The last failure, re-sent on ready: it may happen before the page listens (after a reload). */
+  private error: string | null = null;
   private running = 0;
 
   /** Opens the panel and computes the curves of `modelDirs` over `text` at `position` (default: the end). */
@@ -67,6 +69,7 @@ export class GradientFlowPanel {
     this.text = text.length > GRADIENT_TEXT_LIMIT ? text.slice(text.length - GRADIENT_TEXT_LIMIT) : text;
     const ticket = ++this.running;
     this.busy = true;
+    this.error = null;
     this.channel.post({ type: 'gradients/busy' });
     const known = this.ctx.deps.listModels();
     const series: GradientSeries[] = [];
@@ -90,7 +93,9 @@ export class GradientFlowPanel {
     } catch (err) {
       if (ticket !== this.running) return;
       this.busy = false;
-      this.channel.post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+      this.error = err instanceof Error ? err.message : String(err);
+      this.ctx.deps.log(`Gradient flow: ${this.error}`);
+      this.channel.post({ type: 'error', message: this.error });
     }
   }
 
@@ -99,6 +104,7 @@ export class GradientFlowPanel {
     const c = this.computed;
     if (c) this.channel.post({ type: 'gradients/state', text: c.text, tokens: c.tokens, position: c.position, models, series: c.series });
     if (this.busy) this.channel.post({ type: 'gradients/busy' });
+    if (this.error) this.channel.post({ type: 'error', message: this.error });
   }
 
   dispose(): void {

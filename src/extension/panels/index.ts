@@ -66,6 +66,9 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
   ];
   context.subscriptions.push(...subscriptions);
 
+  /** The editor a command means: the active one, or (when a panel has focus) a visible one. */
+  const targetEditor = (): vscode.TextEditor | undefined => vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+
   async function chooseModel(modelDir: string | undefined, placeHolder: string): Promise<ModelRef | undefined> {
     const models = deps.listModels();
     if (modelDir) return models.find((m) => m.dir === modelDir) ?? { name: modelDir, dir: modelDir, cell: 'lstm', layers: 0, units: 0 };
@@ -88,7 +91,7 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
     async inspectSelection(modelDir) {
       const model = await chooseModel(modelDir, 'Model to inspect the selection with');
       if (!model) return;
-      const editor = vscode.window.activeTextEditor;
+      const editor = targetEditor();
       const sel = editor?.selection;
       if (!editor || !sel || sel.isEmpty) {
         // No selection: open the panel so the user can type text there.
@@ -104,7 +107,7 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
       InspectorPanel.createOrShow(ctx, { modelDir: model.dir, text, source });
     },
     async showGradientFlow(modelDir) {
-      const editor = vscode.window.activeTextEditor;
+      const editor = targetEditor();
       if (!editor) {
         void vscode.window.showInformationMessage('Open a text file (or select some text) to see the gradient flow over it.');
         return;

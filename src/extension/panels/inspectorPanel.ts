@@ -42,6 +42,8 @@ export class InspectorPanel {
   private readonly channel: PanelChannel<Extract<InspectorOutbound, { type: string }>, InspectorInbound>;
   private shown: Shown | null = null;
   private pending: { modelDir: string; text: string; source: TextSource | null } | null = null;
+  /** The last failure, re-sent on ready: it may happen before the page listens (after a reload). */
+  private error: string | null = null;
   private running = 0;
 
   /** Opens the inspector (or brings it forward) and, when given, inspects `text` with `modelDir`. */
@@ -82,10 +84,11 @@ export class InspectorPanel {
     const model = this.ctx.deps.listModels().find((m) => m.dir === modelDir);
     const ticket = ++this.running;
     this.pending = { modelDir, text, source };
+    this.error = null;
     this.sendModels(modelDir);
     if (!model) {
       this.pending = null;
-      this.channel.post({ type: 'error', message: `There is no model at ${modelDir} any more.` });
+      this.fail(`There is no model at ${modelDir} any more.`);
       return;
     }
     this.channel.post({ type: 'inspector/busy', text });
@@ -100,8 +103,14 @@ export class InspectorPanel {
     } catch (err) {
       if (ticket !== this.running) return;
       this.pending = null;
-      this.channel.post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+      this.fail(err instanceof Error ? err.message : String(err));
     }
+  }
+
+  private fail(message: string): void {
+    this.error = message;
+    this.ctx.deps.log(`Gate inspector: ${message}`);
+    this.channel.post({ type: 'error', message });
   }
 
   private sendModels(selected: string | null): void {
@@ -119,6 +128,7 @@ export class InspectorPanel {
     this.sendModels(this.pending?.modelDir ?? this.shown?.model.dir ?? null);
     if (this.pending) this.channel.post({ type: 'inspector/busy', text: this.pending.text });
     else this.sendResult();
+    if (this.error) this.channel.post({ type: 'error', message: this.error });
   }
 
   private onMessage(m: Extract<InspectorOutbound, { type: string }>): void {
