@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { InspectResult } from '../../src/engine/types.js';
+import { EventBatcher } from '../../src/extension/panels/eventBatcher.js';
 import { compactInspectResult } from '../../src/extension/panels/inspectResultCompact.js';
 import { RunStore, SNAPSHOT_BUCKETS } from '../../src/extension/panels/runStore.js';
 import { LEVELS, levelOf, levelRuns } from '../../src/extension/panels/unitColorLevels.js';
@@ -28,7 +29,7 @@ import {
 import type { TrainerEvent } from '../../src/training/events.js';
 import { emaDebiased } from '../../webview/common/smoothing.js';
 import { rankUnits } from '../../webview/inspector/unitRanking.js';
-import { loadFixture } from './harness.js';
+import { loadFixture, waitUntil } from './harness.js';
 
 const runs = (['lstm', 'gru', 'rnn'] as const).map((c) => loadFixture<{ model: ModelRef; events: TrainerEvent[] }>(`events-${c}.json`));
 const inspections = (['lstm', 'gru', 'rnn'] as const).map((c) => loadFixture<InspectorResultMessage>(`inspect-${c}.json`));
@@ -190,6 +191,28 @@ describe('inspector helpers', () => {
     assert.equal(c.layers[0]!.gates.gammaU!.length, big.layers[0]!.gates.gammaU!.length);
     for (const row of c.layers[1]!.gates.a!) for (const v of row) assert.equal(Math.round(v * 100) / 100, v);
     assert.ok(JSON.stringify(c).length < JSON.stringify(big).length);
+  });
+});
+
+describe('live event batching', () => {
+  it('sends at most one batch per 100 ms, in order, losing nothing', async () => {
+    const batches: { at: number; items: number[] }[] = [];
+    const b = new EventBatcher<number>(100, (items) => batches.push({ at: Date.now(), items }));
+    const t0 = Date.now();
+    let n = 0;
+    // A fast trainer: an event every ~2 ms for a second.
+    while (Date.now() - t0 < 1000) {
+      b.push(n++);
+      await new Promise((ok) => setTimeout(ok, 2));
+    }
+    await waitUntil(() => batches.flatMap((x) => x.items).length === n, 'the last batch');
+    const all = batches.flatMap((x) => x.items);
+    assert.deepEqual(all, Array.from({ length: n }, (_, i) => i));
+    const elapsed = batches.at(-1)!.at - batches[0]!.at;
+    assert.ok(batches.length <= Math.floor(elapsed / 100) + 1, `${batches.length} batches in ${elapsed} ms`);
+    for (let i = 1; i < batches.length; i++) assert.ok(batches[i]!.at - batches[i - 1]!.at >= 95, 'batches are ≥ 100 ms apart');
+    assert.ok(batches[0]!.at - t0 < 50, 'the first event of a quiet period is not held back');
+    b.dispose();
   });
 });
 

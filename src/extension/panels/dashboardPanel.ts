@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { overlayRunsFromHistory, type OverlayRun } from '../../protocol/runSeries.js';
 import { DASHBOARD_OUTBOUND, type DashboardInbound, type DashboardOutbound } from '../../protocol/webview.js';
 import type { TrainerEvent } from '../../training/events.js';
+import { EventBatcher } from './eventBatcher.js';
 import { PanelChannel } from './panelChannel.js';
 import type { PanelContext } from './panelDeps.js';
 import type { RunStore } from './runStore.js';
@@ -22,9 +23,7 @@ export class DashboardPanel {
 
   private readonly _disposables: vscode.Disposable[] = [];
   private readonly channel: PanelChannel<Extract<DashboardOutbound, { type: string }>, DashboardInbound>;
-  private queue: TrainerEvent[] = [];
-  private timer: ReturnType<typeof setTimeout> | null = null;
-  private lastFlush = 0;
+  private readonly batcher: EventBatcher<TrainerEvent>;
   private modelDir: string | null;
 
   /** Opens the dashboard (or brings it forward) on the run of `modelDir`, else the latest run. */
@@ -54,6 +53,7 @@ export class DashboardPanel {
     modelDir: string | null,
   ) {
     this.modelDir = modelDir;
+    this.batcher = new EventBatcher(DASHBOARD_FLUSH_MS, (events) => this.channel.post({ type: 'dashboard/events', events }));
     setPanelHtml(panel.webview, ctx.extensionUri, vscode.Uri, 'dashboard', 'RNN Lab: Training');
     panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'icons', 'rnnlab.svg');
     this.channel = new PanelChannel(panel, DASHBOARD_OUTBOUND, {
@@ -71,7 +71,6 @@ export class DashboardPanel {
   /** Switches to another model's run and re-sends everything. */
   show(modelDir: string): void {
     this.modelDir = modelDir;
-    this.queue = [];
     this.sendState();
   }
 
@@ -87,31 +86,12 @@ export class DashboardPanel {
       this.sendState();
       return;
     }
-    this.queue.push(e);
-    this.scheduleFlush();
-  }
-
-  private scheduleFlush(): void {
-    if (this.timer) return;
-    const wait = Math.max(0, this.lastFlush + DASHBOARD_FLUSH_MS - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.flush();
-    }, wait);
-  }
-
-  private flush(): void {
-    if (this.queue.length === 0) return;
-    const events = this.queue;
-    this.queue = [];
-    this.lastFlush = Date.now();
-    this.channel.post({ type: 'dashboard/events', events });
+    this.batcher.push(e);
   }
 
   private sendState(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.queue = [];
+    // The state includes every queued event; the next batch starts a full interval later.
+    this.batcher.reset();
     if (!this.modelDir) {
       this.channel.post({ type: 'dashboard/state', snapshot: { model: null, status: 'idle', start: null, lastStep: null, lastEval: null, done: null, series: { step: [], elapsedMs: [], tokens: [], loss: [], gradNorm: [], lr: [], valStep: [], valElapsedMs: [], valTokens: [], valLoss: [] }, samples: [], nans: [], overlays: [] } });
       return;
@@ -119,7 +99,6 @@ export class DashboardPanel {
     const dir = this.modelDir;
     const name = this.nameOf(dir);
     this.panel.title = `RNN Lab: Training ${name}`;
-    this.lastFlush = Date.now();
     const overlays = this.overlays(dir);
     let snapshot = this.store.snapshot(dir, name, overlays);
     // No run seen in this window (after a reload, or a model trained earlier): draw the model's
@@ -163,8 +142,7 @@ export class DashboardPanel {
 
   dispose(): void {
     if (DashboardPanel.current === this) DashboardPanel.current = undefined;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.batcher.dispose();
     this.panel.dispose();
     while (this._disposables.length) this._disposables.pop()?.dispose();
   }

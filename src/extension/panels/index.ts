@@ -17,6 +17,11 @@ export { DashboardPanel } from './dashboardPanel.js';
 export { InspectorPanel } from './inspectorPanel.js';
 export { GradientFlowPanel } from './gradientFlowPanel.js';
 
+/** Command that removes the unit colouring from the editor (bind it to Escape, see below). */
+export const CLEAR_UNIT_COLORS_COMMAND = 'rnnLab.clearUnitColors';
+/** Context key set while the editor shows unit colours: `"when": "editorTextFocus && rnnLab.unitColorsShown"`. */
+export const UNIT_COLORS_CONTEXT = 'rnnLab.unitColorsShown';
+
 /** Longest selection the inspector takes from an editor (the engine refuses > 5000 tokens). */
 export const INSPECT_CHAR_LIMIT = 2000;
 /** Models overlaid by default when Show Gradient Flow runs without a chosen model. */
@@ -38,10 +43,18 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
   const store = new RunStore();
   const decorations = new UnitDecorations();
 
+  const showing = (on: boolean) => void vscode.commands.executeCommand('setContext', UNIT_COLORS_CONTEXT, on);
+  const clearColors = () => {
+    decorations.clear();
+    showing(false);
+  };
   const applySelection = (e: UnitSelectionEvent) => {
-    if (!e.selection || !e.source) return decorations.clear();
+    if (!e.selection || !e.source) return clearColors();
     const editor = vscode.window.visibleTextEditors.find((ed) => ed.document.uri.toString() === e.source!.uri);
-    if (!editor || !decorations.apply(editor, e.source.offset, e.selection)) {
+    if (editor && decorations.apply(editor, e.source.offset, e.selection)) {
+      showing(true);
+    } else {
+      clearColors();
       deps.log('Gate inspector: the inspected text is no longer in a visible editor, so only the panel is coloured.');
     }
   };
@@ -53,6 +66,11 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
       DashboardPanel.current?.postEvent(modelDir, event);
     }),
     InspectorPanel.onDidSelectUnit(applySelection),
+    vscode.commands.registerCommand(CLEAR_UNIT_COLORS_COMMAND, clearColors),
+    // Edits shift the characters under the colours: the colouring would then be wrong.
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.contentChanges.length > 0 && decorations.covers(e.document)) clearColors();
+    }),
     vscode.window.registerWebviewPanelSerializer(DashboardPanel.viewType, {
       deserializeWebviewPanel: async (panel, state) => void DashboardPanel.revive(panel, ctx, store, state),
     }),

@@ -48,6 +48,11 @@ export class UnitDecorations implements vscode.Disposable {
     return true;
   }
 
+  /** True when `doc` is the document currently coloured. */
+  covers(doc: vscode.TextDocument): boolean {
+    return this.decorated.some((ed) => ed.document === doc);
+  }
+
   clear(): void {
     for (const editor of this.decorated) for (const t of this.types.values()) editor.setDecorations(t, []);
     this.decorated = [];
