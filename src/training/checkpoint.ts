@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
 import { ConfigError, resolveNetworkConfig } from '../engine/config.js';
-import type { NetworkConfig, NetworkOptions } from '../engine/config.js';
+import type { NetworkConfig, NetworkOptions, TokenMode } from '../engine/config.js';
 import type { Model } from '../engine/model.js';
 import { Network } from '../engine/network.js';
 import { Vocabulary } from '../engine/tokenizer.js';
@@ -313,48 +313,51 @@ const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as nu
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const isNullableNumber = (v: unknown): v is number | null => v === null || isNumber(v);
 
-function validateNetwork(where: string, raw: unknown): NetworkConfig {
+// Config fields added after a model was saved take their defaults (which must reproduce the
+// old behaviour); fields that define the weights' shapes must be present.
+function validateNetwork(where: string, raw: unknown, tokens: TokenMode): NetworkConfig {
   if (!isObject(raw)) bad(where, 'has no "network" object');
   const w = `${where} (network)`;
-  const config: NetworkConfig = {
+  const optional = <T>(key: string, test: (v: unknown) => v is T, what: string): T | undefined =>
+    raw[key] === undefined ? undefined : field(w, raw, key, test, what);
+  const options: NetworkOptions = {
     cell: field(w, raw, 'cell', isString, 'rnn, gru or lstm') as NetworkConfig['cell'],
     layers: field(w, raw, 'layers', isCount, 'a whole number'),
     units: field(w, raw, 'units', isCount, 'a whole number'),
-    vocabSize: field(w, raw, 'vocabSize', isCount, 'a whole number'),
-    input: field(w, raw, 'input', isString, 'onehot or embedding') as NetworkConfig['input'],
-    embeddingSize: field(w, raw, 'embeddingSize', isCount, 'a whole number'),
-    dropout: field(w, raw, 'dropout', isNumber, 'a number'),
-    bidirectional: field(w, raw, 'bidirectional', isBool, 'true or false'),
-    merge: field(w, raw, 'merge', isString, 'concat, sum, mul or ave') as NetworkConfig['merge'],
-    forgetBias: field(w, raw, 'forgetBias', isNumber, 'a number'),
   };
+  const vocabSize = field(w, raw, 'vocabSize', isCount, 'a whole number');
+  const input = optional('input', isString, 'onehot or embedding');
+  if (input !== undefined) options.input = input as NetworkConfig['input'];
+  const embeddingSize = optional('embeddingSize', isCount, 'a whole number');
+  if (embeddingSize !== undefined) options.embeddingSize = embeddingSize;
+  const dropout = optional('dropout', isNumber, 'a number');
+  if (dropout !== undefined) options.dropout = dropout;
+  const bidirectional = optional('bidirectional', isBool, 'true or false');
+  if (bidirectional !== undefined) options.bidirectional = bidirectional;
+  const merge = optional('merge', isString, 'concat, sum, mul or ave');
+  if (merge !== undefined) options.merge = merge as NetworkConfig['merge'];
+  const forgetBias = optional('forgetBias', isNumber, 'a number');
+  if (forgetBias !== undefined) options.forgetBias = forgetBias;
   try {
     // The same rules as a new model's options: a config that could not be created cannot load.
-    const options: NetworkOptions = { ...config };
-    resolveNetworkConfig(options, config.vocabSize);
+    return resolveNetworkConfig(options, vocabSize, tokens);
   } catch (error) {
     if (error instanceof ConfigError) bad(where, `has an invalid network config: ${error.message}`);
     throw error;
   }
-  return config;
 }
 
 function validateTrain(where: string, raw: unknown): TrainConfig {
   if (!isObject(raw)) bad(where, 'has no "train" object');
   const options: Json = {};
   for (const [k, v] of Object.entries(raw)) if (v !== null) options[k] = v;
-  let resolved: TrainConfig;
   try {
-    resolved = resolveTrainConfig(options as TrainOptions);
+    // Stored values win; a field this version added since the save gets its default.
+    return resolveTrainConfig(options as TrainOptions);
   } catch (error) {
     if (error instanceof ConfigError) bad(where, `has an invalid training config: ${error.message}`);
     throw error;
   }
-  // Keep exactly the stored values, but every field the current trainer expects must be there.
-  for (const key of Object.keys(resolved) as (keyof TrainConfig)[]) {
-    if (!(key in raw)) bad(`${where} (train)`, `has no "${key}"`);
-  }
-  return raw as unknown as TrainConfig;
 }
 
 function validateManifest(where: string, raw: unknown, key: string, expectedFile: string): BinManifest {
@@ -410,8 +413,8 @@ export function validateModelMeta(raw: unknown, where: string): ModelMeta {
   }
   const name = field(where, raw, 'name', isString, 'a string');
   const savedAt = field(where, raw, 'savedAt', isString, 'a date');
-  const network = validateNetwork(where, raw.network);
   const train = validateTrain(where, raw.train);
+  const network = validateNetwork(where, raw.network, train.tokens);
 
   let vocab: Vocabulary;
   try {

@@ -342,6 +342,27 @@ if (CRASH_CHILD) {
       assert.match(loadError(dir), /\(state\) has no valid "step"/);
     });
 
+    test('a model.json saved before a config field existed loads with its default; shape fields must be there', () => {
+      const dir = fresh();
+      const data = makeData(1);
+      saveModelFolder(dir, data);
+      editMeta(dir, (m) => {
+        delete m.train.clipMode;
+        delete m.network.forgetBias;
+      });
+      const loaded = loadModelFolder(dir);
+      assert.equal(loaded.train.clipMode, 'norm');
+      assert.equal(loaded.network.forgetBias, 1);
+      assert.deepEqual(loaded.params[0]!.data, data.params[0]!.data);
+      editMeta(dir, (m) => delete m.network.units);
+      assert.match(loadError(dir), /\(network\) has no valid "units" \(expected a whole number\)$/);
+      editMeta(dir, (m) => {
+        m.network.units = 8;
+        m.network.dropout = 'lots';
+      });
+      assert.match(loadError(dir), /\(network\) has no valid "dropout" \(expected a number\)$/);
+    });
+
     test('manifest entries: shape against length, offsets past the end, dtype, duplicate names', () => {
       const dir = fresh();
       saveModelFolder(dir, makeData(1));
