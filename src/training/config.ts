@@ -6,6 +6,7 @@ import { ConfigError } from '../engine/config.js';
 
 export type OptimizerName = 'adam' | 'rmsprop' | 'sgd';
 export type ClipMode = 'norm' | 'value';
+export type LrSchedule = 'constant' | 'cosine';
 
 export interface TrainOptions extends NetworkOptions {
   /** Tokenisation. Default `char`. */
@@ -29,6 +30,13 @@ export interface TrainOptions extends NetworkOptions {
   /** Multiply the learning rate by this every `lrDecayEvery` steps. Default 1 (no decay). */
   lrDecay?: number;
   lrDecayEvery?: number;
+  /**
+   * `cosine` (default) anneals the learning rate from `lr` to `lr × lrFinalFactor` over the run's
+   * budget (steps, epochs or minutes, whichever ends first); `constant` keeps it.
+   */
+  lrSchedule?: LrSchedule;
+  /** Where the cosine schedule ends, as a fraction of `lr`. Default 0.1. */
+  lrFinalFactor?: number;
   /** Clip threshold. Default 5. 0 disables clipping. */
   clip?: number;
   /** `norm` clips by global norm (default), `value` clips each element. */
@@ -66,6 +74,8 @@ export interface TrainConfig {
   momentum: number;
   lrDecay: number;
   lrDecayEvery: number;
+  lrSchedule: LrSchedule;
+  lrFinalFactor: number;
   clip: number;
   clipMode: ClipMode;
   valFraction: number;
@@ -88,6 +98,12 @@ function check(name: string, value: number, ok: boolean, what: string): number {
 const int = (name: string, v: number, min: number) =>
   check(name, v, Number.isInteger(v) && v >= min, `a whole number ≥ ${min}`);
 const pos = (name: string, v: number) => check(name, v, Number.isFinite(v) && v > 0, 'a positive number');
+
+function lrSchedule(value: LrSchedule | undefined): LrSchedule {
+  const v = value ?? 'cosine';
+  if (v !== 'constant' && v !== 'cosine') throw new ConfigError(`lrSchedule must be constant or cosine, got ${String(v)}`);
+  return v;
+}
 
 export function resolveTrainConfig(options: TrainOptions): TrainConfig {
   const tokens = options.tokens ?? 'char';
@@ -113,6 +129,8 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
     momentum: check('momentum', options.momentum ?? 0.9, (options.momentum ?? 0.9) >= 0 && (options.momentum ?? 0.9) < 1, 'in [0, 1)'),
     lrDecay: pos('lrDecay', options.lrDecay ?? 1),
     lrDecayEvery: int('lrDecayEvery', options.lrDecayEvery ?? 1000, 1),
+    lrSchedule: lrSchedule(options.lrSchedule),
+    lrFinalFactor: check('lrFinalFactor', options.lrFinalFactor ?? 0.1, (options.lrFinalFactor ?? 0.1) > 0 && (options.lrFinalFactor ?? 0.1) <= 1, 'in (0, 1]'),
     clip: check('clip', options.clip ?? 5, (options.clip ?? 5) >= 0, 'zero or positive'),
     clipMode,
     valFraction,

@@ -99,6 +99,9 @@ interface LoopState {
   lastTrainLoss: number | null;
   tokensSeen: number;
   elapsedMs: number;
+  /** The step this run's budget (and learning-rate schedule) started from, and where it ends. */
+  scheduleStart: number;
+  targetStep: number | null;
 }
 
 interface RunSummary {
@@ -186,6 +189,8 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
       lr: overrides.lr,
       lrDecay: overrides.lrDecay,
       lrDecayEvery: overrides.lrDecayEvery,
+      lrSchedule: overrides.lrSchedule,
+      lrFinalFactor: overrides.lrFinalFactor,
       clip: overrides.clip,
       clipMode: overrides.clipMode,
       evalEvery: overrides.evalEvery,
@@ -197,7 +202,9 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
       epochs: o.epochs ?? null,
       minutes: o.minutes ?? null,
     };
-    if (config.steps === null && config.epochs === null && config.minutes === null) {
+    const continuing = config.steps === null && config.epochs === null && config.minutes === null;
+    if (continuing) {
+      // No new budget: finish the interrupted one, on the same schedule.
       config = { ...config, steps: folder.train.steps, epochs: folder.train.epochs, minutes: folder.train.minutes };
     }
     name = run.name ?? folder.name;
@@ -212,6 +219,8 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
       lastTrainLoss: s.lastTrainLoss ?? null,
       tokensSeen: s.tokensSeen ?? 0,
       elapsedMs: s.elapsedMs ?? 0,
+      scheduleStart: continuing ? (s.scheduleStart ?? 0) : (s.step ?? 0),
+      targetStep: continuing ? (s.targetStep ?? null) : null,
     };
     const h = folder.history as Partial<History>;
     history = { runs: h.runs ?? [], steps: h.steps ?? [], evals: h.evals ?? [] };
@@ -232,7 +241,7 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
       );
     }
     network = Network.create(netConfig, config.seed);
-    loop = { step: 0, epoch: 0, window: 0, rng: new Rng(config.seed + 1).state, bestValLoss: null, lastValLoss: null, lastTrainLoss: null, tokensSeen: 0, elapsedMs: 0 };
+    loop = { step: 0, epoch: 0, window: 0, rng: new Rng(config.seed + 1).state, bestValLoss: null, lastValLoss: null, lastTrainLoss: null, tokensSeen: 0, elapsedMs: 0, scheduleStart: 0, targetStep: null };
     history = { runs: [], steps: [], evals: [] };
     optimizer = createOptimizer(config.optimizer, network.params, { momentum: config.momentum });
   }
@@ -248,8 +257,13 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
   const rng = new Rng(loop.rng);
   const model: Model = { network, vocab };
   const startStep = loop.step;
-  const targetStep =
-    config.steps !== null ? (run.resume ? startStep + config.steps : config.steps) : config.epochs !== null ? Math.ceil(config.epochs * batcher.windowsPerEpoch) + (run.resume ? startStep : 0) : null;
+  if (loop.targetStep === null) {
+    // A new budget counts from where this run starts.
+    const budget = config.steps ?? (config.epochs !== null ? Math.ceil(config.epochs * batcher.windowsPerEpoch) : null);
+    loop.scheduleStart = startStep;
+    loop.targetStep = budget === null ? null : startStep + budget;
+  }
+  const targetStep = loop.targetStep;
   const runSummary: RunSummary = { startedAt: new Date().toISOString(), startStep, endStep: startStep, reason: 'running', backend, tokensPerSecond: 0 };
   history.runs.push(runSummary);
 
@@ -381,7 +395,7 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
     }
     const layerGradNorms = groupNorms(network, result.grads);
     clipGradients(result.grads, config.clipMode, config.clip, gradNorm);
-    const lr = config.lr * Math.pow(config.lrDecay, Math.floor(loop.step / config.lrDecayEvery));
+    const lr = learningRate(config, loop.step, loop.scheduleStart, targetStep, (performance.now() - started) / 60_000);
     network.params.forEach((p, k) => backupParams[k].set(p.data));
     optimizer.apply(network.params, result.grads, lr);
     if (!network.params.every((p) => allFinite(p.data))) {
@@ -450,6 +464,24 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
   emit(done);
   network.dispose();
   return done;
+}
+
+/**
+ * Step decay (lrDecay every lrDecayEvery steps) times the cosine schedule over this run's
+ * budget: progress is the larger of steps done / steps planned and minutes spent / minutes
+ * allowed.
+ */
+export function learningRate(config: TrainConfig, step: number, scheduleStart: number, targetStep: number | null, minutesSpent: number): number {
+  let lr = config.lr * Math.pow(config.lrDecay, Math.floor(step / config.lrDecayEvery));
+  if (config.lrSchedule === 'cosine') {
+    let progress = 0;
+    if (targetStep !== null && targetStep > scheduleStart) progress = Math.max(progress, (step - scheduleStart) / (targetStep - scheduleStart));
+    if (config.minutes !== null) progress = Math.max(progress, minutesSpent / config.minutes);
+    progress = Math.min(1, progress);
+    const f = config.lrFinalFactor;
+    lr *= f + (1 - f) * 0.5 * (1 + Math.cos(Math.PI * progress));
+  }
+  return lr;
 }
 
 function allFinite(x: Float32Array): boolean {

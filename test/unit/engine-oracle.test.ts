@@ -84,7 +84,7 @@ describe('oracle: tfjs-layers with the same weights', () => {
         cell === 'rnn'
           ? tfl.layers.simpleRNN({ ...common, activation: 'tanh' })
           : cell === 'gru'
-            ? tfl.layers.gru({ ...common, resetAfter: false, recurrentActivation: 'sigmoid' })
+            ? tfl.layers.gru({ ...common, recurrentActivation: 'sigmoid' }) // tfjs-layers' GRU is Keras's resetAfter=false
             : tfl.layers.lstm({ ...common, recurrentActivation: 'sigmoid', unitForgetBias: false });
       const model = tfl.sequential({ layers: [layer, tfl.layers.timeDistributed({ layer: tfl.layers.dense({ units: V, activation: 'softmax' }) })] });
       const [k, r, bias] = kerasWeights(net, cell);

@@ -20,15 +20,34 @@ const SMALL: TrainOptions = { units: 24, layers: 2, dropout: 0.2, seqLen: 16, ba
 
 async function run(dir: string, options: TrainOptions, extra: Partial<Parameters<typeof train>[0]> = {}) {
   const events: TrainerEvent[] = [];
-  const done = await train({ text: TEXT, modelDir: dir, options, wasmDir, onEvent: (e) => events.push(e), ...extra });
+  const done = await train({
+    text: TEXT,
+    modelDir: dir,
+    options,
+    wasmDir,
+    ...extra,
+    onEvent: (e) => {
+      events.push(e);
+      extra.onEvent?.(e);
+    },
+  });
   return { done, events, losses: events.filter((e): e is StepEvent => e.event === 'step').map((e) => e.loss) };
 }
 
 describe('trainer', () => {
   test('2N steps in one go equal N, stop, resume, N more (to 1e-6 on cpu)', async () => {
     const whole = await run(join(root, 'whole'), { ...SMALL, steps: 8 });
-    const half = await run(join(root, 'halves'), { ...SMALL, steps: 4 });
-    const rest = await run(join(root, 'halves'), { ...SMALL, steps: 4 }, { resume: true });
+    // The same 8-step run, stopped after step 4 (as Ctrl-C or Stop Training would) …
+    const controller = new AbortController();
+    const half = await run(join(root, 'halves'), { ...SMALL, steps: 8 }, {
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.event === 'step' && e.step === 4) controller.abort();
+      },
+    });
+    // … then continued with no new budget: it finishes the interrupted one on the same schedule.
+    const rest = await run(join(root, 'halves'), {}, { resume: true });
+    assert.equal(half.losses.length, 4);
     assert.equal(whole.losses.length, 8);
     const resumed = [...half.losses, ...rest.losses];
     whole.losses.forEach((l, i) => assert.ok(Math.abs(l - resumed[i]) < 1e-6, `step ${i + 1}: ${l} vs ${resumed[i]}`));
