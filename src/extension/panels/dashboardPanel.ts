@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { overlayRunsFromHistory, type OverlayRun } from '../../protocol/runSeries.js';
-import { DASHBOARD_OUTBOUND, type DashboardInbound, type DashboardOutbound } from '../../protocol/webview.js';
+import { DASHBOARD_OUTBOUND, type DashboardInbound, type DashboardOutbound, type TrainingStatus } from '../../protocol/webview.js';
 import type { TrainerEvent } from '../../training/events.js';
 import { EventBatcher } from './eventBatcher.js';
 import { PanelChannel } from './panelChannel.js';
@@ -87,6 +87,11 @@ export class DashboardPanel {
       return;
     }
     this.batcher.push(e);
+  }
+
+  /** Pause/resume reported by the extension; shown when it is the displayed model. */
+  postStatus(modelDir: string, status: TrainingStatus): void {
+    if (modelDir === this.modelDir) this.channel.post({ type: 'dashboard/status', status });
   }
 
   private sendState(): void {

@@ -3,7 +3,7 @@
 // clicks, and returns the functions the commands call.
 
 import * as vscode from 'vscode';
-import type { ModelRef } from '../../protocol/webview.js';
+import type { ModelRef, TrainingStatus } from '../../protocol/webview.js';
 import { DashboardPanel } from './dashboardPanel.js';
 import { GradientFlowPanel, GRADIENT_TEXT_LIMIT } from './gradientFlowPanel.js';
 import { InspectorPanel, type TextSource, type UnitSelectionEvent } from './inspectorPanel.js';
@@ -34,6 +34,11 @@ export interface Panels extends vscode.Disposable {
   inspectSelection(modelDir?: string): Promise<void>;
   /** Gradient flow over the selection (or the text before the cursor) for `modelDir`, or the first few models. */
   showGradientFlow(modelDir?: string): Promise<void>;
+  /**
+   * Tells the dashboard that training was paused or resumed from elsewhere (a command, the
+   * status bar): trainer events do not carry that.
+   */
+  trainingStatusChanged(modelDir: string, status: TrainingStatus): void;
   /** Unit clicks in the inspector, with per-character values (already applied as decorations). */
   readonly onDidSelectUnit: vscode.Event<UnitSelectionEvent>;
 }
@@ -145,6 +150,10 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
         return;
       }
       GradientFlowPanel.createOrShow(ctx, { modelDirs: dirs, text });
+    },
+    trainingStatusChanged(modelDir, status) {
+      store.setStatus(modelDir, status);
+      DashboardPanel.current?.postStatus(modelDir, status);
     },
     onDidSelectUnit: InspectorPanel.onDidSelectUnit,
     dispose() {
