@@ -58,7 +58,7 @@ const THEMES: Record<Theme, { bodyClass: string; vars: Record<string, string> }>
       '--vscode-settings-dropdownForeground': '#3b3b3b', '--vscode-settings-dropdownListBorder': '#c8c8c8', '--vscode-settings-textInputBackground': '#ffffff',
       '--vscode-settings-textInputBorder': '#cecece', '--vscode-settings-textInputForeground': '#3b3b3b', '--vscode-input-placeholderForeground': '#767676',
       '--vscode-list-activeSelectionBackground': '#e8e8e8', '--vscode-list-activeSelectionForeground': '#000000', '--vscode-list-hoverBackground': '#f2f2f2',
-      '--vscode-progressBar-background': '#005fb8', '--vscode-widget-shadow': 'rgba(0,0,0,0.16)', '--vscode-badge-background': '#cccccc', '--vscode-badge-foreground': '#3b3b3b',
+      '--vscode-progressBar-background': '#005fb8', '--vscode-textLink-foreground': '#005fb8', '--vscode-textLink-activeForeground': '#005fb8', '--vscode-widget-shadow': 'rgba(0,0,0,0.16)', '--vscode-badge-background': '#cccccc', '--vscode-badge-foreground': '#3b3b3b',
     },
   },
   dark: {
@@ -76,7 +76,7 @@ const THEMES: Record<Theme, { bodyClass: string; vars: Record<string, string> }>
       '--vscode-settings-dropdownForeground': '#cccccc', '--vscode-settings-dropdownListBorder': '#454545', '--vscode-settings-textInputBackground': '#313131',
       '--vscode-settings-textInputBorder': '#3c3c3c', '--vscode-settings-textInputForeground': '#cccccc', '--vscode-input-placeholderForeground': '#989898',
       '--vscode-list-activeSelectionBackground': '#04395e', '--vscode-list-activeSelectionForeground': '#ffffff', '--vscode-list-hoverBackground': '#2a2d2e',
-      '--vscode-progressBar-background': '#0078d4', '--vscode-widget-shadow': 'rgba(0,0,0,0.36)', '--vscode-badge-background': '#616161', '--vscode-badge-foreground': '#f8f8f8',
+      '--vscode-progressBar-background': '#0078d4', '--vscode-textLink-foreground': '#4daafc', '--vscode-textLink-activeForeground': '#4daafc', '--vscode-widget-shadow': 'rgba(0,0,0,0.36)', '--vscode-badge-background': '#616161', '--vscode-badge-foreground': '#f8f8f8',
     },
   },
   'high-contrast': {

@@ -140,6 +140,8 @@ describe('gate inspector', () => {
     assert.equal(await p.page.locator('#ranking li').count(), 10);
     const first = (await p.page.locator('#ranking li').first().textContent()) ?? '';
     assert.match(first, /layer \d · .+ · unit \d+ inside -?\d/);
+    // Links take the theme's link colour, not the browser's dark blue (unreadable on dark).
+    assert.equal(await p.page.locator('#ranking a').first().evaluate((a) => getComputedStyle(a).color), 'rgb(77, 170, 252)');
     await p.page.click('#colour-best');
     await p.waitFor(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'inspector/selectUnit'));
     assert.ok(new Set(await spanColors(p)).size > 1);
