@@ -7,6 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { ConfigError, resolveNetworkConfig } from '../engine/config.js';
 import type { NetworkOptions } from '../engine/config.js';
 import { Vocabulary } from '../engine/tokenizer.js';
+import { DataError } from '../training/batches.js';
 import { MODEL_FILE } from '../training/checkpoint.js';
 import { resolveTrainConfig } from '../training/config.js';
 import type { TrainConfig, TrainOptions } from '../training/config.js';
@@ -125,6 +126,10 @@ export async function runTrain(file: string, flags: TrainFlags, wasmDir: string)
       onEvent: (e) => progress.onEvent(e),
       wasmDir,
     });
+  } catch (error) {
+    // The trainer's data checks do not know the file's name; the user needs it.
+    if (error instanceof DataError) throw new InputError(`${file}: ${error.message}`);
+    throw error;
   } finally {
     process.off('SIGINT', onSigint);
     progress.close();
