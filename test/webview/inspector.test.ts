@@ -178,6 +178,22 @@ describe('gate inspector', () => {
     await p.page.close();
   });
 
+  it('shows one layer at a time when asked', async () => {
+    const p = await openWith(lstm);
+    assert.deepEqual(await p.page.locator('#layer vscode-option').allTextContents(), ['All', 'Layer 1', 'Layer 2']);
+    await p.page.evaluate(() => {
+      const s = document.getElementById('layer') as HTMLElement & { value: string };
+      s.value = '1';
+      s.dispatchEvent(new Event('change'));
+    });
+    await p.waitFor(() => document.querySelectorAll('.gate-block').length === 6);
+    const layers = await p.page.locator('.gate-block').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.layer));
+    assert.deepEqual(layers, ['1', '1', '1', '1', '1', '1']);
+    assert.equal(((await p.state()) as { layer: number }).layer, 1);
+    assert.deepEqual(await allProblems(p), []);
+    await p.page.close();
+  });
+
   it('shows the gates each cell has: GRU Γu Γr c̃ c, RNN a', async () => {
     const p = await openWith(gru);
     assert.deepEqual(await p.page.locator('.gate-title').allTextContents(), ['Γu — update gate', 'Γr — relevance gate', 'c̃ — candidate', 'c — memory cell']);

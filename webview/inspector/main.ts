@@ -29,6 +29,8 @@ interface UiState {
   text: string;
   sort: SortMode;
   selected: Selected | null;
+  /** Index of the one layer shown, or null for all (a 2×256 LSTM is 12 tall heatmaps). */
+  layer?: number | null;
 }
 
 const isUiState = (v: unknown): v is UiState =>
@@ -63,6 +65,7 @@ const sortSelect = h('vscode-single-select', { id: 'sort', 'aria-label': 'Sort u
 for (const [v, label] of [['index', 'Unit index'], ['variance', 'Variance'], ['saturation', 'Saturation']] as const) {
   sortSelect.append(h('vscode-option', { value: v, selected: ui.sort === v }, label));
 }
+const layerSelect = h('vscode-single-select', { id: 'layer', 'aria-label': 'Layers shown' }) as VscodeSingleSelect;
 const tooltip = h('div', { class: 'tooltip', id: 'tooltip', hidden: true, role: 'tooltip' });
 
 app.append(
@@ -75,7 +78,7 @@ app.append(
   h('div', { class: 'row', id: 'selection-info' }),
   h('div', { id: 'colored-text', class: 'colored-text', tabindex: 0 }),
   h('div', { id: 'ranking-box' }),
-  h('div', { class: 'row' }, h('h2', {}, 'Gates and states'), h('label', { class: 'inline' }, 'Sort units by', sortSelect), h('span', { id: 'legends', class: 'row' })),
+  h('div', { class: 'row' }, h('h2', {}, 'Gates and states'), h('label', { class: 'inline' }, 'Layers', layerSelect), h('label', { class: 'inline' }, 'Sort units by', sortSelect), h('span', { id: 'legends', class: 'row' })),
   h('div', { id: 'gates', class: 'gate-grid' }),
   tooltip,
 );
@@ -166,6 +169,7 @@ function renderGates(): void {
   if (!current) return;
   const r = current.result;
   r.layers.forEach((trace, li) => {
+    if (ui.layer !== null && ui.layer !== undefined && ui.layer !== li) return;
     box.append(h('h3', {}, `Layer ${trace.layer + 1}${trace.direction === 'backward' ? ' (backward)' : ''} — ${trace.cell.toUpperCase()}, ${trace.units} units`));
     for (const [gate, m] of Object.entries(trace.gates) as [GateName, number[][]][]) {
       const kind = scaleKindOf(gate);
@@ -199,7 +203,19 @@ function redrawHeatmaps(): void {
   }
 }
 
+function renderLayerChoice(): void {
+  const n = current?.result.layers.length ?? 0;
+  if (ui.layer !== null && ui.layer !== undefined && ui.layer >= n) ui.layer = null;
+  const options = [h('vscode-option', { value: 'all', selected: ui.layer === null || ui.layer === undefined }, 'All')];
+  for (let l = 0; l < n; l++) {
+    const t = current!.result.layers[l]!;
+    options.push(h('vscode-option', { value: String(l), selected: ui.layer === l }, `Layer ${t.layer + 1}${t.direction === 'backward' ? ' (backward)' : ''}`));
+  }
+  layerSelect.replaceChildren(...options);
+}
+
 function renderAll(): void {
+  renderLayerChoice();
   renderText();
   renderGates();
   byId('status').textContent = current
@@ -315,6 +331,11 @@ function renderModels(): void {
 modelSelect.addEventListener('change', () => {
   ui.modelDir = modelSelect.value || null;
   saveUi();
+});
+layerSelect.addEventListener('change', () => {
+  ui.layer = layerSelect.value === 'all' ? null : Number(layerSelect.value);
+  saveUi();
+  renderGates();
 });
 sortSelect.addEventListener('change', () => {
   ui.sort = sortSelect.value as SortMode;

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { ModelRef, TrainingStatus } from '../../protocol/webview.js';
 import { DashboardPanel } from './dashboardPanel.js';
 import { GradientFlowPanel, GRADIENT_TEXT_LIMIT } from './gradientFlowPanel.js';
-import { InspectorPanel, type TextSource, type UnitSelectionEvent } from './inspectorPanel.js';
+import { INSPECT_CHAR_LIMIT, InspectorPanel, type TextSource, type UnitSelectionEvent } from './inspectorPanel.js';
 import type { PanelContext, PanelDeps } from './panelDeps.js';
 import { RunStore } from './runStore.js';
 import { UnitDecorations } from './unitDecorations.js';
@@ -22,8 +22,6 @@ export const CLEAR_UNIT_COLORS_COMMAND = 'rnnLab.clearUnitColors';
 /** Context key set while the editor shows unit colours: `"when": "editorTextFocus && rnnLab.unitColorsShown"`. */
 export const UNIT_COLORS_CONTEXT = 'rnnLab.unitColorsShown';
 
-/** Longest selection the inspector takes from an editor (the engine refuses > 5000 tokens). */
-export const INSPECT_CHAR_LIMIT = 2000;
 /** Models overlaid by default when Show Gradient Flow runs without a chosen model. */
 const DEFAULT_GRADIENT_MODELS = 3;
 
@@ -121,9 +119,8 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
         InspectorPanel.createOrShow(ctx);
         return;
       }
-      let text = editor.document.getText(sel);
+      const text = editor.document.getText(sel);
       if (text.length > INSPECT_CHAR_LIMIT) {
-        text = text.slice(0, INSPECT_CHAR_LIMIT);
         void vscode.window.showInformationMessage(`The gate inspector shows the first ${INSPECT_CHAR_LIMIT} characters of the selection.`);
       }
       const source: TextSource = { uri: editor.document.uri.toString(), offset: editor.document.offsetAt(sel.start) };

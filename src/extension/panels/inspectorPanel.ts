@@ -16,6 +16,9 @@ export interface TextSource {
   offset: number;
 }
 
+/** Longest text the inspector runs (the engine refuses > 5000 tokens; wider maps stop being readable). */
+export const INSPECT_CHAR_LIMIT = 2000;
+
 export interface UnitSelectionEvent {
   /** null: the user cleared the colouring (Escape). */
   selection: UnitSelection | null;
@@ -80,7 +83,9 @@ export class InspectorPanel {
   }
 
   /** Runs the model over the text and shows the traces; a newer request supersedes older ones. */
-  async inspect(modelDir: string, text: string, source: TextSource | null): Promise<void> {
+  async inspect(modelDir: string, fullText: string, source: TextSource | null): Promise<void> {
+    // The start of a long text; decorations still line up since the offset is unchanged.
+    const text = fullText.length > INSPECT_CHAR_LIMIT ? fullText.slice(0, INSPECT_CHAR_LIMIT) : fullText;
     const model = this.ctx.deps.listModels().find((m) => m.dir === modelDir);
     const ticket = ++this.running;
     this.pending = { modelDir, text, source };
