@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { VsCodeSession, repoRoot, waitFor } from './harness';
 
 const MODEL = 'e2e-lstm';
-const TRAIN_SECONDS = 30;
+const TRAIN_SECONDS = 45;
 
 /** A few tens of kB of regular English-like prose from a seeded generator (not the shared corpus). */
 function generatedText(bytes: number, seed = 7): string {
@@ -39,12 +39,35 @@ function generatedText(bytes: number, seed = 7): string {
   return `${paragraphs.join('\n\n')}\n`;
 }
 
+/** Types `count` letters one by one into the focused editor; milliseconds until each shows. */
+async function keystrokeLatencies(session: VsCodeSession, count: number): Promise<number[]> {
+  const latencies: number[] = [];
+  let typed = await session.activeEditorText();
+  for (let i = 0; i < count; i++) {
+    const key = String.fromCharCode(97 + (i % 26));
+    typed += key;
+    const started = performance.now();
+    await session.page.keyboard.press(key);
+    const expected = typed;
+    await waitFor(async () => (await session.activeEditorText()).endsWith(expected.slice(-12)), { timeout: 10_000, interval: 5, what: `key "${key}" on screen` });
+    latencies.push(performance.now() - started);
+  }
+  return latencies;
+}
+
+const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+};
+
 describe('RNN Lab in a real VS Code', () => {
   let root = '';
   let workspace = '';
   let session: VsCodeSession;
   const suiteStarted = Date.now();
   const timings: Record<string, number> = {};
+  let idleKeyP50 = 0;
+  let idleCommandMs = 0;
 
   before(async () => {
     const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { main?: string };
@@ -59,6 +82,7 @@ describe('RNN Lab in a real VS Code', () => {
     mkdirSync(workspace);
     writeFileSync(join(workspace, 'stories.txt'), generatedText(40_000));
     writeFileSync(join(workspace, 'draft.txt'), 'Notes while the model trains.\n');
+    writeFileSync(join(workspace, 'inspect.txt'), 'The cat sat on the mat in the morning. A small bird sang about the river after dinner.');
     writeFileSync(join(workspace, 'complete.txt'), 'The cat sat on the mat in the morning. The dog');
     const started = Date.now();
     session = await VsCodeSession.start({
@@ -86,6 +110,18 @@ describe('RNN Lab in a real VS Code', () => {
   });
 
   test('1. the built extension is installed and the workspace text file opens', () => session.step('workspace', async () => {
+    // Keystroke latency before any training, the baseline for step 4.
+    await session.openFile('draft.txt');
+    await session.focusEditorEnd();
+    await session.page.keyboard.type(' idle ');
+    const idle = await keystrokeLatencies(session, 15);
+    idleKeyP50 = percentile(idle, 0.5);
+    console.log(`keystroke to screen, idle: p50 ${idleKeyP50.toFixed(0)} ms, max ${Math.max(...idle).toFixed(0)} ms`);
+    // The same extension-host round trip as in step 4, before any training.
+    const enteredAt = await session.runCommand('RNN Lab: Show Log');
+    await waitFor(async () => (await session.panelText()).includes('RNN Lab activated'), { timeout: 10_000, what: 'the RNN Lab log in the panel' });
+    idleCommandMs = Date.now() - enteredAt;
+    console.log(`command round trip, idle: ${idleCommandMs} ms`);
     await session.openFile('stories.txt');
     await session.openView('Models');
     await session.screenshot('workspace');
@@ -120,42 +156,10 @@ describe('RNN Lab in a real VS Code', () => {
     await session.screenshot('models-view');
   }));
 
-  test('3. the editor stays responsive while the model trains', () => session.step('responsive', async () => {
-    const stepOf = async (): Promise<number> => {
-      const item = (await session.statusBarItems()).find((text) => text.includes(MODEL));
-      const match = item ? /step (\d+)/.exec(item) : null;
-      return match ? Number(match[1]) : -1;
-    };
-    const stepBefore = await stepOf();
-    assert.ok(stepBefore >= 0, 'the model is still training');
-
-    // A round trip through the extension host: its command shows its own output channel.
-    let started = Date.now();
-    await session.runCommand('RNN Lab: Show Log');
-    await waitFor(async () => new RegExp(`${MODEL}: (step|saved|sample)`).test(await session.panelText()), { timeout: 5_000, what: 'the RNN Lab log in the panel' });
-    const commandMs = Date.now() - started;
-
-    // Typing in another editor renders at once.
-    await session.openFile('draft.txt');
-    await session.focusEditorEnd();
-    const typed = ' typing while training runs';
-    started = Date.now();
-    await session.page.keyboard.type(typed, { delay: 0 });
-    await waitFor(async () => (await session.activeEditorText()).includes(typed.trim()), { timeout: 3_000, what: 'the typed text on screen' });
-    const typingMs = Date.now() - started;
-
-    // The host kept relaying training steps meanwhile.
-    const stepAfter = await waitFor(async () => {
-      const step = await stepOf();
-      return step > stepBefore ? step : null;
-    }, { timeout: 10_000, what: 'the training step to advance' });
-    console.log(`responsive during training: command round trip ${commandMs} ms, ${typed.length} keys rendered in ${typingMs} ms, steps ${stepBefore} → ${stepAfter}`);
-    assert.ok(commandMs < 5_000, `a command took ${commandMs} ms while training`);
-    assert.ok(typingMs < 3_000, `typing took ${typingMs} ms while training`);
-    await session.screenshot('responsive-while-training');
-  }));
-
-  test('4. the training dashboard shows a loss chart that grows', () => session.step('dashboard', async () => {
+  test('3. the training dashboard opens with the training and its loss chart grows', () => session.step('dashboard', async () => {
+    // It opened by itself when the training started; the command brings it to the front.
+    const opened = await session.webviewFrame('#loss-chart', 20_000);
+    assert.ok(opened);
     await session.runCommand('RNN Lab: Open Training Dashboard');
     const frame = await session.webviewFrame('#loss-chart');
     const pointsNow = async (): Promise<number> => Number(await frame.$eval('#loss-chart', (el) => (el as HTMLElement).dataset.points ?? '0'));
@@ -169,6 +173,39 @@ describe('RNN Lab in a real VS Code', () => {
     }, { timeout: 20_000, what: `the loss chart to grow past ${first} points` });
     assert.ok(later > first);
     await session.screenshot('dashboard');
+  }));
+
+  test('4. the editor stays responsive while the model trains', () => session.step('responsive', async () => {
+    const stepOf = async (): Promise<number> => {
+      const item = (await session.statusBarItems()).find((text) => text.includes(MODEL));
+      const match = item ? /step (\d+)/.exec(item) : null;
+      return match ? Number(match[1]) : -1;
+    };
+    const stepBefore = await stepOf();
+    assert.ok(stepBefore >= 0, 'the model is still training');
+
+    // A round trip through the extension host: its command shows its own output channel.
+    const started = await session.runCommand('RNN Lab: Show Log');
+    await waitFor(async () => new RegExp(`${MODEL}: (step|saved|sample)`).test(await session.panelText()), { timeout: 5_000, what: 'the RNN Lab log in the panel' });
+    const commandMs = Date.now() - started;
+
+    // Keys typed in another editor reach the screen about as fast as with no training.
+    await session.openFile('draft.txt');
+    await session.focusEditorEnd();
+    await session.page.keyboard.type(' busy ');
+    const busy = await keystrokeLatencies(session, 15);
+    const busyP50 = percentile(busy, 0.5);
+
+    // The host kept relaying training steps meanwhile.
+    const stepAfter = await waitFor(async () => {
+      const step = await stepOf();
+      return step > stepBefore ? step : null;
+    }, { timeout: 10_000, what: 'the training step to advance' });
+    console.log(`responsive during training: command round trip ${commandMs} ms (idle ${idleCommandMs} ms); keystroke to screen p50 ${busyP50.toFixed(0)} ms, max ${Math.max(...busy).toFixed(0)} ms (idle p50 ${idleKeyP50.toFixed(0)} ms); steps ${stepBefore} → ${stepAfter}`);
+    assert.ok(commandMs < 5_000, `a command took ${commandMs} ms while training`);
+    // A frozen editor shows keys seconds late; a busy 2-core machine may double the idle time.
+    assert.ok(busyP50 < Math.max(250, 4 * idleKeyP50), `keystrokes took ${busyP50.toFixed(0)} ms (p50) while training, ${idleKeyP50.toFixed(0)} ms idle`);
+    await session.screenshot('responsive-while-training');
   }));
 
   test('5. training finishes with one message and the model stays in the view', () => session.step('training-done', async () => {
@@ -236,10 +273,14 @@ describe('RNN Lab in a real VS Code', () => {
   }));
 
   test('8. the gate inspector draws a heatmap for a selection', () => session.step('inspector', async () => {
-    await session.openFile('stories.txt');
+    await session.openFile('inspect.txt');
     await session.focusEditorEnd();
-    await session.page.keyboard.press('Control+Home');
-    await session.page.keyboard.press('Shift+End');
+    await session.page.keyboard.press('Shift+Home');
+    // The status bar says "(N selected)" once the editor holds the selection.
+    await waitFor(async () => (await session.statusBarItems()).some((item) => /\(\d+ selected\)/.test(item)), {
+      timeout: 15_000,
+      what: 'the line of inspect.txt to be selected',
+    });
     await session.runCommand('RNN Lab: Inspect Gates on Selection');
     const frame = await session.webviewFrame('#gates canvas', 30_000);
     const inked = await waitFor(async () => frame.$$eval('#gates canvas', (canvases) => {

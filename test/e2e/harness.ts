@@ -251,8 +251,11 @@ export class VsCodeSession {
     }
   }
 
-  /** Runs a command palette entry by its exact title, e.g. "RNN Lab: Sample Text…". */
-  async runCommand(title: string, options: { timeout?: number } = {}): Promise<void> {
+  /**
+   * Runs a command palette entry by its exact title, e.g. "RNN Lab: Sample Text…".
+   * Returns Date.now() at the Enter that ran it, to time what the command does.
+   */
+  async runCommand(title: string, options: { timeout?: number } = {}): Promise<number> {
     const page = this.page;
     const deadline = Date.now() + (options.timeout ?? 20_000);
     // The palette lists the commands known when it opens; a command an extension is still
@@ -274,7 +277,9 @@ export class VsCodeSession {
       }
     }
     await this.focusQuickItem(title);
+    const enteredAt = Date.now();
     await page.keyboard.press('Enter');
+    return enteredAt;
   }
 
   /** What the quick input (palette, quick pick, input box) currently shows. */
@@ -488,7 +493,7 @@ export class VsCodeSession {
     });
   }
 
-  /** Opens a workspace file through Quick Open (Ctrl+P) and waits for its tab to be active. */
+  /** Opens a workspace file through Quick Open (Ctrl+P) and waits until its editor has the focus. */
   async openFile(name: string): Promise<void> {
     await this.closeQuickInput();
     await this.page.keyboard.press('Control+P');
@@ -498,19 +503,27 @@ export class VsCodeSession {
     await waitFor(async () => (await this.quickInput()).items.some((item) => item === name), { timeout: 15_000, what: `${name} in Quick Open` });
     await this.focusQuickItem(name);
     await this.page.keyboard.press('Enter');
-    await waitFor(async () => (await this.activeTabTitle()) === name, { timeout: 15_000, what: `${name} to be the active editor` });
+    await waitFor(async () => (await this.activeTabResource()) === name, {
+      timeout: 15_000,
+      what: `${name} to be the active editor`,
+    }).catch(async (error: Error) => {
+      throw new Error(`${error.message}; the active tab is "${await this.activeTabResource()}"`);
+    });
   }
 
-  /** Puts the keyboard focus into the active text editor, at the end of its text. */
+  /** Clicks into the active text editor and puts the cursor at the end of its text. */
   async focusEditorEnd(): Promise<void> {
-    await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+    const index = await this.page.evaluate(activeGroupIndex);
+    await this.page.locator('.editor-group-container').nth(Math.max(0, index)).locator('.monaco-editor .view-lines').first().click();
     await this.page.keyboard.press('Control+End');
   }
 
   /** Inline-suggestion ghost text shown in the active editor ('' when none). */
   async ghostText(): Promise<string> {
     return this.page.evaluate(() => {
-      const editor = document.querySelector('.editor-group-container.active .monaco-editor');
+      const groups = Array.from(document.querySelectorAll('.editor-group-container'));
+      const group = document.activeElement?.closest('.editor-group-container') ?? document.querySelector('.editor-group-container.active');
+      const editor = groups.includes(group as Element) ? group!.querySelector('.monaco-editor') : null;
       if (!editor) return '';
       return Array.from(editor.querySelectorAll<HTMLElement>('.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text'))
         .map((node) => node.textContent ?? '')
@@ -531,7 +544,8 @@ export class VsCodeSession {
   /** Text of the active editor, read from the Monaco model through the DOM's view lines. */
   async activeEditorText(): Promise<string> {
     return this.page.evaluate(() => {
-      const editor = document.querySelector('.editor-group-container.active .monaco-editor .view-lines');
+      const group = document.activeElement?.closest('.editor-group-container') ?? document.querySelector('.editor-group-container.active');
+      const editor = group?.querySelector('.monaco-editor .view-lines');
       if (!editor) return '';
       const lines = Array.from(editor.querySelectorAll<HTMLElement>('.view-line'));
       // View lines are positioned absolutely, in any DOM order; sort by their top.
@@ -543,14 +557,16 @@ export class VsCodeSession {
   /** Resource name of the active editor tab: the file name, or "Untitled-N" for a new document. */
   async activeTabResource(): Promise<string> {
     return this.page.evaluate(() =>
-      document.querySelector('.editor-group-container.active .tab.active')?.getAttribute('data-resource-name')?.trim() ?? '');
+      (document.activeElement?.closest('.editor-group-container') ?? document.querySelector('.editor-group-container.active'))
+        ?.querySelector('.tab.active')?.getAttribute('data-resource-name')?.trim() ?? '');
   }
 
   /** Title of the active editor tab. */
   async activeTabTitle(): Promise<string> {
     return this.page.evaluate(() =>
       // The tab's label splits name and suffix ("stories" + ".txt"); its aria-label is whole.
-      document.querySelector('.editor-group-container.active .tab.active')?.getAttribute('aria-label')?.trim() ?? '');
+      (document.activeElement?.closest('.editor-group-container') ?? document.querySelector('.editor-group-container.active'))
+        ?.querySelector('.tab.active')?.getAttribute('aria-label')?.trim() ?? '');
   }
 
   /** Runs one test step; when it fails, a screenshot "failed-NAME" shows the screen it failed on. */
@@ -583,6 +599,17 @@ export class VsCodeSession {
     if (existsSync(logs)) cpSync(logs, join(artifactsDir, `${this.name}-vscode-logs`), { recursive: true });
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs in the page: index of the editor group holding the keyboard focus, else the one VS Code
+ * marks active. A panel opening beside the editors (the training dashboard) can take the
+ * "active" mark while the user types in another group, so focus decides first.
+ */
+function activeGroupIndex(): number {
+  const groups = Array.from(document.querySelectorAll('.editor-group-container'));
+  const focused = document.activeElement?.closest('.editor-group-container');
+  return groups.indexOf(focused ?? document.querySelector('.editor-group-container.active') ?? groups[0]!);
 }
 
 async function stopProcessGroup(child: ChildProcess): Promise<void> {
