@@ -10,6 +10,7 @@ import { loadEngine } from './engineLoader.js';
 import { errorText, pickModel, reportError } from './lab.js';
 import type { Lab, ModelRef } from './lab.js';
 import { modelExists } from './modelStore.js';
+import { scoreInWorker } from './trainerClient.js';
 import { modelNameProblem, trainingTextProblem } from './trainingInput.js';
 
 const SAMPLE_TITLE = 'RNN Lab: Sample Text';
@@ -69,17 +70,22 @@ async function evaluateCommand(lab: Lab, arg: unknown): Promise<void> {
     reportError(lab, problem);
     return;
   }
+  const workerFile = path.join(lab.distDir, 'trainerWorker.js');
   try {
-    const { model, meta } = await getModel(ref, lab.distDir);
-    const engine = await loadEngine();
+    // Scoring a long file takes seconds: it runs in a worker so the editor never waits.
     const r = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `RNN Lab: evaluating ${meta.name} on ${docName}` },
-      async () => engine.scoreText(model, text),
+      { location: vscode.ProgressLocation.Notification, title: `RNN Lab: evaluating ${ref.name} on ${docName}`, cancellable: true },
+      (_progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        return scoreInWorker(workerFile, { modelDir: ref.dir, checkpoint: ref.checkpoint, text }, abort.signal);
+      },
     );
-    const line = `${meta.name} on ${docName}: loss ${r.loss.toFixed(4)} nats/token, ${r.bitsPerToken.toFixed(3)} bits/token, perplexity ${r.perplexity.toFixed(2)} over ${r.tokens.toLocaleString('en-US')} tokens.`;
+    const line = `${ref.name} on ${docName}: loss ${r.loss.toFixed(4)} nats/token, ${r.bitsPerToken.toFixed(3)} bits/token, perplexity ${r.perplexity.toFixed(2)} over ${r.tokens.toLocaleString('en-US')} tokens.`;
     lab.log.info(line);
     void vscode.window.showInformationMessage(line);
   } catch (err) {
+    if (err instanceof Error && err.message === 'cancelled') return;
     reportError(lab, `Cannot evaluate ${ref.name}: ${errorText(err)}`);
   }
 }

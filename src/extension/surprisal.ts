@@ -2,13 +2,14 @@
 // (theme-aware scale in bits), with a hover giving the value and the top-5 predictions.
 
 import * as vscode from 'vscode';
-import type { Model } from '../engine/model.js';
+import * as path from 'node:path';
 import type { ScoreResult } from '../engine/types.js';
 import { loadEngine } from './engineLoader.js';
 import { getModel } from './hostModels.js';
 import { errorText, pickModel, reportError } from './lab.js';
-import type { Lab } from './lab.js';
+import type { Lab, ModelRef } from './lab.js';
 import { showToken } from './modelTree.js';
+import { scoreInWorker } from './trainerClient.js';
 
 /** Bins in bits per token: [0,1), [1,2), … [7,∞). */
 const BINS = 8;
@@ -20,8 +21,7 @@ export function surprisalBin(nats: number): number {
 
 interface Shown {
   version: number;
-  model: Model;
-  modelName: string;
+  ref: ModelRef;
   text: string;
   result: ScoreResult;
 }
@@ -70,16 +70,28 @@ export class SurprisalController implements vscode.Disposable {
     if (!ref) return;
     const doc = editor.document;
     const text = doc.getText();
+    const version = doc.version;
     try {
-      const { model, meta } = await getModel(ref, this.lab.distDir);
-      const engine = await loadEngine();
-      const result = engine.scoreText(model, text);
-      this.shown.set(doc.uri.toString(), { version: doc.version, model, modelName: meta.name, text, result });
+      // Scoring runs in a worker thread: a long file must not freeze the editor.
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `RNN Lab: scoring ${path.basename(doc.uri.path)} with ${ref.name}`, cancellable: true },
+        (_progress, token) => {
+          const abort = new AbortController();
+          token.onCancellationRequested(() => abort.abort());
+          return scoreInWorker(path.join(this.lab.distDir, 'trainerWorker.js'), { modelDir: ref.dir, checkpoint: ref.checkpoint, text }, abort.signal);
+        },
+      );
+      if (doc.version !== version) {
+        void vscode.window.showInformationMessage('The document changed while it was being scored: run Show Surprisal again.');
+        return;
+      }
+      this.shown.set(doc.uri.toString(), { version, ref, text, result });
       for (const ed of vscode.window.visibleTextEditors) if (ed.document === doc) this.paint(ed);
       void vscode.commands.executeCommand('setContext', 'rnnLab.surprisalShown', true);
-      this.lab.log.info(`Surprisal of ${meta.name} on ${doc.uri.path}: ${result.bitsPerToken.toFixed(3)} bits/token over ${result.tokens} tokens`);
-      vscode.window.setStatusBarMessage(`RNN Lab: ${meta.name} — ${result.bitsPerToken.toFixed(3)} bits/token, perplexity ${result.perplexity.toFixed(2)}`, 10_000);
+      this.lab.log.info(`Surprisal of ${ref.name} on ${doc.uri.path}: ${result.bitsPerToken.toFixed(3)} bits/token over ${result.tokens} tokens`);
+      vscode.window.setStatusBarMessage(`RNN Lab: ${ref.name} — ${result.bitsPerToken.toFixed(3)} bits/token, perplexity ${result.perplexity.toFixed(2)}`, 10_000);
     } catch (err) {
+      if (err instanceof Error && err.message === 'cancelled') return;
       reportError(this.lab, `Cannot show surprisal of ${ref.name}: ${errorText(err)}`);
     }
   }
@@ -115,10 +127,16 @@ export class SurprisalController implements vscode.Disposable {
     const i = lo;
     if (i === 0 || i - 1 >= surprisal.length) return undefined;
     const nats = surprisal[i - 1]!;
-    const engine = await loadEngine();
-    const top = engine.predictionsBefore(s.model, s.text, i, 5);
+    // Predictions need the model in the host; a hover reads at most 256 tokens, which is quick.
+    let top: { token: string; p: number }[] = [];
+    try {
+      const { model } = await getModel(s.ref, this.lab.distDir);
+      top = (await loadEngine()).predictionsBefore(model, s.text, i, 5);
+    } catch {
+      // The model went away since scoring: show the surprisal alone.
+    }
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**RNN Lab surprisal** (${s.modelName}) of \`${showToken(tokenTexts[i] ?? '').replace(/`/g, 'ˋ')}\`: `);
+    md.appendMarkdown(`**RNN Lab surprisal** (${s.ref.name}) of \`${showToken(tokenTexts[i] ?? '').replace(/`/g, 'ˋ')}\`: `);
     md.appendMarkdown(`${nats.toFixed(3)} nats = ${(nats / Math.LN2).toFixed(2)} bits, p = ${Math.exp(-nats).toPrecision(3)}\n\n`);
     if (top.length) {
       md.appendMarkdown('Top predictions here:\n\n| token | p |\n|---|---|\n');

@@ -5,8 +5,9 @@
 
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { ScoreResult } from '../engine/types.js';
 import { checkWorkerToHost } from '../protocol/worker.js';
-import type { HostToWorkerMessage, WorkerRun } from '../protocol/worker.js';
+import type { HostToWorkerMessage, ScoreJob, WorkerRun } from '../protocol/worker.js';
 import type { DoneEvent, StartEvent, StepEvent, TrainerEvent } from '../training/events.js';
 
 export type RunOutcome =
@@ -86,6 +87,7 @@ export class TrainingRun {
       for (const l of this.listeners) l.onPaused?.(m.paused);
       return;
     }
+    if (m.type === 'scored') return; // only score jobs answer with it
     const e = m.event;
     if (e.event === 'start') this.start = e;
     else if (e.event === 'step') this.lastStep = e;
@@ -172,4 +174,37 @@ export class TrainerClient {
   async stopAll(graceMs: number): Promise<void> {
     await Promise.all(this.runs().map((r) => r.stop(graceMs)));
   }
+}
+
+/**
+ * Scores `job.text` under a saved model in a worker thread, so a long file never blocks the
+ * extension host. Rejects with an Error whose message is one sentence; `signal` cancels.
+ */
+export function scoreInWorker(workerFile: string, job: Omit<ScoreJob, 'wasmDir'>, signal?: AbortSignal): Promise<ScoreResult> {
+  return new Promise<ScoreResult>((resolve, reject) => {
+    const worker = new Worker(workerFile);
+    let result: ScoreResult | null = null;
+    let failure: string | null = null;
+    const onAbort = () => {
+      failure = 'cancelled';
+      void worker.terminate();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    worker.on('message', (raw: unknown) => {
+      const checked = checkWorkerToHost(raw);
+      if (!checked.ok) failure = `the scoring worker sent a malformed message (${checked.error})`;
+      else if (checked.message.type === 'scored') result = checked.message.result;
+      else if (checked.message.type === 'failed') failure = checked.message.message;
+    });
+    worker.on('error', (err) => {
+      failure ??= err instanceof Error ? err.message : String(err);
+    });
+    worker.on('exit', (code) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (result && failure === null) resolve(result);
+      else reject(new Error(failure ?? `the scoring worker exited with code ${code} before answering`));
+    });
+    const message: HostToWorkerMessage = { type: 'score', job: { ...job, wasmDir: path.dirname(workerFile) } };
+    worker.postMessage(message);
+  });
 }

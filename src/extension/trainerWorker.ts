@@ -1,10 +1,14 @@
 // The trainer worker thread (bundled to dist/trainerWorker.js): runs train() off the extension
 // host's thread, posts every TrainerEvent, and obeys Stop / Pause / Resume / Checkpoint /
-// Sample messages. Stop aborts the trainer's signal, which saves and finishes cleanly.
+// Sample messages. Stop aborts the trainer's signal, which saves and finishes cleanly. It also
+// runs one-off score jobs (Evaluate, Show Surprisal) so long texts never block the editor.
 
 import { parentPort } from 'node:worker_threads';
+import { initBackend } from '../engine/backend.js';
+import { score } from '../engine/sampler.js';
 import { checkHostToWorker } from '../protocol/worker.js';
-import type { WorkerRun, WorkerToHostMessage } from '../protocol/worker.js';
+import type { ScoreJob, WorkerRun, WorkerToHostMessage } from '../protocol/worker.js';
+import { loadModel } from '../training/checkpoint.js';
 import { TrainerControl, train } from '../training/trainer.js';
 
 const port = parentPort;
@@ -15,6 +19,24 @@ const control = new TrainerControl();
 let started = false;
 
 const send = (m: WorkerToHostMessage) => port.postMessage(m);
+
+/** Ends the thread once queued messages are flushed (see run()). */
+function finish(): void {
+  port!.close();
+  setTimeout(() => process.exit(0), 2000).unref();
+}
+
+async function scoreJob(job: ScoreJob): Promise<void> {
+  try {
+    await initBackend('auto', { wasmDir: job.wasmDir });
+    const { model } = await loadModel(job.modelDir, { checkpoint: job.checkpoint });
+    send({ type: 'scored', result: score(model, job.text) });
+  } catch (err) {
+    send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+  } finally {
+    finish();
+  }
+}
 
 async function run(r: WorkerRun): Promise<void> {
   try {
@@ -34,8 +56,7 @@ async function run(r: WorkerRun): Promise<void> {
   } finally {
     // Closing the port lets the thread end once messages are flushed; the unref'd timer ends
     // it anyway if a backend keeps a handle open, so the host always sees 'exit'.
-    port!.close();
-    setTimeout(() => process.exit(0), 2000).unref();
+    finish();
   }
 }
 
@@ -48,6 +69,12 @@ port.on('message', (raw: unknown) => {
       if (!started) {
         started = true;
         void run(m.run);
+      }
+      break;
+    case 'score':
+      if (!started) {
+        started = true;
+        void scoreJob(m.job);
       }
       break;
     case 'stop':

@@ -1,6 +1,8 @@
 // Messages between the extension host and the trainer worker thread, with validators run on
-// arrival on both sides (a worker posting garbage must not crash or confuse the host).
+// arrival on both sides (a worker posting garbage must not crash or confuse the host). The same
+// worker also scores long texts (Evaluate, Show Surprisal) so the editor never waits on them.
 
+import type { ScoreResult } from '../engine/types.js';
 import type { TrainOptions } from '../training/config.js';
 import type { TrainerEvent } from '../training/events.js';
 
@@ -17,8 +19,17 @@ export interface WorkerRun {
   wasmDir: string;
 }
 
+/** Score a text under a saved model, off the extension host's thread. */
+export interface ScoreJob {
+  modelDir: string;
+  checkpoint: 'root' | 'latest' | 'best';
+  text: string;
+  wasmDir: string;
+}
+
 export type HostToWorkerMessage =
   | { type: 'start'; run: WorkerRun }
+  | { type: 'score'; job: ScoreJob }
   | { type: 'stop' }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -29,7 +40,9 @@ export type WorkerToHostMessage =
   | { type: 'event'; event: TrainerEvent }
   /** Acknowledges pause/resume so the host shows the real state. */
   | { type: 'paused'; paused: boolean }
-  /** `train()` threw: one sentence for the user; the worker then exits. */
+  /** The answer to a score job; the worker then exits. */
+  | { type: 'scored'; result: ScoreResult }
+  /** `train()` or the score job threw: one sentence for the user; the worker then exits. */
   | { type: 'failed'; message: string };
 
 export type Checked<T> = { ok: true; message: T } | { ok: false; error: string };
@@ -80,6 +93,21 @@ export function trainerEventProblem(x: unknown): string | null {
   return null;
 }
 
+/** Why `x` is not a well-formed ScoreResult, or null. */
+export function scoreResultProblem(x: unknown): string | null {
+  if (!isObject(x)) return 'score result is not an object';
+  for (const f of ['tokens', 'loss', 'bitsPerToken', 'perplexity', 'logProb']) {
+    if (!isNum(x[f])) return `score result has a bad ${f}`;
+  }
+  if (!isNumArray(x.surprisal)) return 'score result has a bad surprisal list';
+  if (!isNumArray(x.offsets)) return 'score result has bad offsets';
+  if (!Array.isArray(x.tokenTexts) || !x.tokenTexts.every(isStr)) return 'score result has bad token texts';
+  if ((x.surprisal as number[]).length !== x.tokens || (x.offsets as number[]).length < (x.tokenTexts as string[]).length) {
+    return 'score result lengths do not agree';
+  }
+  return null;
+}
+
 export function checkWorkerToHost(x: unknown): Checked<WorkerToHostMessage> {
   if (!isObject(x)) return { ok: false, error: 'worker message is not an object' };
   switch (x.type) {
@@ -91,6 +119,10 @@ export function checkWorkerToHost(x: unknown): Checked<WorkerToHostMessage> {
       return isBool(x.paused)
         ? { ok: true, message: { type: 'paused', paused: x.paused } }
         : { ok: false, error: 'worker "paused" message lacks a boolean paused' };
+    case 'scored': {
+      const problem = scoreResultProblem(x.result);
+      return problem ? { ok: false, error: problem } : { ok: true, message: { type: 'scored', result: x.result as ScoreResult } };
+    }
     case 'failed':
       return isStr(x.message)
         ? { ok: true, message: { type: 'failed', message: x.message } }
@@ -117,6 +149,13 @@ export function checkHostToWorker(x: unknown): Checked<HostToWorkerMessage> {
     case 'start': {
       const problem = runProblem(x.run);
       return problem ? { ok: false, error: problem } : { ok: true, message: { type: 'start', run: x.run as WorkerRun } };
+    }
+    case 'score': {
+      const j = x.job;
+      if (!isObject(j) || !isStr(j.modelDir) || !isStr(j.text) || !isStr(j.wasmDir) || !['root', 'latest', 'best'].includes(j.checkpoint as string)) {
+        return { ok: false, error: 'score message needs job.modelDir, job.checkpoint, job.text and job.wasmDir' };
+      }
+      return { ok: true, message: { type: 'score', job: j as unknown as ScoreJob } };
     }
     case 'stop':
     case 'pause':

@@ -11,8 +11,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as esbuild from 'esbuild';
 
-import { AlreadyTrainingError, TrainerClient, TrainingRun } from '../../src/extension/trainerClient.js';
-import { loadModelFolder } from '../../src/training/checkpoint.js';
+import { AlreadyTrainingError, TrainerClient, TrainingRun, scoreInWorker } from '../../src/extension/trainerClient.js';
+import { initBackend } from '../../src/engine/backend.js';
+import { score } from '../../src/engine/sampler.js';
+import { loadModel, loadModelFolder } from '../../src/training/checkpoint.js';
 import type { TrainerEvent } from '../../src/training/events.js';
 
 const root = join(__dirname, '..', '..');
@@ -112,6 +114,23 @@ describe('trainer worker', () => {
     const st = contEvents.find((e) => e.event === 'start');
     assert.ok(st && st.event === 'start' && st.resumed && st.startStep === stoppedAt);
     assert.ok(done.kind === 'done' && done.done.step === stoppedAt + 3 && done.done.reason === 'steps');
+  });
+
+  test('score jobs run in a worker and agree with scoring in the host', async () => {
+    const modelDir = join(work, 'models', 'w1');
+    const sample = text.slice(0, 3000);
+    const fromWorker = await scoreInWorker(workerFile, { modelDir, checkpoint: 'latest', text: sample });
+    await initBackend('wasm', { wasmDir: work });
+    const { model } = await loadModel(modelDir, { checkpoint: 'latest' });
+    const here = score(model, sample);
+    assert.equal(fromWorker.tokens, here.tokens);
+    assert.ok(Math.abs(fromWorker.loss - here.loss) < 1e-6, `${fromWorker.loss} vs ${here.loss}`);
+    assert.deepEqual(fromWorker.offsets, here.offsets);
+    await assert.rejects(scoreInWorker(workerFile, { modelDir: join(work, 'nope'), checkpoint: 'root', text: sample }), /no model at/);
+    const abort = new AbortController();
+    const pending = scoreInWorker(workerFile, { modelDir, checkpoint: 'root', text: text.repeat(20) }, abort.signal);
+    abort.abort();
+    await assert.rejects(pending, /^Error: cancelled$/);
   });
 
   test('an empty text fails with one sentence instead of crashing', async () => {

@@ -32,6 +32,12 @@ describe('worker → host', () => {
     }
     assert.deepEqual(checkWorkerToHost({ type: 'paused', paused: true }), { ok: true, message: { type: 'paused', paused: true } });
     assert.deepEqual(checkWorkerToHost({ type: 'failed', message: 'x' }), { ok: true, message: { type: 'failed', message: 'x' } });
+    const result = { tokens: 2, loss: 1, bitsPerToken: 1.44, perplexity: 2.7, logProb: -2, surprisal: [1, 1], tokenTexts: ['a', 'b', 'c'], offsets: [0, 1, 2, 3] };
+    assert.deepEqual(checkWorkerToHost({ type: 'scored', result }), { ok: true, message: { type: 'scored', result } });
+    const short = checkWorkerToHost({ type: 'scored', result: { ...result, surprisal: [1] } });
+    assert.ok(!short.ok && /lengths do not agree/.test(short.error));
+    const bad = checkWorkerToHost({ type: 'scored', result: { ...result, loss: 'x' } });
+    assert.ok(!bad.ok && /bad loss/.test(bad.error));
   });
 
   test('malformed messages are rejected with the reason', () => {
@@ -63,6 +69,8 @@ describe('host → worker', () => {
       assert.deepEqual(checkHostToWorker({ type }), { ok: true, message: { type } });
     }
     assert.deepEqual(checkHostToWorker({ type: 'sampleNow', temperature: 0.5 }), { ok: true, message: { type: 'sampleNow', temperature: 0.5 } });
+    const job = { modelDir: '/m', checkpoint: 'best', text: 'abc', wasmDir: '/d' };
+    assert.deepEqual(checkHostToWorker({ type: 'score', job }), { ok: true, message: { type: 'score', job } });
   });
   test('malformed messages are rejected', () => {
     const bad: [unknown, RegExp][] = [
@@ -72,6 +80,7 @@ describe('host → worker', () => {
       [{ type: 'start', run: { ...run, resume: 'yes' } }, /run\.resume/],
       [{ type: 'sampleNow', temperature: -1 }, /temperature/],
       [{ type: 'launch' }, /unknown host message type/],
+      [{ type: 'score', job: { modelDir: '/m', checkpoint: 'newest', text: 'a', wasmDir: '/d' } }, /score message needs/],
     ];
     for (const [x, re] of bad) {
       const r = checkHostToWorker(x);
