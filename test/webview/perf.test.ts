@@ -72,7 +72,10 @@ describe('panel performance', () => {
       const before = Number(el.dataset.draws ?? 0);
       const start = performance.now();
       window.postMessage(message, '*');
-      while (Number(el.dataset.draws ?? 0) === before) await new Promise((r) => requestAnimationFrame(r));
+      while (Number(el.dataset.draws ?? 0) === before) {
+        if (performance.now() - start > 30_000) throw new Error('the chart did not draw within 30 s');
+        await new Promise((r) => requestAnimationFrame(r));
+      }
       return performance.now() - start;
     }, JSON.stringify({ type: 'dashboard/state', snapshot: raw }));
     assert.equal(await p.page.evaluate(() => Number(document.getElementById('loss-chart')!.dataset.points)), POINTS);
@@ -86,8 +89,12 @@ describe('panel performance', () => {
       redraws.push(await p.page.evaluate(async (message) => {
         const el = document.getElementById('loss-chart')!;
         const before = Number(el.dataset.draws);
+        const start = performance.now();
         window.postMessage(message, '*');
-        while (Number(el.dataset.draws) === before) await new Promise((r) => requestAnimationFrame(r));
+        while (Number(el.dataset.draws) === before) {
+          if (performance.now() - start > 30_000) throw new Error('the chart did not redraw within 30 s');
+          await new Promise((r) => requestAnimationFrame(r));
+        }
         return Number(el.dataset.drawMs);
       }, { type: 'dashboard/events', events: batch }));
     }
@@ -127,7 +134,10 @@ describe('panel performance', () => {
       const start = performance.now();
       window.postMessage(m, '*');
       const gates = document.getElementById('gates')!;
-      while (gates.dataset.renderMs === undefined) await new Promise((r) => setTimeout(r, 5));
+      while (gates.dataset.renderMs === undefined) {
+        if (performance.now() - start > 60_000) throw new Error('the inspector did not render within 60 s');
+        await new Promise((r) => setTimeout(r, 5));
+      }
       await new Promise((r) => requestAnimationFrame(r));
       return performance.now() - start;
     }, JSON.stringify(message));
