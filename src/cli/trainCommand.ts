@@ -8,7 +8,8 @@ import { ConfigError, resolveNetworkConfig } from '../engine/config.js';
 import type { NetworkOptions } from '../engine/config.js';
 import { Vocabulary } from '../engine/tokenizer.js';
 import { DataError } from '../training/batches.js';
-import { MODEL_FILE } from '../training/checkpoint.js';
+import { MODEL_FILE, readModelMeta } from '../training/checkpoint.js';
+import type { ModelMeta } from '../training/checkpoint.js';
 import { resolveTrainConfig } from '../training/config.js';
 import type { TrainConfig, TrainOptions } from '../training/config.js';
 import type { DoneEvent } from '../training/events.js';
@@ -49,11 +50,33 @@ export function minimumTokens(config: TrainConfig): number {
   return n;
 }
 
+/** seqLen → --seq-len */
+const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
 /** "seqLen must be …" → "--seq-len must be …" when the user gave that option as a flag. */
 export function asFlagMessage(message: string, options: TrainOptions): string {
   const first = /^[A-Za-z]+/.exec(message)?.[0];
   if (!first || !(first in options)) return message;
-  return `--${first.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}${message.slice(first.length)}`;
+  return `${flagName(first)}${message.slice(first.length)}`;
+}
+
+// What --resume keeps from the model: its architecture, tokenisation, data split and optimizer.
+const FIXED_NETWORK = ['cell', 'layers', 'units', 'input', 'embeddingSize', 'dropout', 'forgetBias'] as const;
+const FIXED_TRAIN = ['tokens', 'seqLen', 'batch', 'optimizer', 'momentum', 'valFraction', 'seed', 'minCount', 'maxVocab', 'charEos'] as const;
+
+/** A flag that --resume would ignore is refused when it asks for something else than the model has. */
+export function checkResumeFlags(options: TrainOptions, meta: ModelMeta): void {
+  const fixed: [string, unknown, unknown][] = [
+    ...FIXED_NETWORK.map((k): [string, unknown, unknown] => [k, options[k], meta.network[k]]),
+    ...FIXED_TRAIN.map((k): [string, unknown, unknown] => [k, options[k], meta.train[k]]),
+  ];
+  for (const [key, given, stored] of fixed) {
+    if (given !== undefined && given !== stored) {
+      throw new UsageError(
+        `${flagName(key)} ${String(given)} differs from the model's ${String(stored)}; --resume keeps the model's architecture, data split and optimizer, so train a new model (another --out) to change it`,
+      );
+    }
+  }
 }
 
 /** Checks what can be checked before training: options, output folder, the text itself. */
@@ -73,6 +96,7 @@ export function prepareTrain(file: string, flags: TrainFlags): { text: string; o
   const out = resolve(flags.out);
   const hasModel = existsSync(join(out, MODEL_FILE));
   if (flags.resume && !hasModel) throw new InputError(`there is no model to resume in ${flags.out} (no ${MODEL_FILE})`);
+  if (flags.resume) checkResumeFlags(options, readModelMeta(out, 'latest'));
   if (!flags.resume && hasModel) {
     throw new UsageError(`${flags.out} already holds a model; pass --resume to continue training it, or choose another --out`);
   }

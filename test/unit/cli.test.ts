@@ -86,7 +86,8 @@ describe('rnnlab end to end', () => {
   });
 
   test('train --resume continues from the saved step (--steps counts the new steps)', () => {
-    const r = rnnlab(['train', corpus, '--out', model, '--steps', '10', '--resume', '--json']);
+    // The same architecture flags as the first run are accepted (they match the model).
+    const r = rnnlab(['train', corpus, '--out', model, ...TINY, '--steps', '10', '--resume', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     const start = events.find((e) => e.event === 'start')!;
@@ -292,6 +293,18 @@ describe('rnnlab refuses bad input in one line', () => {
     writeFileSync(f, 'ZYXWVU QPON 98765\n'.repeat(100));
     const before = readFileSync(join(model, 'weights.bin'));
     assertFails(rnnlab(['train', f, '--out', model, '--resume', '--steps', '5']), 1, /cannot continue training on this text: .* outside the model's vocabulary/);
+    assert.deepEqual(readFileSync(join(model, 'weights.bin')), before);
+  });
+
+  test('--resume refuses flags that would change what the model fixed (exit 2)', () => {
+    const before = readFileSync(join(model, 'weights.bin'));
+    assertFails(
+      rnnlab(['train', corpus, '--out', model, '--resume', '--units', '32']),
+      2,
+      /^rnnlab: --units 32 differs from the model's 16; --resume keeps the model's architecture, data split and optimizer, so train a new model \(another --out\) to change it$/,
+    );
+    assertFails(rnnlab(['train', corpus, '--out', model, '--resume', '--seq-len', '64']), 2, /^rnnlab: --seq-len 64 differs from the model's 16;/);
+    assertFails(rnnlab(['train', corpus, '--out', join(work, 'never-trained'), '--resume']), 1, /there is no model to resume in .*never-trained \(no model\.json\)$/);
     assert.deepEqual(readFileSync(join(model, 'weights.bin')), before);
   });
 
