@@ -5,12 +5,11 @@ import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { writeFileAtomic } from '../training/atomicWrite.js';
-import { forgetModel, getModel } from './hostModels.js';
-import { loadEngine } from './engineLoader.js';
+import { forgetModel } from './hostModels.js';
 import { errorText, pickModel, reportError } from './lab.js';
 import type { Lab, ModelRef } from './lab.js';
 import { modelExists } from './modelStore.js';
-import { scoreInWorker } from './trainerClient.js';
+import { sampleInWorker, scoreInWorker } from './trainerClient.js';
 import { modelNameProblem, trainingTextProblem } from './trainingInput.js';
 
 const SAMPLE_TITLE = 'RNN Lab: Sample Text';
@@ -39,17 +38,25 @@ async function sampleCommand(lab: Lab, arg: unknown): Promise<void> {
     validateInput: (v) => (v.trim() !== '' && Number.isFinite(+v) && +v >= 0 && +v <= 10 ? null : 'Write a number from 0 to 10.'),
   });
   if (temperatureText === undefined) return;
+  const length = Number(lengthText);
   try {
-    const { model, meta } = await getModel(ref, lab.distDir);
-    const engine = await loadEngine();
     const started = performance.now();
-    const result = engine.sampleText(model, {
-      prime, length: Number(lengthText), temperature: Number(temperatureText), seed: (Date.now() % 2_147_483_647) >>> 0,
-    });
-    lab.log.info(`Sampled ${result.generatedTokens} tokens from ${meta.name} at temperature ${temperatureText} in ${Math.round(performance.now() - started)} ms`);
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `RNN Lab: sampling ${length} tokens from ${ref.name}`, cancellable: true },
+      (_progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        return sampleInWorker(path.join(lab.distDir, 'trainerWorker.js'), {
+          modelDir: ref.dir, checkpoint: ref.checkpoint,
+          options: { prime, length, temperature: Number(temperatureText), seed: (Date.now() % 2_147_483_647) >>> 0 },
+        }, abort.signal);
+      },
+    );
+    lab.log.info(`Sampled ${result.generatedTokens} tokens from ${ref.name} at temperature ${temperatureText} in ${Math.round(performance.now() - started)} ms`);
     const doc = await vscode.workspace.openTextDocument({ content: result.text, language: 'plaintext' });
     await vscode.window.showTextDocument(doc, { preview: false });
   } catch (err) {
+    if (err instanceof Error && err.message === 'cancelled') return;
     reportError(lab, `Cannot sample from ${ref.name}: ${errorText(err)}`);
   }
 }

@@ -5,9 +5,9 @@
 
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ScoreResult } from '../engine/types.js';
+import type { SampleResult, ScoreResult } from '../engine/types.js';
 import { checkWorkerToHost } from '../protocol/worker.js';
-import type { HostToWorkerMessage, ScoreJob, WorkerRun } from '../protocol/worker.js';
+import type { HostToWorkerMessage, SampleJob, ScoreJob, WorkerRun, WorkerToHostMessage } from '../protocol/worker.js';
 import type { DoneEvent, StartEvent, StepEvent, TrainerEvent } from '../training/events.js';
 
 export type RunOutcome =
@@ -87,7 +87,7 @@ export class TrainingRun {
       for (const l of this.listeners) l.onPaused?.(m.paused);
       return;
     }
-    if (m.type === 'scored') return; // only score jobs answer with it
+    if (m.type === 'scored' || m.type === 'sampled') return; // only one-off jobs answer with these
     const e = m.event;
     if (e.event === 'start') this.start = e;
     else if (e.event === 'step') this.lastStep = e;
@@ -176,14 +176,11 @@ export class TrainerClient {
   }
 }
 
-/**
- * Scores `job.text` under a saved model in a worker thread, so a long file never blocks the
- * extension host. Rejects with an Error whose message is one sentence; `signal` cancels.
- */
-export function scoreInWorker(workerFile: string, job: Omit<ScoreJob, 'wasmDir'>, signal?: AbortSignal): Promise<ScoreResult> {
-  return new Promise<ScoreResult>((resolve, reject) => {
+/** Runs one score or sample job in its own worker thread; `signal` terminates it. */
+function oneOff<T>(workerFile: string, message: HostToWorkerMessage, pick: (m: WorkerToHostMessage) => T | null, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
     const worker = new Worker(workerFile);
-    let result: ScoreResult | null = null;
+    let result: T | null = null;
     let failure: string | null = null;
     const onAbort = () => {
       failure = 'cancelled';
@@ -192,19 +189,33 @@ export function scoreInWorker(workerFile: string, job: Omit<ScoreJob, 'wasmDir'>
     signal?.addEventListener('abort', onAbort, { once: true });
     worker.on('message', (raw: unknown) => {
       const checked = checkWorkerToHost(raw);
-      if (!checked.ok) failure = `the scoring worker sent a malformed message (${checked.error})`;
-      else if (checked.message.type === 'scored') result = checked.message.result;
+      if (!checked.ok) failure = `the worker sent a malformed message (${checked.error})`;
       else if (checked.message.type === 'failed') failure = checked.message.message;
+      else result = pick(checked.message) ?? result;
     });
     worker.on('error', (err) => {
       failure ??= err instanceof Error ? err.message : String(err);
     });
     worker.on('exit', (code) => {
       signal?.removeEventListener('abort', onAbort);
-      if (result && failure === null) resolve(result);
-      else reject(new Error(failure ?? `the scoring worker exited with code ${code} before answering`));
+      if (result !== null && failure === null) resolve(result);
+      else reject(new Error(failure ?? `the worker exited with code ${code} before answering`));
     });
-    const message: HostToWorkerMessage = { type: 'score', job: { ...job, wasmDir: path.dirname(workerFile) } };
     worker.postMessage(message);
   });
+}
+
+/**
+ * Scores `job.text` under a saved model in a worker thread, so a long file never blocks the
+ * extension host. Rejects with an Error whose message is one sentence; `signal` cancels.
+ */
+export function scoreInWorker(workerFile: string, job: Omit<ScoreJob, 'wasmDir'>, signal?: AbortSignal): Promise<ScoreResult> {
+  return oneOff(workerFile, { type: 'score', job: { ...job, wasmDir: path.dirname(workerFile) } },
+    (m) => (m.type === 'scored' ? m.result : null), signal);
+}
+
+/** Samples from a saved model in a worker thread (long samples never block the editor). */
+export function sampleInWorker(workerFile: string, job: Omit<SampleJob, 'wasmDir'>, signal?: AbortSignal): Promise<SampleResult> {
+  return oneOff(workerFile, { type: 'sample', job: { ...job, wasmDir: path.dirname(workerFile) } },
+    (m) => (m.type === 'sampled' ? m.result : null), signal);
 }

@@ -5,9 +5,9 @@
 
 import { parentPort } from 'node:worker_threads';
 import { initBackend } from '../engine/backend.js';
-import { score } from '../engine/sampler.js';
+import { sample, score } from '../engine/sampler.js';
 import { checkHostToWorker } from '../protocol/worker.js';
-import type { ScoreJob, WorkerRun, WorkerToHostMessage } from '../protocol/worker.js';
+import type { SampleJob, ScoreJob, WorkerRun, WorkerToHostMessage } from '../protocol/worker.js';
 import { loadModel } from '../training/checkpoint.js';
 import { TrainerControl, train } from '../training/trainer.js';
 
@@ -26,11 +26,12 @@ function finish(): void {
   setTimeout(() => process.exit(0), 2000).unref();
 }
 
-async function scoreJob(job: ScoreJob): Promise<void> {
+async function oneOffJob(job: ScoreJob | SampleJob): Promise<void> {
   try {
     await initBackend('auto', { wasmDir: job.wasmDir });
     const { model } = await loadModel(job.modelDir, { checkpoint: job.checkpoint });
-    send({ type: 'scored', result: score(model, job.text) });
+    if ('text' in job) send({ type: 'scored', result: score(model, job.text) });
+    else send({ type: 'sampled', result: sample(model, job.options) });
   } catch (err) {
     send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
   } finally {
@@ -72,9 +73,10 @@ port.on('message', (raw: unknown) => {
       }
       break;
     case 'score':
+    case 'sample':
       if (!started) {
         started = true;
-        void scoreJob(m.job);
+        void oneOffJob(m.job);
       }
       break;
     case 'stop':

@@ -2,7 +2,7 @@
 // arrival on both sides (a worker posting garbage must not crash or confuse the host). The same
 // worker also scores long texts (Evaluate, Show Surprisal) so the editor never waits on them.
 
-import type { ScoreResult } from '../engine/types.js';
+import type { SampleOptions, SampleResult, ScoreResult } from '../engine/types.js';
 import type { TrainOptions } from '../training/config.js';
 import type { TrainerEvent } from '../training/events.js';
 
@@ -27,9 +27,18 @@ export interface ScoreJob {
   wasmDir: string;
 }
 
+/** Sample from a saved model, off the extension host's thread. */
+export interface SampleJob {
+  modelDir: string;
+  checkpoint: 'root' | 'latest' | 'best';
+  options: SampleOptions;
+  wasmDir: string;
+}
+
 export type HostToWorkerMessage =
   | { type: 'start'; run: WorkerRun }
   | { type: 'score'; job: ScoreJob }
+  | { type: 'sample'; job: SampleJob }
   | { type: 'stop' }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -42,6 +51,8 @@ export type WorkerToHostMessage =
   | { type: 'paused'; paused: boolean }
   /** The answer to a score job; the worker then exits. */
   | { type: 'scored'; result: ScoreResult }
+  /** The answer to a sample job; the worker then exits. */
+  | { type: 'sampled'; result: SampleResult }
   /** `train()` or the score job threw: one sentence for the user; the worker then exits. */
   | { type: 'failed'; message: string };
 
@@ -123,6 +134,12 @@ export function checkWorkerToHost(x: unknown): Checked<WorkerToHostMessage> {
       const problem = scoreResultProblem(x.result);
       return problem ? { ok: false, error: problem } : { ok: true, message: { type: 'scored', result: x.result as ScoreResult } };
     }
+    case 'sampled': {
+      const r = x.result;
+      return isObject(r) && isStr(r.text) && isStr(r.generated) && isNum(r.generatedTokens)
+        ? { ok: true, message: { type: 'sampled', result: { text: r.text, generated: r.generated, generatedTokens: r.generatedTokens } } }
+        : { ok: false, error: 'sample result needs text, generated and generatedTokens' };
+    }
     case 'failed':
       return isStr(x.message)
         ? { ok: true, message: { type: 'failed', message: x.message } }
@@ -156,6 +173,13 @@ export function checkHostToWorker(x: unknown): Checked<HostToWorkerMessage> {
         return { ok: false, error: 'score message needs job.modelDir, job.checkpoint, job.text and job.wasmDir' };
       }
       return { ok: true, message: { type: 'score', job: j as unknown as ScoreJob } };
+    }
+    case 'sample': {
+      const j = x.job;
+      if (!isObject(j) || !isStr(j.modelDir) || !isObject(j.options) || !isStr(j.wasmDir) || !['root', 'latest', 'best'].includes(j.checkpoint as string)) {
+        return { ok: false, error: 'sample message needs job.modelDir, job.checkpoint, job.options and job.wasmDir' };
+      }
+      return { ok: true, message: { type: 'sample', job: j as unknown as SampleJob } };
     }
     case 'stop':
     case 'pause':

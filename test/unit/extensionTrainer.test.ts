@@ -11,9 +11,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as esbuild from 'esbuild';
 
-import { AlreadyTrainingError, TrainerClient, TrainingRun, scoreInWorker } from '../../src/extension/trainerClient.js';
+import { AlreadyTrainingError, TrainerClient, TrainingRun, sampleInWorker, scoreInWorker } from '../../src/extension/trainerClient.js';
 import { initBackend } from '../../src/engine/backend.js';
-import { score } from '../../src/engine/sampler.js';
+import { sample, score } from '../../src/engine/sampler.js';
 import { loadModel, loadModelFolder } from '../../src/training/checkpoint.js';
 import type { TrainerEvent } from '../../src/training/events.js';
 
@@ -116,17 +116,20 @@ describe('trainer worker', () => {
     assert.ok(done.kind === 'done' && done.done.step === stoppedAt + 3 && done.done.reason === 'steps');
   });
 
-  test('score jobs run in a worker and agree with scoring in the host', async () => {
+  test('score and sample jobs run in a worker and agree with the host', async () => {
     const modelDir = join(work, 'models', 'w1');
-    const sample = text.slice(0, 3000);
-    const fromWorker = await scoreInWorker(workerFile, { modelDir, checkpoint: 'latest', text: sample });
+    const excerpt = text.slice(0, 3000);
+    const fromWorker = await scoreInWorker(workerFile, { modelDir, checkpoint: 'latest', text: excerpt });
     await initBackend('wasm', { wasmDir: work });
     const { model } = await loadModel(modelDir, { checkpoint: 'latest' });
-    const here = score(model, sample);
+    const here = score(model, excerpt);
     assert.equal(fromWorker.tokens, here.tokens);
     assert.ok(Math.abs(fromWorker.loss - here.loss) < 1e-6, `${fromWorker.loss} vs ${here.loss}`);
     assert.deepEqual(fromWorker.offsets, here.offsets);
-    await assert.rejects(scoreInWorker(workerFile, { modelDir: join(work, 'nope'), checkpoint: 'root', text: sample }), /no model at/);
+    const options = { prime: 'the cat', length: 60, temperature: 0.7, seed: 42 };
+    const sampled = await sampleInWorker(workerFile, { modelDir, checkpoint: 'latest', options });
+    assert.deepEqual(sampled, sample(model, options), 'same seed, model and backend: same text');
+    await assert.rejects(scoreInWorker(workerFile, { modelDir: join(work, 'nope'), checkpoint: 'root', text: excerpt }), /no model at/);
     const abort = new AbortController();
     const pending = scoreInWorker(workerFile, { modelDir, checkpoint: 'root', text: text.repeat(20) }, abort.signal);
     abort.abort();
