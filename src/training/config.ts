@@ -13,7 +13,8 @@ export interface TrainOptions extends NetworkOptions {
   tokens?: TokenMode;
   /** Truncated-BPTT window T. Default 64. */
   seqLen?: number;
-  /** Number of parallel contiguous streams B. Default 32. */
+  /** Number of parallel contiguous streams B. Default 16: more updates per token learn faster
+   * than bigger batches in a fixed time on 2 cores (measured on tiny-shakespeare). */
   batch?: number;
   /** Stop after this many optimizer steps. */
   steps?: number;
@@ -21,7 +22,7 @@ export interface TrainOptions extends NetworkOptions {
   epochs?: number;
   /** Stop after this many minutes of wall time. */
   minutes?: number;
-  /** Learning rate. Default 4e-3 (Adam). */
+  /** Learning rate. Default 1e-2 for Adam (annealed by the cosine schedule), 2e-3 RMSprop, 0.05 SGD. */
   lr?: number;
   /** Default `adam`. */
   optimizer?: OptimizerName;
@@ -116,11 +117,11 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
   if (clipMode !== 'norm' && clipMode !== 'value') throw new ConfigError(`clipMode must be norm or value`);
   const valFraction = options.valFraction ?? 0.1;
   check('valFraction', valFraction, valFraction > 0 && valFraction < 0.9, 'in (0, 0.9)');
-  const defaultLr = optimizer === 'sgd' ? 0.05 : optimizer === 'rmsprop' ? 2e-3 : 4e-3;
+  const defaultLr = optimizer === 'sgd' ? 0.05 : optimizer === 'rmsprop' ? 2e-3 : 1e-2;
   return {
     tokens,
     seqLen: int('seqLen', options.seqLen ?? 64, 1),
-    batch: int('batch', options.batch ?? 32, 1),
+    batch: int('batch', options.batch ?? 16, 1),
     steps: options.steps === undefined ? null : int('steps', options.steps, 1),
     epochs: options.epochs === undefined ? null : pos('epochs', options.epochs),
     minutes: options.minutes === undefined ? null : pos('minutes', options.minutes),
