@@ -1,5 +1,5 @@
-// Everything the extension host does with the engine (load a model, sample, score, complete,
-// top-k predictions). Loaded only on first use through engineLoader.ts, so activating the
+// What the extension host itself does with the engine (load a model, complete, inspect, top-k
+// predictions; sampling and scoring run in the worker). Loaded only on first use through engineLoader.ts, so activating the
 // extension never loads tfjs.
 
 import { initBackend } from '../engine/backend.js';
@@ -7,8 +7,8 @@ import type { BackendInfo } from '../engine/backend.js';
 import type { Model } from '../engine/model.js';
 import { inspect } from '../engine/inspect.js';
 import type { InspectOptions } from '../engine/inspect.js';
-import { Completer, feed, sample, score, topPredictions } from '../engine/sampler.js';
-import type { InspectResult, Prediction, SampleOptions, SampleResult, ScoreResult } from '../engine/types.js';
+import { Completer, feed, topPredictions } from '../engine/sampler.js';
+import type { InspectResult, Prediction } from '../engine/types.js';
 import { loadModel } from '../training/checkpoint.js';
 import type { CheckpointKind, LoadedModel } from '../training/checkpoint.js';
 
@@ -27,14 +27,6 @@ export function ensureBackend(wasmDir: string): Promise<BackendInfo> {
 export async function openModel(dir: string, wasmDir: string, checkpoint: CheckpointKind = 'root'): Promise<LoadedModel> {
   await ensureBackend(wasmDir);
   return loadModel(dir, { checkpoint });
-}
-
-export function sampleText(model: Model, options: SampleOptions): SampleResult {
-  return sample(model, options);
-}
-
-export function scoreText(model: Model, text: string): ScoreResult {
-  return score(model, text);
 }
 
 /** Gate traces, predictions and (optionally) gradient flow, for the inspector panels. */
