@@ -179,7 +179,10 @@ function renderGates(): void {
       const satText = sat
         ? `saturated: ${(sat.low * 100).toFixed(1)}% ${kind === 'unit' ? '< 0.1' : '< −0.9'}, ${(sat.high * 100).toFixed(1)}% > 0.9`
         : '';
-      block.append(h('div', { class: 'gate-head' }, h('b', { class: 'gate-title' }, GATE_LABELS[gate]), h('span', { class: 'muted' }, satText), sat ? hist : null));
+      const histHelp = `Units by fraction of time saturated: bars up > 0.9, bars down ${kind === 'unit' ? '< 0.1' : '< −0.9'} (0 → 1 left to right)`;
+      hist.title = histHelp;
+      block.append(h('div', { class: 'gate-head' }, h('b', { class: 'gate-title' }, GATE_LABELS[gate]), h('span', { class: 'muted' }, satText),
+        sat ? hist : null, sat ? h('span', { class: 'muted hist-caption' }, 'units: ▲ time high, ▼ time low') : null));
       box.append(block);
       if (sat) drawSaturationHistogram(hist, sat.unitLow, sat.unitHigh, theme);
       const map = new Heatmap(block, `Heatmap of ${GATE_LABELS[gate]}, layer ${li + 1}: units by time steps`);
