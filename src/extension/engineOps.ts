@@ -1,6 +1,6 @@
 // What the extension host itself does with the engine (load a model, complete, inspect, top-k
-// predictions; sampling and scoring run in the worker). Loaded only on first use through engineLoader.ts, so activating the
-// extension never loads tfjs.
+// predictions; sampling and scoring run in the worker). Loaded only on first use through
+// engineLoader.ts, so activating the extension never loads tfjs.
 
 import { initBackend } from '../engine/backend.js';
 import type { BackendInfo } from '../engine/backend.js';

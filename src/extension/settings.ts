@@ -3,6 +3,7 @@
 
 import * as path from 'node:path';
 import type { BackendChoice, CellType, TokenMode } from '../engine/config.js';
+import { resolveTrainConfig } from '../training/config.js';
 import type { TrainOptions } from '../training/config.js';
 
 export type PresetId = 'quick' | 'standard' | 'custom';
@@ -28,6 +29,9 @@ export interface TrainingSettings {
   backend: BackendChoice;
 }
 
+/** The trainer's own defaults, so the extension trains as the CLI does unless told otherwise. */
+const TRAINER_DEFAULTS = resolveTrainConfig({});
+
 /** The defaults the manifest declares for `rnnLab.training.*` (a unit test keeps them in sync). */
 export const TRAINING_DEFAULTS: TrainingSettings = {
   preset: 'quick',
@@ -38,8 +42,8 @@ export const TRAINING_DEFAULTS: TrainingSettings = {
   layers: 1,
   units: 128,
   tokens: 'char',
-  seqLen: 64,
-  batch: 32,
+  seqLen: TRAINER_DEFAULTS.seqLen,
+  batch: TRAINER_DEFAULTS.batch,
   lr: null,
   dropout: 0,
   evalEvery: 100,
