@@ -1,7 +1,7 @@
 // Settings resolution without VS Code: rnnLab.* values → presets and TrainOptions that the real
 // resolveTrainConfig / resolveNetworkConfig accept; the manifest's defaults match the code's.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -139,5 +139,21 @@ describe('the manifest matches the code', () => {
     for (const entries of Object.values(pkg.contributes.menus) as { command: string }[][]) {
       for (const e of entries) assert.ok(ids.has(e.command), e.command);
     }
+  });
+  test('lazy activation, the Models view with its welcome button, a walkthrough to an accepted completion, honest trust', () => {
+    const root = join(__dirname, '..', '..');
+    assert.equal(pkg.main, './dist/extension.js');
+    assert.equal(pkg.engines.vscode, '^1.90.0');
+    for (const eager of ['*', 'onStartupFinished']) assert.ok(!pkg.activationEvents.includes(eager), eager);
+    assert.deepEqual(pkg.contributes.viewsContainers.activitybar.map((c: { id: string }) => c.id), ['rnnLab']);
+    assert.deepEqual(pkg.contributes.views.rnnLab.map((v: { id: string; name: string }) => [v.id, v.name]), [['rnnLab.models', 'Models']]);
+    assert.match(pkg.contributes.viewsWelcome[0].contents, /\[Train on Active File\]\(command:rnnLab\.train\)/);
+    const steps = pkg.contributes.walkthroughs[0].steps as { id: string; media: { markdown: string } }[];
+    assert.equal(steps[0]!.id, 'openFile');
+    assert.equal(steps[steps.length - 1]!.id, 'accept');
+    for (const st of steps) assert.ok(existsSync(join(root, st.media.markdown)), st.media.markdown);
+    for (const icon of [pkg.icon, pkg.contributes.viewsContainers.activitybar[0].icon]) assert.ok(existsSync(join(root, icon)), icon);
+    assert.equal(pkg.capabilities.untrustedWorkspaces.supported, false);
+    assert.ok(pkg.capabilities.untrustedWorkspaces.description.length > 20);
   });
 });
