@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CompletionController } from './completions.js';
 import { engineRequested, loadEngine } from './engineLoader.js';
-import { forgetModel, getModel } from './hostModels.js';
+import { getModel } from './hostModels.js';
 import type { Lab } from './lab.js';
 import { registerModelCommands } from './modelCommands.js';
 import { ModelExplorer } from './modelExplorer.js';
@@ -77,12 +77,10 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidChangeWorkspaceFolders(() => explorer.watch()),
     ...registerPanelCommands(lab),
   );
-  // A run saved a newer model: drop the cached copy; completions reload it if it completes.
+  // A finished run saved a newer model: completions reload it if it is the one completing.
+  // (Checkpoints during the run are not reloaded: that would reset the state cache each save.)
   ui.sinks.add((modelDir, event) => {
-    if (event.event === 'done' || event.event === 'checkpoint') {
-      forgetModel(modelDir);
-      void completions.modelChanged(modelDir);
-    }
+    if (event.event === 'done') void completions.modelChanged(modelDir);
   });
 
   const done = performance.now();
