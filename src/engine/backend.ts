@@ -2,7 +2,7 @@
 // tensorflow (tfjs-node, native) > wasm (XNNPACK, bundled) > cpu (plain JavaScript).
 
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendChoice, BackendName } from './config.js';
 
@@ -22,6 +22,10 @@ export class BackendError extends Error {
 }
 
 let current: { info: BackendInfo; wasmDir?: string } | null = null;
+
+// Registered explicitly: the package declares itself free of side effects, so a bare
+// `import '@tensorflow/tfjs-backend-cpu'` is dropped by the bundler.
+if (!tf.findBackendFactory('cpu')) tf.registerBackend('cpu', () => new MathBackendCPU(), 1);
 
 function loadTfjsNode(): string | null {
   try {
@@ -50,7 +54,16 @@ async function trySet(name: BackendName): Promise<string | null> {
  * same info. `auto` tries tensorflow, then wasm, then cpu; an explicit choice that cannot load
  * throws a BackendError that says why.
  */
-export async function initBackend(choice: BackendChoice = 'auto', options: BackendInitOptions = {}): Promise<BackendInfo> {
+export function initBackend(choice: BackendChoice = 'auto', options: BackendInitOptions = {}): Promise<BackendInfo> {
+  // Calls made while one is starting wait for it: two concurrent starts break the wasm backend.
+  const next = inFlight.then(() => start(choice, options));
+  inFlight = next.catch(() => undefined);
+  return next;
+}
+
+let inFlight: Promise<unknown> = Promise.resolve();
+
+async function start(choice: BackendChoice, options: BackendInitOptions): Promise<BackendInfo> {
   if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(choice)) {
     throw new BackendError(`backend must be auto, tensorflow, wasm or cpu, got ${String(choice)}`);
   }

@@ -38,6 +38,11 @@ export interface TrainOptions extends NetworkOptions {
   lrSchedule?: LrSchedule;
   /** Where the cosine schedule ends, as a fraction of `lr`. Default 0.1. */
   lrFinalFactor?: number;
+  /**
+   * Chance that a stream's carried state is zeroed before a window. Default 0.02: the model
+   * keeps seeing fresh starts (as when it reads a new text), so a zero state never derails it.
+   */
+  stateReset?: number;
   /** Clip threshold. Default 5. 0 disables clipping. */
   clip?: number;
   /** `norm` clips by global norm (default), `value` clips each element. */
@@ -77,6 +82,7 @@ export interface TrainConfig {
   lrDecayEvery: number;
   lrSchedule: LrSchedule;
   lrFinalFactor: number;
+  stateReset: number;
   clip: number;
   clipMode: ClipMode;
   valFraction: number;
@@ -132,6 +138,7 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
     lrDecayEvery: int('lrDecayEvery', options.lrDecayEvery ?? 1000, 1),
     lrSchedule: lrSchedule(options.lrSchedule),
     lrFinalFactor: check('lrFinalFactor', options.lrFinalFactor ?? 0.1, (options.lrFinalFactor ?? 0.1) > 0 && (options.lrFinalFactor ?? 0.1) <= 1, 'in (0, 1]'),
+    stateReset: check('stateReset', options.stateReset ?? 0.02, (options.stateReset ?? 0.02) >= 0 && (options.stateReset ?? 0.02) <= 1, 'in [0, 1]'),
     clip: check('clip', options.clip ?? 5, (options.clip ?? 5) >= 0, 'zero or positive'),
     clipMode,
     valFraction,

@@ -29,6 +29,8 @@ export class TrainerControl {
   checkpointRequested = false;
   /** Set by sampleNow(); the trainer clears it after sampling. */
   sampleRequested: { temperature: number } | null = null;
+  /** Temperature of the periodic samples from now on (null: the run's configured one). */
+  sampleTemperature: number | null = null;
 
   get paused(): boolean {
     return this.pausedFlag;
@@ -367,7 +369,7 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
     }
     if (config.minutes !== null && performance.now() - started >= config.minutes * 60_000) {
       reason = 'minutes';
-      message = `stopped after ${config.minutes} minute${config.minutes === 1 ? '' : 's'} at step ${loop.step}`;
+      message = `stopped after ${formatMinutes(config.minutes)} at step ${loop.step}`;
       break;
     }
     handleRequests();
@@ -408,6 +410,17 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
     }
     network.refresh();
     carry = result.state;
+    if (config.stateReset > 0) {
+      // Occasionally start a stream afresh so reading from a zero state stays in-distribution.
+      const H = network.config.units;
+      for (let b = 0; b < batcher.batch; b++) {
+        if (rng.next() >= config.stateReset) continue;
+        for (const layer of carry.layers) {
+          layer.a.fill(0, b * H, (b + 1) * H);
+          layer.c.fill(0, b * H, (b + 1) * H);
+        }
+      }
+    }
     loop.step++;
     loop.window++;
     loop.tokensSeen += tokensPerStep;
@@ -436,7 +449,7 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
       elapsedMs,
     });
     if (loop.step % config.evalEvery === 0) evaluate();
-    if (config.sampleEvery > 0 && loop.step % config.sampleEvery === 0) emitSample(config.sampleTemperature);
+    if (config.sampleEvery > 0 && loop.step % config.sampleEvery === 0) emitSample(control?.sampleTemperature ?? config.sampleTemperature);
     if (loop.step % config.checkpointEvery === 0) save('latest');
     // Let the event loop deliver abort signals and control messages between steps.
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -482,6 +495,16 @@ export function learningRate(config: TrainConfig, step: number, scheduleStart: n
     lr *= f + (1 - f) * 0.5 * (1 + Math.cos(Math.PI * progress));
   }
   return lr;
+}
+
+/** 0.75 → "45 seconds", 1 → "1 minute", 2.5 → "2.5 minutes". */
+export function formatMinutes(minutes: number): string {
+  if (minutes < 1) {
+    const seconds = Math.round(minutes * 60);
+    return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  }
+  const m = Number(minutes.toFixed(2));
+  return `${m} minute${m === 1 ? '' : 's'}`;
 }
 
 function allFinite(x: Float32Array): boolean {
