@@ -17,6 +17,8 @@ export class CompletionController implements vscode.InlineCompletionItemProvider
   private readonly disposables: vscode.Disposable[] = [];
   /** The model dir + failure last reported, so a broken model is reported once, not per keystroke. */
   private reported = '';
+  /** Invalid-setting warnings already logged (settings are read on every keystroke). */
+  private readonly warned = new Set<string>();
 
   constructor(private readonly lab: Lab) {
     this.service = new CompletionService(async (dir) => {
@@ -41,7 +43,11 @@ export class CompletionController implements vscode.InlineCompletionItemProvider
 
   private settings(): CompletionSettings {
     const { value, warnings } = readCompletionSettings(settingsReader());
-    for (const w of warnings) this.lab.log.warn(w);
+    for (const w of warnings) {
+      if (this.warned.has(w)) continue;
+      this.warned.add(w);
+      this.lab.log.warn(w);
+    }
     return value;
   }
 
