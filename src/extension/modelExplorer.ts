@@ -1,6 +1,7 @@
 // The Models view: a thin vscode adapter over modelTree.ts descriptors, refreshed when the
 // models folder changes on disk (file watcher) and while a model trains.
 
+import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { modelNode } from './modelTree.js';
 import type { LiveTraining, ModelEntry, TreeNode } from './modelTree.js';
@@ -11,6 +12,8 @@ export class ModelExplorer implements vscode.TreeDataProvider<TreeNode>, vscode.
   readonly onDidChangeTreeData = this.changed.event;
   private watcher: vscode.FileSystemWatcher | undefined;
   private watchedDir = '';
+  /** A watcher set up before the folder existed may never fire: it is renewed once it exists. */
+  private watchedExisting = false;
   private timer: NodeJS.Timeout | undefined;
   private entries: ModelEntry[] | null = null;
   private readonly live = new Map<string, LiveTraining>();
@@ -27,6 +30,7 @@ export class ModelExplorer implements vscode.TreeDataProvider<TreeNode>, vscode.
   refresh(delayMs = 150): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
+      if (!this.watchedExisting && this.watcher) this.watch();
       this.entries = null;
       this.changed.fire(undefined);
     }, delayMs);
@@ -35,9 +39,11 @@ export class ModelExplorer implements vscode.TreeDataProvider<TreeNode>, vscode.
   /** (Re)starts watching the models folder, e.g. after rnnLab.modelsDirectory changed. */
   watch(): void {
     const dir = this.modelsDir();
-    if (dir === this.watchedDir && this.watcher) return;
+    const exists = existsSync(dir);
+    if (dir === this.watchedDir && this.watcher && (this.watchedExisting || !exists)) return;
     this.watcher?.dispose();
     this.watchedDir = dir;
+    this.watchedExisting = exists;
     // Any change below the folder: a deleted model folder is reported as the folder alone,
     // not as its model.json, so watching only model.json would miss it.
     const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '**'));
