@@ -41,7 +41,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const setting = vscode.workspace.getConfiguration('rnnLab').get<string>('modelsDirectory') ?? '';
     return resolveModelsDirectory(setting, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, context.globalStorageUri.fsPath, os.homedir());
   };
-  const explorer = new ModelExplorer(modelsDir);
+  const explorer = new ModelExplorer(modelsDir, (line) => log?.info(line));
   const lab: Lab = {
     context,
     log,
@@ -75,6 +75,14 @@ export function activate(context: vscode.ExtensionContext): void {
       if (e.affectsConfiguration('rnnLab.modelsDirectory')) explorer.watch();
     }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => explorer.watch()),
+    // Changes made while the watcher could not see them (another tool, a folder that did not
+    // exist yet) show up at the latest when the user looks again.
+    view.onDidChangeVisibility((e) => {
+      if (e.visible) explorer.refresh(0);
+    }),
+    vscode.window.onDidChangeWindowState((state) => {
+      if (state.focused) explorer.refresh(0);
+    }),
     ...registerPanelCommands(lab),
   );
   // A finished run saved a newer model: completions reload it if it is the one completing.

@@ -18,7 +18,7 @@ export class ModelExplorer implements vscode.TreeDataProvider<TreeNode>, vscode.
   private entries: ModelEntry[] | null = null;
   private readonly live = new Map<string, LiveTraining>();
 
-  constructor(private readonly modelsDir: () => string) {}
+  constructor(private readonly modelsDir: () => string, private readonly log: (line: string) => void = () => undefined) {}
 
   /** Current models (read from disk on first use after each change). */
   list(): ModelEntry[] {
@@ -51,6 +51,7 @@ export class ModelExplorer implements vscode.TreeDataProvider<TreeNode>, vscode.
     w.onDidChange(() => this.refresh());
     w.onDidDelete(() => this.refresh());
     this.watcher = w;
+    this.log(`Watching ${dir}${exists ? '' : ' (not created yet)'}`);
     this.refresh(0);
   }
 
