@@ -9,15 +9,8 @@ import { getModel } from './hostModels.js';
 import { errorText, pickModel, reportError } from './lab.js';
 import type { Lab, ModelRef } from './lab.js';
 import { showToken } from './modelTree.js';
+import { BINS, binAlpha, surprisalBin } from './surprisalScale.js';
 import { scoreInWorker } from './trainerClient.js';
-
-/** Bins in bits per token: [0,1), [1,2), … [7,∞). */
-const BINS = 8;
-
-/** The bin of a surprisal given in nats. */
-export function surprisalBin(nats: number): number {
-  return Math.max(0, Math.min(BINS - 1, Math.floor(nats / Math.LN2)));
-}
 
 interface Shown {
   version: number;
@@ -35,7 +28,7 @@ export class SurprisalController implements vscode.Disposable {
     // Warm colours for surprise; alpha grows with surprisal. Separate light/dark palettes keep
     // the text readable; high-contrast themes get an underline as well.
     this.types = Array.from({ length: BINS }, (_, b) => {
-      const a = b === 0 ? 0 : 0.08 + (0.55 * b) / (BINS - 1);
+      const a = binAlpha(b);
       return vscode.window.createTextEditorDecorationType({
         light: { backgroundColor: `rgba(230, 80, 0, ${a.toFixed(3)})` },
         dark: { backgroundColor: `rgba(255, 120, 60, ${a.toFixed(3)})` },
