@@ -12,6 +12,8 @@ export interface PanelHooks {
   openDashboard(modelDir?: string): void;
   inspectSelection(modelDir?: string): void | Promise<void>;
   showGradientFlow(modelDir?: string): void | Promise<void>;
+  /** Pause and resume are not trainer events: the dashboard hears of them from here. */
+  trainingStatusChanged(modelDir: string, status: 'paused' | 'running'): void;
 }
 
 export interface Lab {

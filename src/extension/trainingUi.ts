@@ -79,6 +79,7 @@ export class TrainingUi implements vscode.Disposable {
       },
       onPaused: (paused) => {
         log.info(`${run.name}: ${paused ? 'paused' : 'resumed'}`);
+        this.lab.panels?.trainingStatusChanged(run.modelDir, paused ? 'paused' : 'running');
         this.explorer.setLive(run.modelDir, { step: run.lastStep?.step ?? 0, loss: run.lastStep?.loss ?? null, paused });
         this.updateContext();
         this.render(run);
