@@ -128,6 +128,10 @@ const DEFAULT_SETTINGS = {
   'extensions.ignoreRecommendations': true,
   'telemetry.telemetryLevel': 'off',
   'update.mode': 'none',
+  // The suggest widget would cover the text a test reads and compete with ghost text.
+  'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
+  'editor.wordBasedSuggestions': 'off',
+  'editor.suggestOnTriggerCharacters': false,
   // The chat side bar would take a third of every screenshot.
   'chat.disableAIFeatures': true,
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
@@ -489,7 +493,11 @@ export class VsCodeSession {
       }
       return null;
     }, { timeout, what: `a webview frame containing ${selector}` }).catch(async (error: Error) => {
-      throw new Error(`${error.message}; ${this.page.frames().length} frames; notifications on screen: ${JSON.stringify(await this.notifications())}`);
+      const frames = await Promise.all(this.page.frames().map(async (frame) => {
+        const body = await frame.evaluate(() => document.body?.innerHTML.length ?? -1).catch(() => -2);
+        return `${frame.url().replace(/^https?:\/\/[^/]+/, '').slice(0, 90)} (body ${body} chars)`;
+      }));
+      throw new Error(`${error.message}; frames: ${JSON.stringify(frames)}; notifications on screen: ${JSON.stringify(await this.notifications())}`);
     });
   }
 
