@@ -35,6 +35,20 @@ function fail(line) {
   process.exit(1);
 }
 
+/**
+ * The environment without what an outer `npm run`/`npm test` put there: npm reads npm_config_*
+ * variables as its own settings, so the outer npm's user agent ("node/v20") would reach
+ * code-server's postinstall, which then refuses to run on anything but Node 24.
+ */
+function cleanEnv(extra = {}) {
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^npm_/i.test(key) || key === 'NODE' || key === 'INIT_CWD') continue;
+    env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
 function run(command, args, options = {}) {
   const started = Date.now();
   const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'], ...options });
@@ -86,7 +100,7 @@ function ensureNode24(paths) {
   rmSync(paths.node24Dir, { recursive: true, force: true });
   mkdirSync(paths.node24Dir, { recursive: true });
   log(`installing Node ${NODE_MAJOR} into ${paths.node24Dir}`);
-  const seconds = run('npm', ['install', '--no-audit', '--no-fund', '--prefix', paths.node24Dir, tag]);
+  const seconds = run('npm', ['install', '--no-audit', '--no-fund', '--prefix', paths.node24Dir, tag], { env: cleanEnv() });
   const version = nodeVersion(paths.node24Bin);
   if (!version.startsWith(`v${NODE_MAJOR}.`)) fail(`installed ${tag} but ${join(paths.node24Bin, 'node')} reports "${version}" instead of v${NODE_MAJOR}.x.`);
   writeFileSync(join(paths.node24Dir, MARKER), `${tag}\n`);
@@ -110,13 +124,12 @@ function codeServerWorks(paths, env) {
 }
 
 function ensureCodeServer(paths) {
-  const env = {
-    ...process.env,
+  const env = cleanEnv({
     PATH: `${paths.node24Bin}${delimiter}${process.env.PATH ?? ''}`,
     // --version would otherwise write a default config into the user's home.
     XDG_CONFIG_HOME: join(paths.cache, 'xdg-config'),
     XDG_DATA_HOME: join(paths.cache, 'xdg-data'),
-  };
+  });
   const tag = `code-server@${CODE_SERVER_VERSION}`;
   if (markerOk(paths.codeServerDir, tag) && codeServerWorks(paths, env) === '') return 0;
   rmSync(paths.codeServerDir, { recursive: true, force: true });
