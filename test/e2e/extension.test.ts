@@ -131,6 +131,10 @@ describe('RNN Lab in a real VS Code', () => {
     await waitFor(async () => (await session.panelText()).includes('RNN Lab activated'), { timeout: 10_000, what: 'the RNN Lab log in the panel' });
     idleCommandMs = Date.now() - enteredAt;
     console.log(`command round trip, idle: ${idleCommandMs} ms`);
+    // Known problem (reported): with the Output panel showing the RNN Lab log when a training
+    // starts, code-server does not load the dashboard webview until the training ends. The
+    // panel is put away here so step 3 tests the dashboard itself.
+    await session.runCommand('View: Hide Panel');
     await session.openFile('stories.txt');
     await session.screenshot('workspace');
   }));

@@ -427,18 +427,25 @@ export class VsCodeSession {
     );
   }
 
-  /** Opens a view by its name through "View: Open View…" (e.g. "Models"). */
-  async openView(viewName: string): Promise<void> {
-    await this.runCommand('View: Open View');
-    const input = this.page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible' });
-    // "Open View" is quick access with a prefix ("view "); keep it and type the name after it.
-    const prefix = await waitFor(async () => (await this.quickInput()).value, { timeout: 5_000, what: 'the Open View prefix' });
-    await input.fill(`${prefix}${viewName}`);
-    await waitFor(async () => (await this.quickInput()).items.some((item) => item === viewName), {
-      timeout: 10_000,
-      what: `view "${viewName}" in View: Open View`,
-    });
+  /** Opens a view by its name through "View: Open View" (e.g. "Models"). */
+  async openView(viewName: string, timeout = 30_000): Promise<void> {
+    const deadline = Date.now() + timeout;
+    // A view an extension contributes is listed only once the extension is registered; reopen
+    // the picker until it is there.
+    for (;;) {
+      await this.runCommand('View: Open View');
+      const input = this.page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor({ state: 'visible' });
+      // "Open View" is quick access with a prefix ("view "); keep it and type the name after it.
+      const prefix = await waitFor(async () => (await this.quickInput()).value, { timeout: 5_000, what: 'the Open View prefix' });
+      await input.fill(`${prefix}${viewName}`);
+      const found = await waitFor(async () => (await this.quickInput()).items.some((item) => item === viewName), {
+        timeout: 3_000,
+        what: `view "${viewName}" in View: Open View`,
+      }).catch(() => false);
+      if (found) break;
+      if (Date.now() > deadline) throw new Error(`view "${viewName}" is not in View: Open View; it shows ${JSON.stringify((await this.quickInput()).items.slice(0, 8))}`);
+    }
     await this.focusQuickItem(viewName);
     await this.page.keyboard.press('Enter');
     await this.waitForView(viewName);
