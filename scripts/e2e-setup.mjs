@@ -156,9 +156,14 @@ export function ensureE2E() {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     fail(`the end-to-end suite needs linux-x64 (this is ${process.platform}-${process.arch}).`);
   }
-  mkdirSync(paths.cache, { recursive: true });
+  const debian = ensureDebianPackages(paths);
+  try {
+    mkdirSync(paths.cache, { recursive: true });
+  } catch (error) {
+    fail(`cannot create the cache folder ${paths.cache} (${error.code ?? error.message}); set RNNLAB_E2E_CACHE to a writable folder.`);
+  }
   const times = {
-    debian: ensureDebianPackages(paths),
+    debian,
     node24: ensureNode24(paths),
     codeServer: ensureCodeServer(paths),
   };
