@@ -28,7 +28,8 @@ export interface NetworkOptions {
   input?: InputMode;
   /** Embedding width when `input` is `embedding`. Default min(64, vocabSize). */
   embeddingSize?: number;
-  /** Dropout probability between stacked layers (training only). Default 0. */
+  /** Dropout probability on the non-recurrent connections — between stacked layers and before
+   * the output layer (Zaremba et al. 2014) — during training only. Default 0. */
   dropout?: number;
   /** Run a second layer over reversed time and merge. Not allowed for language models. */
   bidirectional?: boolean;

@@ -49,8 +49,9 @@ export interface ForwardPass {
   /** Merged output of each layer before dropout. */
   outputs: Float32Array[];
   dropoutMasks: (Float32Array | null)[];
-  /** Top layer output fed to the softmax layer. */
+  /** Top layer output fed to the softmax layer (after dropout). */
   top: Float32Array;
+  topMask: Float32Array | null;
   logits: Float32Array;
   state: RecurrentState;
 }
@@ -240,15 +241,7 @@ export class Network {
     const finals: LayerState[] = [];
     for (let l = 0; l < layers; l++) {
       let mask: Float32Array | null = null;
-      if (l > 0 && rng && this.config.dropout > 0 && x) {
-        // Inverted dropout between stacked layers.
-        const keep = 1 - this.config.dropout;
-        mask = new Float32Array(x.length);
-        for (let i = 0; i < x.length; i++) mask[i] = rng.next() < keep ? 1 / keep : 0;
-        const dropped = new Float32Array(x.length);
-        for (let i = 0; i < x.length; i++) dropped[i] = x[i] * mask[i];
-        x = dropped;
-      }
+      if (l > 0 && rng && this.config.dropout > 0 && x) ({ x, mask } = dropout(x, this.config.dropout, rng));
       dropoutMasks.push(mask);
       inputs.push(x);
       inputWidths.push(width);
@@ -268,11 +261,13 @@ export class Network {
       x = out;
       width = this.outputWidth();
     }
-    const top = x as Float32Array;
+    let top = x as Float32Array;
+    let topMask: Float32Array | null = null;
+    if (rng && this.config.dropout > 0) ({ x: top, mask: topMask } = dropout(top, this.config.dropout, rng));
     const logits = matmul({ data: top, rows: T * B, cols: width }, this.wy);
     const by = this.by.data;
     for (let r = 0; r < T * B; r++) for (let v = 0; v < V; v++) logits[r * V + v] += by[v];
-    return { T, B, ids, inputs, inputWidths, caches, outputs, dropoutMasks, top, logits, state: { batch: B, layers: finals } };
+    return { T, B, ids, inputs, inputWidths, caches, outputs, dropoutMasks, top, topMask, logits, state: { batch: B, layers: finals } };
   }
 
   /** Mean cross-entropy of `targets` (time-major, −1 = not counted) without gradients. */
@@ -305,6 +300,7 @@ export class Network {
     grads.set('output.Wy', matmulTN({ data: pass.top, rows: T * B, cols: width }, { data: dLogits, rows: T * B, cols: V }));
     grads.set('output.by', columnSums(dLogits, T * B, V));
     let dX: Float32Array | null = matmul({ data: dLogits, rows: T * B, cols: V }, this.wyT);
+    if (pass.topMask) for (let i = 0; i < dX.length; i++) dX[i] *= pass.topMask[i];
     for (let l = layers - 1; l >= 0; l--) {
       const dOuts = this.unmerge(pass.caches[l], dX as Float32Array, T, B);
       const input = pass.inputs[l];
@@ -453,6 +449,18 @@ export class Network {
     }
     return [dFw, dBw];
   }
+}
+
+/** Inverted dropout: zeroes each value with probability p and scales the rest by 1/(1 − p). */
+function dropout(x: Float32Array, p: number, rng: Rng): { x: Float32Array; mask: Float32Array } {
+  const keep = 1 - p;
+  const mask = new Float32Array(x.length);
+  const y = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    mask[i] = rng.next() < keep ? 1 / keep : 0;
+    y[i] = x[i] * mask[i];
+  }
+  return { x: y, mask };
 }
 
 /** Reverses the order of T blocks of `block` values (time reversal, time-major layout). */

@@ -28,7 +28,10 @@ function check(options: NetworkOptions, label: string): void {
     for (let i = 0; i < s.a.length; i++) s.a[i] = rng.next() - 0.5;
     if (s.c !== s.a) for (let i = 0; i < s.c.length; i++) s.c[i] = rng.next() - 0.5;
   }
-  const { grads } = net.lossAndGrads(ids, targets, B, T, state);
+  // With dropout, every evaluation draws the same masks from a fresh generator.
+  const masks = () => (options.dropout ? new Rng(13) : undefined);
+  const lossAt = () => net.lossAndGrads(ids, targets, B, T, state, masks()).loss;
+  const { grads } = net.lossAndGrads(ids, targets, B, T, state, masks());
   const eps = 1e-2;
   let worst = 0;
   let checked = 0;
@@ -39,10 +42,10 @@ function check(options: NetworkOptions, label: string): void {
       const old = p.data[i];
       p.data[i] = old + eps;
       net.refresh();
-      const up = net.loss(ids, targets, B, T, state).loss;
+      const up = lossAt();
       p.data[i] = old - eps;
       net.refresh();
-      const down = net.loss(ids, targets, B, T, state).loss;
+      const down = lossAt();
       p.data[i] = old;
       net.refresh();
       const numeric = (up - down) / (2 * eps);
@@ -62,6 +65,8 @@ describe('gradient check against central finite differences', () => {
     test(`${cell}, two stacked layers, embedding input, dropout off`, () =>
       check({ cell, layers: 2, input: 'embedding', embeddingSize: 3 }, `${cell} stacked`));
   }
+  test('lstm, two layers with dropout between them and before the output', () =>
+    check({ cell: 'lstm', layers: 2, dropout: 0.3 }, 'dropout'));
   for (const merge of ['concat', 'sum', 'mul', 'ave'] as MergeMode[]) {
     test(`bidirectional lstm, merge ${merge}, two layers`, () =>
       check({ cell: 'lstm', layers: 2, bidirectional: true, merge }, `bi ${merge}`));
