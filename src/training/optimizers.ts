@@ -38,90 +38,63 @@ function loadSlots(own: Map<string, Slot>, given: readonly Slot[]): void {
   }
 }
 
+/** Updates one parameter in place from its gradient and its own moment arrays. */
+type Update = (step: number, lr: number, w: Float32Array, g: Float32Array, moments: Float32Array[]) => void;
+
+/** An optimizer that keeps one moment array per prefix and parameter, named `prefix/param`. */
+function elementwise(name: OptimizerName, params: readonly Param[], prefixes: string[], update: Update): Optimizer {
+  const slots = makeSlots(params, prefixes);
+  const moments = params.map((p) => prefixes.map((prefix) => (slots.get(`${prefix}/${p.name}`) as Slot).data));
+  return {
+    name,
+    step: 0,
+    apply(ps, grads, lr) {
+      this.step++;
+      ps.forEach((p, k) => update(this.step, lr, p.data, grads[k], moments[k]));
+    },
+    slots: () => [...slots.values()],
+    load(step, given) {
+      loadSlots(slots, given);
+      this.step = step;
+    },
+  };
+}
+
 export function createOptimizer(name: OptimizerName, params: readonly Param[], options: { momentum?: number } = {}): Optimizer {
   switch (name) {
     case 'adam': {
       const beta1 = 0.9;
       const beta2 = 0.999;
       const eps = 1e-8;
-      const slots = makeSlots(params, ['m', 'v']);
-      return {
-        name,
-        step: 0,
-        apply(ps, grads, lr) {
-          this.step++;
-          // Bias-corrected step size (Kingma & Ba, section 2).
-          const alpha = (lr * Math.sqrt(1 - Math.pow(beta2, this.step))) / (1 - Math.pow(beta1, this.step));
-          ps.forEach((p, k) => {
-            const g = grads[k];
-            const m = (slots.get(`m/${p.name}`) as Slot).data;
-            const v = (slots.get(`v/${p.name}`) as Slot).data;
-            const w = p.data;
-            for (let i = 0; i < w.length; i++) {
-              const gi = g[i];
-              m[i] = beta1 * m[i] + (1 - beta1) * gi;
-              v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-              w[i] -= (alpha * m[i]) / (Math.sqrt(v[i]) + eps);
-            }
-          });
-        },
-        slots: () => [...slots.values()],
-        load(step, given) {
-          loadSlots(slots, given);
-          this.step = step;
-        },
-      };
+      return elementwise(name, params, ['m', 'v'], (step, lr, w, g, [m, v]) => {
+        // Bias-corrected step size (Kingma & Ba, section 2).
+        const alpha = (lr * Math.sqrt(1 - Math.pow(beta2, step))) / (1 - Math.pow(beta1, step));
+        for (let i = 0; i < w.length; i++) {
+          const gi = g[i];
+          m[i] = beta1 * m[i] + (1 - beta1) * gi;
+          v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+          w[i] -= (alpha * m[i]) / (Math.sqrt(v[i]) + eps);
+        }
+      });
     }
     case 'rmsprop': {
       const rho = 0.9;
       const eps = 1e-7;
-      const slots = makeSlots(params, ['ms']);
-      return {
-        name,
-        step: 0,
-        apply(ps, grads, lr) {
-          this.step++;
-          ps.forEach((p, k) => {
-            const g = grads[k];
-            const ms = (slots.get(`ms/${p.name}`) as Slot).data;
-            const w = p.data;
-            for (let i = 0; i < w.length; i++) {
-              ms[i] = rho * ms[i] + (1 - rho) * g[i] * g[i];
-              w[i] -= (lr * g[i]) / (Math.sqrt(ms[i]) + eps);
-            }
-          });
-        },
-        slots: () => [...slots.values()],
-        load(step, given) {
-          loadSlots(slots, given);
-          this.step = step;
-        },
-      };
+      return elementwise(name, params, ['ms'], (_step, lr, w, g, [ms]) => {
+        for (let i = 0; i < w.length; i++) {
+          ms[i] = rho * ms[i] + (1 - rho) * g[i] * g[i];
+          w[i] -= (lr * g[i]) / (Math.sqrt(ms[i]) + eps);
+        }
+      });
     }
     case 'sgd': {
       const mu = options.momentum ?? 0.9;
-      const slots = makeSlots(params, ['velocity']);
-      return {
-        name,
-        step: 0,
-        apply(ps, grads, lr) {
-          this.step++;
-          ps.forEach((p, k) => {
-            const g = grads[k];
-            const vel = (slots.get(`velocity/${p.name}`) as Slot).data;
-            const w = p.data;
-            for (let i = 0; i < w.length; i++) {
-              vel[i] = mu * vel[i] - lr * g[i];
-              w[i] += vel[i];
-            }
-          });
-        },
-        slots: () => [...slots.values()],
-        load(step, given) {
-          loadSlots(slots, given);
-          this.step = step;
-        },
-      };
+      return elementwise(name, params, ['velocity'], (_step, lr, w, g, [vel]) => {
+        for (let i = 0; i < w.length; i++) {
+          vel[i] = mu * vel[i] - lr * g[i];
+          w[i] += vel[i];
+        }
+      });
     }
   }
 }

@@ -3,13 +3,12 @@
 // messages it sends back.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, it } from 'node:test';
 import { RunStore } from '../../src/extension/panels/runStore.js';
 import { overlayRunsFromHistory } from '../../src/protocol/runSeries.js';
 import { DashboardEvents, DashboardState, type DashboardSnapshot, type ModelRef } from '../../src/protocol/webview.js';
 import type { TrainerEvent } from '../../src/training/events.js';
-import { allProblems, buildWebviews, canvasStats, launchChromium, loadFixture, openPanel, screenshot, startServer, waitUntil, type PanelPage, type PanelServer } from './harness.js';
+import { allProblems, canvasStats, loadFixture, screenshot, waitUntil, type PanelPage, usePanels } from './harness.js';
 
 interface EventsFixture { model: ModelRef; events: TrainerEvent[] }
 interface HistoryFixture { model: ModelRef; history: unknown }
@@ -31,20 +30,10 @@ const half = Math.floor(lstm.events.length / 2);
 const LOSS_CANVAS = '#loss-chart canvas';
 const GRAD_CANVAS = '#grad-chart canvas';
 
-let server: PanelServer;
-let browser: Browser;
-
-before(async () => {
-  server = await startServer(await buildWebviews());
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const open = usePanels();
 
 async function openWithState(theme: 'light' | 'dark' = 'dark', initialState?: unknown): Promise<PanelPage> {
-  const p = await openPanel(browser, server, 'dashboard', { theme, initialState });
+  const p = await open('dashboard', { theme, initialState });
   await p.waitFor(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
   const state = DashboardState.create({ snapshot: snapshotAfter(half) });
   assert.ok(DashboardState.is(state), 'the host-built snapshot passes the protocol guard');
@@ -57,7 +46,7 @@ const draws = (p: PanelPage) => p.page.evaluate(() => Number(document.getElement
 
 describe('training dashboard', () => {
   it('says ready first, then draws the recorded run: header, legends, non-blank charts', async () => {
-    const p = await openPanel(browser, server, 'dashboard');
+    const p = await open('dashboard');
     await p.waitFor(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
     assert.deepEqual(await p.posted(), [{ type: 'ready' }]);
     assert.match(await p.page.textContent('#stats') ?? '', /No training run yet/);

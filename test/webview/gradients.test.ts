@@ -2,28 +2,17 @@
 // tiny RNN, GRU and LSTM models over the same text.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, it } from 'node:test';
 import { GradientsState, type GradientsStateMessage } from '../../src/protocol/webview.js';
-import { allProblems, buildWebviews, canvasStats, launchChromium, loadFixture, openPanel, screenshot, startServer, type PanelPage, type PanelServer } from './harness.js';
+import { allProblems, canvasStats, loadFixture, screenshot, type PanelPage, usePanels } from './harness.js';
 
 const state = loadFixture<GradientsStateMessage>('gradients-state.json');
 const CHART = '#gradient-chart canvas';
 
-let server: PanelServer;
-let browser: Browser;
-
-before(async () => {
-  server = await startServer(await buildWebviews());
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const open = usePanels();
 
 async function openWith(theme: 'light' | 'dark' = 'dark', message: GradientsStateMessage = state): Promise<PanelPage> {
-  const p = await openPanel(browser, server, 'gradients', { theme });
+  const p = await open('gradients', { theme });
   await p.waitFor(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
   assert.ok(GradientsState.is(message));
   await p.push(message);

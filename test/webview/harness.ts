@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import * as esbuild from 'esbuild';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { renderPanelHtml, newNonce, type PanelName } from '../../src/extension/panels/webviewHtml.js';
 
@@ -273,4 +274,25 @@ export async function waitUntil(condition: () => boolean | Promise<boolean>, wha
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((ok) => setTimeout(ok, 25));
   }
+}
+
+/**
+ * Starts the panel server and Chromium before the calling file's tests and stops them after;
+ * returns `openPanel` bound to them.
+ */
+export function usePanels(): (panel: PanelName, o?: Parameters<typeof openPanel>[3]) => Promise<PanelPage> {
+  let server: PanelServer | undefined;
+  let browser: Browser | undefined;
+  before(async () => {
+    server = await startServer(await buildWebviews());
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return (panel, o) => {
+    if (!browser || !server) throw new Error('usePanels: the browser is not started (call it at the top of a test file)');
+    return openPanel(browser, server, panel, o);
+  };
 }

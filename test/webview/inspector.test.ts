@@ -3,31 +3,20 @@
 // message the host turns into editor decorations), span ranking, sorting, themes.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, it } from 'node:test';
 import { CELL_GATES } from '../../src/engine/config.js';
 import { InspectorResult, isUnitSelection, type InspectorResultMessage } from '../../src/protocol/webview.js';
-import { allProblems, buildWebviews, canvasStats, launchChromium, loadFixture, openPanel, screenshot, startServer, type PanelPage, type PanelServer } from './harness.js';
+import { allProblems, canvasStats, loadFixture, screenshot, type PanelPage, usePanels } from './harness.js';
 
 const lstm = loadFixture<InspectorResultMessage>('inspect-lstm.json');
 const gru = loadFixture<InspectorResultMessage>('inspect-gru.json');
 const rnn = loadFixture<InspectorResultMessage>('inspect-rnn.json');
 const models = [lstm.model, gru.model, rnn.model];
 
-let server: PanelServer;
-let browser: Browser;
-
-before(async () => {
-  server = await startServer(await buildWebviews());
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const open = usePanels();
 
 async function openWith(result: InspectorResultMessage, theme: 'light' | 'dark' = 'dark', initialState?: unknown): Promise<PanelPage> {
-  const p = await openPanel(browser, server, 'inspector', { theme, initialState });
+  const p = await open('inspector', { theme, initialState });
   await p.waitFor(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
   await p.push({ type: 'inspector/models', models, selected: result.model.dir });
   assert.ok(InspectorResult.is(result), 'the recorded result passes the protocol guard');

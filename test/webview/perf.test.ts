@@ -3,8 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, it } from 'node:test';
 import { initBackend } from '../../src/engine/backend.js';
 import { resolveNetworkConfig } from '../../src/engine/config.js';
 import { inspect } from '../../src/engine/inspect.js';
@@ -15,21 +14,11 @@ import { RunStore } from '../../src/extension/panels/runStore.js';
 import { appendEvent, emptySeries } from '../../src/protocol/runSeries.js';
 import type { DashboardSnapshot, ModelRef } from '../../src/protocol/webview.js';
 import type { StepEvent, TrainerEvent } from '../../src/training/events.js';
-import { buildWebviews, launchChromium, loadFixture, openPanel, startServer, ROOT, type PanelServer } from './harness.js';
+import { loadFixture, ROOT, usePanels } from './harness.js';
 import { join } from 'node:path';
 
 const POINTS = 100_000;
-let server: PanelServer;
-let browser: Browser;
-
-before(async () => {
-  server = await startServer(await buildWebviews());
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const open = usePanels();
 
 /** A 100k-step run shaped like the recorded one: its loss curve stretched, with its noise. */
 function longRun(): TrainerEvent[] {
@@ -64,7 +53,7 @@ describe('panel performance', () => {
     for (const e of events) appendEvent(full, e);
     const raw: DashboardSnapshot = { ...snap, series: full };
 
-    const p = await openPanel(browser, server, 'dashboard');
+    const p = await open('dashboard');
     await p.waitFor(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
     const firstDraw = await p.page.evaluate(async (json) => {
       const message = JSON.parse(json) as unknown;
@@ -127,7 +116,7 @@ describe('panel performance', () => {
     const message = { type: 'inspector/result', model, text, result: compact, inspectMs };
     const bytes = JSON.stringify(message).length;
 
-    const p = await openPanel(browser, server, 'inspector');
+    const p = await open('inspector');
     await p.waitFor(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
     const total = await p.page.evaluate(async (json) => {
       const m = JSON.parse(json) as unknown;

@@ -2,24 +2,13 @@
 // charts and heatmaps still draw, and nothing errors.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, it } from 'node:test';
 import { RunStore } from '../../src/extension/panels/runStore.js';
 import type { GradientsStateMessage, InspectorResultMessage, ModelRef } from '../../src/protocol/webview.js';
 import type { TrainerEvent } from '../../src/training/events.js';
-import { allProblems, buildWebviews, canvasStats, launchChromium, loadFixture, openPanel, screenshot, startServer, type PanelServer } from './harness.js';
+import { allProblems, canvasStats, loadFixture, screenshot, usePanels } from './harness.js';
 
-let server: PanelServer;
-let browser: Browser;
-
-before(async () => {
-  server = await startServer(await buildWebviews());
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const open = usePanels();
 
 const ready = () => (window as unknown as { __posted: unknown[] }).__posted.length > 0;
 
@@ -34,7 +23,7 @@ describe('high-contrast theme', () => {
       { panel: 'gradients', message: loadFixture<GradientsStateMessage>('gradients-state.json'), canvas: '#gradient-chart canvas' },
     ] as const;
     for (const c of cases) {
-      const p = await openPanel(browser, server, c.panel, { theme: 'high-contrast' });
+      const p = await open(c.panel, { theme: 'high-contrast' });
       await p.waitFor(ready);
       await p.push(c.message);
       await p.waitFor((sel) => document.querySelector(sel) !== null, c.canvas);
