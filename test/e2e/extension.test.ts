@@ -89,6 +89,7 @@ describe('RNN Lab in a real VS Code', () => {
     mkdirSync(workspace);
     writeFileSync(join(workspace, 'stories.txt'), generatedText(40_000));
     writeFileSync(join(workspace, 'draft.txt'), 'Notes while the model trains.\n');
+    writeFileSync(join(workspace, 'empty.txt'), '');
     writeFileSync(join(workspace, 'inspect.txt'), 'The cat sat on the mat in the morning. A small bird sang about the river after dinner.');
     writeFileSync(join(workspace, 'complete.txt'), 'The cat sat on the mat in the morning. The dog');
     const started = Date.now();
@@ -310,5 +311,35 @@ describe('RNN Lab in a real VS Code', () => {
     }), { timeout: 30_000, what: 'a heatmap with drawn pixels in the gate inspector' });
     assert.ok(inked >= 1);
     await session.screenshot('gate-inspector');
+  }));
+
+  test('9. training on an empty document gives one clear message', () => session.step('empty-document', async () => {
+    await session.clearNotifications();
+    await session.openFile('empty.txt');
+    await session.runCommand('RNN Lab: Train Model on Active File…');
+    const message = await session.waitForNotification(/empty\.txt is empty/);
+    assert.match(message, /open or type some text to train on/);
+    // No quick pick follows the refusal.
+    assert.equal((await session.quickInput()).visible, false);
+    await session.screenshot('empty-document');
+    await session.clearNotifications();
+  }));
+
+  test('10. a model folder deleted while shown gives one clear message and leaves the view', () => session.step('deleted-model', async () => {
+    assert.ok((await session.treeRows('Models')).some((r) => r.label === MODEL), 'the model is shown before it is deleted');
+    rmSync(join(workspace, '.rnnlab', 'models', MODEL), { recursive: true, force: true });
+    await session.clearNotifications();
+    // Whether or not the view has noticed yet, acting on the model says what happened.
+    await session.runCommand('RNN Lab: Sample Text…');
+    const message = await session.waitForNotification(new RegExp(`${MODEL} no longer exists|There is no trained model in .* yet`));
+    assert.ok(message.length > 0);
+    await waitFor(async () => !(await session.treeRows('Models')).some((r) => r.label === MODEL), {
+      timeout: 15_000,
+      what: `${MODEL} to leave the Models view`,
+    });
+    // Still alive: the palette runs the extension's commands.
+    await session.closeQuickInput();
+    await session.runCommand('RNN Lab: Refresh Models');
+    await session.screenshot('deleted-model');
   }));
 });
