@@ -29,7 +29,8 @@ export interface NetworkOptions {
   /** Embedding width when `input` is `embedding`. Default min(64, vocabSize). */
   embeddingSize?: number;
   /** Dropout probability on the non-recurrent connections — between stacked layers and before
-   * the output layer (Zaremba et al. 2014) — during training only. Default 0. */
+   * the output layer (Zaremba et al. 2014) — during training only. Default 0.1: on
+   * tiny-shakespeare a 1×128 LSTM overfits after about 2.5 epochs without it. */
   dropout?: number;
   /** Run a second layer over reversed time and merge. Not allowed for language models. */
   bidirectional?: boolean;
@@ -74,7 +75,7 @@ export function resolveNetworkConfig(
   if (input !== 'onehot' && input !== 'embedding') {
     throw new ConfigError(`input must be onehot or embedding, got ${String(input)}`);
   }
-  const dropout = options.dropout ?? 0;
+  const dropout = options.dropout ?? 0.1;
   if (!(dropout >= 0 && dropout < 1)) throw new ConfigError(`dropout must be in [0, 1), got ${dropout}`);
   const merge = options.merge ?? 'concat';
   if (!['concat', 'sum', 'mul', 'ave'].includes(merge)) {

@@ -45,7 +45,7 @@ export const TRAINING_DEFAULTS: TrainingSettings = {
   seqLen: TRAINER_DEFAULTS.seqLen,
   batch: TRAINER_DEFAULTS.batch,
   lr: null,
-  dropout: 0,
+  dropout: 0.1,
   evalEvery: 100,
   sampleEvery: 200,
   checkpointEvery: 200,
