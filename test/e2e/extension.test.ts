@@ -243,6 +243,9 @@ describe('RNN Lab in a real VS Code', () => {
     await session.pickQuickItem(/Model that completes as you type/, MODEL);
     await session.waitForNotification(new RegExp(`${MODEL} now completes as you type`));
     await session.clearNotifications();
+    // One wide editor, so the screenshot shows the ghost text in full (README material).
+    await session.runCommand('View: Single Column Editor Layout');
+    await session.runCommand('View: Hide Panel');
     await session.openFile('complete.txt');
     await session.focusEditorEnd();
     const before = await session.activeEditorText();
