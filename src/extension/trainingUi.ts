@@ -14,6 +14,7 @@ import type { RunOutcome, TrainingRun } from './trainerClient.js';
 export type TrainingEventSink = (modelDir: string, event: TrainerEvent) => void;
 
 const STATUS_EVERY_MS = 250;
+const PROGRESS_EVERY_MS = 250;
 const LOG_STEP_EVERY_MS = 5_000;
 
 export class TrainingUi implements vscode.Disposable {
@@ -108,9 +109,15 @@ export class TrainingUi implements vscode.Disposable {
           }
         });
         let reported = 0;
+        let lastReportAt = 0;
         const unlisten = run.listen({
           onEvent: (e) => {
             if (e.event !== 'step') return;
+            // A notification update per step (~100/s for small models) starves code-server's
+            // webviews: the dashboard would not load until training ended.
+            const now = Date.now();
+            if (now - lastReportAt < PROGRESS_EVERY_MS) return;
+            lastReportAt = now;
             const total = run.start?.totalSteps ?? null;
             const minutes = run.start?.train.minutes ?? null;
             let fraction: number | null = null;
