@@ -43,5 +43,5 @@ for (const temperature of ['0.5', '1.0']) {
   console.log(`\n$ rnnlab sample .rnnlab/demo/model --prime "export function " --length 400 --temperature ${temperature}\n`);
   console.log(capture(['sample', modelDir, '--prime', 'export function ', '--length', '400', '--temperature', temperature, '--seed', '7']));
 }
-console.log('$ rnnlab eval: held-out loss of the model on the corpus it was trained on');
+console.log('$ rnnlab eval .rnnlab/demo/model corpus.txt   (the whole corpus: its training and held-out parts)');
 console.log(capture(['eval', modelDir, corpusPath]).trim());
