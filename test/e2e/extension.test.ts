@@ -2,7 +2,7 @@
 // Models view, the dashboard and the status bar, stay responsive, complete with ghost text,
 // sample, inspect gates. Steps run in order on one session; each saves a screenshot.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -167,6 +167,23 @@ describe('RNN Lab in a real VS Code', () => {
     assert.match(row.description, /LSTM 1×48/);
     timings.trainUntilValLoss = Date.now() - started;
     await session.screenshot('models-view');
+  }));
+
+  test('2b. activation took at most 100 ms and did not load the engine (from the extension log)', () => session.step('activation', async () => {
+    const logs = join(session.userDataDir, 'logs');
+    const line = await waitFor(() => {
+      for (const file of readdirSync(logs, { recursive: true }) as string[]) {
+        if (!file.endsWith(join('rnnlab.rnn-lab', 'RNN Lab.log'))) continue;
+        const found = readFileSync(join(logs, file), 'utf8').split('\n').find((l) => l.includes('RNN Lab activated in'));
+        if (found) return found;
+      }
+      return undefined;
+    }, { timeout: 10_000, what: 'the "RNN Lab activated in" line in the extension log' });
+    const match = /activated in ([\d.]+) ms .*engine loaded: (yes|no)/.exec(line);
+    assert.ok(match, line);
+    console.log(`extension activation: ${match[1]} ms, engine loaded at activation: ${match[2]}`);
+    assert.equal(match[2], 'no', 'activation must not load tfjs');
+    assert.ok(Number(match[1]) <= 100, `activation took ${match[1]} ms`);
   }));
 
   test('3. the training dashboard opens with the training and its loss chart grows', () => session.step('dashboard', async () => {
