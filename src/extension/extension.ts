@@ -118,7 +118,9 @@ function panelDeps(lab: Lab, ui: TrainingUi): PanelDeps {
       else if (action === 'pause') run.pause();
       else if (action === 'resume') run.resumeTraining();
       else if (action === 'checkpoint') run.checkpointNow();
-      else run.sampleNow(temperature);
+      else if (action === 'temperature') {
+        if (temperature !== undefined) run.setSampleTemperature(temperature);
+      } else run.sampleNow(temperature);
       return true;
     },
     isTraining: (modelDir) => lab.trainer.runFor(modelDir) !== undefined,

@@ -120,6 +120,11 @@ export class TrainingRun {
     this.post(temperature === undefined ? { type: 'sampleNow' } : { type: 'sampleNow', temperature });
   }
 
+  /** Temperature of the periodic samples from now on. */
+  setSampleTemperature(temperature: number): void {
+    this.post({ type: 'sampleTemperature', temperature });
+  }
+
   /**
    * Asks the trainer to stop (it saves `checkpoints/latest` and finishes); after `graceMs`
    * without an exit the thread is terminated so a hung worker cannot block shutdown.

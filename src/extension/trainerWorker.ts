@@ -98,5 +98,8 @@ port.on('message', (raw: unknown) => {
     case 'sampleNow':
       control.sampleNow(m.temperature);
       break;
+    case 'sampleTemperature':
+      control.sampleTemperature = m.temperature;
+      break;
   }
 });

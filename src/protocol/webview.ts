@@ -108,8 +108,9 @@ export const DashboardEvents = messageType<DashboardEventsMessage>('dashboard/ev
 export interface DashboardStatusMessage { type: 'dashboard/status'; status: TrainingStatus }
 export const DashboardStatus = messageType<DashboardStatusMessage>('dashboard/status', (m) => isStatus(m.status));
 
-export type TrainingAction = 'stop' | 'pause' | 'resume' | 'checkpoint' | 'sample';
-const ACTIONS: readonly TrainingAction[] = ['stop', 'pause', 'resume', 'checkpoint', 'sample'];
+/** `temperature` sets the temperature of the periodic samples from now on. */
+export type TrainingAction = 'stop' | 'pause' | 'resume' | 'checkpoint' | 'sample' | 'temperature';
+const ACTIONS: readonly TrainingAction[] = ['stop', 'pause', 'resume', 'checkpoint', 'sample', 'temperature'];
 
 /** Dashboard → host: a training control button; `temperature` goes with "sample". */
 export interface DashboardControlMessage { type: 'dashboard/control'; action: TrainingAction; temperature?: number }

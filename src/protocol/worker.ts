@@ -43,7 +43,8 @@ export type HostToWorkerMessage =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'checkpointNow' }
-  | { type: 'sampleNow'; temperature?: number };
+  | { type: 'sampleNow'; temperature?: number }
+  | { type: 'sampleTemperature'; temperature: number };
 
 export type WorkerToHostMessage =
   | { type: 'event'; event: TrainerEvent }
@@ -191,6 +192,9 @@ export function checkHostToWorker(x: unknown): Checked<HostToWorkerMessage> {
         return { ok: false, error: 'sampleNow temperature must be a number ≥ 0' };
       }
       return { ok: true, message: x.temperature === undefined ? { type: 'sampleNow' } : { type: 'sampleNow', temperature: x.temperature } };
+    case 'sampleTemperature':
+      if (!(isNum(x.temperature) && x.temperature >= 0)) return { ok: false, error: 'sampleTemperature temperature must be a number ≥ 0' };
+      return { ok: true, message: { type: 'sampleTemperature', temperature: x.temperature } };
     default:
       return { ok: false, error: `unknown host message type ${JSON.stringify(x.type)}` };
   }

@@ -69,6 +69,8 @@ describe('host → worker', () => {
       assert.deepEqual(checkHostToWorker({ type }), { ok: true, message: { type } });
     }
     assert.deepEqual(checkHostToWorker({ type: 'sampleNow', temperature: 0.5 }), { ok: true, message: { type: 'sampleNow', temperature: 0.5 } });
+    assert.deepEqual(checkHostToWorker({ type: 'sampleTemperature', temperature: 1.2 }), { ok: true, message: { type: 'sampleTemperature', temperature: 1.2 } });
+    assert.equal(checkHostToWorker({ type: 'sampleTemperature' }).ok, false);
     const job = { modelDir: '/m', checkpoint: 'best', text: 'abc', wasmDir: '/d' };
     assert.deepEqual(checkHostToWorker({ type: 'score', job }), { ok: true, message: { type: 'score', job } });
   });

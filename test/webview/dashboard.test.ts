@@ -107,7 +107,7 @@ describe('training dashboard', () => {
     await p.page.close();
   });
 
-  it('sends Stop / Pause / Resume / Save checkpoint / Sample now (with the temperature) to the host', async () => {
+  it('sends the sample temperature, Stop / Pause / Resume / Save checkpoint / Sample now (with the temperature) to the host', async () => {
     const p = await openWithState();
     await p.page.locator('#temperature').fill('1.25');
     await p.page.click('#pause');
@@ -119,6 +119,7 @@ describe('training dashboard', () => {
     await p.page.click('#stop');
     const posted = (await p.posted()).slice(1);
     assert.deepEqual(posted, [
+      { type: 'dashboard/control', action: 'temperature', temperature: 1.25 },
       { type: 'dashboard/control', action: 'pause' },
       { type: 'dashboard/control', action: 'resume' },
       { type: 'dashboard/control', action: 'checkpoint' },

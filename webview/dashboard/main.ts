@@ -104,7 +104,7 @@ app.append(
 // ─── controls ───────────────────────────────────────────────────────────────────────────
 
 const control = (action: TrainingAction) =>
-  transport.post(action === 'sample' ? { type: 'dashboard/control', action, temperature: ui.temperature } : { type: 'dashboard/control', action });
+  transport.post(action === 'sample' || action === 'temperature' ? { type: 'dashboard/control', action, temperature: ui.temperature } : { type: 'dashboard/control', action });
 stopBtn.addEventListener('click', () => control('stop'));
 pauseBtn.addEventListener('click', () => control(snap.status === 'paused' ? 'resume' : 'pause'));
 checkpointBtn.addEventListener('click', () => control('checkpoint'));
@@ -114,6 +114,8 @@ tempInput.addEventListener('input', () => {
   tempValue.textContent = ui.temperature.toFixed(2);
   saveUi();
 });
+// The periodic samples follow the slider once it is released (not on every pixel of a drag).
+tempInput.addEventListener('change', () => control('temperature'));
 smoothInput.addEventListener('input', () => {
   ui.smoothing = Number(smoothInput.value);
   smoothValue.textContent = ui.smoothing.toFixed(2);
