@@ -9,6 +9,7 @@ import { sample, score } from '../engine/sampler.js';
 import { checkHostToWorker } from '../protocol/worker.js';
 import type { SampleJob, ScoreJob, WorkerRun, WorkerToHostMessage } from '../protocol/worker.js';
 import { loadModel } from '../training/checkpoint.js';
+import type { TrainerEvent } from '../training/events.js';
 import { TrainerControl, train } from '../training/trainer.js';
 
 const port = parentPort;
@@ -39,6 +40,38 @@ async function oneOffJob(job: ScoreJob | SampleJob): Promise<void> {
   }
 }
 
+/** At most this many step events a second reach the host: a small model takes 100+ steps a
+ * second, and relaying each one kept code-server too busy to load webviews during training. */
+const STEP_EVENTS_PER_SECOND = 20;
+let lastStepSentAt = 0;
+let heldStep: TrainerEvent | null = null;
+
+/** Relays trainer events; step events are thinned, and the newest held one is always sent
+ * before any other event so the host never misses the step an eval or the end refers to. */
+function relayThrottled(event: TrainerEvent): void {
+  const now = performance.now();
+  if (event.event === 'step') {
+    if (now - lastStepSentAt < 1000 / STEP_EVENTS_PER_SECOND) {
+      heldStep = event;
+      return;
+    }
+    heldStep = null;
+    lastStepSentAt = now;
+    send({ type: 'event', event });
+    return;
+  }
+  flushHeldStep();
+  send({ type: 'event', event });
+}
+
+/** Sends a held step now (on pause the host should show the step the run stopped at). */
+function flushHeldStep(): void {
+  if (!heldStep) return;
+  send({ type: 'event', event: heldStep });
+  heldStep = null;
+  lastStepSentAt = performance.now();
+}
+
 async function run(r: WorkerRun): Promise<void> {
   try {
     await train({
@@ -50,7 +83,7 @@ async function run(r: WorkerRun): Promise<void> {
       signal: abort.signal,
       control,
       wasmDir: r.wasmDir,
-      onEvent: (event) => send({ type: 'event', event }),
+      onEvent: relayThrottled,
     });
   } catch (err) {
     send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
@@ -86,6 +119,7 @@ port.on('message', (raw: unknown) => {
       break;
     case 'pause':
       control.pause();
+      flushHeldStep();
       send({ type: 'paused', paused: true });
       break;
     case 'resume':

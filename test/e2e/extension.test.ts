@@ -305,6 +305,22 @@ describe('RNN Lab in a real VS Code', () => {
     await session.screenshot('sample');
   }));
 
+  test('7b. Evaluate on Active File reports the loss; Show Surprisal colours the text and Clear Surprisal removes it', () => session.step('surprisal', async () => {
+    await session.page.keyboard.press('Escape');
+    await session.openFile('stories.txt');
+    await session.runCommand('RNN Lab: Evaluate on Active File');
+    const report = await session.waitForNotification(new RegExp(`${MODEL} on stories\\.txt: loss [\\d.]+ nats/token, [\\d.]+ bits/token, perplexity [\\d.]+`), 60_000);
+    console.log(`evaluate: ${report}`);
+    // Background decorations render in the overlay layer, others inline: count both.
+    const coloured = () => session.page.$$eval('.view-overlays [class*="ced-"], .view-line [class*="ced-"]', (els) => els.length);
+    await session.runCommand('RNN Lab: Show Surprisal');
+    const spans = await waitFor(async () => ((await coloured()) > 20 ? coloured() : null), { timeout: 60_000, what: 'surprisal colours on the visible text' });
+    console.log(`surprisal: ${spans} coloured spans on screen`);
+    await session.screenshot('surprisal');
+    await session.runCommand('RNN Lab: Clear Surprisal');
+    await waitFor(async () => ((await coloured()) === 0 ? true : null), { timeout: 15_000, what: 'the surprisal colours to be cleared' });
+  }));
+
   test('8. the gate inspector draws a heatmap for a selection', () => session.step('inspector', async () => {
     await session.openFile('inspect.txt');
     await session.focusEditorEnd();
