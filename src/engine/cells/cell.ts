@@ -58,6 +58,14 @@ export function zeroState(B: number, H: number, cell: CellType): LayerState {
   return { a, c: cell === 'lstm' ? new Float32Array(B * H) : a };
 }
 
+/** Block k (H wide) of every row of a rows×(G·H) activation array, as a rows×H array. */
+export function gateBlock(acts: Float32Array, rows: number, G: number, H: number, k: number): Float32Array {
+  const out = new Float32Array(rows * H);
+  const width = G * H;
+  for (let r = 0; r < rows; r++) out.set(acts.subarray(r * width + k * H, r * width + (k + 1) * H), r * H);
+  return out;
+}
+
 /** Rows of `a` shifted one step later in time, with state0 first: a⟨t−1⟩ for t = 0 … T−1. */
 export function previous(a: Float32Array, first: Float32Array, T: number, BH: number): Float32Array {
   const out = new Float32Array(T * BH);

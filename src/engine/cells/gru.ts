@@ -8,7 +8,7 @@ import type { GateName } from '../config.js';
 import { matmul, matmulTN } from '../linalg.js';
 import { sigmoid, tanh } from '../math.js';
 import type { BackwardResult, Cell, LayerState, SequenceCache } from './cell.js';
-import { previous } from './cell.js';
+import { gateBlock, previous } from './cell.js';
 
 interface GruCache extends SequenceCache {
   /** [Γu | Γr | c̃] per step, T·B·3H. */
@@ -72,9 +72,7 @@ export const gruCell: Cell = {
         if (gate === 'c' || gate === 'a') return c;
         const k = ({ gammaU: 0, gammaR: 1, cTilde: 2 } as Partial<Record<GateName, number>>)[gate];
         if (k === undefined) throw new Error(`a GRU has no ${gate}`);
-        const out = new Float32Array(T * BH);
-        for (let r = 0; r < T * B; r++) out.set(acts.subarray(r * H3 + k * H, r * H3 + (k + 1) * H), r * H);
-        return out;
+        return gateBlock(acts, T * B, 3, H, k);
       },
     };
   },

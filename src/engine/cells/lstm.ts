@@ -7,7 +7,7 @@ import type { GateName } from '../config.js';
 import { matmul, matmulTN } from '../linalg.js';
 import { sigmoid, tanh } from '../math.js';
 import type { BackwardResult, Cell, LayerState, SequenceCache } from './cell.js';
-import { previous } from './cell.js';
+import { gateBlock, previous } from './cell.js';
 
 interface LstmCache extends SequenceCache {
   /** Post-activation gates per step: [Γu | Γf | Γo | c̃], T·B·4H. */
@@ -71,9 +71,7 @@ export const lstmCell: Cell = {
         if (gate === 'a') return a;
         const k = block[gate];
         if (k === undefined) throw new Error(`an LSTM has no ${gate}`);
-        const out = new Float32Array(T * BH);
-        for (let r = 0; r < T * B; r++) out.set(acts.subarray(r * H4 + k * H, r * H4 + (k + 1) * H), r * H);
-        return out;
+        return gateBlock(acts, T * B, 4, H, k);
       },
     };
   },

@@ -1,20 +1,13 @@
 // Everything the dashboard shows about training runs, kept per model folder from the moment
 // the extension sees a run's events, so a dashboard opened mid-run shows the whole run.
 
-import { appendEvent, downsampleSeries, emptySeries, type RunSeries } from '../../protocol/runSeries.js';
+import { appendEvent, downsampleSeries, emptySeries } from '../../protocol/runSeries.js';
 import type { DashboardSnapshot, TrainingStatus } from '../../protocol/webview.js';
-import type { DoneEvent, EvalEvent, NanEvent, SampleEvent, StartEvent, StepEvent, TrainerEvent } from '../../training/events.js';
+import type { TrainerEvent } from '../../training/events.js';
 
-export interface LiveRun {
+/** A run as the host keeps it: the dashboard's snapshot without the model label and overlays. */
+export interface LiveRun extends Omit<DashboardSnapshot, 'model' | 'overlays'> {
   modelDir: string;
-  status: TrainingStatus;
-  start: StartEvent | null;
-  lastStep: StepEvent | null;
-  lastEval: EvalEvent | null;
-  done: DoneEvent | null;
-  series: RunSeries;
-  samples: SampleEvent[];
-  nans: NanEvent[];
 }
 
 /** Series longer than this many buckets are downsampled (min/max per bucket) before sending. */
