@@ -1,12 +1,11 @@
 // The folder rules of eslint.config.mjs fire: ESLint's Node API lints source text as if it
 // were a file in each folder, so a rule that stops matching fails here, not silently.
 import assert from 'node:assert/strict';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const root = join(__dirname, '..', '..');
 const eslint = new ESLint({ cwd: root });
 
 /** The folder and test rules (and parse errors) ESLint reports for `code` placed at `file`, relative to the repo root. */
