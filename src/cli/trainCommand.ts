@@ -1,15 +1,14 @@
 // `rnnlab train FILE --out DIR …`: checks the text and the options before any work, then runs
 // the trainer with Ctrl-C wired to a clean stop that saves the model.
 
-import { existsSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 
 import { ConfigError, resolveNetworkConfig } from '../engine/config.js';
 import type { NetworkOptions } from '../engine/config.js';
 import { Vocabulary } from '../engine/tokenizer.js';
 import { DataError } from '../training/batches.js';
-import { MODEL_FILE, readModelMeta } from '../training/checkpoint.js';
-import type { ModelMeta } from '../training/checkpoint.js';
+import { hasModelJson, MODEL_FILE, readModelMeta } from '../model/index.js';
+import type { ModelMeta } from '../model/index.js';
 import { resolveTrainConfig } from '../training/config.js';
 import type { TrainConfig, TrainOptions } from '../training/config.js';
 import type { DoneEvent } from '../training/events.js';
@@ -94,7 +93,7 @@ export function prepareTrain(file: string, flags: TrainFlags): { text: string; o
   }
 
   const out = resolve(flags.out);
-  const hasModel = existsSync(join(out, MODEL_FILE));
+  const hasModel = hasModelJson(out);
   if (flags.resume && !hasModel) throw new InputError(`there is no model to resume in ${flags.out} (no ${MODEL_FILE})`);
   if (flags.resume) checkResumeFlags(options, readModelMeta(out, 'latest'));
   if (!flags.resume && hasModel) {

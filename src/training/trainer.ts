@@ -1,9 +1,10 @@
 // The training loop: text → vocabulary → streams → truncated BPTT with clipping → events.
 // Knows nothing of any UI: it reports through `onEvent` and is steered by an AbortSignal and a
-// TrainerControl (pause, resume, save now, sample now).
+// TrainerControl (pause, resume, save now, sample now). In parts: prepare (a new model or one
+// resumed from checkpoints/latest), then a Session that steps, evaluates and saves.
 
 import { initBackend } from '../engine/backend.js';
-import type { NetworkConfig } from '../engine/config.js';
+import type { BackendName, NetworkConfig } from '../engine/config.js';
 import { ConfigError, resolveNetworkConfig } from '../engine/config.js';
 import { evaluateStream } from '../engine/evaluate.js';
 import { Rng } from '../engine/math.js';
@@ -12,63 +13,19 @@ import type { RecurrentState } from '../engine/network.js';
 import { Network } from '../engine/network.js';
 import { sample } from '../engine/sampler.js';
 import { Vocabulary } from '../engine/tokenizer.js';
+import { checkpointDir, ModelFormatError } from '../model/index.js';
+import type { RunRecord, TrainingHistory, TrainingState } from '../model/index.js';
 import { DataError, splitTokens, StreamBatcher } from './batches.js';
-import type { TensorData } from './checkpoint.js';
-import { checkpointDir, loadModelFolder, ModelFormatError, saveModelFolder } from './checkpoint.js';
+import type { Split } from './batches.js';
+import type { CarryData } from './checkpoint.js';
+import { loadModelFolder, saveModelFolder } from './checkpoint.js';
 import type { TrainConfig, TrainOptions } from './config.js';
-import { resolveTrainConfig } from './config.js';
+import { RESUMABLE_KEYS, resolveTrainConfig } from './config.js';
 import type { DoneEvent, StopReason, TrainerEvent } from './events.js';
 import type { Optimizer } from './optimizers.js';
 import { clipGradients, createOptimizer, globalNorm } from './optimizers.js';
-
-/** Steers a running training from outside (the CLI's signals, the extension's buttons). */
-export class TrainerControl {
-  private pausedFlag = false;
-  private wake: (() => void) | null = null;
-  /** Set by checkpointNow(); the trainer clears it after saving. */
-  checkpointRequested = false;
-  /** Set by sampleNow(); the trainer clears it after sampling. */
-  sampleRequested: { temperature: number } | null = null;
-  /** Temperature of the periodic samples from now on (null: the run's configured one). */
-  sampleTemperature: number | null = null;
-
-  get paused(): boolean {
-    return this.pausedFlag;
-  }
-
-  pause(): void {
-    this.pausedFlag = true;
-  }
-
-  resume(): void {
-    this.pausedFlag = false;
-    this.poke();
-  }
-
-  checkpointNow(): void {
-    this.checkpointRequested = true;
-    this.poke();
-  }
-
-  sampleNow(temperature?: number): void {
-    this.sampleRequested = { temperature: temperature ?? -1 };
-    this.poke();
-  }
-
-  /** Resolves at the next resume, request or abort. */
-  waitForChange(signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      this.wake = resolve;
-      signal?.addEventListener('abort', () => resolve(), { once: true });
-    });
-  }
-
-  private poke(): void {
-    const w = this.wake;
-    this.wake = null;
-    w?.();
-  }
-}
+import { learningRate } from './schedule.js';
+import type { TrainerControl } from './trainerControl.js';
 
 export interface TrainRun {
   /** The training text (the whole of it; the end is held out for validation). */
@@ -79,7 +36,7 @@ export interface TrainRun {
   /** Display name stored in model.json. Default: the folder name. */
   name?: string;
   /** Continue from checkpoints/latest of modelDir (its configuration wins over `options`,
-   * except the stopping criteria). */
+   * except RESUMABLE_KEYS and the budget). */
   resume?: boolean;
   signal?: AbortSignal;
   control?: TrainerControl;
@@ -88,45 +45,26 @@ export interface TrainRun {
   wasmDir?: string;
 }
 
-/** Saved training state: everything besides weights and moments that exact resume needs. */
-interface LoopState {
-  step: number;
-  /** Completed passes over the training text. */
-  epoch: number;
-  /** Next window within the epoch. */
-  window: number;
-  rng: number[];
-  bestValLoss: number | null;
-  lastValLoss: number | null;
-  lastTrainLoss: number | null;
-  tokensSeen: number;
-  elapsedMs: number;
-  /** The step this run's budget (and learning-rate schedule) started from, and where it ends. */
-  scheduleStart: number;
-  targetStep: number | null;
-}
-
-interface RunSummary {
-  startedAt: string;
-  startStep: number;
-  endStep: number;
-  reason: StopReason | 'running';
-  backend: string;
-  tokensPerSecond: number;
-}
-
-interface History {
-  runs: RunSummary[];
-  /** [step, loss, gradNorm, elapsedMs, tokensSeen] */
-  steps: number[][];
-  /** [step, valLoss] */
-  evals: number[][];
-}
+/** The saved training state with every field present (older folders lack some). */
+type LoopState = Required<TrainingState>;
+type History = Required<Pick<TrainingHistory, 'runs' | 'steps' | 'evals'>>;
 
 const MAX_HISTORY_POINTS = 4000;
 
 export class TrainingError extends Error {
   override name = 'TrainingError';
+}
+
+/** A model ready to train, new or resumed. */
+interface Prepared {
+  name: string;
+  network: Network;
+  vocab: Vocabulary;
+  config: TrainConfig;
+  loop: LoopState;
+  history: History;
+  optimizer: Optimizer;
+  carry: RecurrentState | null;
 }
 
 function basename(dir: string): string {
@@ -149,278 +87,224 @@ function unknownSymbols(vocab: Vocabulary, text: string): { fraction: number; ex
   return { fraction: ids.length ? unknown / ids.length : 0, examples: [...examples] };
 }
 
-/**
- * Trains (or continues training) a model on `text` and saves it to `modelDir`. Resolves with
- * the done event; rejects only for bad input (ConfigError, DataError, ModelFormatError,
- * TrainingError) before any file is written.
- */
-export async function train(run: TrainRun): Promise<DoneEvent> {
-  const emit = run.onEvent;
-  let network: Network;
-  let vocab: Vocabulary;
-  let config: TrainConfig;
-  let loop: LoopState;
-  let history: History;
-  let optimizer: Optimizer;
-  let carry: RecurrentState | null = null;
-  let name = run.name ?? basename(run.modelDir);
+function prepareNew(run: TrainRun): Prepared {
+  const config = resolveTrainConfig(run.options);
+  if (config.steps === null && config.epochs === null && config.minutes === null) config.epochs = 1;
+  if (run.text.length === 0) throw new DataError('the text is empty');
+  const vocab = Vocabulary.build(run.text, { mode: config.tokens, minCount: config.minCount, maxVocab: config.maxVocab, charEos: config.charEos });
+  const netConfig: NetworkConfig = resolveNetworkConfig(run.options, vocab.size, config.tokens);
+  if (netConfig.bidirectional) {
+    throw new ConfigError(
+      'a bidirectional network reads each sequence backwards too, so it would see the very tokens it must predict; language models must be unidirectional',
+    );
+  }
+  const network = Network.create(netConfig, config.seed);
+  return {
+    name: run.name ?? basename(run.modelDir),
+    network,
+    vocab,
+    config,
+    loop: { step: 0, epoch: 0, window: 0, rng: new Rng(config.seed + 1).state, bestValLoss: null, lastValLoss: null, lastTrainLoss: null, tokensSeen: 0, elapsedMs: 0, scheduleStart: 0, targetStep: null },
+    history: { runs: [], steps: [], evals: [] },
+    optimizer: createOptimizer(config.optimizer, network.params, { momentum: config.momentum }),
+    carry: null,
+  };
+}
 
-  if (run.resume) {
-    let folder;
-    try {
-      folder = loadModelFolder(run.modelDir, 'latest');
-    } catch (err) {
-      if (err instanceof ModelFormatError) throw new TrainingError(`cannot continue training: ${err.message}`);
-      throw err;
-    }
-    vocab = Vocabulary.fromJSON(folder.vocabulary);
-    const unknown = unknownSymbols(vocab, run.text);
-    const limit = vocab.mode === 'char' ? 0 : 0.1;
-    if (unknown.fraction > limit) {
-      throw new TrainingError(
-        `cannot continue training on this text: ${(unknown.fraction * 100).toFixed(1)}% of it is outside the model's vocabulary (for example ${unknown.examples.map((e) => JSON.stringify(e)).join(', ')}); train a new model on it instead`,
-      );
-    }
-    network = Network.fromParams(folder.network, folder.params);
-    // The model fixes the architecture, data and optimizer; this call may change the stopping
-    // criteria and the step size (e.g. a lower learning rate after exploding gradients).
-    const o = run.options;
-    const overrides = resolveTrainConfig({ ...folder.train, ...o, steps: undefined, epochs: undefined, minutes: undefined });
-    config = {
-      ...folder.train,
-      lr: overrides.lr,
-      lrDecay: overrides.lrDecay,
-      lrDecayEvery: overrides.lrDecayEvery,
-      lrSchedule: overrides.lrSchedule,
-      lrFinalFactor: overrides.lrFinalFactor,
-      clip: overrides.clip,
-      clipMode: overrides.clipMode,
-      evalEvery: overrides.evalEvery,
-      sampleEvery: overrides.sampleEvery,
-      sampleLength: overrides.sampleLength,
-      sampleTemperature: overrides.sampleTemperature,
-      checkpointEvery: overrides.checkpointEvery,
-      steps: o.steps ?? null,
-      epochs: o.epochs ?? null,
-      minutes: o.minutes ?? null,
-    };
-    const continuing = config.steps === null && config.epochs === null && config.minutes === null;
-    if (continuing) {
-      // No new budget: finish the interrupted one, on the same schedule.
-      config = { ...config, steps: folder.train.steps, epochs: folder.train.epochs, minutes: folder.train.minutes };
-    }
-    name = run.name ?? folder.name;
-    const s = folder.state as Partial<LoopState>;
-    loop = {
-      step: s.step ?? 0,
-      epoch: s.epoch ?? 0,
+function prepareResume(run: TrainRun): Prepared {
+  let folder;
+  try {
+    folder = loadModelFolder(run.modelDir, 'latest');
+  } catch (err) {
+    if (err instanceof ModelFormatError) throw new TrainingError(`cannot continue training: ${err.message}`);
+    throw err;
+  }
+  const vocab = Vocabulary.fromJSON(folder.vocabulary);
+  const unknown = unknownSymbols(vocab, run.text);
+  const limit = vocab.mode === 'char' ? 0 : 0.1;
+  if (unknown.fraction > limit) {
+    throw new TrainingError(
+      `cannot continue training on this text: ${(unknown.fraction * 100).toFixed(1)}% of it is outside the model's vocabulary (for example ${unknown.examples.map((e) => JSON.stringify(e)).join(', ')}); train a new model on it instead`,
+    );
+  }
+  const network = Network.fromParams(folder.network, folder.params);
+  const o = run.options;
+  const overrides = resolveTrainConfig({ ...folder.train, ...o, steps: undefined, epochs: undefined, minutes: undefined });
+  let config: TrainConfig = { ...folder.train, steps: o.steps ?? null, epochs: o.epochs ?? null, minutes: o.minutes ?? null };
+  for (const key of RESUMABLE_KEYS) (config as unknown as Record<string, unknown>)[key] = overrides[key];
+  const continuing = config.steps === null && config.epochs === null && config.minutes === null;
+  if (continuing) {
+    // No new budget: finish the interrupted one, on the same schedule.
+    config = { ...config, steps: folder.train.steps, epochs: folder.train.epochs, minutes: folder.train.minutes };
+  }
+  const s = folder.state;
+  const h = folder.history;
+  const optimizer = createOptimizer(config.optimizer, network.params, { momentum: config.momentum });
+  if (folder.optimizer) optimizer.load(folder.optimizer.step, folder.optimizer.slots);
+  return {
+    name: run.name ?? folder.name,
+    network,
+    vocab,
+    config,
+    loop: {
+      step: s.step,
+      epoch: s.epoch,
       window: s.window ?? 0,
-      rng: Array.isArray(s.rng) ? s.rng : new Rng(config.seed).state,
-      bestValLoss: s.bestValLoss ?? null,
+      rng: s.rng ?? new Rng(config.seed).state,
+      bestValLoss: s.bestValLoss,
       lastValLoss: s.lastValLoss ?? null,
       lastTrainLoss: s.lastTrainLoss ?? null,
       tokensSeen: s.tokensSeen ?? 0,
       elapsedMs: s.elapsedMs ?? 0,
-      scheduleStart: continuing ? (s.scheduleStart ?? 0) : (s.step ?? 0),
+      scheduleStart: continuing ? (s.scheduleStart ?? 0) : s.step,
       targetStep: continuing ? (s.targetStep ?? null) : null,
-    };
-    const h = folder.history as Partial<History>;
-    history = { runs: h.runs ?? [], steps: h.steps ?? [], evals: h.evals ?? [] };
-    optimizer = createOptimizer(config.optimizer, network.params, { momentum: config.momentum });
-    if (folder.optimizer) {
-      optimizer.load(folder.optimizer.step, folder.optimizer.slots);
-      carry = restoreCarry(network, folder.optimizer.slots, config);
+    },
+    history: { runs: h.runs ?? [], steps: h.steps ?? [], evals: h.evals ?? [] },
+    optimizer,
+    carry: folder.carry ? carryState(network, folder.carry) : null,
+  };
+}
+
+/** One run of training over a prepared model: step, evaluate, sample, save, and the done event. */
+class Session {
+  readonly network: Network;
+  readonly vocab: Vocabulary;
+  readonly config: TrainConfig;
+  readonly loop: LoopState;
+  readonly history: History;
+  readonly optimizer: Optimizer;
+  readonly name: string;
+  readonly split: Split;
+  readonly batcher: StreamBatcher;
+  readonly rng: Rng;
+  readonly model: Model;
+  readonly startStep: number;
+  readonly targetStep: number | null;
+  readonly record: RunRecord;
+  private carry: RecurrentState | null;
+  private started = 0;
+  private elapsedBefore = 0;
+  private readonly recentTimes: number[] = [];
+  private readonly recentNorms: number[] = [];
+  private tokensPerSecond = 0;
+  private lastEvalStep = -1;
+  /** Last good weights, restored when an update produces NaN or Infinity. */
+  private readonly backupParams: Float32Array[];
+
+  constructor(
+    private readonly run: TrainRun,
+    prepared: Prepared,
+    readonly backend: BackendName,
+  ) {
+    ({ network: this.network, vocab: this.vocab, config: this.config, loop: this.loop, history: this.history, optimizer: this.optimizer, name: this.name } = prepared);
+    const ids = this.vocab.encode(run.text);
+    this.split = splitTokens(ids, this.config.valFraction, this.config.seqLen);
+    this.batcher = new StreamBatcher(this.split.train, this.config.batch, this.config.seqLen);
+    if (run.resume && this.loop.window >= this.batcher.windowsPerEpoch) {
+      throw new TrainingError('cannot continue training on this text: it is shorter than the text the model was trained on, so the saved data position does not exist in it');
     }
-  } else {
-    config = resolveTrainConfig(run.options);
-    if (config.steps === null && config.epochs === null && config.minutes === null) config.epochs = 1;
-    if (run.text.length === 0) throw new DataError('the text is empty');
-    vocab = Vocabulary.build(run.text, { mode: config.tokens, minCount: config.minCount, maxVocab: config.maxVocab, charEos: config.charEos });
-    const netConfig: NetworkConfig = resolveNetworkConfig(run.options, vocab.size, config.tokens);
-    if (netConfig.bidirectional) {
-      throw new ConfigError(
-        'a bidirectional network reads each sequence backwards too, so it would see the very tokens it must predict; language models must be unidirectional',
-      );
+    this.carry = prepared.carry && prepared.carry.batch === this.batcher.batch ? prepared.carry : null;
+    this.rng = new Rng(this.loop.rng);
+    this.model = { network: this.network, vocab: this.vocab };
+    this.startStep = this.loop.step;
+    if (this.loop.targetStep === null) {
+      // A new budget counts from where this run starts.
+      const c = this.config;
+      const budget = c.steps ?? (c.epochs !== null ? Math.ceil(c.epochs * this.batcher.windowsPerEpoch) : null);
+      this.loop.scheduleStart = this.startStep;
+      this.loop.targetStep = budget === null ? null : this.startStep + budget;
     }
-    network = Network.create(netConfig, config.seed);
-    loop = { step: 0, epoch: 0, window: 0, rng: new Rng(config.seed + 1).state, bestValLoss: null, lastValLoss: null, lastTrainLoss: null, tokensSeen: 0, elapsedMs: 0, scheduleStart: 0, targetStep: null };
-    history = { runs: [], steps: [], evals: [] };
-    optimizer = createOptimizer(config.optimizer, network.params, { momentum: config.momentum });
+    this.targetStep = this.loop.targetStep;
+    this.record = { startedAt: new Date().toISOString(), startStep: this.startStep, endStep: this.startStep, reason: 'running', backend, tokensPerSecond: 0, bestValLoss: null };
+    this.history.runs.push(this.record);
+    this.backupParams = this.network.params.map((p) => new Float32Array(p.data.length));
   }
 
-  const backend = (await initBackend(run.options.backend ?? config.backend, { wasmDir: run.wasmDir })).name;
-  const ids = vocab.encode(run.text);
-  const split = splitTokens(ids, config.valFraction, config.seqLen);
-  const batcher = new StreamBatcher(split.train, config.batch, config.seqLen);
-  if (run.resume && loop.window >= batcher.windowsPerEpoch) {
-    throw new TrainingError('cannot continue training on this text: it is shorter than the text the model was trained on, so the saved data position does not exist in it');
+  private emit(event: TrainerEvent): void {
+    this.run.onEvent(event);
   }
-  if (carry && carry.batch !== batcher.batch) carry = null;
-  const rng = new Rng(loop.rng);
-  const model: Model = { network, vocab };
-  const startStep = loop.step;
-  if (loop.targetStep === null) {
-    // A new budget counts from where this run starts.
-    const budget = config.steps ?? (config.epochs !== null ? Math.ceil(config.epochs * batcher.windowsPerEpoch) : null);
-    loop.scheduleStart = startStep;
-    loop.targetStep = budget === null ? null : startStep + budget;
+
+  start(): void {
+    this.emit({
+      event: 'start',
+      modelDir: this.run.modelDir,
+      backend: this.backend,
+      network: this.network.config,
+      train: { ...this.config, batch: this.batcher.batch },
+      parameters: this.network.parameterCount(),
+      vocabSize: this.vocab.size,
+      trainTokens: this.split.train.length,
+      valTokens: this.split.val.length,
+      stepsPerEpoch: this.batcher.windowsPerEpoch,
+      startStep: this.startStep,
+      totalSteps: this.targetStep,
+      resumed: this.run.resume === true,
+    });
+    this.started = performance.now();
+    this.elapsedBefore = this.loop.elapsedMs;
   }
-  const targetStep = loop.targetStep;
-  const runSummary: RunSummary = { startedAt: new Date().toISOString(), startStep, endStep: startStep, reason: 'running', backend, tokensPerSecond: 0 };
-  history.runs.push(runSummary);
 
-  emit({
-    event: 'start',
-    modelDir: run.modelDir,
-    backend,
-    network: network.config,
-    train: { ...config, batch: batcher.batch },
-    parameters: network.parameterCount(),
-    vocabSize: vocab.size,
-    trainTokens: split.train.length,
-    valTokens: split.val.length,
-    stepsPerEpoch: batcher.windowsPerEpoch,
-    startStep,
-    totalSteps: targetStep,
-    resumed: run.resume === true,
-  });
+  private fractionalEpoch(): number {
+    return this.loop.epoch + this.loop.window / this.batcher.windowsPerEpoch;
+  }
 
-  const tokensPerStep = batcher.batch * batcher.seqLen;
-  const started = performance.now();
-  const elapsedBefore = loop.elapsedMs;
-  const recentTimes: number[] = [];
-  const recentNorms: number[] = [];
-  let tokensPerSecond = 0;
-  let lastEvalStep = -1;
-  // Last good weights and moments, restored when a step produces NaN or Infinity.
-  const backupParams = network.params.map((p) => new Float32Array(p.data.length));
-  let reason: StopReason | null = null;
-  let message = '';
-  const control = run.control;
-
-  const fractionalEpoch = () => loop.epoch + loop.window / batcher.windowsPerEpoch;
-
-  const save = (kind: 'latest' | 'best') => {
-    loop.elapsedMs = elapsedBefore + (performance.now() - started);
-    loop.rng = rng.state;
-    const slots: TensorData[] = optimizer.slots().map((s) => ({ name: s.name, shape: s.shape, data: s.data }));
-    if (carry) {
-      carry.layers.forEach((st, l) => {
-        slots.push({ name: `carry/layer${l}/a`, shape: [carry!.batch, network.config.units], data: st.a });
-        if (network.config.cell === 'lstm') slots.push({ name: `carry/layer${l}/c`, shape: [carry!.batch, network.config.units], data: st.c });
-      });
+  /** Why the run ends before the next step, if it does. */
+  stopBeforeStep(): { reason: StopReason; message: string } | null {
+    const { loop, config } = this;
+    if (this.run.signal?.aborted) return { reason: 'aborted', message: `stopped at step ${loop.step} on request; the model is saved` };
+    if (this.targetStep !== null && loop.step >= this.targetStep) {
+      return { reason: config.steps !== null ? 'steps' : 'epochs', message: `finished ${loop.step} steps` };
     }
-    runSummary.endStep = loop.step;
-    runSummary.tokensPerSecond = Math.round(tokensPerSecond);
-    const data = {
-      name,
-      network: network.config,
-      params: network.params.map((p) => ({ name: p.name, shape: p.shape, data: p.data })),
-      vocabulary: vocab.toJSON(),
-      train: config,
-      state: { ...loop },
-      history: { runs: history.runs, steps: thin(history.steps), evals: history.evals },
-      optimizer: { name: config.optimizer, step: optimizer.step, slots },
-    };
-    const dirs = kind === 'best' ? [checkpointDir(run.modelDir, 'best')] : [checkpointDir(run.modelDir, 'latest'), run.modelDir];
-    for (const dir of dirs) saveModelFolder(dir, data);
-    emit({ event: 'checkpoint', step: loop.step, kind, dir: dirs[0] });
-  };
+    if (config.minutes !== null && performance.now() - this.started >= config.minutes * 60_000) {
+      return { reason: 'minutes', message: `stopped after ${formatMinutes(config.minutes)} at step ${loop.step}` };
+    }
+    return null;
+  }
 
-  const evaluate = () => {
-    const r = evaluateStream(network, split.val, config.batch, config.seqLen);
-    lastEvalStep = loop.step;
-    loop.lastValLoss = r.loss;
-    const best = loop.bestValLoss === null || r.loss < loop.bestValLoss;
-    if (best) loop.bestValLoss = r.loss;
-    history.evals.push([loop.step, r.loss]);
-    emit({ event: 'eval', step: loop.step, epoch: fractionalEpoch(), valLoss: r.loss, valBitsPerToken: r.loss / Math.LN2, valPerplexity: Math.exp(r.loss), best });
-    if (best) save('best');
-  };
-
-  const emitSample = (temperature: number) => {
-    const s = sample(model, { length: config.sampleLength, temperature, seed: config.seed + loop.step });
-    emit({ event: 'sample', step: loop.step, temperature, text: s.text });
-  };
-
-  const handleRequests = () => {
-    if (!control) return;
-    if (control.checkpointRequested) {
-      control.checkpointRequested = false;
-      save('latest');
-    }
-    if (control.sampleRequested) {
-      const t = control.sampleRequested.temperature;
-      control.sampleRequested = null;
-      emitSample(t >= 0 ? t : config.sampleTemperature);
-    }
-  };
-
-  for (;;) {
-    if (run.signal?.aborted) {
-      reason = 'aborted';
-      message = `stopped at step ${loop.step} on request; the model is saved`;
-      break;
-    }
-    if (targetStep !== null && loop.step >= targetStep) {
-      reason = config.steps !== null ? 'steps' : 'epochs';
-      message = `finished ${loop.step} steps`;
-      break;
-    }
-    if (config.minutes !== null && performance.now() - started >= config.minutes * 60_000) {
-      reason = 'minutes';
-      message = `stopped after ${formatMinutes(config.minutes)} at step ${loop.step}`;
-      break;
-    }
-    handleRequests();
-    while (control?.paused && !run.signal?.aborted) {
-      await control.waitForChange(run.signal);
-      handleRequests();
-    }
-    if (run.signal?.aborted) continue;
-
+  /** One optimizer step on the next window. Returns the message when the step went non-finite. */
+  step(): string | null {
+    const { network, batcher, loop, config, recentNorms } = this;
     const t0 = performance.now();
     const batch = batcher.window(loop.window);
-    const result = network.lossAndGrads(batch.ids, batch.targets, batcher.batch, batcher.seqLen, carry, rng);
+    const result = network.lossAndGrads(batch.ids, batch.targets, batcher.batch, batcher.seqLen, this.carry, this.rng);
     const gradNorm = globalNorm(result.grads);
     recentNorms.push(gradNorm);
     if (recentNorms.length > 20) recentNorms.shift();
     if (!Number.isFinite(result.loss) || !Number.isFinite(gradNorm)) {
       // Nothing was applied yet: the weights and moments in memory are the last good ones.
       const norms = recentNorms.map((n) => (Number.isFinite(n) ? Number(n.toPrecision(4)) : n));
-      message =
+      const message =
         `the ${Number.isFinite(result.loss) ? 'gradient' : 'loss'} became ${Number.isNaN(result.loss) || Number.isNaN(gradNorm) ? 'NaN' : 'infinite'} at step ${loop.step + 1} (exploding gradients; recent gradient norms ${norms.join(', ')}). ` +
         `The weights of step ${loop.step} were kept and nothing saved before was touched. Try a lower learning rate (now ${config.lr}) or stronger clipping (now ${config.clip > 0 ? `${config.clipMode} ${config.clip}` : 'off'}).`;
-      emit({ event: 'nan', step: loop.step + 1, recentGradNorms: norms, message });
-      reason = 'nan';
-      break;
+      this.emit({ event: 'nan', step: loop.step + 1, recentGradNorms: norms, message });
+      return message;
     }
     const layerGradNorms = groupNorms(network, result.grads);
     clipGradients(result.grads, config.clipMode, config.clip, gradNorm);
-    const lr = learningRate(config, loop.step, loop.scheduleStart, targetStep, (performance.now() - started) / 60_000);
-    network.params.forEach((p, k) => backupParams[k].set(p.data));
-    optimizer.apply(network.params, result.grads, lr);
+    const lr = learningRate(config, loop.step, loop.scheduleStart, this.targetStep, (performance.now() - this.started) / 60_000);
+    network.params.forEach((p, k) => this.backupParams[k].set(p.data));
+    this.optimizer.apply(network.params, result.grads, lr);
     if (!network.params.every((p) => allFinite(p.data))) {
-      network.params.forEach((p, k) => p.data.set(backupParams[k]));
+      network.params.forEach((p, k) => p.data.set(this.backupParams[k]));
       network.refresh();
-      message = `the weights overflowed at step ${loop.step + 1} (learning rate ${lr} is too high for these gradients, norm ${gradNorm.toPrecision(4)}); the weights of step ${loop.step} were restored and nothing saved before was touched. Try a lower learning rate or stronger clipping.`;
-      emit({ event: 'nan', step: loop.step + 1, recentGradNorms: recentNorms.slice(), message });
-      reason = 'nan';
-      break;
+      const message = `the weights overflowed at step ${loop.step + 1} (learning rate ${lr} is too high for these gradients, norm ${gradNorm.toPrecision(4)}); the weights of step ${loop.step} were restored and nothing saved before was touched. Try a lower learning rate or stronger clipping.`;
+      this.emit({ event: 'nan', step: loop.step + 1, recentGradNorms: recentNorms.slice(), message });
+      return message;
     }
     network.refresh();
-    carry = result.state;
+    this.carry = result.state;
     if (config.stateReset > 0) {
       // Occasionally start a stream afresh so reading from a zero state stays in-distribution.
       const H = network.config.units;
       for (let b = 0; b < batcher.batch; b++) {
-        if (rng.next() >= config.stateReset) continue;
-        for (const layer of carry.layers) {
+        if (this.rng.next() >= config.stateReset) continue;
+        for (const layer of this.carry.layers) {
           layer.a.fill(0, b * H, (b + 1) * H);
           layer.c.fill(0, b * H, (b + 1) * H);
         }
       }
     }
+    const tokensPerStep = batcher.batch * batcher.seqLen;
     loop.step++;
     loop.window++;
     loop.tokensSeen += tokensPerStep;
@@ -428,73 +312,147 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
     if (loop.window >= batcher.windowsPerEpoch) {
       loop.window = 0;
       loop.epoch++;
-      carry = null; // each epoch starts from a zero state
+      this.carry = null; // each epoch starts from a zero state
     }
     const t1 = performance.now();
-    recentTimes.push(t1 - t0);
-    if (recentTimes.length > 20) recentTimes.shift();
-    tokensPerSecond = (tokensPerStep * recentTimes.length * 1000) / recentTimes.reduce((a, b) => a + b, 0);
-    const elapsedMs = elapsedBefore + (t1 - started);
-    history.steps.push([loop.step, round(result.loss), round(gradNorm), Math.round(elapsedMs), loop.tokensSeen]);
-    emit({
+    this.recentTimes.push(t1 - t0);
+    if (this.recentTimes.length > 20) this.recentTimes.shift();
+    this.tokensPerSecond = (tokensPerStep * this.recentTimes.length * 1000) / this.recentTimes.reduce((a, b) => a + b, 0);
+    const elapsedMs = this.elapsedBefore + (t1 - this.started);
+    this.history.steps.push([loop.step, round(result.loss), round(gradNorm), Math.round(elapsedMs), loop.tokensSeen]);
+    this.emit({
       event: 'step',
       step: loop.step,
-      epoch: fractionalEpoch(),
+      epoch: this.fractionalEpoch(),
       loss: result.loss,
       gradNorm,
       layerGradNorms,
       lr,
-      tokensPerSecond,
+      tokensPerSecond: this.tokensPerSecond,
       tokensSeen: loop.tokensSeen,
       elapsedMs,
     });
-    if (loop.step % config.evalEvery === 0) evaluate();
-    if (config.sampleEvery > 0 && loop.step % config.sampleEvery === 0) emitSample(control?.sampleTemperature ?? config.sampleTemperature);
-    if (loop.step % config.checkpointEvery === 0) save('latest');
-    // Let the event loop deliver abort signals and control messages between steps.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    return null;
   }
 
-  if (reason !== 'nan') {
-    if (lastEvalStep !== loop.step && loop.step > startStep) evaluate();
-    runSummary.reason = reason;
-    save('latest');
+  /** The evaluations, samples and saves due after the step just taken. */
+  afterStep(): void {
+    const { loop, config } = this;
+    if (loop.step % config.evalEvery === 0) this.evaluate();
+    if (config.sampleEvery > 0 && loop.step % config.sampleEvery === 0) this.sample(this.run.control?.sampleTemperature ?? config.sampleTemperature);
+    if (loop.step % config.checkpointEvery === 0) this.save('latest');
   }
-  runSummary.reason = reason;
-  const done: DoneEvent = {
-    event: 'done',
-    step: loop.step,
-    epoch: fractionalEpoch(),
-    trainLoss: loop.lastTrainLoss,
-    valLoss: loop.lastValLoss,
-    bestValLoss: loop.bestValLoss,
-    tokensPerSecond,
-    backend,
-    modelDir: run.modelDir,
-    reason,
-    message,
-  };
-  emit(done);
-  network.dispose();
-  return done;
+
+  evaluate(): void {
+    const { loop } = this;
+    const r = evaluateStream(this.network, this.split.val, this.config.batch, this.config.seqLen);
+    this.lastEvalStep = loop.step;
+    loop.lastValLoss = r.loss;
+    const best = loop.bestValLoss === null || r.loss < loop.bestValLoss;
+    if (best) loop.bestValLoss = r.loss;
+    if (r.loss < (this.record.bestValLoss ?? Infinity)) this.record.bestValLoss = r.loss;
+    this.history.evals.push([loop.step, r.loss]);
+    this.emit({ event: 'eval', step: loop.step, epoch: this.fractionalEpoch(), valLoss: r.loss, valBitsPerToken: r.loss / Math.LN2, valPerplexity: Math.exp(r.loss), best });
+    if (best) this.save('best');
+  }
+
+  sample(temperature: number): void {
+    const s = sample(this.model, { length: this.config.sampleLength, temperature, seed: this.config.seed + this.loop.step });
+    this.emit({ event: 'sample', step: this.loop.step, temperature, text: s.text });
+  }
+
+  /** best → checkpoints/best; latest → checkpoints/latest and the folder's root. */
+  save(kind: 'latest' | 'best'): void {
+    const { loop, network } = this;
+    loop.elapsedMs = this.elapsedBefore + (performance.now() - this.started);
+    loop.rng = this.rng.state;
+    this.record.endStep = loop.step;
+    this.record.tokensPerSecond = Math.round(this.tokensPerSecond);
+    const data = {
+      name: this.name,
+      network: network.config,
+      params: network.params.map((p) => ({ name: p.name, shape: p.shape, data: p.data })),
+      vocabulary: this.vocab.toJSON(),
+      train: this.config,
+      state: { ...loop },
+      history: { runs: this.history.runs, steps: thin(this.history.steps), evals: this.history.evals },
+      optimizer: { name: this.config.optimizer, step: this.optimizer.step, slots: this.optimizer.slots().map((s) => ({ name: s.name, shape: s.shape, data: s.data })) },
+      carry: this.carry ? carryData(network, this.carry) : null,
+    };
+    const dirs = kind === 'best' ? [checkpointDir(this.run.modelDir, 'best')] : [checkpointDir(this.run.modelDir, 'latest'), this.run.modelDir];
+    for (const dir of dirs) saveModelFolder(dir, data);
+    this.emit({ event: 'checkpoint', step: loop.step, kind, dir: dirs[0] });
+  }
+
+  /** Saves and samples asked for through the TrainerControl. */
+  handleRequests(): void {
+    const control = this.run.control;
+    if (!control) return;
+    if (control.checkpointRequested) {
+      control.checkpointRequested = false;
+      this.save('latest');
+    }
+    if (control.sampleRequested) {
+      const t = control.sampleRequested.temperature;
+      control.sampleRequested = null;
+      this.sample(t >= 0 ? t : this.config.sampleTemperature);
+    }
+  }
+
+  /** Evaluates and saves unless the run diverged, then reports the end of the run. */
+  finish(reason: StopReason, message: string): DoneEvent {
+    const { loop } = this;
+    if (reason !== 'nan') {
+      if (this.lastEvalStep !== loop.step && loop.step > this.startStep) this.evaluate();
+      this.record.reason = reason;
+      this.save('latest');
+    }
+    this.record.reason = reason;
+    const done: DoneEvent = {
+      event: 'done',
+      step: loop.step,
+      epoch: this.fractionalEpoch(),
+      trainLoss: loop.lastTrainLoss,
+      valLoss: loop.lastValLoss,
+      bestValLoss: loop.bestValLoss,
+      tokensPerSecond: this.tokensPerSecond,
+      backend: this.backend,
+      modelDir: this.run.modelDir,
+      reason,
+      message,
+    };
+    this.emit(done);
+    this.network.dispose();
+    return done;
+  }
 }
 
 /**
- * Step decay (lrDecay every lrDecayEvery steps) times the cosine schedule over this run's
- * budget: progress is the larger of steps done / steps planned and minutes spent / minutes
- * allowed.
+ * Trains (or continues training) a model on `text` and saves it to `modelDir`. Resolves with
+ * the done event; rejects only for bad input (ConfigError, DataError, ModelFormatError,
+ * TrainingError) before any file is written.
  */
-export function learningRate(config: TrainConfig, step: number, scheduleStart: number, targetStep: number | null, minutesSpent: number): number {
-  let lr = config.lr * Math.pow(config.lrDecay, Math.floor(step / config.lrDecayEvery));
-  if (config.lrSchedule === 'cosine') {
-    let progress = 0;
-    if (targetStep !== null && targetStep > scheduleStart) progress = Math.max(progress, (step - scheduleStart) / (targetStep - scheduleStart));
-    if (config.minutes !== null) progress = Math.max(progress, minutesSpent / config.minutes);
-    progress = Math.min(1, progress);
-    const f = config.lrFinalFactor;
-    lr *= f + (1 - f) * 0.5 * (1 + Math.cos(Math.PI * progress));
+export async function train(run: TrainRun): Promise<DoneEvent> {
+  const prepared = run.resume ? prepareResume(run) : prepareNew(run);
+  const backend = (await initBackend(run.options.backend ?? prepared.config.backend, { wasmDir: run.wasmDir })).name;
+  const session = new Session(run, prepared, backend);
+  session.start();
+  const control = run.control;
+  for (;;) {
+    const stop = session.stopBeforeStep();
+    if (stop) return session.finish(stop.reason, stop.message);
+    session.handleRequests();
+    while (control?.paused && !run.signal?.aborted) {
+      await control.waitForChange(run.signal);
+      session.handleRequests();
+    }
+    if (run.signal?.aborted) continue;
+    const diverged = session.step();
+    if (diverged !== null) return session.finish('nan', diverged);
+    session.afterStep();
+    // Let the event loop deliver abort signals and control messages between steps.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  return lr;
 }
 
 /** 0.75 → "45 seconds", 1 → "1 minute", 2.5 → "2.5 minutes". */
@@ -525,19 +483,26 @@ function groupNorms(network: Network, grads: readonly Float32Array[]): number[] 
   return [...groups.values()].map(Math.sqrt);
 }
 
-function restoreCarry(network: Network, slots: readonly TensorData[], config: TrainConfig): RecurrentState | null {
-  const byName = new Map(slots.map((s) => [s.name, s]));
-  const layers = [];
-  for (let l = 0; l < network.config.layers; l++) {
-    const a = byName.get(`carry/layer${l}/a`);
-    if (!a) return null;
-    const c = network.config.cell === 'lstm' ? byName.get(`carry/layer${l}/c`) : a;
-    if (!c) return null;
-    layers.push({ a: a.data.slice(), c: c === a ? a.data.slice() : c.data.slice() });
-  }
-  if (network.config.cell !== 'lstm') for (const s of layers) s.c = s.a;
-  const batch = byName.get('carry/layer0/a')?.shape[0] ?? config.batch;
-  return { batch, layers };
+/** The carried state as the format stores it: `layer<l>/a` (and `/c` for an LSTM), each [batch, units]. */
+function carryData(network: Network, carry: RecurrentState): CarryData {
+  const shape = [carry.batch, network.config.units];
+  return {
+    batch: carry.batch,
+    tensors: carry.layers.flatMap((st, l) => [
+      { name: `layer${l}/a`, shape, data: st.a },
+      ...(network.config.cell === 'lstm' ? [{ name: `layer${l}/c`, shape, data: st.c }] : []),
+    ]),
+  };
+}
+
+/** The stored carried state back as the network's state (copies; c is a for cells without a cell state). */
+function carryState(network: Network, carry: CarryData): RecurrentState {
+  const byName = new Map(carry.tensors.map((t) => [t.name, t.data]));
+  const layers = Array.from({ length: network.config.layers }, (_, l) => {
+    const a = byName.get(`layer${l}/a`)!.slice();
+    return { a, c: network.config.cell === 'lstm' ? byName.get(`layer${l}/c`)!.slice() : a };
+  });
+  return { batch: carry.batch, layers };
 }
 
 function round(x: number): number {
