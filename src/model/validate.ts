@@ -47,11 +47,6 @@ function field<T>(where: string, obj: Json, key: string, test: (v: unknown) => v
   return v;
 }
 
-/** Like field(), but an absent key is fine. */
-function optionalField<T>(where: string, obj: Json, key: string, test: (v: unknown) => v is T, what: string): void {
-  if (obj[key] !== undefined) field(where, obj, key, test, what);
-}
-
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
@@ -148,40 +143,57 @@ function validateManifest(where: string, raw: unknown, key: string, expectedFile
   return { file, bytes, crc32: crc, tensors };
 }
 
+/** [key, test, what is expected, whether it must be present]: a table of fields checked alike. */
+type FieldSpec = readonly [key: string, test: (v: unknown) => boolean, what: string, required: boolean];
+
+function checkFields(where: string, obj: Json, specs: readonly FieldSpec[]): void {
+  for (const [key, test, what, required] of specs) {
+    if (required || obj[key] !== undefined) field(where, obj, key, (v): v is unknown => test(v), what);
+  }
+}
+
+const STATE_FIELDS: readonly FieldSpec[] = [
+  ['step', isCount, 'a whole number', true],
+  ['epoch', isNumber, 'a number', true],
+  ['bestValLoss', isNullableNumber, 'a number or null', true],
+  ['window', isCount, 'a whole number', false],
+  ['rng', isNumberList, 'a list of numbers', false],
+  ['lastValLoss', isNullableNumber, 'a number or null', false],
+  ['lastTrainLoss', isNullableNumber, 'a number or null', false],
+  ['tokensSeen', isCount, 'a whole number', false],
+  ['elapsedMs', isNumber, 'a number', false],
+  ['scheduleStart', isCount, 'a whole number', false],
+  ['targetStep', isNullableCount, 'a whole number or null', false],
+];
+
+const RUN_FIELDS: readonly FieldSpec[] = [
+  ['startStep', isCount, 'a whole number', true],
+  ['endStep', isCount, 'a whole number', true],
+  ['startedAt', isString, 'a date', false],
+  ['reason', isNullableString, 'a stop reason', false],
+  ['backend', isString, 'a backend name', false],
+  ['tokensPerSecond', isNumber, 'a number', false],
+  ['bestValLoss', isNullableNumber, 'a number or null', false],
+];
+
 function validateState(where: string, state: unknown): TrainingState {
   if (!isObject(state)) bad(where, 'has no "state" object');
-  const w = `${where} (state)`;
-  field(w, state, 'step', isCount, 'a whole number');
-  field(w, state, 'epoch', isNumber, 'a number');
-  field(w, state, 'bestValLoss', isNullableNumber, 'a number or null');
-  optionalField(w, state, 'window', isCount, 'a whole number');
-  optionalField(w, state, 'rng', isNumberList, 'a list of numbers');
-  optionalField(w, state, 'lastValLoss', isNullableNumber, 'a number or null');
-  optionalField(w, state, 'lastTrainLoss', isNullableNumber, 'a number or null');
-  optionalField(w, state, 'tokensSeen', isCount, 'a whole number');
-  optionalField(w, state, 'elapsedMs', isNumber, 'a number');
-  optionalField(w, state, 'scheduleStart', isCount, 'a whole number');
-  optionalField(w, state, 'targetStep', isNullableCount, 'a whole number or null');
+  checkFields(`${where} (state)`, state, STATE_FIELDS);
   return state as unknown as TrainingState;
 }
 
 function validateHistory(where: string, history: unknown): TrainingHistory {
   if (!isObject(history)) bad(where, 'has no "history" object');
   const w = `${where} (history)`;
-  optionalField(w, history, 'steps', isRowList, 'a list of number rows');
-  optionalField(w, history, 'evals', isRowList, 'a list of number rows');
+  checkFields(w, history, [
+    ['steps', isRowList, 'a list of number rows', false],
+    ['evals', isRowList, 'a list of number rows', false],
+  ]);
   if (history.runs !== undefined) {
     if (!Array.isArray(history.runs)) bad(w, 'has no valid "runs" (expected a list)');
     history.runs.forEach((r: unknown, i: number) => {
       if (!isObject(r)) bad(w, `run #${i + 1} is not an object`);
-      const rw = `${w} run #${i + 1}`;
-      field(rw, r, 'startStep', isCount, 'a whole number');
-      field(rw, r, 'endStep', isCount, 'a whole number');
-      optionalField(rw, r, 'startedAt', isString, 'a date');
-      optionalField(rw, r, 'reason', isNullableString, 'a stop reason');
-      optionalField(rw, r, 'backend', isString, 'a backend name');
-      optionalField(rw, r, 'tokensPerSecond', isNumber, 'a number');
-      optionalField(rw, r, 'bestValLoss', isNullableNumber, 'a number or null');
+      checkFields(`${w} run #${i + 1}`, r, RUN_FIELDS);
     });
   }
   return history as TrainingHistory;
