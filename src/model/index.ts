@@ -15,6 +15,7 @@ export {
   readModelJsonText,
   readModelMeta,
   readModelMetaSnapshot,
+  savedCheckpoints,
 } from './read.js';
 export { summarizeCheckpointJson, summarizeModelJson, tolerantHistory } from './summary.js';
 export type { CheckpointSummary, ModelSummary, RunSummary, TensorSummary } from './summary.js';

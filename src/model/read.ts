@@ -28,6 +28,11 @@ export function hasModelJson(dir: string, checkpoint: CheckpointKind = 'root'): 
   }
 }
 
+/** The saves of a model folder that have a model.json (complete or not): latest, root, best. */
+export function savedCheckpoints(dir: string): CheckpointKind[] {
+  return (['latest', 'root', 'best'] as const).filter((kind) => hasModelJson(dir, kind));
+}
+
 /** model.json's text, or a ModelFormatError saying in one sentence why there is none. */
 export function readModelJsonText(folder: string): string {
   const path = join(folder, MODEL_FILE);

@@ -34,6 +34,7 @@ import {
   PENDING_SUFFIX as PENDING,
   readModelMeta,
   readModelMetaSnapshot,
+  savedCheckpoints,
   WEIGHTS_FILE,
   writeFileSynced,
   writeModelJson,
@@ -333,6 +334,45 @@ export function loadModelFolder(dir: string, checkpoint: CheckpointKind = 'root'
   }
 }
 
+export interface NewestCheckpoint {
+  kind: CheckpointKind;
+  folder: LoadedFolder;
+  /** Newer or equal saves that could not be used, each with its one-sentence problem. */
+  skipped: { kind: CheckpointKind; problem: string }[];
+}
+
+/**
+ * The newest save of a model folder that loads completely (by step; at a tie latest, then the
+ * root, then best), so a torn or deleted model.json costs at most the steps since another save.
+ * Throws ModelFormatError when none loads.
+ */
+export function loadNewestCheckpoint(dir: string): NewestCheckpoint {
+  const kinds = savedCheckpoints(dir);
+  if (kinds.length === 0) readModelMeta(dir, 'latest'); // throws the sentence for a folder with no model
+  const skipped: NewestCheckpoint['skipped'] = [];
+  const problem = (kind: CheckpointKind, error: unknown) => {
+    if (!(error instanceof ModelFormatError)) throw error;
+    skipped.push({ kind, problem: error.message });
+  };
+  const candidates: { kind: CheckpointKind; step: number }[] = [];
+  for (const kind of kinds) {
+    try {
+      candidates.push({ kind, step: readModelMeta(dir, kind).state.step });
+    } catch (error) {
+      problem(kind, error);
+    }
+  }
+  candidates.sort((a, b) => b.step - a.step); // stable: ties keep the latest, root, best order
+  for (const { kind } of candidates) {
+    try {
+      return { kind, folder: loadModelFolder(dir, kind), skipped };
+    } catch (error) {
+      problem(kind, error);
+    }
+  }
+  throw new ModelFormatError(`no save of ${dir} loads: ${skipped.map((s) => s.problem).join('; ')}`);
+}
+
 /**
  * Checks loaded tensors against the names and shapes a network needs, in order.
  * `what` names the file in the message (e.g. the weights.bin path).
@@ -380,6 +420,16 @@ export async function loadModel(dir: string, options: { checkpoint?: CheckpointK
   } catch (error) {
     if (error instanceof ConfigError) throw new ModelFormatError(`${weightsPath} does not fit the model config: ${error.message}`);
     throw error;
+  }
+  // Finite weights can still be diverged ones (huge values whose outputs overflow): refuse those too.
+  const V = meta.network.vocabSize;
+  const T = 8;
+  const ids = Int32Array.from({ length: T }, (_, t) => t % V);
+  const targets = Int32Array.from({ length: T }, (_, t) => (t + 1) % V);
+  const probe = network.loss(ids, targets, 1, T, null).loss;
+  if (!Number.isFinite(probe)) {
+    network.dispose();
+    throw new ModelFormatError(`${weightsPath} holds weights whose outputs are not finite (the training diverged); use an earlier checkpoint or train again with a lower learning rate`);
   }
   return { model: { network, vocab: Vocabulary.fromJSON(meta.vocabulary) }, meta };
 }

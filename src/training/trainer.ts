@@ -14,15 +14,16 @@ import { Network } from '../engine/network.js';
 import { sample } from '../engine/sampler.js';
 import { Vocabulary } from '../engine/tokenizer.js';
 import { checkpointDir, ModelFormatError } from '../model/index.js';
-import type { RunRecord, TrainingHistory, TrainingState } from '../model/index.js';
+import type { CheckpointKind, RunRecord, TrainingHistory, TrainingState } from '../model/index.js';
 import { DataError, splitTokens, StreamBatcher } from './batches.js';
 import type { Split } from './batches.js';
 import type { CarryData } from './checkpoint.js';
-import { loadModelFolder, saveModelFolder } from './checkpoint.js';
+import { loadModelFolder, loadNewestCheckpoint, saveModelFolder } from './checkpoint.js';
 import type { TrainConfig, TrainOptions } from './config.js';
 import { RESUMABLE_KEYS, resolveTrainConfig } from './config.js';
 import type { DoneEvent, StopReason, TrainerEvent } from './events.js';
 import type { Optimizer } from './optimizers.js';
+import { gradDivergence, lossDivergence, RecentRange } from './divergence.js';
 import { clipGradients, createOptimizer, globalNorm } from './optimizers.js';
 import { learningRate } from './schedule.js';
 import type { TrainerControl } from './trainerControl.js';
@@ -35,9 +36,11 @@ export interface TrainRun {
   options: TrainOptions;
   /** Display name stored in model.json. Default: the folder name. */
   name?: string;
-  /** Continue from checkpoints/latest of modelDir (its configuration wins over `options`,
-   * except RESUMABLE_KEYS and the budget). */
+  /** Continue from the newest complete save of modelDir (its configuration wins over
+   * `options`, except RESUMABLE_KEYS and the budget). */
   resume?: boolean;
+  /** With `resume`: the save to continue from (default: the newest that loads completely). */
+  resumeFrom?: CheckpointKind;
   signal?: AbortSignal;
   control?: TrainerControl;
   onEvent: (event: TrainerEvent) => void;
@@ -65,6 +68,21 @@ interface Prepared {
   history: History;
   optimizer: Optimizer;
   carry: RecurrentState | null;
+  /** The save a resumed run starts from. */
+  resumedFrom: CheckpointKind | null;
+}
+
+/** What showed that the run diverged, and at which step. */
+interface Divergence {
+  what: string;
+  step: number;
+}
+
+/** A save of this model known to be sane: the state a diverged run falls back to. */
+interface SaneSave {
+  kind: CheckpointKind;
+  step: number;
+  valLoss: number | null;
 }
 
 function basename(dir: string): string {
@@ -108,13 +126,20 @@ function prepareNew(run: TrainRun): Prepared {
     history: { runs: [], steps: [], evals: [] },
     optimizer: createOptimizer(config.optimizer, network.params, { momentum: config.momentum }),
     carry: null,
+    resumedFrom: null,
   };
 }
 
 function prepareResume(run: TrainRun): Prepared {
   let folder;
+  let resumedFrom: CheckpointKind;
   try {
-    folder = loadModelFolder(run.modelDir, 'latest');
+    if (run.resumeFrom) {
+      folder = loadModelFolder(run.modelDir, run.resumeFrom);
+      resumedFrom = run.resumeFrom;
+    } else {
+      ({ folder, kind: resumedFrom } = loadNewestCheckpoint(run.modelDir));
+    }
   } catch (err) {
     if (err instanceof ModelFormatError) throw new TrainingError(`cannot continue training: ${err.message}`);
     throw err;
@@ -138,6 +163,9 @@ function prepareResume(run: TrainRun): Prepared {
     config = { ...config, steps: folder.train.steps, epochs: folder.train.epochs, minutes: folder.train.minutes };
   }
   const s = folder.state;
+  if (continuing && s.targetStep !== undefined && s.targetStep !== null && s.step >= s.targetStep) {
+    throw new TrainingError(`the model already finished its training at step ${s.step}; pass --steps, --epochs or --minutes to train it further`);
+  }
   const h = folder.history;
   const optimizer = createOptimizer(config.optimizer, network.params, { momentum: config.momentum });
   if (folder.optimizer) optimizer.load(folder.optimizer.step, folder.optimizer.slots);
@@ -162,6 +190,7 @@ function prepareResume(run: TrainRun): Prepared {
     history: { runs: h.runs ?? [], steps: h.steps ?? [], evals: h.evals ?? [] },
     optimizer,
     carry: folder.carry ? carryState(network, folder.carry) : null,
+    resumedFrom,
   };
 }
 
@@ -186,6 +215,12 @@ class Session {
   private elapsedBefore = 0;
   private readonly recentTimes: number[] = [];
   private readonly recentNorms: number[] = [];
+  /** Sane losses and gradient norms of the last steps: the range divergence is judged against. */
+  private readonly losses = new RecentRange();
+  private readonly norms = new RecentRange();
+  private lastSane: SaneSave | null;
+  /** Step of the last save to checkpoints/latest and the root (-1: none usable). */
+  private latestStep: number;
   private tokensPerSecond = 0;
   private lastEvalStep = -1;
   /** Last good weights, restored when an update produces NaN or Infinity. */
@@ -218,6 +253,9 @@ class Session {
     this.record = { startedAt: new Date().toISOString(), startStep: this.startStep, endStep: this.startStep, reason: 'running', backend, tokensPerSecond: 0, bestValLoss: null };
     this.history.runs.push(this.record);
     this.backupParams = this.network.params.map((p) => new Float32Array(p.data.length));
+    const from = prepared.resumedFrom;
+    this.lastSane = from ? { kind: from, step: this.startStep, valLoss: this.loop.lastValLoss } : null;
+    this.latestStep = from === 'latest' || from === 'root' ? this.startStep : -1;
   }
 
   private emit(event: TrainerEvent): void {
@@ -261,8 +299,8 @@ class Session {
     return null;
   }
 
-  /** One optimizer step on the next window. Returns the message when the step went non-finite. */
-  step(): string | null {
+  /** One optimizer step on the next window; what showed divergence, if it diverged. */
+  step(): Divergence | null {
     const { network, batcher, loop, config, recentNorms } = this;
     const t0 = performance.now();
     const batch = batcher.window(loop.window);
@@ -270,15 +308,9 @@ class Session {
     const gradNorm = globalNorm(result.grads);
     recentNorms.push(gradNorm);
     if (recentNorms.length > 20) recentNorms.shift();
-    if (!Number.isFinite(result.loss) || !Number.isFinite(gradNorm)) {
-      // Nothing was applied yet: the weights and moments in memory are the last good ones.
-      const norms = recentNorms.map((n) => (Number.isFinite(n) ? Number(n.toPrecision(4)) : n));
-      const message =
-        `the ${Number.isFinite(result.loss) ? 'gradient' : 'loss'} became ${Number.isNaN(result.loss) || Number.isNaN(gradNorm) ? 'NaN' : 'infinite'} at step ${loop.step + 1} (exploding gradients; recent gradient norms ${norms.join(', ')}). ` +
-        `The weights of step ${loop.step} were kept and nothing saved before was touched. Try a lower learning rate (now ${config.lr}) or stronger clipping (now ${config.clip > 0 ? `${config.clipMode} ${config.clip}` : 'off'}).`;
-      this.emit({ event: 'nan', step: loop.step + 1, recentGradNorms: norms, message });
-      return message;
-    }
+    // Nothing was applied yet, but these weights (the last update's) gave the bad loss.
+    const diverged = lossDivergence('loss', result.loss, this.losses, this.vocab.size) ?? gradDivergence(gradNorm, this.norms);
+    if (diverged) return { what: diverged, step: loop.step + 1 };
     const layerGradNorms = groupNorms(network, result.grads);
     clipGradients(result.grads, config.clipMode, config.clip, gradNorm);
     const lr = learningRate(config, loop.step, loop.scheduleStart, this.targetStep, (performance.now() - this.started) / 60_000);
@@ -287,10 +319,10 @@ class Session {
     if (!network.params.every((p) => allFinite(p.data))) {
       network.params.forEach((p, k) => p.data.set(this.backupParams[k]));
       network.refresh();
-      const message = `the weights overflowed at step ${loop.step + 1} (learning rate ${lr} is too high for these gradients, norm ${gradNorm.toPrecision(4)}); the weights of step ${loop.step} were restored and nothing saved before was touched. Try a lower learning rate or stronger clipping.`;
-      this.emit({ event: 'nan', step: loop.step + 1, recentGradNorms: recentNorms.slice(), message });
-      return message;
+      return { what: `the weights overflowed (learning rate ${lr} is too high for these gradients, norm ${gradNorm.toPrecision(4)})`, step: loop.step + 1 };
     }
+    this.losses.push(result.loss);
+    this.norms.push(gradNorm);
     network.refresh();
     this.carry = result.state;
     if (config.stateReset > 0) {
@@ -335,25 +367,31 @@ class Session {
     return null;
   }
 
-  /** The evaluations, samples and saves due after the step just taken. */
-  afterStep(): void {
+  /** The evaluations, samples and saves due after the step just taken; a divergence they show. */
+  afterStep(): Divergence | null {
     const { loop, config } = this;
-    if (loop.step % config.evalEvery === 0) this.evaluate();
+    if (loop.step % config.evalEvery === 0) {
+      const diverged = this.evaluate();
+      if (diverged) return diverged;
+    }
     if (config.sampleEvery > 0 && loop.step % config.sampleEvery === 0) this.sample(this.run.control?.sampleTemperature ?? config.sampleTemperature);
-    if (loop.step % config.checkpointEvery === 0) this.save('latest');
+    return loop.step % config.checkpointEvery === 0 ? this.save('latest') : null;
   }
 
-  evaluate(): void {
+  /** Measures the validation loss (and saves a new best); a divergence it shows. */
+  evaluate(): Divergence | null {
     const { loop } = this;
     const r = evaluateStream(this.network, this.split.val, this.config.batch, this.config.seqLen);
     this.lastEvalStep = loop.step;
     loop.lastValLoss = r.loss;
-    const best = loop.bestValLoss === null || r.loss < loop.bestValLoss;
+    const diverged = lossDivergence('validation loss', r.loss, this.losses, this.vocab.size);
+    const best = diverged === null && (loop.bestValLoss === null || r.loss < loop.bestValLoss);
     if (best) loop.bestValLoss = r.loss;
     if (r.loss < (this.record.bestValLoss ?? Infinity)) this.record.bestValLoss = r.loss;
     this.history.evals.push([loop.step, r.loss]);
     this.emit({ event: 'eval', step: loop.step, epoch: this.fractionalEpoch(), valLoss: r.loss, valBitsPerToken: r.loss / Math.LN2, valPerplexity: Math.exp(r.loss), best });
-    if (best) this.save('best');
+    if (diverged) return { what: diverged, step: loop.step };
+    return best ? this.save('best') : null;
   }
 
   sample(temperature: number): void {
@@ -361,8 +399,20 @@ class Session {
     this.emit({ event: 'sample', step: this.loop.step, temperature, text: s.text });
   }
 
-  /** best → checkpoints/best; latest → checkpoints/latest and the folder's root. */
-  save(kind: 'latest' | 'best'): void {
+  /** Whether the weights in memory may be saved: the step's evaluation, or a forward pass on the next window, is sane. */
+  private checkSaveable(): Divergence | null {
+    const { loop } = this;
+    if (this.lastEvalStep === loop.step && loop.lastValLoss !== null) return null; // evaluate() judged it
+    const batch = this.batcher.window(loop.window);
+    const probe = this.network.loss(batch.ids, batch.targets, this.batcher.batch, this.batcher.seqLen, null).loss;
+    const diverged = lossDivergence('loss of the weights about to be saved', probe, this.losses, this.vocab.size);
+    return diverged ? { what: diverged, step: loop.step } : null;
+  }
+
+  /** best → checkpoints/best; latest → checkpoints/latest and the folder's root. Refuses a diverged state. */
+  save(kind: 'latest' | 'best'): Divergence | null {
+    const diverged = this.checkSaveable();
+    if (diverged) return diverged;
     const { loop, network } = this;
     loop.elapsedMs = this.elapsedBefore + (performance.now() - this.started);
     loop.rng = this.rng.state;
@@ -381,31 +431,72 @@ class Session {
     };
     const dirs = kind === 'best' ? [checkpointDir(this.run.modelDir, 'best')] : [checkpointDir(this.run.modelDir, 'latest'), this.run.modelDir];
     for (const dir of dirs) saveModelFolder(dir, data);
+    this.lastSane = { kind, step: loop.step, valLoss: this.lastEvalStep === loop.step ? loop.lastValLoss : null };
+    if (kind === 'latest') this.latestStep = loop.step;
     this.emit({ event: 'checkpoint', step: loop.step, kind, dir: dirs[0] });
+    return null;
   }
 
-  /** Saves and samples asked for through the TrainerControl. */
-  handleRequests(): void {
+  /** Saves and samples asked for through the TrainerControl; a divergence the save found. */
+  handleRequests(): Divergence | null {
     const control = this.run.control;
-    if (!control) return;
+    if (!control) return null;
+    let diverged: Divergence | null = null;
     if (control.checkpointRequested) {
       control.checkpointRequested = false;
-      this.save('latest');
+      diverged = this.save('latest');
     }
     if (control.sampleRequested) {
       const t = control.sampleRequested.temperature;
       control.sampleRequested = null;
       this.sample(t >= 0 ? t : this.config.sampleTemperature);
     }
+    return diverged;
+  }
+
+  /**
+   * The run diverged: the folder falls back to the newest sane save (best becomes latest and
+   * the root when it is newer), the nan event says so, and the message is returned.
+   */
+  diverge({ what, step }: Divergence): string {
+    const { config } = this;
+    const norms = this.recentNorms.map((n) => (Number.isFinite(n) ? Number(n.toPrecision(4)) : n));
+    let kept = 'Nothing was saved: no state of this run was known to be sane.';
+    const sane = this.lastSane;
+    if (sane) {
+      const where = sane.kind === 'root' ? 'the model folder' : `checkpoints/${sane.kind}`;
+      kept = `The model stays at step ${sane.step} (${where}${sane.valLoss === null ? '' : `, validation loss ${sane.valLoss.toFixed(4)}`}); nothing diverged was saved.`;
+      if (sane.kind === 'best' && sane.step > this.latestStep) {
+        try {
+          const best = loadModelFolder(this.run.modelDir, 'best');
+          for (const dir of [checkpointDir(this.run.modelDir, 'latest'), this.run.modelDir]) saveModelFolder(dir, best);
+          kept = `The model rolls back to step ${sane.step} (checkpoints/best, now also checkpoints/latest and the model folder); nothing diverged was saved.`;
+        } catch (error) {
+          kept += ` Restoring checkpoints/best as the model failed: ${(error as Error).message}.`;
+        }
+      }
+    }
+    const message =
+      `${what} at step ${step} (recent gradient norms ${norms.join(', ')}). ${kept} ` +
+      `Try a lower learning rate (now ${config.lr}) or stronger clipping (now ${config.clip > 0 ? `${config.clipMode} ${config.clip}` : 'off'}).`;
+    this.emit({ event: 'nan', step, recentGradNorms: norms, message });
+    return message;
   }
 
   /** Evaluates and saves unless the run diverged, then reports the end of the run. */
-  finish(reason: StopReason, message: string): DoneEvent {
+  finish(stopReason: StopReason, stopMessage: string): DoneEvent {
     const { loop } = this;
+    let reason = stopReason;
+    let message = stopMessage;
     if (reason !== 'nan') {
-      if (this.lastEvalStep !== loop.step && loop.step > this.startStep) this.evaluate();
+      let diverged: Divergence | null = null;
+      if (this.lastEvalStep !== loop.step && loop.step > this.startStep) diverged = this.evaluate();
       this.record.reason = reason;
-      this.save('latest');
+      diverged ??= this.save('latest');
+      if (diverged) {
+        reason = 'nan';
+        message = this.diverge(diverged);
+      }
     }
     this.record.reason = reason;
     const done: DoneEvent = {
@@ -438,18 +529,19 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
   const session = new Session(run, prepared, backend);
   session.start();
   const control = run.control;
+  const stopDiverged = (d: Divergence) => session.finish('nan', session.diverge(d));
   for (;;) {
     const stop = session.stopBeforeStep();
     if (stop) return session.finish(stop.reason, stop.message);
-    session.handleRequests();
-    while (control?.paused && !run.signal?.aborted) {
+    let diverged = session.handleRequests();
+    while (!diverged && control?.paused && !run.signal?.aborted) {
       await control.waitForChange(run.signal);
-      session.handleRequests();
+      diverged = session.handleRequests();
     }
+    if (diverged) return stopDiverged(diverged);
     if (run.signal?.aborted) continue;
-    const diverged = session.step();
-    if (diverged !== null) return session.finish('nan', diverged);
-    session.afterStep();
+    diverged = session.step() ?? session.afterStep();
+    if (diverged) return stopDiverged(diverged);
     // Let the event loop deliver abort signals and control messages between steps.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
