@@ -10,7 +10,7 @@ import { DataError } from '../training/batches.js';
 import { MODEL_FILE, savedCheckpoints } from '../model/index.js';
 import type { CheckpointKind, ModelMeta } from '../model/index.js';
 import { loadNewestCheckpoint } from '../training/checkpoint.js';
-import { resolveTrainConfig } from '../training/config.js';
+import { BUDGET_KEYS, RESUMABLE_KEYS, resolveTrainConfig } from '../training/config.js';
 import type { TrainConfig, TrainOptions } from '../training/config.js';
 import type { DoneEvent } from '../training/events.js';
 import { train } from '../training/trainer.js';
@@ -62,7 +62,10 @@ export function asFlagMessage(message: string, options: TrainOptions): string {
 
 // What --resume keeps from the model: its architecture, tokenisation, data split and optimizer.
 const FIXED_NETWORK = ['cell', 'layers', 'units', 'input', 'embeddingSize', 'dropout', 'forgetBias'] as const;
-const FIXED_TRAIN = ['tokens', 'seqLen', 'batch', 'optimizer', 'momentum', 'valFraction', 'seed', 'minCount', 'maxVocab', 'charEos'] as const;
+// Every training key but those a resumed run may change (the trainer's RESUMABLE_KEYS), the
+// budget and the backend (this machine's choice).
+const MAY_CHANGE: readonly string[] = [...RESUMABLE_KEYS, ...BUDGET_KEYS, 'backend'];
+const FIXED_TRAIN = (Object.keys(resolveTrainConfig({})) as (keyof TrainConfig)[]).filter((k) => !MAY_CHANGE.includes(k));
 
 /** A flag that --resume would ignore is refused when it asks for something else than the model has. */
 export function checkResumeFlags(options: TrainOptions, meta: ModelMeta): void {

@@ -17,7 +17,8 @@ import { loadModel, loadModelFolder, loadNewestCheckpoint, saveModelFolder } fro
 import type { TrainOptions } from '../../src/training/config.js';
 import { gradDivergence, lossDivergence, RecentRange } from '../../src/training/divergence.js';
 import type { TrainerEvent } from '../../src/training/events.js';
-import { train, TrainingError } from '../../src/training/trainer.js';
+import { TrainingError } from '../../src/training/prepare.js';
+import { train } from '../../src/training/trainer.js';
 import { wasmDir } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'rnnlab-recovery-'));
