@@ -4,7 +4,7 @@
 
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { hasModelJson, readModelListing } from '../model/index.js';
+import { hasModelJson, readModelListing, savedCheckpoints } from '../model/index.js';
 import type { ModelEntry } from './modelTree.js';
 
 /** Model folders under `modelsDir`, sorted by name; broken ones included with their problem. */
@@ -20,8 +20,9 @@ export function listModels(modelsDir: string): ModelEntry[] {
   }
   return names.flatMap((name): ModelEntry[] => {
     const dir = path.join(modelsDir, name);
-    // A folder without model.json may be a training run that has not saved yet, or clutter.
-    if (!hasModelJson(dir)) return [];
+    // A folder without any save may be a training run that has not saved yet, or clutter; one
+    // with checkpoints but no root model.json is listed (broken), so its name stays taken.
+    if (savedCheckpoints(dir).length === 0) return [];
     return [readEntry(dir, name)];
   });
 }

@@ -24,6 +24,13 @@ function readJson(folder: string): unknown {
 
 /** Never throws: a folder that cannot be read is listed as broken, with the reason. */
 export function readModelListing(dir: string, name = basename(dir)): ModelListing {
+  if (!hasModelJson(dir)) {
+    const left = (['latest', 'best'] as const).filter((kind) => hasModelJson(dir, kind));
+    if (left.length > 0) {
+      const kept = left.map((k) => `checkpoints/${k}`).join(' and ');
+      return { kind: 'broken', dir, name, problem: `${MODEL_FILE} is missing but ${kept} ${left.length === 1 ? 'remains' : 'remain'}; rnnlab train FILE --out DIR --resume recovers the model.` };
+    }
+  }
   try {
     const summary = summarizeModelJson(readJson(dir), dir, name);
     if (typeof summary === 'string') return { kind: 'broken', dir, name, problem: summary };

@@ -7,7 +7,7 @@ import { Rng } from '../engine/math.js';
 import type { RecurrentState } from '../engine/network.js';
 import { Network } from '../engine/network.js';
 import { Vocabulary } from '../engine/tokenizer.js';
-import { ModelFormatError } from '../model/index.js';
+import { ModelFormatError, savedCheckpoints } from '../model/index.js';
 import type { CheckpointKind, TrainingHistory, TrainingState } from '../model/index.js';
 import { DataError } from './batches.js';
 import type { CarryData } from './checkpoint.js';
@@ -74,6 +74,12 @@ function unknownSymbols(vocab: Vocabulary, text: string): { fraction: number; ex
 }
 
 export function prepareNew(run: PrepareInput): Prepared {
+  const saved = savedCheckpoints(run.modelDir);
+  if (saved.length > 0) {
+    // A fresh model would overwrite these saves, even when the root model.json is gone.
+    const which = saved.map((k) => (k === 'root' ? 'model.json' : `checkpoints/${k}`)).join(', ');
+    throw new TrainingError(`${run.modelDir} already holds a model (${which}); continue training it, or train the new one into another folder`);
+  }
   const config = resolveTrainConfig(run.options);
   if (config.steps === null && config.epochs === null && config.minutes === null) config.epochs = 1;
   if (run.text.length === 0) throw new DataError('the text is empty');

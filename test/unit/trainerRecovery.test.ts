@@ -12,7 +12,7 @@ import { after, describe, test } from 'node:test';
 import { initBackend } from '../../src/engine/backend.js';
 import { exitCodeFor, UsageError } from '../../src/cli/cliErrors.js';
 import { prepareTrain } from '../../src/cli/trainCommand.js';
-import { ModelFormatError, readModelMeta, savedCheckpoints } from '../../src/model/index.js';
+import { ModelFormatError, readModelListing, readModelMeta, savedCheckpoints } from '../../src/model/index.js';
 import { loadModel, loadModelFolder, loadNewestCheckpoint, saveModelFolder } from '../../src/training/checkpoint.js';
 import type { TrainOptions } from '../../src/training/config.js';
 import { gradDivergence, lossDivergence, RecentRange } from '../../src/training/divergence.js';
@@ -51,7 +51,12 @@ describe('a fresh run never overwrites checkpoints; --resume uses the newest com
         e instanceof UsageError &&
         /already holds a model \(checkpoints\/latest and checkpoints\/best\); pass --resume to continue training it, or choose another --out$/.test(e.message),
     );
+    // The trainer refuses too (the extension calls it directly), and the Models view lists the folder.
+    await assert.rejects(run(dir, { ...SMALL, steps: 2 }), (e: unknown) =>
+      e instanceof TrainingError && /already holds a model \(checkpoints\/latest, checkpoints\/best\); continue training it, or train the new one into another folder$/.test(e.message));
     assert.deepEqual(bytesOf(join(dir, 'checkpoints', 'latest')), latest);
+    const listing = readModelListing(dir);
+    assert.ok(listing.kind === 'broken' && listing.problem === 'model.json is missing but checkpoints/latest and checkpoints/best remain; rnnlab train FILE --out DIR --resume recovers the model.', JSON.stringify(listing));
     const { notes, resumeFrom } = prepareTrain(textFile, { out: dir, steps: 2, resume: true });
     assert.equal(resumeFrom, 'latest');
     assert.deepEqual(notes, []);
