@@ -1,7 +1,7 @@
 // Fixtures of the interop tests: seeded networks with non-trivial biases saved as model folders,
 // the engine's next-token probabilities, and a loader for a TF.js Layers folder on disk.
 
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -90,3 +90,27 @@ export function kerasProbabilities(model: tfl.LayersModel, ids: Int32Array, V: n
   return out;
 }
 
+
+/** Saves a tfjs-layers model as tfjs's own writers lay it out: model.json + one shard. */
+export async function saveLayersModel(model: tfl.LayersModel, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weightData = artifacts.weightData as ArrayBuffer;
+      writeFileSync(join(dir, 'group1-shard1of1.bin'), Buffer.from(weightData));
+      const json = { format: 'layers-model', generatedBy: artifacts.generatedBy, convertedBy: null, modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: artifacts.weightSpecs }] };
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+}
+
+/** Replaces every weight of a tfjs-layers model with seeded values in [−0.5, 0.5) (biases too). */
+export function randomizeWeights(model: tfl.LayersModel, seed: number): void {
+  const rng = new Rng(seed);
+  for (const layer of model.layers) {
+    const ws = layer.getWeights();
+    if (ws.length === 0) continue;
+    layer.setWeights(ws.map((w) => tf.tensor(Float32Array.from({ length: w.size }, () => rng.next() - 0.5), w.shape)));
+  }
+}
