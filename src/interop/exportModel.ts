@@ -4,6 +4,7 @@ import { InteropError, writeFiles, writeFolderAtomically } from './exportFolder.
 import type { OutputFile } from './exportFolder.js';
 import { readModelSnapshot } from './modelAccess.js';
 import type { CheckpointKind } from './modelAccess.js';
+import { pytorchExportFiles } from './pytorchExport.js';
 import { tfjsLayersExportFiles } from './tfjsLayersExport.js';
 
 export type InteropFormat = 'tfjs-layers' | 'pytorch';
@@ -21,10 +22,12 @@ export interface ExportResult {
   files: string[];
 }
 
+/** Exports a model folder; the pytorch format computes a reference batch, so the backend must be initialised. */
 export function exportModel(dir: string, options: ExportOptions): ExportResult {
   const snapshot = readModelSnapshot(dir, options.checkpoint ?? 'root');
   let files: OutputFile[];
   if (options.format === 'tfjs-layers') files = tfjsLayersExportFiles(snapshot);
+  else if (options.format === 'pytorch') files = pytorchExportFiles(snapshot);
   else throw new InteropError(`unknown export format ${String(options.format)}; use ${INTEROP_FORMATS.join(' or ')}`);
   writeFolderAtomically(options.out, (temp) => writeFiles(temp, files));
   return { out: options.out, files: files.map((f) => f.name) };

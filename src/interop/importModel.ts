@@ -8,6 +8,7 @@ import { InteropError, checkOutputFree, writeFolderAtomically } from './exportFo
 import type { InteropFormat } from './exportModel.js';
 import { writeModelSnapshot } from './modelAccess.js';
 import type { ModelSnapshot } from './modelAccess.js';
+import { importPytorch } from './pytorchImport.js';
 import { importTfjsLayers, tfjsModelJsonPath } from './tfjsLayersImport.js';
 import type { ImportOptions } from './tfjsLayersImport.js';
 
@@ -34,6 +35,7 @@ export function importModel(path: string, options: ImportModelOptions): ImportRe
   const format = options.format ?? detectFormat(path);
   let snapshot: ModelSnapshot;
   if (format === 'tfjs-layers') snapshot = importTfjsLayers(tfjsModelJsonPath(path), options);
+  else if (format === 'pytorch') snapshot = importPytorch(path, options);
   else throw new InteropError(`unknown import format ${String(format)}`);
   writeFolderAtomically(options.out, (temp) => writeModelSnapshot(temp, snapshot));
   return { out: options.out, format, snapshot };
