@@ -220,7 +220,12 @@ function readWeights(where: string, folder: string, manifest: unknown): Manifest
 
 /** The weight of `layer` whose name ends in `/role` (and holds `part` when given, e.g. "forward"). */
 function weightOf(where: string, weights: readonly ManifestWeight[], layer: string, role: string, shape: number[], part?: string): Float32Array {
-  const found = weights.filter((w) => w.name.startsWith(`${layer}/`) && w.name.endsWith(`/${role}`) && (!part || w.name.slice(layer.length).includes(`/${part}`)));
+  // tfjs names weights `layer/kernel`; Keras through tensorflowjs_converter `layer/lstm_cell/kernel`,
+  // sometimes under the model's own name first.
+  const found = weights.filter((w) => {
+    const at = w.name.startsWith(`${layer}/`) ? 0 : w.name.includes(`/${layer}/`) ? w.name.indexOf(`/${layer}/`) + 1 : -1;
+    return at >= 0 && w.name.endsWith(`/${role}`) && (!part || w.name.slice(at + layer.length).includes(`/${part}`));
+  });
   const label = `${layer}${part ? ` (${part})` : ''} ${role}`;
   if (found.length !== 1) throw new InteropError(`${where}: the weightsManifest has ${found.length === 0 ? 'no' : 'more than one'} weight for ${label}`);
   const w = found[0];

@@ -133,6 +133,18 @@ describe('TF.js Layers import', () => {
     for (const p of net.params) assert.deepEqual(snapshot.params.find((q) => q.name === p.name)?.data, p.data, p.name);
     assert.equal(snapshot.name, 'fixture');
   });
+  test('a model.json shaped as tensorflowjs_converter writes Keras models (model_config, cell-scoped weight names) imports', async () => {
+    const { net, vocab: v } = fixtureNetwork({ cell: 'lstm', layers: 2, units: 4, input: 'embedding', embeddingSize: 3 });
+    const exported = join(tempDir('tfjs'), 'export');
+    exportModel(fixtureModelFolder(net, v), { format: 'tfjs-layers', out: exported });
+    const path = join(exported, 'model.json');
+    const json = JSON.parse(readFileSync(path, 'utf8'));
+    json.modelTopology = { keras_version: '2.15.0', backend: 'tensorflow', model_config: json.modelTopology };
+    for (const w of json.weightsManifest[0].weights) w.name = `sequential/${w.name.replace(/^(lstm_\d)\//, '$1/lstm_cell/')}`;
+    writeFileSync(path, JSON.stringify(json));
+    const { snapshot } = importModel(exported, { out: join(tempDir('imported'), 'model') });
+    for (const p of net.params) assert.deepEqual(snapshot.params.find((q) => q.name === p.name)?.data, p.data, p.name);
+  });
 });
 
 describe('TF.js Layers import refusals: one clear message, nothing written', () => {
