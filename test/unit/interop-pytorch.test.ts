@@ -13,6 +13,7 @@ import { initBackend } from '../../src/engine/backend.js';
 import type { NetworkOptions } from '../../src/engine/config.js';
 import { Network, softmaxRow } from '../../src/engine/network.js';
 import { sample } from '../../src/engine/sampler.js';
+import { Vocabulary } from '../../src/engine/tokenizer.js';
 import { exportModel } from '../../src/interop/exportModel.js';
 import { importModel } from '../../src/interop/importModel.js';
 import { openModelForUse } from '../../src/interop/modelAccess.js';
@@ -82,25 +83,36 @@ if (!python) {
         return { out, ours: engineProbabilities(net, vocab.encode(TEST_TEXT)), ids: Array.from(vocab.encode(TEST_TEXT)) };
       });
       const request = join(work, 'request.json');
-      writeFileSync(request, JSON.stringify(cases.map((c) => ({ folder: c.out, ids: c.ids }))));
+      // train_ddp.py's tokeniser must cut text as the engine's does (words, apostrophes, numbers, marks, <EOS>).
+      const wordText = "Don't stop: 3 café-owners said ‘no’ twice.\nThen ïdle_words², again!\n";
+      const words = Vocabulary.build(wordText, { mode: 'word', minCount: 1 });
+      const charsEos = Vocabulary.build(wordText, { mode: 'char', charEos: true });
+      writeFileSync(request, JSON.stringify({
+        cases: cases.map((c) => ({ folder: c.out, ids: c.ids })),
+        tokenizers: [words, charsEos].map((v) => ({ vocab: v.toJSON(), text: wordText + ' unseen words' })),
+      }));
       // One Python process for every case: torch takes seconds to import.
       const script = [
         'import json, sys, torch',
         `sys.path.insert(0, ${JSON.stringify(cases[0].out)})`,
         'import train_ddp',
-        'out = []',
-        'for c in json.load(open(sys.argv[1])):',
+        'req = json.load(open(sys.argv[1]))',
+        'out = {"cases": [], "tokenizers": [train_ddp.encode(t["text"], t["vocab"]).tolist() for t in req["tokenizers"]]}',
+        'for c in req["cases"]:',
         '    cfg, vocab, model = train_ddp.load(c["folder"])',
         '    diff, _ = train_ddp.reference_difference(c["folder"], model)',
         '    model.eval()',
         '    with torch.no_grad(): p = torch.softmax(model(torch.tensor([c["ids"]])), -1)',
-        '    out.append({"reference": diff, "probs": p.flatten().tolist()})',
+        '    out["cases"].append({"reference": diff, "probs": p.flatten().tolist()})',
         'print(json.dumps(out))',
       ].join('\n');
       const r = spawnSync(python, ['-c', script, request], { encoding: 'utf8', timeout: 60_000 });
       assert.equal(r.status, 0, r.stderr);
-      const results = JSON.parse(r.stdout) as { reference: number; probs: number[] }[];
-      results.forEach((res, i) => {
+      const results = JSON.parse(r.stdout) as { cases: { reference: number; probs: number[] }[]; tokenizers: number[][] };
+      assert.deepEqual(results.tokenizers[0], Array.from(words.encode(wordText + ' unseen words')));
+      assert.deepEqual(results.tokenizers[1], Array.from(charsEos.encode(wordText + ' unseen words')));
+      assert.ok(results.tokenizers[0].includes(words.unk) && results.tokenizers[0].includes(words.eos));
+      results.cases.forEach((res, i) => {
         const label = `${layouts[i].cell} ×${layouts[i].layers ?? 1}`;
         assert.ok(res.reference <= 1e-5, `${label}: reference batch differs by ${res.reference}`);
         const diff = maxAbsDiff(cases[i].ours, res.probs);

@@ -85,7 +85,11 @@ describe('TF.js Layers import', () => {
       const imported = await openModelForUse(out);
       const text = TEST_TEXT.slice(0, 30);
       const ids = vocab.encode(text);
-      const trace = inspect(imported, text, { topK: 1 }).layers[0].gates;
+      const inspected = inspect(imported, text, { topK: 1, gradients: true });
+      const trace = inspected.layers[0].gates;
+      // Gradient flow through the imported weights: one finite, not all-zero norm per step.
+      const norms = inspected.gradients!.norms[0];
+      assert.ok(norms.length > 1 && norms.every(Number.isFinite) && norms.some((n) => n > 0));
       // The Keras layer's own outputs h⟨t⟩ and weights, read from tfjs.
       const oneHot = new Float32Array(ids.length * V);
       ids.forEach((id, t) => (oneHot[t * V + id] = 1));
