@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ConfigError, resolveNetworkConfig } from '../engine/config.js';
-import type { NetworkOptions } from '../engine/config.js';
+import type { NetworkConfig, NetworkOptions } from '../engine/config.js';
 import { InteropError } from './exportFolder.js';
 import type { ModelSnapshot } from './modelAccess.js';
 import { PYTORCH_CONFIG_FILE, PYTORCH_FORMAT, PYTORCH_WEIGHTS_FILE } from './pytorchExport.js';
@@ -38,7 +38,7 @@ export function importPytorch(folder: string, options: ImportOptions = {}): Mode
   const vocabulary = readVocabularyFile(vocabPath);
   const V = vocabulary.tokens.length;
   if (raw.vocabSize !== V) throw new InteropError(`the vocabulary ${vocabPath} has ${V} tokens but ${configPath} says the output layer has ${String(raw.vocabSize)}`);
-  let network;
+  let network: NetworkConfig;
   try {
     network = resolveNetworkConfig(
       { cell: raw.cell, layers: raw.layers, units: raw.units, input: raw.input, embeddingSize: raw.embeddingSize, dropout: raw.dropout } as NetworkOptions,

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import { ConfigError, resolveNetworkConfig } from '../engine/config.js';
-import type { CellType, MergeMode } from '../engine/config.js';
+import type { CellType, MergeMode, NetworkConfig } from '../engine/config.js';
 import { Network } from '../engine/network.js';
 import type { VocabularyJSON } from '../engine/tokenizer.js';
 import { InteropError } from './exportFolder.js';
@@ -260,7 +260,7 @@ export function importTfjsLayers(path: string, options: ImportOptions = {}): Mod
     throw new InteropError(`the vocabulary ${vocabPath} has ${V} tokens but the model's one-hot input is ${shape.inputWidth} wide`);
   }
   const first = shape.recurrent[0];
-  let network;
+  let network: NetworkConfig;
   try {
     network = resolveNetworkConfig(
       {
@@ -312,7 +312,7 @@ export function importTfjsLayers(path: string, options: ImportOptions = {}): Mod
 }
 
 /** The parameters must be exactly those the engine builds for the config, in its order. */
-export function checkEngineShapes(where: string, network: Parameters<typeof Network.paramShapes>[0], params: readonly TensorData[]): void {
+export function checkEngineShapes(where: string, network: NetworkConfig, params: readonly TensorData[]): void {
   const expected = Network.paramShapes(network);
   const ok = expected.length === params.length && expected.every((e, i) => e.name === params[i].name && e.shape.join() === params[i].shape.join());
   if (!ok) throw new InteropError(`${where} does not give the parameters an RNN Lab ${network.cell} network needs`);
