@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
-import { fsyncDir, writeFileSynced } from '../training/atomicWrite.js';
+import { fsyncDir, writeFileSynced } from '../model/index.js';
 
 /** Bad input to an export or import; the message is one sentence and nothing was written. */
 export class InteropError extends Error {

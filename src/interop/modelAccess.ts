@@ -1,12 +1,14 @@
 // The one place the interop code reaches the RNN Lab model folder: reads a model for export and
-// writes an imported one, through the model-folder module's own load and save functions.
+// writes an imported one, through src/model and the checkpoint module's own load and save functions.
 
 import type { NetworkConfig } from '../engine/config.js';
 import type { Model } from '../engine/model.js';
 import type { VocabularyJSON } from '../engine/tokenizer.js';
 import { resolveTrainConfig } from '../training/config.js';
-import { loadModel, loadModelFolder, ModelFormatError, saveModelFolder } from '../training/checkpoint.js';
-import type { CheckpointKind, TensorData } from '../training/checkpoint.js';
+import { ModelFormatError } from '../model/index.js';
+import type { CheckpointKind } from '../model/index.js';
+import { loadModel, loadModelFolder, saveModelFolder } from '../training/checkpoint.js';
+import type { TensorData } from '../training/checkpoint.js';
 
 export type { CheckpointKind, TensorData };
 export { ModelFormatError };
