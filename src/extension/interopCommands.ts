@@ -31,7 +31,11 @@ async function exportCommand(lab: Lab, arg: unknown): Promise<void> {
   const choice = await vscode.window.showQuickPick(FORMATS, { title: 'RNN Lab: Export Model', placeHolder: `Export ${ref.name} as` });
   if (!choice) return;
   const parent = await vscode.window.showOpenDialog({
-    title: `Folder to write the ${choice.label} export of ${ref.name} into`, canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Export Here',
+    title: `Folder to write the ${choice.label} export of ${ref.name} into`,
+    canSelectFolders: true,
+    canSelectFiles: false,
+    canSelectMany: false,
+    openLabel: 'Export Here',
   });
   if (!parent?.[0]) return;
   const out = path.join(parent[0].fsPath, freeName(parent[0].fsPath, `${ref.name}-${choice.format}`));
@@ -49,14 +53,21 @@ async function exportCommand(lab: Lab, arg: unknown): Promise<void> {
 
 async function importCommand(lab: Lab): Promise<void> {
   const picked = await vscode.window.showOpenDialog({
-    title: 'TF.js Layers or PyTorch export to import (its folder)', canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Import',
+    title: 'TF.js Layers or PyTorch export to import (its folder)',
+    canSelectFolders: true,
+    canSelectFiles: false,
+    canSelectMany: false,
+    openLabel: 'Import',
   });
   if (!picked?.[0]) return;
   const source = picked[0].fsPath;
   const modelsDir = lab.modelsDir();
   const existing = existsSync(modelsDir) ? readdirSync(modelsDir) : [];
   const name = await vscode.window.showInputBox({
-    title: 'RNN Lab: Import Model', prompt: `Name of the new model in ${modelsDir}`, value: freeName(modelsDir, path.basename(source)), ignoreFocusOut: true,
+    title: 'RNN Lab: Import Model',
+    prompt: `Name of the new model in ${modelsDir}`,
+    value: freeName(modelsDir, path.basename(source)),
+    ignoreFocusOut: true,
     validateInput: (v) => modelNameProblem(v.trim(), existing),
   });
   if (name === undefined) return;
@@ -66,7 +77,9 @@ async function importCommand(lab: Lab): Promise<void> {
     const n = result.snapshot.network;
     lab.log.info(`Imported ${source} (${result.format}) as ${result.out}: ${n.cell} ${n.layers}×${n.units}`);
     lab.refreshModels();
-    void vscode.window.showInformationMessage(`Imported ${name.trim()} (${n.cell.toUpperCase()} ${n.layers}×${n.units}) from ${result.format === 'pytorch' ? 'PyTorch' : 'TF.js Layers'}.`);
+    void vscode.window.showInformationMessage(
+      `Imported ${name.trim()} (${n.cell.toUpperCase()} ${n.layers}×${n.units}) from ${result.format === 'pytorch' ? 'PyTorch' : 'TF.js Layers'}.`,
+    );
   } catch (err) {
     reportError(lab, `Cannot import ${source}: ${errorText(err)}`);
   }

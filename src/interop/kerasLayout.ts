@@ -51,7 +51,11 @@ export function toKerasLayout(cell: CellType, H: number, inWidth: number, w: Eng
   if (cell === 'lstm') {
     const reorder = (m: Float32Array, rows: number) => {
       const blocks = splitColumns(m, rows, 4, H);
-      return joinColumns(LSTM_ORDER.map((k) => blocks[k]), rows, H);
+      return joinColumns(
+        LSTM_ORDER.map((k) => blocks[k]),
+        rows,
+        H,
+      );
     };
     return { kernel: reorder(w.Wx, inWidth), recurrentKernel: reorder(w.recurrent[0], H), bias: reorder(w.b, 1) };
   }

@@ -82,7 +82,13 @@ export function pytorchExportFiles(snapshot: ModelSnapshot): OutputFile[] {
   const { ids, probs } = referenceBatch(snapshot);
   const V = net.vocabSize;
   return [
-    { name: PYTORCH_WEIGHTS_FILE, data: encodeSafetensors(tensors.map((t) => ({ name: t.name, dtype: 'F32', shape: t.shape, data: t.data })), { format: PYTORCH_FORMAT, config: JSON.stringify(config) }) },
+    {
+      name: PYTORCH_WEIGHTS_FILE,
+      data: encodeSafetensors(
+        tensors.map((t) => ({ name: t.name, dtype: 'F32', shape: t.shape, data: t.data })),
+        { format: PYTORCH_FORMAT, config: JSON.stringify(config) },
+      ),
+    },
     {
       name: REFERENCE_FILE,
       data: encodeSafetensors(

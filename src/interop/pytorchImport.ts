@@ -32,12 +32,14 @@ export function importPytorch(folder: string, options: ImportOptions = {}): Mode
     if (error instanceof InteropError) throw error;
     throw new InteropError(`${configPath} is corrupt: it is not valid JSON (${(error as Error).message})`);
   }
-  if (typeof raw !== 'object' || raw === null || raw.format !== PYTORCH_FORMAT) throw new InteropError(`${configPath} is not an RNN Lab PyTorch config (its "format" is not "${PYTORCH_FORMAT}")`);
+  if (typeof raw !== 'object' || raw === null || raw.format !== PYTORCH_FORMAT)
+    throw new InteropError(`${configPath} is not an RNN Lab PyTorch config (its "format" is not "${PYTORCH_FORMAT}")`);
   const vocabPath = options.vocab ?? join(folder, VOCAB_FILE);
   if (!options.vocab && !existsSync(vocabPath)) throw new InteropError(`${folder} has no ${VOCAB_FILE}; give the vocabulary with --vocab FILE`);
   const vocabulary = readVocabularyFile(vocabPath);
   const V = vocabulary.tokens.length;
-  if (raw.vocabSize !== V) throw new InteropError(`the vocabulary ${vocabPath} has ${V} tokens but ${configPath} says the output layer has ${String(raw.vocabSize)}`);
+  if (raw.vocabSize !== V)
+    throw new InteropError(`the vocabulary ${vocabPath} has ${V} tokens but ${configPath} says the output layer has ${String(raw.vocabSize)}`);
   let network: NetworkConfig;
   try {
     network = resolveNetworkConfig(
@@ -52,7 +54,12 @@ export function importPytorch(folder: string, options: ImportOptions = {}): Mode
   const weightsPath = join(folder, PYTORCH_WEIGHTS_FILE);
   const { tensors } = decodeSafetensors(readFileOrRefuse(weightsPath, 'the weights'), weightsPath);
   const params = fromPytorchTensors(weightsPath, network, tensors);
-  const used = new Set(['embedding.weight', 'output.weight', 'output.bias', ...Array.from({ length: network.layers }, (_, l) => ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'].map((n) => `rnn.${n}_l${l}`)).flat()]);
+  const used = new Set([
+    'embedding.weight',
+    'output.weight',
+    'output.bias',
+    ...Array.from({ length: network.layers }, (_, l) => ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'].map((n) => `rnn.${n}_l${l}`)).flat(),
+  ]);
   const extra = [...tensors.keys()].find((k) => !used.has(k) || (k.startsWith('rnn.bias_hh') && network.cell === 'gru'));
   if (extra) throw new InteropError(`${weightsPath} has a tensor ${extra} that a ${network.cell} network of this config does not use`);
   checkEngineShapes(weightsPath, network, params);

@@ -55,7 +55,11 @@ export function toPytorchTensors(network: NetworkConfig, params: readonly Tensor
 }
 
 /** PyTorch state_dict entries → engine parameters, in the engine's order; `where` names the file. */
-export function fromPytorchTensors(where: string, network: NetworkConfig, tensors: ReadonlyMap<string, { shape: number[]; data: ArrayLike<number> }>): TensorData[] {
+export function fromPytorchTensors(
+  where: string,
+  network: NetworkConfig,
+  tensors: ReadonlyMap<string, { shape: number[]; data: ArrayLike<number> }>,
+): TensorData[] {
   const { cell, units: H, vocabSize: V } = network;
   const G = CELL_GATE_COUNT[cell];
   const get = (name: string, shape: number[]): Float32Array => {
@@ -65,7 +69,8 @@ export function fromPytorchTensors(where: string, network: NetworkConfig, tensor
     return Float32Array.from(t.data);
   };
   const params: TensorData[] = [];
-  if (network.input === 'embedding') params.push({ name: 'embedding', shape: [V, network.embeddingSize], data: get('embedding.weight', [V, network.embeddingSize]) });
+  if (network.input === 'embedding')
+    params.push({ name: 'embedding', shape: [V, network.embeddingSize], data: get('embedding.weight', [V, network.embeddingSize]) });
   for (let l = 0; l < network.layers; l++) {
     const inWidth = l === 0 ? (network.input === 'embedding' ? network.embeddingSize : V) : H;
     const p = `layer${l}.fw.`;
@@ -79,13 +84,22 @@ export function fromPytorchTensors(where: string, network: NetworkConfig, tensor
         ur.set(hh.subarray(r * 3 * H, r * 3 * H + 2 * H), r * 2 * H);
         c.set(hh.subarray(r * 3 * H + 2 * H, (r + 1) * 3 * H), r * H);
       }
-      params.push({ name: `${p}Wx`, shape: [inWidth, 3 * H], data: Wx }, { name: `${p}Wh_ur`, shape: [H, 2 * H], data: ur }, { name: `${p}Wh_c`, shape: [H, H], data: c }, { name: `${p}b`, shape: [3 * H], data: bias });
+      params.push(
+        { name: `${p}Wx`, shape: [inWidth, 3 * H], data: Wx },
+        { name: `${p}Wh_ur`, shape: [H, 2 * H], data: ur },
+        { name: `${p}Wh_c`, shape: [H, H], data: c },
+        { name: `${p}b`, shape: [3 * H], data: bias },
+      );
       continue;
     }
     // The engine has one bias; PyTorch's two are added in the same pre-activation.
     const bhh = get(`rnn.bias_hh_l${l}`, [G * H]);
     const e = fromKerasLayout(cell, H, inWidth, { kernel: Wx, recurrentKernel: hh, bias: bias.map((v, i) => v + bhh[i]) });
-    params.push({ name: `${p}Wx`, shape: [inWidth, G * H], data: e.Wx }, { name: `${p}Wh`, shape: [H, G * H], data: e.recurrent[0] }, { name: `${p}b`, shape: [G * H], data: e.b });
+    params.push(
+      { name: `${p}Wx`, shape: [inWidth, G * H], data: e.Wx },
+      { name: `${p}Wh`, shape: [H, G * H], data: e.recurrent[0] },
+      { name: `${p}b`, shape: [G * H], data: e.b },
+    );
   }
   params.push({ name: 'output.Wy', shape: [H, V], data: transposed(get('output.weight', [V, H]), V, H) });
   params.push({ name: 'output.by', shape: [V], data: get('output.bias', [V]) });

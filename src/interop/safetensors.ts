@@ -44,14 +44,16 @@ export interface DecodedSafetensors {
 export function decodeSafetensors(bytes: Uint8Array, where: string): DecodedSafetensors {
   if (bytes.byteLength < 8) throw new InteropError(`${where} is truncated: ${bytes.byteLength} bytes, less than a safetensors header`);
   const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  if (8 + headerLength > bytes.byteLength) throw new InteropError(`${where} is truncated: its header needs ${headerLength} bytes but the file has ${bytes.byteLength}`);
+  if (8 + headerLength > bytes.byteLength)
+    throw new InteropError(`${where} is truncated: its header needs ${headerLength} bytes but the file has ${bytes.byteLength}`);
   let header: unknown;
   try {
     header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, headerLength).toString('utf8'));
   } catch {
     throw new InteropError(`${where} is corrupt: its safetensors header is not valid JSON`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new InteropError(`${where} is corrupt: its safetensors header is not an object`);
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw new InteropError(`${where} is corrupt: its safetensors header is not an object`);
   const dataStart = 8 + headerLength;
   const dataBytes = bytes.byteLength - dataStart;
   const tensors = new Map<string, SafeTensor>();
@@ -71,7 +73,8 @@ export function decodeSafetensors(bytes: Uint8Array, where: string): DecodedSafe
     }
     const [begin, stop] = offsets as number[];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (stop - begin !== 4 * count || begin < 0) throw new InteropError(`${where} is corrupt: tensor ${name} has ${stop - begin} bytes for shape [${shape.join(', ')}]`);
+    if (stop - begin !== 4 * count || begin < 0)
+      throw new InteropError(`${where} is corrupt: tensor ${name} has ${stop - begin} bytes for shape [${shape.join(', ')}]`);
     if (stop > dataBytes) throw new InteropError(`${where} is truncated: tensor ${name} ends at byte ${stop} of ${dataBytes}`);
     end = Math.max(end, stop);
     // A copy of its own: Buffer.slice would share (and expose) the whole pooled buffer.

@@ -78,8 +78,13 @@ export function tfjsLayersExportFiles(snapshot: ModelSnapshot): OutputFile[] {
     topology.push({
       class_name: 'Embedding',
       config: {
-        name: 'embedding', trainable: true, dtype: 'float32', batch_input_shape: firstShape,
-        input_dim: V, output_dim: net.embeddingSize, mask_zero: false,
+        name: 'embedding',
+        trainable: true,
+        dtype: 'float32',
+        batch_input_shape: firstShape,
+        input_dim: V,
+        output_dim: net.embeddingSize,
+        mask_zero: false,
         embeddings_initializer: { class_name: 'RandomUniform', config: { minval: -0.05, maxval: 0.05, seed: null } },
       },
     });
@@ -116,8 +121,14 @@ export function tfjsLayersExportFiles(snapshot: ModelSnapshot): OutputFile[] {
   topology.push({
     class_name: 'Dense',
     config: {
-      name: 'output', trainable: true, dtype: 'float32', units: V, activation: 'softmax', use_bias: true,
-      kernel_initializer: GLOROT, bias_initializer: ZEROS,
+      name: 'output',
+      trainable: true,
+      dtype: 'float32',
+      units: V,
+      activation: 'softmax',
+      use_bias: true,
+      kernel_initializer: GLOROT,
+      bias_initializer: ZEROS,
     },
   });
   add('output/kernel', [outWidth, V], param(snapshot.params, 'output.Wy'));

@@ -121,7 +121,8 @@ function plan(where: string, topology: unknown) {
       case 'Embedding': {
         if (recurrent.length > 0 || embedding) throw new InteropError(`${where}: Embedding layer "${name}" must come first`);
         if (c.mask_zero === true) throw new InteropError(`${where}: Embedding layer "${name}" has mask_zero true, which RNN Lab cannot map`);
-        if (!Number.isSafeInteger(c.input_dim) || !Number.isSafeInteger(c.output_dim)) throw new InteropError(`${where}: Embedding layer "${name}" has no valid input_dim and output_dim`);
+        if (!Number.isSafeInteger(c.input_dim) || !Number.isSafeInteger(c.output_dim))
+          throw new InteropError(`${where}: Embedding layer "${name}" has no valid input_dim and output_dim`);
         embedding = { name, inputDim: c.input_dim as number, outputDim: c.output_dim as number };
         return;
       }
@@ -156,18 +157,31 @@ function plan(where: string, topology: unknown) {
         return;
       }
       default:
-        throw new InteropError(`${where}: layer "${name}" is a ${layer.class_name}, which RNN Lab cannot map (it maps Embedding, SimpleRNN, GRU, LSTM, Bidirectional, Dropout and Dense)`);
+        throw new InteropError(
+          `${where}: layer "${name}" is a ${layer.class_name}, which RNN Lab cannot map (it maps Embedding, SimpleRNN, GRU, LSTM, Bidirectional, Dropout and Dense)`,
+        );
     }
   });
   if (recurrent.length === 0) throw new InteropError(`${where} has no SimpleRNN, GRU or LSTM layer`);
   if (!dense) throw new InteropError(`${where} does not end in a Dense softmax layer`);
   const first = recurrent[0];
   for (const r of recurrent) {
-    if (r.cell !== first.cell) throw new InteropError(`${where}: layer "${r.name}" is a ${r.cell.toUpperCase()} but "${first.name}" a ${first.cell.toUpperCase()}; RNN Lab stacks one cell type`);
-    if (r.units !== first.units) throw new InteropError(`${where}: layer "${r.name}" has ${r.units} units but "${first.name}" ${first.units}; RNN Lab stacks layers of one width`);
-    if (r.merge !== first.merge) throw new InteropError(`${where}: layer "${r.name}" and "${first.name}" differ in being bidirectional or in merge mode; RNN Lab needs them alike`);
+    if (r.cell !== first.cell)
+      throw new InteropError(
+        `${where}: layer "${r.name}" is a ${r.cell.toUpperCase()} but "${first.name}" a ${first.cell.toUpperCase()}; RNN Lab stacks one cell type`,
+      );
+    if (r.units !== first.units)
+      throw new InteropError(`${where}: layer "${r.name}" has ${r.units} units but "${first.name}" ${first.units}; RNN Lab stacks layers of one width`);
+    if (r.merge !== first.merge)
+      throw new InteropError(`${where}: layer "${r.name}" and "${first.name}" differ in being bidirectional or in merge mode; RNN Lab needs them alike`);
   }
-  return { embedding: embedding as { name: string; inputDim: number; outputDim: number } | null, inputWidth: inputWidth as number | null, dropout, recurrent, dense: dense as { name: string; units: number; useBias: boolean } };
+  return {
+    embedding: embedding as { name: string; inputDim: number; outputDim: number } | null,
+    inputWidth: inputWidth as number | null,
+    dropout,
+    recurrent,
+    dense: dense as { name: string; units: number; useBias: boolean },
+  };
 }
 
 interface ManifestWeight {
@@ -181,7 +195,8 @@ function readWeights(where: string, folder: string, manifest: unknown): Manifest
   if (!Array.isArray(manifest) || manifest.length === 0) throw new InteropError(`${where} has no "weightsManifest"`);
   const weights: ManifestWeight[] = [];
   for (const group of manifest) {
-    if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new InteropError(`${where} has a malformed weightsManifest group`);
+    if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights))
+      throw new InteropError(`${where} has a malformed weightsManifest group`);
     const shards = group.paths.map((p: unknown) => {
       if (typeof p !== 'string') throw new InteropError(`${where} has a weightsManifest path that is not a string`);
       const file = join(folder, p);
@@ -204,8 +219,10 @@ function readWeights(where: string, folder: string, manifest: unknown): Manifest
     });
     const needed = specs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
     const files = group.paths.join(', ');
-    if (bytes.byteLength < needed) throw new InteropError(`the weight files ${files} are truncated: ${bytes.byteLength} of ${needed} bytes that ${where} describes`);
-    if (bytes.byteLength > needed) throw new InteropError(`the weight files ${files} are ${bytes.byteLength} bytes, more than the ${needed} that ${where} describes`);
+    if (bytes.byteLength < needed)
+      throw new InteropError(`the weight files ${files} are truncated: ${bytes.byteLength} of ${needed} bytes that ${where} describes`);
+    if (bytes.byteLength > needed)
+      throw new InteropError(`the weight files ${files} are ${bytes.byteLength} bytes, more than the ${needed} that ${where} describes`);
     for (const s of specs) {
       const count = s.shape.reduce((a, b) => a * b, 1);
       const data = new Float32Array(count);
@@ -283,7 +300,12 @@ export function importTfjsLayers(path: string, options: ImportOptions = {}): Mod
   const { cell, units: H } = network;
   const G = CELL_GATE_COUNT[cell];
   const params: TensorData[] = [];
-  if (shape.embedding) params.push({ name: 'embedding', shape: [V, network.embeddingSize], data: weightOf(jsonPath, weights, shape.embedding.name, 'embeddings', [V, network.embeddingSize]) });
+  if (shape.embedding)
+    params.push({
+      name: 'embedding',
+      shape: [V, network.embeddingSize],
+      data: weightOf(jsonPath, weights, shape.embedding.name, 'embeddings', [V, network.embeddingSize]),
+    });
   const outWidth = network.bidirectional && network.merge === 'concat' ? 2 * H : H;
   shape.recurrent.forEach((r, l) => {
     const inWidth = l === 0 ? (shape.embedding ? network.embeddingSize : V) : outWidth;
@@ -307,7 +329,7 @@ export function importTfjsLayers(path: string, options: ImportOptions = {}): Mod
   params.push({ name: 'output.by', shape: [V], data: shape.dense.useBias ? weightOf(jsonPath, weights, shape.dense.name, 'bias', [V]) : new Float32Array(V) });
   checkEngineShapes(jsonPath, network, params);
   const meta = isObject(raw.userDefinedMetadata) && isObject(raw.userDefinedMetadata.rnnlab) ? raw.userDefinedMetadata.rnnlab : {};
-  const name = options.name ?? (typeof meta.name === 'string' ? meta.name : folder.split(/[\\/]/).pop() ?? 'imported');
+  const name = options.name ?? (typeof meta.name === 'string' ? meta.name : (folder.split(/[\\/]/).pop() ?? 'imported'));
   return { name, network, params, vocabulary };
 }
 

@@ -42,7 +42,10 @@ describe('PyTorch weight layout (no Python needed)', () => {
       const { net } = fixtureNetwork({ units: 4, ...options });
       const params = net.params.map((p) => ({ name: p.name, shape: p.shape, data: p.data }));
       const torch = toPytorchTensors(net.config, params);
-      const bytes = encodeSafetensors(torch.map((t) => ({ ...t, dtype: 'F32' as const })), { format: 'test' });
+      const bytes = encodeSafetensors(
+        torch.map((t) => ({ ...t, dtype: 'F32' as const })),
+        { format: 'test' },
+      );
       const decoded = decodeSafetensors(bytes, 'test.safetensors');
       assert.equal(decoded.metadata.format, 'test');
       const back = fromPytorchTensors('test.safetensors', net.config, decoded.tensors);
@@ -67,7 +70,7 @@ const python = found ?? 'python3';
 const skip = found ? false : `no python3 imports torch (${why}); install python3-torch libopenblas0-pthread or set RNNLAB_PYTHON`;
 
 describe(`PyTorch export with ${python}`, { skip }, () => {
-  test('train_ddp.py rebuilds RNN, GRU, LSTM and stacked networks with the engine\'s probabilities', () => {
+  test("train_ddp.py rebuilds RNN, GRU, LSTM and stacked networks with the engine's probabilities", () => {
     const layouts: NetworkOptions[] = [
       { cell: 'rnn', units: 6 },
       { cell: 'gru', units: 6 },
@@ -87,10 +90,13 @@ describe(`PyTorch export with ${python}`, { skip }, () => {
     const wordText = "Don't stop: 3 café-owners said ‘no’ twice.\nThen ïdle_words², again!\n";
     const words = Vocabulary.build(wordText, { mode: 'word', minCount: 1 });
     const charsEos = Vocabulary.build(wordText, { mode: 'char', charEos: true });
-    writeFileSync(request, JSON.stringify({
-      cases: cases.map((c) => ({ folder: c.out, ids: c.ids })),
-      tokenizers: [words, charsEos].map((v) => ({ vocab: v.toJSON(), text: wordText + ' unseen words' })),
-    }));
+    writeFileSync(
+      request,
+      JSON.stringify({
+        cases: cases.map((c) => ({ folder: c.out, ids: c.ids })),
+        tokenizers: [words, charsEos].map((v) => ({ vocab: v.toJSON(), text: wordText + ' unseen words' })),
+      }),
+    );
     // One Python process for every case: torch takes seconds to import.
     const script = [
       'import json, sys, torch',
@@ -128,10 +134,33 @@ describe(`PyTorch export with ${python}`, { skip }, () => {
     const text = join(work, 'text.txt');
     writeFileSync(text, TEST_TEXT.repeat(60));
     const trained = join(work, 'trained');
-    const args = ['-m', 'torch.distributed.run', '--standalone', '--nnodes', '1', '--nproc_per_node', '2',
+    const args = [
+      '-m',
+      'torch.distributed.run',
+      '--standalone',
+      '--nnodes',
+      '1',
+      '--nproc_per_node',
+      '2',
       // Debian's torch 1.13 on Python 3.11 cannot parse the default "--redirects 0" (an IntFlag change); 1 = stdout works.
-      '--redirects', '1', '--tee', '1', join(exported, 'train_ddp.py'),
-      '--text', text, '--steps', '20', '--batch', '8', '--seq-len', '32', '--lr', '0.01', '--out', trained];
+      '--redirects',
+      '1',
+      '--tee',
+      '1',
+      join(exported, 'train_ddp.py'),
+      '--text',
+      text,
+      '--steps',
+      '20',
+      '--batch',
+      '8',
+      '--seq-len',
+      '32',
+      '--lr',
+      '0.01',
+      '--out',
+      trained,
+    ];
     const r = spawnSync(python, args, { encoding: 'utf8', timeout: 120_000, env: { ...process.env, OMP_NUM_THREADS: '1', GLOO_SOCKET_IFNAME: 'lo' } });
     assert.equal(r.status, 0, `torchrun failed:\n${r.stdout}\n${r.stderr}`);
     const losses = [...r.stdout.matchAll(/^(?:\[default\d\]:)?step \d+\/20 loss ([\d.]+)$/gm)].map((m) => Number(m[1]));

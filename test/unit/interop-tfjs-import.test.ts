@@ -19,7 +19,15 @@ import { importModel } from '../../src/interop/importModel.js';
 import { openModelForUse } from '../../src/interop/modelAccess.js';
 import { vocabularyFileText } from '../../src/interop/vocabularyFile.js';
 import {
-  engineProbabilities, fixtureModelFolder, fixtureNetwork, kerasProbabilities, maxAbsDiff, randomizeWeights, saveLayersModel, tempDir, TEST_TEXT,
+  engineProbabilities,
+  fixtureModelFolder,
+  fixtureNetwork,
+  kerasProbabilities,
+  maxAbsDiff,
+  randomizeWeights,
+  saveLayersModel,
+  tempDir,
+  TEST_TEXT,
 } from './interopFixtures.js';
 
 before(async () => {
@@ -61,7 +69,9 @@ describe('TF.js Layers import', () => {
         for (let l = 0; l < layout.layers; l++) {
           const first = layers.length === 0 ? { inputShape: [null, V] as [null, number] } : {};
           const r = recurrent(cell, layout.bidirectional ? {} : first);
-          layers.push(layout.bidirectional ? tfl.layers.bidirectional({ layer: r, mergeMode: 'concat', ...first } as Parameters<typeof tfl.layers.bidirectional>[0]) : r);
+          layers.push(
+            layout.bidirectional ? tfl.layers.bidirectional({ layer: r, mergeMode: 'concat', ...first } as Parameters<typeof tfl.layers.bidirectional>[0]) : r,
+          );
         }
         layers.push(tfl.layers.dense({ units: V, activation: 'softmax' }));
         const { dir, model } = await exportedFolder(layers);
@@ -154,24 +164,40 @@ describe('TF.js Layers import', () => {
 describe('TF.js Layers import refusals: one clear message, nothing written', () => {
   async function refused(dir: string, pattern: RegExp, vocabFile?: string): Promise<void> {
     const out = join(tempDir('refused'), 'model');
-    assert.throws(() => importModel(dir, { out, ...(vocabFile ? { vocab: vocabFile } : {}) }), (error: Error) => {
-      assert.match(error.message, pattern);
-      assert.equal(error.message.split('\n').length, 1);
-      return true;
-    });
+    assert.throws(
+      () => importModel(dir, { out, ...(vocabFile ? { vocab: vocabFile } : {}) }),
+      (error: Error) => {
+        assert.match(error.message, pattern);
+        assert.equal(error.message.split('\n').length, 1);
+        return true;
+      },
+    );
     assert.equal(existsSync(out), false);
   }
 
   test('a GRU with reset_after true (as Keras writes it) is named', async () => {
     // tfjs-layers cannot build such a GRU; Keras's own default since TF 2 is reset_after true.
-    const { dir } = await exportedFolder([recurrent('gru', { inputShape: [null, V], name: 'gru_after' }), tfl.layers.dense({ units: V, activation: 'softmax' })]);
+    const { dir } = await exportedFolder([
+      recurrent('gru', { inputShape: [null, V], name: 'gru_after' }),
+      tfl.layers.dense({ units: V, activation: 'softmax' }),
+    ]);
     const path = join(dir, 'model.json');
     writeFileSync(path, readFileSync(path, 'utf8').replace('"reset_after":false', '"reset_after":true'));
     await refused(dir, /GRU layer "gru_after" has reset_after true/);
   });
 
   test('a hard-sigmoid LSTM is named', async () => {
-    const { dir } = await exportedFolder([tfl.layers.lstm({ units: H, returnSequences: true, recurrentActivation: 'hardSigmoid', inputShape: [null, V], recurrentInitializer: 'glorotUniform', name: 'hard_lstm' }), tfl.layers.dense({ units: V, activation: 'softmax' })]);
+    const { dir } = await exportedFolder([
+      tfl.layers.lstm({
+        units: H,
+        returnSequences: true,
+        recurrentActivation: 'hardSigmoid',
+        inputShape: [null, V],
+        recurrentInitializer: 'glorotUniform',
+        name: 'hard_lstm',
+      }),
+      tfl.layers.dense({ units: V, activation: 'softmax' }),
+    ]);
     await refused(dir, /LSTM layer "hard_lstm" uses recurrent_activation "hard_sigmoid"/);
   });
 

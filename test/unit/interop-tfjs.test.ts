@@ -10,7 +10,16 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/engine/backend.js';
 import type { CellType, NetworkOptions } from '../../src/engine/config.js';
 import { exportModel } from '../../src/interop/exportModel.js';
-import { engineProbabilities, fixtureModelFolder, fixtureNetwork, folderHandler, kerasProbabilities, maxAbsDiff, tempDir, TEST_TEXT } from './interopFixtures.js';
+import {
+  engineProbabilities,
+  fixtureModelFolder,
+  fixtureNetwork,
+  folderHandler,
+  kerasProbabilities,
+  maxAbsDiff,
+  tempDir,
+  TEST_TEXT,
+} from './interopFixtures.js';
 
 before(async () => {
   await initBackend('cpu');
@@ -20,7 +29,10 @@ const LAYOUTS: { label: string; options: NetworkOptions }[] = [
   { label: '1 layer, one-hot', options: { layers: 1, units: 6, input: 'onehot' } },
   { label: '2 stacked layers, embedding', options: { layers: 2, units: 5, input: 'embedding', embeddingSize: 4 } },
   { label: 'bidirectional concat, one-hot', options: { layers: 1, units: 4, input: 'onehot', bidirectional: true, merge: 'concat' } },
-  { label: '2 bidirectional layers, sum, embedding', options: { layers: 2, units: 4, input: 'embedding', embeddingSize: 3, bidirectional: true, merge: 'sum' } },
+  {
+    label: '2 bidirectional layers, sum, embedding',
+    options: { layers: 2, units: 4, input: 'embedding', embeddingSize: 3, bidirectional: true, merge: 'sum' },
+  },
 ];
 
 describe('TF.js Layers export', () => {

@@ -34,7 +34,12 @@ export function fixtureNetwork(options: NetworkOptions, seed = 3): { net: Networ
 }
 
 export function snapshotOf(net: Network, vocab: Vocabulary, name = 'fixture'): ModelSnapshot {
-  return { name, network: net.config, params: net.params.map((p) => ({ name: p.name, shape: p.shape.slice(), data: p.data.slice() })), vocabulary: vocab.toJSON() };
+  return {
+    name,
+    network: net.config,
+    params: net.params.map((p) => ({ name: p.name, shape: p.shape.slice(), data: p.data.slice() })),
+    vocabulary: vocab.toJSON(),
+  };
 }
 
 /** Saves the network as a model folder and returns its path. */
@@ -90,7 +95,6 @@ export function kerasProbabilities(model: tfl.LayersModel, ids: Int32Array, V: n
   return out;
 }
 
-
 /** Saves a tfjs-layers model as tfjs's own writers lay it out: model.json + one shard. */
 export async function saveLayersModel(model: tfl.LayersModel, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
@@ -98,7 +102,13 @@ export async function saveLayersModel(model: tfl.LayersModel, dir: string): Prom
     tf.io.withSaveHandler(async (artifacts) => {
       const weightData = artifacts.weightData as ArrayBuffer;
       writeFileSync(join(dir, 'group1-shard1of1.bin'), Buffer.from(weightData));
-      const json = { format: 'layers-model', generatedBy: artifacts.generatedBy, convertedBy: null, modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: artifacts.weightSpecs }] };
+      const json = {
+        format: 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: artifacts.weightSpecs }],
+      };
       writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
@@ -111,6 +121,13 @@ export function randomizeWeights(model: tfl.LayersModel, seed: number): void {
   for (const layer of model.layers) {
     const ws = layer.getWeights();
     if (ws.length === 0) continue;
-    layer.setWeights(ws.map((w) => tf.tensor(Float32Array.from({ length: w.size }, () => rng.next() - 0.5), w.shape)));
+    layer.setWeights(
+      ws.map((w) =>
+        tf.tensor(
+          Float32Array.from({ length: w.size }, () => rng.next() - 0.5),
+          w.shape,
+        ),
+      ),
+    );
   }
 }
