@@ -1,9 +1,7 @@
-// `rnnlab bench`: the engine's training throughput against tfjs-layers on the same backend,
-// sampling speed and completion latency (the measuring is bench/trainBench.ts's job).
+// `rnnlab bench` in the CLI: validates the flags, then loads the benchmark from dist/bench.js,
+// a separate bundle (it pulls in the devDependency tfjs-layers, which the product does not ship).
 
 import type { BackendChoice } from '../engine/config.js';
-import { runBench } from '../../bench/trainBench.js';
-import type { BenchResult } from '../../bench/trainBench.js';
 import { UsageError } from './cliErrors.js';
 
 export interface BenchFlags {
@@ -12,31 +10,22 @@ export interface BenchFlags {
   steps?: number;
 }
 
-const n = (x: number) => Math.round(x).toLocaleString('en-US');
-
-export function benchLines(r: BenchResult): string[] {
-  const c = r.config;
-  return [
-    `backend: ${r.backend}`,
-    `reference: char LM, ${c.layers}-layer ${c.cell.toUpperCase()} ${c.units} units, vocabulary ${c.vocabSize}, batch ${c.batch}, T ${c.seqLen}, ${c.optimizer}`,
-    `rnnlab engine: ${n(r.ours.tokensPerSecond)} tokens/s (${r.ours.msPerStep.toFixed(1)} ms/step)`,
-    `tfjs-layers:   ${n(r.tfjsLayers.tokensPerSecond)} tokens/s (${r.tfjsLayers.msPerStep.toFixed(1)} ms/step)`,
-    `ratio: ${r.ratio.toFixed(2)}×`,
-    `sampling (batch 1, ${r.sampling.layers}×${r.sampling.units}): ${n(r.sampling.tokensPerSecond)} tokens/s`,
-    `completion (${r.completion.model}, ${r.completion.requests} requests): typing p50 ${r.completion.typingP50Ms.toFixed(2)} ms, p95 ${r.completion.typingP95Ms.toFixed(2)} ms; cold ${r.completion.contextChars}-char context p50 ${r.completion.coldP50Ms.toFixed(2)} ms, p95 ${r.completion.coldP95Ms.toFixed(2)} ms`,
-  ];
+interface BenchModule {
+  runBenchCommand(flags: BenchFlags, wasmDir: string): Promise<number>;
 }
 
 export async function runBenchCommand(flags: BenchFlags, wasmDir: string): Promise<number> {
   if (flags.steps !== undefined && (!Number.isInteger(flags.steps) || flags.steps < 1)) {
     throw new UsageError(`--steps must be a whole number ≥ 1, got ${flags.steps}`);
   }
-  const result = await runBench({
-    backend: flags.backend ?? 'auto',
-    wasmDir,
-    ...(flags.steps !== undefined ? { steps: flags.steps } : {}),
-    log: (line) => process.stderr.write(`${line}\n`),
-  });
-  process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `${benchLines(result).join('\n')}\n`);
-  return 0;
+  let bench: BenchModule;
+  try {
+    // A path computed at run time, so the bundler leaves the benchmark out of dist/cli.js.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    bench = require(`${wasmDir}/bench.js`) as BenchModule;
+  } catch {
+    process.stderr.write('rnnlab bench needs the development install: run `npm install` and `npm run bench` in the RNN Lab repository\n');
+    return 1;
+  }
+  return bench.runBenchCommand(flags, wasmDir);
 }

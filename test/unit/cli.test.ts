@@ -282,6 +282,20 @@ describe('rnnlab refuses bad input in one line', () => {
     assert.equal(existsSync(join(work, 'x5')), false, 'nothing was written');
   });
 
+  test('the CLI bundle leaves the benchmark (and tfjs-layers) out, and says how to get it', () => {
+    assert.doesNotMatch(readFileSync(CLI, 'utf8'), /node_modules\/@tensorflow\/tfjs-layers\//);
+    assert.match(readFileSync(join(REPO, 'dist', 'bench.js'), 'utf8'), /node_modules\/@tensorflow\/tfjs-layers\//);
+    const alone = mkdtempSync(join(tmpdir(), 'rnnlab-cli-alone-'));
+    try {
+      writeFileSync(join(alone, 'cli.js'), readFileSync(CLI));
+      const r = spawnSync(process.execPath, [join(alone, 'cli.js'), 'bench'], { encoding: 'utf8' });
+      assert.equal(r.status, 1);
+      assert.equal(r.stderr, 'rnnlab bench needs the development install: run `npm install` and `npm run bench` in the RNN Lab repository\n');
+    } finally {
+      rmSync(alone, { recursive: true, force: true });
+    }
+  });
+
   test('training into a folder that already holds a model needs --resume (exit 2)', () => {
     const before = readFileSync(join(model, 'model.json'), 'utf8');
     assertFails(rnnlab(['train', corpus, '--out', model, '--steps', '5']), 2, /already holds a model; pass --resume to continue training it, or choose another --out$/);
