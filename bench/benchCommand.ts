@@ -1,23 +1,51 @@
-// Entry of dist/bench.js, loaded by `rnnlab bench`: the engine's training throughput against
+// Entry of dist/bench.js, run by `rnnlab bench` with its flags as one JSON argument: the engine's training throughput against
 // tfjs-layers and PyTorch, sampling speed and completion latency (measured by trainBench.ts).
 
 import type { BenchFlags } from '../src/cli/benchCommand.js';
 import { runBench } from './trainBench.js';
 import type { BenchResult } from './trainBench.js';
+import { blasName } from './pytorchBench.js';
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 
+const fixed = (x: number, d = 1) => x.toFixed(d);
+
 export function benchLines(r: BenchResult): string[] {
-  const c = r.config;
-  return [
-    `backend: ${r.backend}`,
-    `reference: char LM, ${c.layers}-layer ${c.cell.toUpperCase()} ${c.units} units, vocabulary ${c.vocabSize}, batch ${c.batch}, T ${c.seqLen}, ${c.optimizer}`,
-    `rnnlab engine: ${n(r.ours.tokensPerSecond)} tokens/s (${r.ours.msPerStep.toFixed(1)} ms/step)`,
-    `tfjs-layers:   ${n(r.tfjsLayers.tokensPerSecond)} tokens/s (${r.tfjsLayers.msPerStep.toFixed(1)} ms/step)`,
-    `ratio: ${r.ratio.toFixed(2)}×`,
+  const lines = [
+    `backend: ${r.backend}; load average ${r.loadAverage.map((x) => fixed(x, 2)).join(' ')}`,
+    r.kernels.path === 'native' ? `kernels: native, ${r.kernels.detail}` : `kernels: portable (${r.kernels.reason})`,
+  ];
+  if ('missing' in r.pytorch) lines.push(r.pytorch.missing);
+  else {
+    const env = Object.entries(r.pytorch.env).map(([k, v]) => `${k}=${v}`).join(' ');
+    lines.push(`PyTorch ${r.pytorch.torch} (${r.pytorch.python}), BLAS ${blasName(r.pytorch.libraries)}${env ? `; ${env}` : ''}`);
+  }
+  if (r.sgemmPeak) lines.push(`sgemm peak: ${fixed(r.sgemmPeak.gflops)} GFLOP/s (${r.sgemmPeak.source}, 1024² products)`);
+  const cols = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd([10, 24][i]) : c.padStart(i === 2 ? 18 : 11))).join(' ');
+  lines.push(cols(['shape', 'LSTM, V 65, Adam', 'rnnlab tok/s', 'GFLOP/s', 'portable', '× portable', 'tfjs-layers', 'PyTorch', 'GFLOP/s', '× layers', '× PyTorch']));
+  for (const s of r.shapes) {
+    const { shape: c } = s;
+    const pt = s.pytorch;
+    lines.push(cols([
+      c.name,
+      `${c.layers}×${c.units}, B ${c.batch}, T ${c.seqLen}`,
+      `${n(s.ours.tokensPerSecond)} (${s.ours.path === 'native' ? `native ${s.ours.threads}t` : 'portable'})`,
+      fixed(s.ours.gflops),
+      n(s.portable.tokensPerSecond),
+      `${fixed(s.vsPortable, 2)}×`,
+      n(s.tfjsLayers.tokensPerSecond),
+      pt ? `${n(pt.tokensPerSecond)} (${pt.threads}t)` : '-',
+      pt ? fixed(pt.gflops) : '-',
+      `${fixed(s.vsLayers, 2)}×`,
+      s.vsPytorch !== null ? `${fixed(s.vsPytorch, 2)}×` : '-',
+    ]));
+  }
+  lines.push(
+    'GFLOP/s: the dense products a step needs (6·m·n per token per product; one-hot input as a row lookup)',
     `sampling (batch 1, ${r.sampling.layers}×${r.sampling.units}): ${n(r.sampling.tokensPerSecond)} tokens/s`,
     `completion (${r.completion.model}, ${r.completion.requests} requests): typing p50 ${r.completion.typingP50Ms.toFixed(2)} ms, p95 ${r.completion.typingP95Ms.toFixed(2)} ms; cold ${r.completion.contextChars}-char context p50 ${r.completion.coldP50Ms.toFixed(2)} ms, p95 ${r.completion.coldP95Ms.toFixed(2)} ms`,
-  ];
+  );
+  return lines;
 }
 
 export async function runBenchCommand(flags: BenchFlags, wasmDir: string): Promise<number> {
@@ -29,4 +57,14 @@ export async function runBenchCommand(flags: BenchFlags, wasmDir: string): Promi
   });
   process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `${benchLines(result).join('\n')}\n`);
   return 0;
+}
+
+if (require.main === module) {
+  runBenchCommand(JSON.parse(process.argv[2] ?? '{}') as BenchFlags, __dirname).then(
+    (code) => (process.exitCode = code),
+    (err: unknown) => {
+      process.stderr.write(`rnnlab bench: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { initBackend } from '../engine/backend.js';
+import { kernelInfo, kernelLine } from '../engine/kernels/kernels.js';
 import type { BackendChoice } from '../engine/config.js';
 import { checkpointDir, MODEL_FILE, readModelMeta } from '../training/checkpoint.js';
 import type { CheckpointKind, ModelMeta } from '../training/checkpoint.js';
@@ -75,6 +76,7 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
     history: meta.history,
     checkpoints,
     backend: backend.name,
+    kernels: kernelInfo(),
   };
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(info)}\n`);
@@ -92,6 +94,7 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
     `checkpoints: latest ${checkpoints.latest ? `step ${checkpoints.latest.step}` : 'none'}, best ${checkpoints.best ? `step ${checkpoints.best.step} (${loss(checkpoints.best.bestValLoss)})` : 'none'}`,
     ...historyLines(meta.history),
     `backend here: ${backend.name}`,
+    `${kernelLine()} here`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;

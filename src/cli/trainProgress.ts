@@ -5,6 +5,7 @@ import { MultiBar, Presets } from 'cli-progress';
 import type { SingleBar } from 'cli-progress';
 
 import { currentBackend } from '../engine/backend.js';
+import { kernelLine } from '../engine/kernels/kernels.js';
 import type { DoneEvent, StartEvent, TrainerEvent } from '../training/events.js';
 
 export type ProgressMode = 'json' | 'tty' | 'plain';
@@ -60,6 +61,7 @@ export class TrainProgress {
         // Say why auto did not pick a faster backend, so a user can act on it.
         const reason = currentBackend()?.fallbackReason;
         if (reason) lines[0] += ` (${reason})`;
+        lines.splice(1, 0, kernelLine());
         for (const line of lines) this.out.write(`${line}\n`);
         this.total = e.totalSteps;
         if (this.mode === 'tty') this.openBar(e);

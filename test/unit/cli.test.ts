@@ -17,8 +17,8 @@ interface Run {
   stderr: string;
 }
 
-function rnnlab(args: string[], timeoutMs = 60_000): Run {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO, encoding: 'utf8', timeout: timeoutMs });
+function rnnlab(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = process.env): Run {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO, encoding: 'utf8', timeout: timeoutMs, env });
   if (r.error) throw r.error;
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -102,6 +102,7 @@ describe('rnnlab end to end', () => {
     const r = rnnlab(['train', corpus, '--out', out, ...TINY, '--steps', '5', '--cell', 'gru', '--backend', 'wasm']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^backend: wasm$/m);
+    assert.match(r.stdout, /^kernels: (native \(OpenBLAS \d|portable \(.{10,}\))/m);
     assert.match(r.stdout, /^step 1\/5 /m);
     assert.match(r.stdout, /^done at step 5 \(steps\): train loss \d+\.\d+/m);
   });
@@ -219,6 +220,9 @@ describe('rnnlab end to end', () => {
     assert.equal(typeof info.history, 'object');
     assert.equal(info.checkpoints.latest.step, 40);
     assert.match(rnnlab(['info', model]).stdout, /parameters/);
+    assert.match(info.kernels.path, /^(native|portable)$/);
+    const off = rnnlab(['info', model], 60_000, { ...process.env, RNNLAB_NATIVE: '0' });
+    assert.match(off.stdout, /^kernels: portable \(RNNLAB_NATIVE=0 turns it off\) here$/m);
   });
 });
 
