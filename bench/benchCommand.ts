@@ -17,28 +17,34 @@ export function benchLines(r: BenchResult): string[] {
   ];
   if ('missing' in r.pytorch) lines.push(r.pytorch.missing);
   else {
-    const env = Object.entries(r.pytorch.env).map(([k, v]) => `${k}=${v}`).join(' ');
+    const env = Object.entries(r.pytorch.env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
     lines.push(`PyTorch ${r.pytorch.torch} (${r.pytorch.python}), BLAS ${blasName(r.pytorch.libraries)}${env ? `; ${env}` : ''}`);
   }
   if (r.sgemmPeak) lines.push(`sgemm peak: ${fixed(r.sgemmPeak.gflops)} GFLOP/s (${r.sgemmPeak.source}, 1024² products)`);
   const cols = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd([10, 24][i]) : c.padStart(i === 2 ? 18 : 11))).join(' ');
-  lines.push(cols(['shape', 'LSTM, V 65, Adam', 'rnnlab tok/s', 'GFLOP/s', 'portable', '× portable', 'tfjs-layers', 'PyTorch', 'GFLOP/s', '× layers', '× PyTorch']));
+  lines.push(
+    cols(['shape', 'LSTM, V 65, Adam', 'rnnlab tok/s', 'GFLOP/s', 'portable', '× portable', 'tfjs-layers', 'PyTorch', 'GFLOP/s', '× layers', '× PyTorch']),
+  );
   for (const s of r.shapes) {
     const { shape: c } = s;
     const pt = s.pytorch;
-    lines.push(cols([
-      c.name,
-      `${c.layers}×${c.units}, B ${c.batch}, T ${c.seqLen}`,
-      `${n(s.ours.tokensPerSecond)} (${s.ours.path === 'native' ? `native ${s.ours.threads}t` : 'portable'})`,
-      fixed(s.ours.gflops),
-      n(s.portable.tokensPerSecond),
-      `${fixed(s.vsPortable, 2)}×`,
-      n(s.tfjsLayers.tokensPerSecond),
-      pt ? `${n(pt.tokensPerSecond)} (${pt.threads}t)` : '-',
-      pt ? fixed(pt.gflops) : '-',
-      `${fixed(s.vsLayers, 2)}×`,
-      s.vsPytorch !== null ? `${fixed(s.vsPytorch, 2)}×` : '-',
-    ]));
+    lines.push(
+      cols([
+        c.name,
+        `${c.layers}×${c.units}, B ${c.batch}, T ${c.seqLen}`,
+        `${n(s.ours.tokensPerSecond)} (${s.ours.path === 'native' ? `native ${s.ours.threads}t` : 'portable'})`,
+        fixed(s.ours.gflops),
+        n(s.portable.tokensPerSecond),
+        `${fixed(s.vsPortable, 2)}×`,
+        n(s.tfjsLayers.tokensPerSecond),
+        pt ? `${n(pt.tokensPerSecond)} (${pt.threads}t)` : '-',
+        pt ? fixed(pt.gflops) : '-',
+        `${fixed(s.vsLayers, 2)}×`,
+        s.vsPytorch !== null ? `${fixed(s.vsPytorch, 2)}×` : '-',
+      ]),
+    );
   }
   lines.push(
     'GFLOP/s: the dense products a step needs (6·m·n per token per product; one-hot input as a row lookup)',

@@ -135,8 +135,30 @@ async function benchLayers(s: TrainShape, maxSteps: number): Promise<number> {
   const model = tfl.sequential({ layers: [...lstms, tfl.layers.timeDistributed({ layer: tfl.layers.dense({ units: V, activation: 'softmax' }) })] });
   model.compile({ optimizer: tf.train.adam(2e-3), loss: 'categoricalCrossentropy' });
   const rng = new Rng(2);
-  const x = tf.tidy(() => tf.reshape(tf.oneHot(tf.tensor1d(Array.from({ length: B * T }, () => rng.int(V)), 'int32'), V), [B, T, V]));
-  const y = tf.tidy(() => tf.reshape(tf.oneHot(tf.tensor1d(Array.from({ length: B * T }, () => rng.int(V)), 'int32'), V), [B, T, V]));
+  const x = tf.tidy(() =>
+    tf.reshape(
+      tf.oneHot(
+        tf.tensor1d(
+          Array.from({ length: B * T }, () => rng.int(V)),
+          'int32',
+        ),
+        V,
+      ),
+      [B, T, V],
+    ),
+  );
+  const y = tf.tidy(() =>
+    tf.reshape(
+      tf.oneHot(
+        tf.tensor1d(
+          Array.from({ length: B * T }, () => rng.int(V)),
+          'int32',
+        ),
+        V,
+      ),
+      [B, T, V],
+    ),
+  );
   try {
     return await secondsPerStep(() => model.trainOnBatch(x, y), maxSteps);
   } finally {
@@ -187,7 +209,13 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   const kernels = kernelInfo();
   log(kernels.path === 'native' ? `native kernels: ${kernels.detail}` : `native kernels not in use: ${kernels.reason}`);
   const variants: { path: KernelPath; threads: number }[] =
-    kernels.path === 'native' ? [{ path: 'native', threads: 1 }, { path: 'native', threads: 2 }, { path: 'portable', threads: 1 }] : [{ path: 'portable', threads: 1 }];
+    kernels.path === 'native'
+      ? [
+          { path: 'native', threads: 1 },
+          { path: 'native', threads: 2 },
+          { path: 'portable', threads: 1 },
+        ]
+      : [{ path: 'portable', threads: 1 }];
   const ours = TRAIN_SHAPES.map(() => variants.map(() => Infinity));
   const layers = TRAIN_SHAPES.map(() => Infinity);
   let torch: TorchResult | null = null;
@@ -197,23 +225,36 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       for (const [k, v] of variants.entries()) {
         const sec = await benchOurs(s, maxSteps, v.path, v.threads);
         ours[i][k] = Math.min(ours[i][k], sec);
-        log(`  ${s.name.padEnd(9)} ours ${v.path}${v.path === 'native' ? ` (${v.threads} BLAS thread${v.threads === 1 ? '' : 's'})` : ''} ${(s.batch * s.seqLen / sec).toFixed(0)} tokens/s`);
+        log(
+          `  ${s.name.padEnd(9)} ours ${v.path}${v.path === 'native' ? ` (${v.threads} BLAS thread${v.threads === 1 ? '' : 's'})` : ''} ${((s.batch * s.seqLen) / sec).toFixed(0)} tokens/s`,
+        );
       }
       // tfjs-layers is an order of magnitude slower: a second round of it only where it is quick.
       if (round === 0 || layers[i] < 2) {
         layers[i] = Math.min(layers[i], await benchLayers(s, maxSteps));
-        log(`  ${s.name.padEnd(9)} tfjs-layers ${(s.batch * s.seqLen / layers[i]).toFixed(0)} tokens/s`);
+        log(`  ${s.name.padEnd(9)} tfjs-layers ${((s.batch * s.seqLen) / layers[i]).toFixed(0)} tokens/s`);
       }
     }
     if (python) {
-      const r = runTorch(python, TRAIN_SHAPES, { vocabSize: V, threads: PYTORCH_THREADS, minSteps: MIN_STEPS, maxSteps, budgetSeconds: BUDGET_SECONDS, peak: round === 0 });
+      const r = runTorch(python, TRAIN_SHAPES, {
+        vocabSize: V,
+        threads: PYTORCH_THREADS,
+        minSteps: MIN_STEPS,
+        maxSteps,
+        budgetSeconds: BUDGET_SECONDS,
+        peak: round === 0,
+      });
       torch = torch ?? r;
       r.configs.forEach((c, i) => {
         for (const [threads, seconds] of Object.entries(c.secondsPerStep)) {
           if (seconds < torchBest[i].seconds) torchBest[i] = { seconds, threads: Number(threads) };
         }
         const s = TRAIN_SHAPES[i];
-        log(`  ${s.name.padEnd(9)} PyTorch     ${Object.entries(c.secondsPerStep).map(([n, sec]) => `${(s.batch * s.seqLen / sec).toFixed(0)} tokens/s (${n} thread${n === '1' ? '' : 's'})`).join(', ')}`);
+        log(
+          `  ${s.name.padEnd(9)} PyTorch     ${Object.entries(c.secondsPerStep)
+            .map(([n, sec]) => `${((s.batch * s.seqLen) / sec).toFixed(0)} tokens/s (${n} thread${n === '1' ? '' : 's'})`)
+            .join(', ')}`,
+        );
       });
     }
   }
@@ -285,7 +326,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     coldP50Ms: percentile(cold, 50),
     coldP95Ms: percentile(cold, 95),
   };
-  log(`  completion  typing p50 ${completion.typingP50Ms.toFixed(1)} ms, p95 ${completion.typingP95Ms.toFixed(1)} ms; cold 256-char context p50 ${completion.coldP50Ms.toFixed(1)} ms, p95 ${completion.coldP95Ms.toFixed(1)} ms`);
+  log(
+    `  completion  typing p50 ${completion.typingP50Ms.toFixed(1)} ms, p95 ${completion.typingP95Ms.toFixed(1)} ms; cold 256-char context p50 ${completion.coldP50Ms.toFixed(1)} ms, p95 ${completion.coldP95Ms.toFixed(1)} ms`,
+  );
   return {
     backend: info.name,
     kernels,

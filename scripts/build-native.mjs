@@ -35,7 +35,11 @@ function findNodeGyp() {
 
 if (process.env.RNNLAB_NATIVE === '0') skip('RNNLAB_NATIVE=0');
 const newest = (dir) =>
-  Math.max(...readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => statSync(join(dir, e.name)).mtimeMs));
+  Math.max(
+    ...readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => statSync(join(dir, e.name)).mtimeMs),
+  );
 if (!force && existsSync(output) && statSync(output).mtimeMs > Math.max(newest(native), newest(join(native, 'src')))) {
   process.stderr.write('rnnlab: native kernels up to date\n');
   process.exit(0);

@@ -33,7 +33,9 @@ function historyLines(history: Record<string, unknown>): string[] {
   const runs = Array.isArray(history.runs) ? (history.runs as Record<string, unknown>[]) : [];
   runs.forEach((r, i) => {
     const tps = typeof r.tokensPerSecond === 'number' ? `, ${Math.round(r.tokensPerSecond).toLocaleString('en-US')} tokens/s` : '';
-    lines.push(`run ${i + 1}: steps ${String(r.startStep)} → ${String(r.endStep)} (${String(r.reason)}) on ${String(r.backend)}${tps}, started ${String(r.startedAt)}`);
+    lines.push(
+      `run ${i + 1}: steps ${String(r.startStep)} → ${String(r.endStep)} (${String(r.reason)}) on ${String(r.backend)}${tps}, started ${String(r.startedAt)}`,
+    );
   });
   const evals = Array.isArray(history.evals) ? (history.evals as unknown[][]) : [];
   if (evals.length > 0) {

@@ -34,12 +34,12 @@ function readMetaJson(folder: string): unknown {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `no model at ${folder}: it has no model.json` : `cannot read ${file}: ${(err as Error).message}`);
+    throw new Error(code === 'ENOENT' ? `no model at ${folder}: it has no model.json` : `cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new Error(`${file} is corrupt: it is not valid JSON (${(err as Error).message})`);
+    throw new Error(`${file} is corrupt: it is not valid JSON (${(err as Error).message})`, { cause: err });
   }
 }
 

@@ -266,7 +266,7 @@ export function recoverFolder(dir: string): void {
     if (temps.length > 0) fsyncDir(dir);
     return;
   }
-  let meta: ModelMeta | null = null;
+  let meta: ModelMeta | null;
   try {
     meta = readModelMeta(dir);
   } catch {

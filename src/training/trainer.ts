@@ -294,8 +294,8 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
   let lastEvalStep = -1;
   // Last good weights and moments, restored when a step produces NaN or Infinity.
   const backupParams = network.params.map((p) => new Float32Array(p.data.length));
-  let reason: StopReason | null = null;
-  let message = '';
+  let reason: StopReason;
+  let message: string;
   const control = run.control;
 
   const fractionalEpoch = () => loop.epoch + loop.window / batcher.windowsPerEpoch;

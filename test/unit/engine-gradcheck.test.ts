@@ -75,11 +75,9 @@ for (const path of paths) {
       test(`${cell}, two stacked layers, embedding input, dropout off`, () =>
         check(path, { cell, layers: 2, input: 'embedding', embeddingSize: 3 }, `${cell} stacked`));
     }
-    test('lstm, two layers with dropout between them and before the output', () =>
-      check(path, { cell: 'lstm', layers: 2, dropout: 0.3 }, 'dropout'));
+    test('lstm, two layers with dropout between them and before the output', () => check(path, { cell: 'lstm', layers: 2, dropout: 0.3 }, 'dropout'));
     for (const merge of ['concat', 'sum', 'mul', 'ave'] as MergeMode[]) {
-      test(`bidirectional lstm, merge ${merge}, two layers`, () =>
-        check(path, { cell: 'lstm', layers: 2, bidirectional: true, merge }, `bi ${merge}`));
+      test(`bidirectional lstm, merge ${merge}, two layers`, () => check(path, { cell: 'lstm', layers: 2, bidirectional: true, merge }, `bi ${merge}`));
     }
     test('bidirectional gru with embedding', () => check(path, { cell: 'gru', bidirectional: true, input: 'embedding' }, 'bi gru'));
   });

@@ -91,6 +91,9 @@ describe('native kernels against the TypeScript reference', () => {
   test('shapes that do not fit are refused with a message, not a crash', () => {
     useKernels('native');
     const net = Network.create(resolveNetworkConfig({ cell: 'lstm', units: 4 }, 5), 1);
-    assert.throws(() => net.kernels.matmul({ data: new Float32Array(6), rows: 2, cols: 3 }, { data: new Float32Array(8), rows: 4, cols: 2 }), /matmul shapes do not fit/);
+    assert.throws(
+      () => net.kernels.matmul({ data: new Float32Array(6), rows: 2, cols: 3 }, { data: new Float32Array(8), rows: 4, cols: 2 }),
+      /matmul shapes do not fit/,
+    );
   });
 });

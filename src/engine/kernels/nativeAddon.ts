@@ -4,19 +4,87 @@
 /** The addon's functions; every array is written or read in place (layouts: see native/src). */
 export interface NativeAddon {
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, beta: number): void;
-  lstmForward(T: number, B: number, H: number, xProj: Float32Array, Wh: Float32Array, a0: Float32Array, c0: Float32Array,
-    acts: Float32Array, c: Float32Array, tanhC: Float32Array, a: Float32Array): void;
-  lstmBackward(T: number, B: number, H: number, acts: Float32Array, c: Float32Array, tanhC: Float32Array, a: Float32Array,
-    a0: Float32Array, c0: Float32Array, dA: Float32Array, Wh: Float32Array, dZ: Float32Array, dWh: Float32Array, flow: Float64Array | null): void;
-  gruForward(T: number, B: number, H: number, xProj: Float32Array, WhUr: Float32Array, WhC: Float32Array, c0: Float32Array,
-    acts: Float32Array, rc: Float32Array, c: Float32Array): void;
-  gruBackward(T: number, B: number, H: number, acts: Float32Array, rc: Float32Array, c: Float32Array, c0: Float32Array, dA: Float32Array,
-    WhUr: Float32Array, WhC: Float32Array, dZ: Float32Array, dWhUr: Float32Array, dWhC: Float32Array, flow: Float64Array | null): void;
+  lstmForward(
+    T: number,
+    B: number,
+    H: number,
+    xProj: Float32Array,
+    Wh: Float32Array,
+    a0: Float32Array,
+    c0: Float32Array,
+    acts: Float32Array,
+    c: Float32Array,
+    tanhC: Float32Array,
+    a: Float32Array,
+  ): void;
+  lstmBackward(
+    T: number,
+    B: number,
+    H: number,
+    acts: Float32Array,
+    c: Float32Array,
+    tanhC: Float32Array,
+    a: Float32Array,
+    a0: Float32Array,
+    c0: Float32Array,
+    dA: Float32Array,
+    Wh: Float32Array,
+    dZ: Float32Array,
+    dWh: Float32Array,
+    flow: Float64Array | null,
+  ): void;
+  gruForward(
+    T: number,
+    B: number,
+    H: number,
+    xProj: Float32Array,
+    WhUr: Float32Array,
+    WhC: Float32Array,
+    c0: Float32Array,
+    acts: Float32Array,
+    rc: Float32Array,
+    c: Float32Array,
+  ): void;
+  gruBackward(
+    T: number,
+    B: number,
+    H: number,
+    acts: Float32Array,
+    rc: Float32Array,
+    c: Float32Array,
+    c0: Float32Array,
+    dA: Float32Array,
+    WhUr: Float32Array,
+    WhC: Float32Array,
+    dZ: Float32Array,
+    dWhUr: Float32Array,
+    dWhC: Float32Array,
+    flow: Float64Array | null,
+  ): void;
   rnnForward(T: number, B: number, H: number, xProj: Float32Array, Wh: Float32Array, a0: Float32Array, a: Float32Array): void;
-  rnnBackward(T: number, B: number, H: number, a: Float32Array, a0: Float32Array, dA: Float32Array, Wh: Float32Array,
-    dZ: Float32Array, dWh: Float32Array, flow: Float64Array | null): void;
+  rnnBackward(
+    T: number,
+    B: number,
+    H: number,
+    a: Float32Array,
+    a0: Float32Array,
+    dA: Float32Array,
+    Wh: Float32Array,
+    dZ: Float32Array,
+    dWh: Float32Array,
+    flow: Float64Array | null,
+  ): void;
   /** out[r] = (x[r]·W or, with x null, W[ids[r]]) + b. */
-  affine(rows: number, inWidth: number, width: number, x: Float32Array | null, ids: Int32Array | null, W: Float32Array, b: Float32Array, out: Float32Array): void;
+  affine(
+    rows: number,
+    inWidth: number,
+    width: number,
+    x: Float32Array | null,
+    ids: Int32Array | null,
+    W: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+  ): void;
   columnSums(rows: number, cols: number, x: Float32Array, out: Float32Array): void;
   /** out[ids[r]] += x[r]. */
   scatterAddRows(rows: number, width: number, ids: Int32Array, x: Float32Array, out: Float32Array, outRows: number): void;
@@ -49,5 +117,10 @@ export function loadNativeAddon(): AddonLoad {
       if (!/Cannot find module/.test(message)) failure = message;
     }
   }
-  return (loaded = { addon: null, reason: failure ? `the native addon failed to load (${failure})` : 'the native addon is not built (npm run build:native; needs a C++ compiler and libopenblas-dev)' });
+  return (loaded = {
+    addon: null,
+    reason: failure
+      ? `the native addon failed to load (${failure})`
+      : 'the native addon is not built (npm run build:native; needs a C++ compiler and libopenblas-dev)',
+  });
 }

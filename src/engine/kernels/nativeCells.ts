@@ -4,8 +4,8 @@
 // every call and uses it once, and a T·B·G·H buffer less per layer is a large part of a step.
 
 import type { CellType, GateName } from '../config.js';
-import type { BackwardResult, Cell, LayerState, RecurrentMatrix, SequenceCache } from '../cells/cell.js';
-import { gateBlock } from '../cells/cell.js';
+import type { BackwardResult, Cell, GateBlocks, LayerState, RecurrentMatrix, SequenceCache } from '../cells/cell.js';
+import { gateTrace } from '../cells/cell.js';
 import type { NativeAddon } from './nativeAddon.js';
 
 interface NativeCache extends SequenceCache {
@@ -20,23 +20,16 @@ interface NativeCache extends SequenceCache {
 
 const EMPTY = new Float32Array(0);
 
-function nativeCache(fields: Omit<NativeCache, 'trace'>, blocks: Partial<Record<GateName, number>>, G: number): NativeCache {
+function nativeCache(fields: Omit<NativeCache, 'trace'>, blocks: GateBlocks, cellName: string, hasC: boolean): NativeCache {
   const { T, B, H } = fields;
   return {
     ...fields,
     trace(gate: GateName): Float32Array {
       if (gate === 'a') return fields.a;
-      if (gate === 'c') return G === 4 ? fields.c : fields.a;
-      const k = blocks[gate];
-      if (k === undefined) throw new Error(`a${G === 4 ? 'n LSTM' : G === 3 ? ' GRU' : ' plain RNN'} has no ${gate}`);
-      return gateBlock(fields.acts, T * B, G, H, k);
+      if (gate === 'c') return hasC ? fields.c : fields.a;
+      return gateTrace(fields.acts, blocks, gate, T, B, H, cellName);
     },
   };
-}
-
-/** The cache a native forward pass made; the network never mixes paths within one pass. */
-function own(cache: SequenceCache): NativeCache {
-  return cache as NativeCache;
 }
 
 function last(x: Float32Array, T: number, BH: number): Float32Array {
@@ -44,11 +37,11 @@ function last(x: Float32Array, T: number, BH: number): Float32Array {
 }
 
 export function nativeCells(addon: NativeAddon): Record<CellType, Cell> {
-  const lstm: Cell = {
+  const lstm: Cell<NativeCache> = {
     type: 'lstm',
     gates: 4,
     recurrentShapes: (H) => [{ name: 'Wh', rows: H, cols: 4 * H }],
-    forward(xProj, T, B, H, rec: RecurrentMatrix[], state0): SequenceCache {
+    forward(xProj, T, B, H, rec: RecurrentMatrix[], state0): NativeCache {
       const n = T * B * H;
       const acts = xProj;
       const c = new Float32Array(n);
@@ -56,10 +49,9 @@ export function nativeCells(addon: NativeAddon): Record<CellType, Cell> {
       const a = new Float32Array(n);
       addon.lstmForward(T, B, H, xProj, rec[0].w.data, state0.a, state0.c, acts, c, tanhC, a);
       const final = T > 0 ? { a: last(a, T, B * H), c: last(c, T, B * H) } : { a: state0.a.slice(), c: state0.c.slice() };
-      return nativeCache({ T, B, H, a, final, state0, acts, c, tanhC, rc: EMPTY }, { gammaU: 0, gammaF: 1, gammaO: 2, cTilde: 3 }, 4);
+      return nativeCache({ T, B, H, a, final, state0, acts, c, tanhC, rc: EMPTY }, { gammaU: 0, gammaF: 1, gammaO: 2, cTilde: 3 }, 'an LSTM', true);
     },
-    backward(cacheIn, dA, rec, flow): BackwardResult {
-      const k = own(cacheIn);
+    backward(k, dA, rec, flow): BackwardResult {
       const { T, B, H } = k;
       const dZ = new Float32Array(T * B * 4 * H);
       const dWh = new Float32Array(H * 4 * H);
@@ -67,24 +59,28 @@ export function nativeCells(addon: NativeAddon): Record<CellType, Cell> {
       return { dXProj: dZ, dRecurrent: [dWh] };
     },
   };
-  const gru: Cell = {
+  const gru: Cell<NativeCache> = {
     type: 'gru',
     gates: 3,
     recurrentShapes: (H) => [
       { name: 'Wh_ur', rows: H, cols: 2 * H },
       { name: 'Wh_c', rows: H, cols: H },
     ],
-    forward(xProj, T, B, H, rec, state0): SequenceCache {
+    forward(xProj, T, B, H, rec, state0): NativeCache {
       const n = T * B * H;
       const acts = xProj;
       const rc = new Float32Array(n);
       const c = new Float32Array(n);
       addon.gruForward(T, B, H, xProj, rec[0].w.data, rec[1].w.data, state0.c, acts, rc, c);
       const lastC = T > 0 ? last(c, T, B * H) : state0.c.slice();
-      return nativeCache({ T, B, H, a: c, final: { a: lastC, c: lastC }, state0, acts, c, tanhC: EMPTY, rc }, { gammaU: 0, gammaR: 1, cTilde: 2 }, 3);
+      return nativeCache(
+        { T, B, H, a: c, final: { a: lastC, c: lastC }, state0, acts, c, tanhC: EMPTY, rc },
+        { gammaU: 0, gammaR: 1, cTilde: 2 },
+        'a GRU',
+        false,
+      );
     },
-    backward(cacheIn, dA, rec, flow): BackwardResult {
-      const k = own(cacheIn);
+    backward(k, dA, rec, flow): BackwardResult {
       const { T, B, H } = k;
       const dZ = new Float32Array(T * B * 3 * H);
       const dWhUr = new Float32Array(H * 2 * H);
@@ -93,18 +89,17 @@ export function nativeCells(addon: NativeAddon): Record<CellType, Cell> {
       return { dXProj: dZ, dRecurrent: [dWhUr, dWhC] };
     },
   };
-  const rnn: Cell = {
+  const rnn: Cell<NativeCache> = {
     type: 'rnn',
     gates: 1,
     recurrentShapes: (H) => [{ name: 'Wh', rows: H, cols: H }],
-    forward(xProj, T, B, H, rec, state0): SequenceCache {
+    forward(xProj, T, B, H, rec, state0): NativeCache {
       const a = xProj;
       addon.rnnForward(T, B, H, xProj, rec[0].w.data, state0.a, a);
       const lastA = T > 0 ? last(a, T, B * H) : state0.a.slice();
-      return nativeCache({ T, B, H, a, final: { a: lastA, c: lastA }, state0, acts: EMPTY, c: a, tanhC: EMPTY, rc: EMPTY }, {}, 1);
+      return nativeCache({ T, B, H, a, final: { a: lastA, c: lastA }, state0, acts: EMPTY, c: a, tanhC: EMPTY, rc: EMPTY }, {}, 'a plain RNN', false);
     },
-    backward(cacheIn, dA, rec, flow): BackwardResult {
-      const k = own(cacheIn);
+    backward(k, dA, rec, flow): BackwardResult {
       const { T, B, H } = k;
       const dZ = new Float32Array(T * B * H);
       const dWh = new Float32Array(H * H);
