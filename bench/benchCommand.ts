@@ -34,7 +34,7 @@ export function benchLines(r: BenchResult): string[] {
       cols([
         c.name,
         `${c.layers}×${c.units}, B ${c.batch}, T ${c.seqLen}`,
-        `${n(s.ours.tokensPerSecond)} (${s.ours.path === 'native' ? `native ${s.ours.threads}t` : 'portable'})`,
+        `${n(s.ours.tokensPerSecond)} (${s.ours.path})`,
         fixed(s.ours.gflops),
         n(s.portable.tokensPerSecond),
         `${fixed(s.vsPortable, 2)}×`,

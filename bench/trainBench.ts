@@ -135,30 +135,21 @@ async function benchLayers(s: TrainShape, maxSteps: number): Promise<number> {
   const model = tfl.sequential({ layers: [...lstms, tfl.layers.timeDistributed({ layer: tfl.layers.dense({ units: V, activation: 'softmax' }) })] });
   model.compile({ optimizer: tf.train.adam(2e-3), loss: 'categoricalCrossentropy' });
   const rng = new Rng(2);
-  const x = tf.tidy(() =>
-    tf.reshape(
-      tf.oneHot(
-        tf.tensor1d(
-          Array.from({ length: B * T }, () => rng.int(V)),
-          'int32',
+  const oneHot = () =>
+    tf.tidy(() =>
+      tf.reshape(
+        tf.oneHot(
+          tf.tensor1d(
+            Int32Array.from({ length: B * T }, () => rng.int(V)),
+            'int32',
+          ),
+          V,
         ),
-        V,
+        [B, T, V],
       ),
-      [B, T, V],
-    ),
-  );
-  const y = tf.tidy(() =>
-    tf.reshape(
-      tf.oneHot(
-        tf.tensor1d(
-          Array.from({ length: B * T }, () => rng.int(V)),
-          'int32',
-        ),
-        V,
-      ),
-      [B, T, V],
-    ),
-  );
+    );
+  const x = oneHot();
+  const y = oneHot();
   try {
     return await secondsPerStep(() => model.trainOnBatch(x, y), maxSteps);
   } finally {
@@ -184,7 +175,9 @@ function nativeSgemmGflops(threads: number): number | null {
     addon.gemm(false, false, n, n, n, a, b, c, 0);
     reps++;
   }
-  return (2 * n ** 3 * reps) / ((performance.now() - t0) / 1000) / 1e9;
+  const gflops = (2 * n ** 3 * reps) / ((performance.now() - t0) / 1000) / 1e9;
+  addon.setThreads(0);
+  return gflops;
 }
 
 function throughput(s: TrainShape, seconds: number): Throughput {
@@ -211,11 +204,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   const variants: { path: KernelPath; threads: number }[] =
     kernels.path === 'native'
       ? [
-          { path: 'native', threads: 1 },
-          { path: 'native', threads: 2 },
-          { path: 'portable', threads: 1 },
+          { path: 'native', threads: 0 },
+          { path: 'portable', threads: 0 },
         ]
-      : [{ path: 'portable', threads: 1 }];
+      : [{ path: 'portable', threads: 0 }];
   const ours = TRAIN_SHAPES.map(() => variants.map(() => Infinity));
   const layers = TRAIN_SHAPES.map(() => Infinity);
   let torch: TorchResult | null = null;
@@ -225,9 +217,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       for (const [k, v] of variants.entries()) {
         const sec = await benchOurs(s, maxSteps, v.path, v.threads);
         ours[i][k] = Math.min(ours[i][k], sec);
-        log(
-          `  ${s.name.padEnd(9)} ours ${v.path}${v.path === 'native' ? ` (${v.threads} BLAS thread${v.threads === 1 ? '' : 's'})` : ''} ${((s.batch * s.seqLen) / sec).toFixed(0)} tokens/s`,
-        );
+        log(`  ${s.name.padEnd(9)} ours ${v.path} ${((s.batch * s.seqLen) / sec).toFixed(0)} tokens/s`);
       }
       // tfjs-layers is an order of magnitude slower: a second round of it only where it is quick.
       if (round === 0 || layers[i] < 2) {

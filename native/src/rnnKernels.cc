@@ -110,6 +110,20 @@ RNNLAB_CLONES void tanhInPlace(size_t n, float* __restrict x) {
   for (size_t i = 0; i < n; i++) x[i] = tanhf_fast(x[i]);
 }
 
+// OpenBLAS threads: a fixed count after setThreads(n ≥ 1), else (0) by the product's size —
+// one thread below 2^23 multiply-adds, where waking a second thread costs more than it saves
+// (the per-step products of the default 1×128 B 16 model), every thread above.
+int g_fixedThreads = 0;
+int g_maxThreads = 0;
+
+void sgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, const float* A, int lda, const float* B, int ldb, float beta,
+           float* C, int ldc) {
+  if (g_maxThreads == 0) g_maxThreads = openblas_get_num_threads();
+  const int want = g_fixedThreads > 0 ? g_fixedThreads : (double(M) * N * K < double(1 << 23) ? 1 : g_maxThreads);
+  if (openblas_get_num_threads() != want) openblas_set_num_threads(want);
+  cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.f, A, lda, B, ldb, beta, C, ldc);
+}
+
 class Args {
  public:
   explicit Args(const Napi::CallbackInfo& info) : info_(info) {}
@@ -174,8 +188,7 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
     for (size i = 0; i < size(M) * N; i++) C[i] *= beta;
     return info.Env().Undefined();
   }
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.f, A, ta ? M : K, B,
-              tb ? K : N, beta, C, N);
+  sgemm(ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, A, ta ? M : K, B, tb ? K : N, beta, C, N);
   return info.Env().Undefined();
 }
 
@@ -200,7 +213,7 @@ Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   for (int t = 0; t < T; t++) {
     float* z = acts + size(t) * B * H4;
     if (z != xProj + size(t) * B * H4) std::memcpy(z, xProj + size(t) * B * H4, sizeof(float) * B * H4);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, int(H4), H, 1.f, aPrev, H, Wh, int(H4), 1.f, z, int(H4));
+    sgemm(CblasNoTrans, CblasNoTrans, B, int(H4), H, aPrev, H, Wh, int(H4), 1.f, z, int(H4));
     float* ct = c + size(t) * BH;
     float* tc = tanhC + size(t) * BH;
     float* at = a + size(t) * BH;
@@ -259,14 +272,14 @@ Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
     }
     if (flow) flow[t] += sq;
     if (t > 0) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, H, int(H4), 1.f, dZ + size(t) * B * H4, int(H4), Wh, int(H4), 0.f,
+      sgemm(CblasNoTrans, CblasTrans, B, H, int(H4), dZ + size(t) * B * H4, int(H4), Wh, int(H4), 0.f,
                   dARec.data(), H);
     }
   }
   // ∂Wh = Σ_t a⟨t−1⟩ᵀ·dz⟨t⟩: a0 for the first step, then a⟨0…T−2⟩ against dz⟨1…T−1⟩ in one product.
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, int(H4), B, 1.f, a0, H, dZ, int(H4), 0.f, dWh, int(H4));
+  sgemm(CblasTrans, CblasNoTrans, H, int(H4), B, a0, H, dZ, int(H4), 0.f, dWh, int(H4));
   if (T > 1) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, int(H4), (T - 1) * B, 1.f, a, H, dZ + size(B) * H4, int(H4), 1.f, dWh,
+    sgemm(CblasTrans, CblasNoTrans, H, int(H4), (T - 1) * B, a, H, dZ + size(B) * H4, int(H4), 1.f, dWh,
                 int(H4));
   }
   return info.Env().Undefined();
@@ -291,14 +304,14 @@ Napi::Value GruForward(const Napi::CallbackInfo& info) {
   for (int t = 0; t < T; t++) {
     float* z = acts + size(t) * B * H3;
     if (z != xProj + size(t) * B * H3) std::memcpy(z, xProj + size(t) * B * H3, sizeof(float) * B * H3);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, 2 * H, H, 1.f, cPrev, H, WhUr, 2 * H, 1.f, z, int(H3));
+    sgemm(CblasNoTrans, CblasNoTrans, B, 2 * H, H, cPrev, H, WhUr, 2 * H, 1.f, z, int(H3));
     float* rct = rc + size(t) * BH;
     for (int b = 0; b < B; b++) {
       float* zr = z + size(b) * H3;
       const size s = size(b) * H;
       gruGatesRow(H, zr, zr + H, cPrev + s, rct + s);
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, H, 1.f, rct, H, WhC, H, 1.f, z + 2 * H, int(H3));
+    sgemm(CblasNoTrans, CblasNoTrans, B, H, H, rct, H, WhC, H, 1.f, z + 2 * H, int(H3));
     float* ct = c + size(t) * BH;
     for (int b = 0; b < B; b++) {
       float* zr = z + size(b) * H3;
@@ -361,7 +374,7 @@ Napi::Value GruBackward(const Napi::CallbackInfo& info) {
     if (flow) flow[t] += sq;
     float* dzt = dZ + size(t) * B * H3;
     // ∂L/∂(Γr⊙c⟨t−1⟩) through c̃
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, H, H, 1.f, dzt + 2 * H, int(H3), WhC, H, 0.f, dRc.data(), H);
+    sgemm(CblasNoTrans, CblasTrans, B, H, H, dzt + 2 * H, int(H3), WhC, H, 0.f, dRc.data(), H);
     for (int b = 0; b < B; b++) {
       const size s = size(b) * H;
       const float* gr = acts + (size(t) * B + b) * H3;
@@ -377,17 +390,17 @@ Napi::Value GruBackward(const Napi::CallbackInfo& info) {
       }
     }
     if (t > 0) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, H, 2 * H, 1.f, dzt, int(H3), WhUr, 2 * H, 1.f, dPrev.data(), H);
+      sgemm(CblasNoTrans, CblasTrans, B, H, 2 * H, dzt, int(H3), WhUr, 2 * H, 1.f, dPrev.data(), H);
     }
     dCRec.swap(dPrev);
   }
   // ∂Wh_ur = Σ_t c⟨t−1⟩ᵀ·dz_ur⟨t⟩ and ∂Wh_c = Σ_t (Γr⊙c⟨t−1⟩)ᵀ·dz_c̃⟨t⟩, all steps in one product each.
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, 2 * H, B, 1.f, c0, H, dZ, int(H3), 0.f, dWhUr, 2 * H);
+  sgemm(CblasTrans, CblasNoTrans, H, 2 * H, B, c0, H, dZ, int(H3), 0.f, dWhUr, 2 * H);
   if (T > 1) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, 2 * H, (T - 1) * B, 1.f, c, H, dZ + size(B) * H3, int(H3), 1.f, dWhUr,
+    sgemm(CblasTrans, CblasNoTrans, H, 2 * H, (T - 1) * B, c, H, dZ + size(B) * H3, int(H3), 1.f, dWhUr,
                 2 * H);
   }
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, H, T * B, 1.f, rc, H, dZ + 2 * H, int(H3), 0.f, dWhC, H);
+  sgemm(CblasTrans, CblasNoTrans, H, H, T * B, rc, H, dZ + 2 * H, int(H3), 0.f, dWhC, H);
   return info.Env().Undefined();
 }
 
@@ -405,7 +418,7 @@ Napi::Value RnnForward(const Napi::CallbackInfo& info) {
   const float* aPrev = a0;
   for (int t = 0; t < T; t++) {
     float* at = a + size(t) * BH;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, H, 1.f, aPrev, H, Wh, H, 1.f, at, H);
+    sgemm(CblasNoTrans, CblasNoTrans, B, H, H, aPrev, H, Wh, H, 1.f, at, H);
     tanhInPlace(BH, at);
     aPrev = at;
   }
@@ -444,10 +457,10 @@ Napi::Value RnnBackward(const Napi::CallbackInfo& info) {
       const float at = a[base + i];
       dZ[base + i] = (dA[base + i] + dARec[i]) * (1.f - at * at);
     }
-    if (t > 0) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, H, H, 1.f, dZ + base, H, Wh, H, 0.f, dARec.data(), H);
+    if (t > 0) sgemm(CblasNoTrans, CblasTrans, B, H, H, dZ + base, H, Wh, H, 0.f, dARec.data(), H);
   }
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, H, B, 1.f, a0, H, dZ, H, 0.f, dWh, H);
-  if (T > 1) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, H, (T - 1) * B, 1.f, a, H, dZ + BH, H, 1.f, dWh, H);
+  sgemm(CblasTrans, CblasNoTrans, H, H, B, a0, H, dZ, H, 0.f, dWh, H);
+  if (T > 1) sgemm(CblasTrans, CblasNoTrans, H, H, (T - 1) * B, a, H, dZ + BH, H, 1.f, dWh, H);
   return info.Env().Undefined();
 }
 
@@ -482,7 +495,7 @@ Napi::Value Affine(const Napi::CallbackInfo& info) {
   }
   for (int r = 0; r < rows; r++) std::memcpy(out + size(r) * width, b, sizeof(float) * width);
   if (rows > 0 && width > 0 && inWidth > 0) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, width, inWidth, 1.f, x, inWidth, W, width, 1.f, out, width);
+    sgemm(CblasNoTrans, CblasNoTrans, rows, width, inWidth, x, inWidth, W, width, 1.f, out, width);
   }
   return info.Env().Undefined();
 }
@@ -527,11 +540,14 @@ Napi::Value ScatterAddRows(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// setThreads(n): n ≥ 1 fixes OpenBLAS's thread count, 0 returns to the size rule; returns n.
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   Args g(info);
   const int n = g.Int(0);
-  if (g.Ok() && n >= 1) openblas_set_num_threads(n);
-  return Napi::Number::New(info.Env(), openblas_get_num_threads());
+  if (!g.Ok()) return info.Env().Undefined();
+  if (g_maxThreads == 0) g_maxThreads = openblas_get_num_threads();
+  g_fixedThreads = n;
+  return Napi::Number::New(info.Env(), n);
 }
 
 Napi::Value BlasConfig(const Napi::CallbackInfo& info) {

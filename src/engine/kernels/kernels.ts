@@ -170,7 +170,7 @@ export function currentKernels(): Kernels {
   return native;
 }
 
-/** Sets the native path's BLAS thread count; returns the count in force (null without the addon). */
+/** Fixes the native path's BLAS thread count (0: by product size, the default); null without the addon. */
 export function setNativeThreads(n: number): number | null {
   const load = loadNativeAddon();
   return load.addon ? load.addon.setThreads(n) : null;

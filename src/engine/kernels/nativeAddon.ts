@@ -88,7 +88,7 @@ export interface NativeAddon {
   columnSums(rows: number, cols: number, x: Float32Array, out: Float32Array): void;
   /** out[ids[r]] += x[r]. */
   scatterAddRows(rows: number, width: number, ids: Int32Array, x: Float32Array, out: Float32Array, outRows: number): void;
-  /** Sets OpenBLAS's thread count (n ≥ 1) and returns the count in force. */
+  /** n ≥ 1 fixes OpenBLAS's thread count; 0 (the default) picks one thread for small products, all for large ones. */
   setThreads(n: number): number;
   /** OpenBLAS's build configuration, "OpenBLAS 0.3.21 … Haswell MAX_THREADS=64". */
   blasConfig(): string;
