@@ -12,7 +12,7 @@ const nodeEntries = {
   cli: 'src/cli/rnnlab.ts',
   extension: 'src/extension/extension.ts',
   trainerWorker: 'src/extension/trainerWorker.ts',
-  // The benchmark, with its devDependency tfjs-layers: loaded by `rnnlab bench` when present, never shipped.
+  // The benchmark, with its devDependency tfjs-layers: run by `rnnlab bench` when present, never shipped.
   bench: 'bench/benchCommand.ts',
 };
 const webviewEntries = {

@@ -3,14 +3,15 @@
 // engine comes in through engineLoader.ts on first use. Activation time goes to the log.
 
 import { loadedAt } from './activationClock.js';
-import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { readModelHistory } from '../model/index.js';
 import { CompletionController } from './completions.js';
 import { engineRequested, loadEngine } from './engineLoader.js';
 import { getModel } from './hostModels.js';
 import type { Lab } from './lab.js';
+import { registerInteropCommands } from './interopCommands.js';
 import { registerModelCommands } from './modelCommands.js';
 import { ModelExplorer } from './modelExplorer.js';
 import { registerPanels } from './panels/index.js';
@@ -84,6 +85,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (state.focused) explorer.refresh(0);
     }),
     ...registerPanelCommands(lab),
+    ...registerInteropCommands(lab),
   );
   // A finished run saved a newer model: completions reload it if it is the one completing.
   // (Checkpoints during the run are not reloaded: that would reset the state cache each save.)
@@ -129,11 +131,7 @@ function panelDeps(lab: Lab, ui: TrainingUi): PanelDeps {
       return new vscode.Disposable(() => ui.sinks.delete(listener));
     },
     readHistory: (modelDir) => {
-      try {
-        return (JSON.parse(readFileSync(path.join(modelDir, 'model.json'), 'utf8')) as { history?: unknown }).history;
-      } catch {
-        return undefined;
-      }
+      return readModelHistory(modelDir);
     },
     log: (message) => lab.log.info(message),
   };
