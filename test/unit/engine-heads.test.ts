@@ -3,6 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/engine/backend.js';
 import type { NetworkOptions } from '../../src/engine/config.js';
 import { resolveNetworkConfig } from '../../src/engine/config.js';
@@ -161,5 +163,48 @@ describe('heads: parameters', () => {
       { name: 'output.Wy', shape: [6, V] },
       { name: 'output.by', shape: [V] },
     ]);
+  });
+});
+
+describe('oracle: tfjs-layers masking with the same weights', () => {
+  test('a bidirectional simpleRNN classifier on a padded batch equals Masking → Bidirectional(simpleRNN) → dense softmax to 1e-5', () => {
+    const H = 4;
+    const config = resolveNetworkConfig({ cell: 'rnn', units: H, bidirectional: true, dropout: 0 }, V);
+    const head = ClassifierHead.create(config, K, 9);
+    const rng = new Rng(4);
+    // Non-trivial biases so a bias mix-up cannot hide.
+    for (const name of ['layer0.fw.b', 'layer0.bw.b', 'classifier.by']) {
+      const p = head.params.find((q) => q.name === name);
+      if (!p) throw new Error(name);
+      for (let i = 0; i < p.data.length; i++) p.data[i] = rng.next() - 0.5;
+    }
+    head.refresh();
+    const batch = padBatch(sequences([6, 2, 4], 31), undefined, PAD);
+    const ours = head.probabilities(batch);
+
+    const { B, T } = batch;
+    // Keras reads padding as all-zero one-hot rows that the Masking layer skips.
+    const x = new Float32Array(B * T * V);
+    for (let b = 0; b < B; b++) for (let t = 0; t < batch.lengths[b]; t++) x[(b * T + t) * V + batch.ids[t * B + b]] = 1;
+    const rnn = tfl.layers.simpleRNN({ units: H, activation: 'tanh', recurrentInitializer: 'glorotUniform' });
+    const bi = tfl.layers.bidirectional({ layer: rnn, mergeMode: 'concat' });
+    const dense = tfl.layers.dense({ units: K, activation: 'softmax' });
+    const model = tfl.sequential({ layers: [tfl.layers.masking({ maskValue: 0, inputShape: [T, V] }), bi, dense] });
+    const w = (name: string) => {
+      const p = head.params.find((q) => q.name === name);
+      if (!p) throw new Error(name);
+      return p.shape.length === 2 ? tf.tensor2d(p.data, [p.shape[0], p.shape[1]]) : tf.tensor1d(p.data);
+    };
+    bi.setWeights(['fw', 'bw'].flatMap((d) => [w(`layer0.${d}.Wx`), w(`layer0.${d}.Wh`), w(`layer0.${d}.b`)]));
+    dense.setWeights([w('classifier.Wy'), w('classifier.by')]);
+    const xs = tf.tensor3d(x, [B, T, V]);
+    const theirs = (model.predict(xs) as tf.Tensor).dataSync();
+    let worst = 0;
+    for (let b = 0; b < B; b++) for (let k = 0; k < K; k++) worst = Math.max(worst, Math.abs(ours[b][k] - theirs[b * K + k]));
+    assert.ok(worst < 1e-5, `probabilities differ by ${worst}`);
+    // Not vacuous: the lines get different answers.
+    assert.ok(Math.abs(ours[0][0] - ours[1][0]) > 1e-3);
+    tf.dispose([xs]);
+    model.dispose();
   });
 });
