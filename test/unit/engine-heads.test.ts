@@ -15,6 +15,7 @@ import type { SequenceHead } from '../../src/engine/heads/sequenceHead.js';
 import { TaggerHead } from '../../src/engine/heads/taggerHead.js';
 import { Rng } from '../../src/engine/math.js';
 import { Network } from '../../src/engine/network.js';
+import { checkGradients } from './finiteDifferences.js';
 
 before(async () => {
   await initBackend('cpu');
@@ -38,28 +39,7 @@ const CONFIGS: [string, NetworkOptions][] = [
 ];
 
 function gradCheck(head: SequenceHead, lossAt: () => number, grads: Float32Array[], label: string): void {
-  const eps = 1e-2;
-  let checked = 0;
-  head.params.forEach((p, k) => {
-    const picks = Math.min(p.data.length, 10);
-    for (let n = 0; n < picks; n++) {
-      const i = Math.floor((n * p.data.length) / picks);
-      const old = p.data[i];
-      p.data[i] = old + eps;
-      head.refresh();
-      const up = lossAt();
-      p.data[i] = old - eps;
-      head.refresh();
-      const down = lossAt();
-      p.data[i] = old;
-      head.refresh();
-      const numeric = (up - down) / (2 * eps);
-      const analytic = grads[k][i];
-      const err = Math.abs(numeric - analytic) / Math.max(1e-3, Math.abs(numeric) + Math.abs(analytic));
-      assert.ok(err < 2e-2, `${label}: ${p.name}[${i}] analytic ${analytic} vs numeric ${numeric}`);
-      checked++;
-    }
-  });
+  const checked = checkGradients(head.params, grads, lossAt, () => head.refresh(), label, 10);
   assert.ok(checked > 30, `${label}: checked ${checked} entries`);
   // Padding is masked: the pad token's input rows (embedding or one-hot Wx of each direction) get exactly no gradient.
   const inputs = head.params.flatMap((p, k) => (p.name === 'embedding' || (p.name.startsWith('layer0.') && p.name.endsWith('.Wx')) ? [k] : []));

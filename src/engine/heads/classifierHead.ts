@@ -5,13 +5,11 @@
 
 import type { NetworkConfig } from '../config.js';
 import type { Rng } from '../math.js';
-import type { EncoderPass, Param } from '../network.js';
-import { crossEntropy, Network, softmaxRow } from '../network.js';
+import type { EncoderPass } from '../network.js';
+import { crossEntropy, softmaxRow } from '../network.js';
 import type { HeadGrads, HeadLoss } from './sequenceHead.js';
 import { SequenceHead } from './sequenceHead.js';
 import type { PaddedBatch } from './paddedBatch.js';
-
-const PREFIX = 'classifier';
 
 export interface ClassifierPass {
   encoder: EncoderPass;
@@ -21,25 +19,12 @@ export interface ClassifierPass {
   logits: Float32Array;
 }
 
-/** Final states of every top-layer direction side by side: H or 2H. */
-function readoutWidth(net: Network): number {
-  return net.config.units * (net.config.bidirectional ? 2 : 1);
-}
-
 export class ClassifierHead extends SequenceHead {
-  static create(config: NetworkConfig, classes: number, seed: number): ClassifierHead {
-    const { network, output } = SequenceHead.build(config, classes, seed, PREFIX, readoutWidth);
-    return new ClassifierHead(network, output, classes);
-  }
+  static readonly prefix = 'classifier';
 
-  static fromParams(config: NetworkConfig, classes: number, params: readonly Param[]): ClassifierHead {
-    const { network, output } = SequenceHead.restore(config, classes, params, PREFIX, readoutWidth);
-    return new ClassifierHead(network, output, classes);
-  }
-
-  static paramShapes(config: NetworkConfig, classes: number): { name: string; shape: number[] }[] {
-    const R = config.units * (config.bidirectional ? 2 : 1);
-    return [...Network.paramShapes(config, { outputLayer: false }), { name: `${PREFIX}.Wy`, shape: [R, classes] }, { name: `${PREFIX}.by`, shape: [classes] }];
+  /** Final states of every top-layer direction side by side: H or 2H. */
+  static inWidth(config: NetworkConfig): number {
+    return config.units * (config.bidirectional ? 2 : 1);
   }
 
   forward(batch: PaddedBatch, rng?: Rng): ClassifierPass {

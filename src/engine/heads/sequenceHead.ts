@@ -19,6 +19,19 @@ export interface HeadGrads extends HeadLoss {
   grads: Float32Array[];
 }
 
+/** A concrete head class: how its statics build one. */
+export interface HeadClass<T extends SequenceHead> {
+  new (network: Network, output: DenseLayer, classes: number): T;
+  /** Name prefix of the head's output-layer parameters. */
+  readonly prefix: string;
+  /** Width of what the output layer reads, for a network config. */
+  inWidth(config: NetworkConfig): number;
+}
+
+function checkClasses(classes: number): void {
+  if (!(Number.isInteger(classes) && classes >= 2)) throw new ConfigError(`a task head needs at least 2 classes, got ${classes}`);
+}
+
 export abstract class SequenceHead {
   readonly network: Network;
   readonly output: DenseLayer;
@@ -26,43 +39,33 @@ export abstract class SequenceHead {
   /** The network's parameters, then the head's Wy and by. */
   readonly params: Param[];
 
-  protected constructor(network: Network, output: DenseLayer, classes: number) {
+  constructor(network: Network, output: DenseLayer, classes: number) {
     this.network = network;
     this.output = output;
     this.classes = classes;
     this.params = [...network.params, output.Wy, output.by];
   }
 
-  /** Seeded network and Glorot output weights of `inWidth` × classes. */
-  protected static build(
-    config: NetworkConfig,
-    classes: number,
-    seed: number,
-    prefix: string,
-    inWidth: (net: Network) => number,
-  ): { network: Network; output: DenseLayer } {
-    if (!(Number.isInteger(classes) && classes >= 2)) throw new ConfigError(`a task head needs at least 2 classes, got ${classes}`);
+  /** A seeded network and Glorot output weights. */
+  static create<T extends SequenceHead>(this: HeadClass<T>, config: NetworkConfig, classes: number, seed: number): T {
+    checkClasses(classes);
     const network = Network.create(config, seed, { outputLayer: false });
-    const output = new DenseLayer(prefix, inWidth(network), classes);
+    const output = new DenseLayer(this.prefix, this.inWidth(config), classes);
     output.initialise(new Rng(seed + 1));
-    return { network, output };
+    return new this(network, output, classes);
   }
 
-  /** The network and output layer from stored parameters (names and shapes must match). */
-  protected static restore(
-    config: NetworkConfig,
-    classes: number,
-    params: readonly Param[],
-    prefix: string,
-    inWidth: (net: Network) => number,
-  ): { network: Network; output: DenseLayer } {
+  /** A head from stored parameters (names and shapes must match). */
+  static fromParams<T extends SequenceHead>(this: HeadClass<T>, config: NetworkConfig, classes: number, params: readonly Param[]): T {
+    checkClasses(classes);
+    const prefix = this.prefix;
     const head = new Map(params.filter((p) => p.name.startsWith(`${prefix}.`)).map((p) => [p.name, p]));
     const network = Network.fromParams(
       config,
       params.filter((p) => !head.has(p.name)),
       { outputLayer: false },
     );
-    const width = inWidth(network);
+    const width = this.inWidth(config);
     const expect = (name: string, shape: number[]): Float32Array => {
       const p = head.get(name);
       if (!p) throw new ConfigError(`parameter ${name} is missing`);
@@ -72,7 +75,17 @@ export abstract class SequenceHead {
       return p.data.slice();
     };
     const output = new DenseLayer(prefix, width, classes, { Wy: expect(`${prefix}.Wy`, [width, classes]), by: expect(`${prefix}.by`, [classes]) });
-    return { network, output };
+    return new this(network, output, classes);
+  }
+
+  /** Parameter names and shapes a config implies, in `params` order. */
+  static paramShapes(this: HeadClass<SequenceHead>, config: NetworkConfig, classes: number): { name: string; shape: number[] }[] {
+    const width = this.inWidth(config);
+    return [
+      ...Network.paramShapes(config, { outputLayer: false }),
+      { name: `${this.prefix}.Wy`, shape: [width, classes] },
+      { name: `${this.prefix}.by`, shape: [classes] },
+    ];
   }
 
   /** Call after changing parameter values in place. */

@@ -3,22 +3,16 @@
 
 import type { NetworkConfig } from '../config.js';
 import type { Rng } from '../math.js';
-import type { EncoderPass, Param } from '../network.js';
-import { crossEntropy, Network, softmaxRow } from '../network.js';
+import type { EncoderPass } from '../network.js';
+import { crossEntropy, softmaxRow } from '../network.js';
 import type { HeadGrads, HeadLoss } from './sequenceHead.js';
 import { SequenceHead } from './sequenceHead.js';
 import type { PaddedBatch } from './paddedBatch.js';
-
-const PREFIX = 'tagger';
 
 export interface TaggerPass {
   encoder: EncoderPass;
   /** T·B × tags, time-major. */
   logits: Float32Array;
-}
-
-function topWidth(net: Network): number {
-  return net.outputWidth();
 }
 
 function targetsOf(batch: PaddedBatch): Int32Array {
@@ -27,19 +21,11 @@ function targetsOf(batch: PaddedBatch): Int32Array {
 }
 
 export class TaggerHead extends SequenceHead {
-  static create(config: NetworkConfig, tags: number, seed: number): TaggerHead {
-    const { network, output } = SequenceHead.build(config, tags, seed, PREFIX, topWidth);
-    return new TaggerHead(network, output, tags);
-  }
+  static readonly prefix = 'tagger';
 
-  static fromParams(config: NetworkConfig, tags: number, params: readonly Param[]): TaggerHead {
-    const { network, output } = SequenceHead.restore(config, tags, params, PREFIX, topWidth);
-    return new TaggerHead(network, output, tags);
-  }
-
-  static paramShapes(config: NetworkConfig, tags: number): { name: string; shape: number[] }[] {
-    const W = config.bidirectional && config.merge === 'concat' ? 2 * config.units : config.units;
-    return [...Network.paramShapes(config, { outputLayer: false }), { name: `${PREFIX}.Wy`, shape: [W, tags] }, { name: `${PREFIX}.by`, shape: [tags] }];
+  /** The top layer's merged output at each step. */
+  static inWidth(config: NetworkConfig): number {
+    return config.bidirectional && config.merge === 'concat' ? 2 * config.units : config.units;
   }
 
   forward(batch: PaddedBatch, rng?: Rng): TaggerPass {
