@@ -33,11 +33,14 @@ interface DirectionParams {
   recParams: Param[];
 }
 
-/** Everything one forward pass keeps for the backward pass and for inspection. */
-export interface ForwardPass {
+/** Everything the recurrent layers' forward pass keeps for the backward pass and for inspection. */
+export interface EncoderPass {
   T: number;
   B: number;
   ids: Int32Array;
+  /** Real length of each stream when the batch is padded at the end (null: all T). The backward
+   * direction reads each stream from its last real token, so padding never reaches a real step. */
+  lengths: Int32Array | null;
   /** Input of each layer (after dropout), T·B·width; layer 0's is null for one-hot input. */
   inputs: (Float32Array | null)[];
   inputWidths: number[];
@@ -49,8 +52,27 @@ export interface ForwardPass {
   /** Top layer output fed to the softmax layer (after dropout). */
   top: Float32Array;
   topMask: Float32Array | null;
-  logits: Float32Array;
   state: RecurrentState;
+}
+
+/** A language-model forward pass: the encoder pass and the output layer's logits. */
+export interface ForwardPass extends EncoderPass {
+  logits: Float32Array;
+}
+
+export interface EncodeOptions {
+  /** Initial forward-direction state (default zeros). */
+  state?: RecurrentState | null;
+  /** Draws dropout masks (training) when dropout > 0. */
+  rng?: Rng;
+  /** Real length of each stream of a padded batch (see EncoderPass.lengths). */
+  lengths?: Int32Array | null;
+}
+
+export interface NetworkBuildOptions {
+  /** Include the language-model output layer (output.Wy, output.by). Default true; a task head
+   * (classification, tagging) that brings its own output layer builds the network without it. */
+  outputLayer?: boolean;
 }
 
 export interface LossResult {
@@ -75,13 +97,10 @@ export class Network {
   private readonly byName = new Map<string, Param>();
   private readonly dirs: DirectionParams[][] = [];
   private readonly embedding: Param | null;
-  private readonly Wy: Param;
-  private readonly by: Param;
-  private readonly wy: ResidentMatrix;
-  private readonly wyT: ResidentMatrix;
+  private readonly output: { Wy: Param; by: Param; wy: ResidentMatrix; wyT: ResidentMatrix } | null;
   private readonly transposes: { src: Param; dst: ResidentMatrix }[] = [];
 
-  private constructor(config: NetworkConfig, init: (name: string, shape: number[]) => Float32Array) {
+  private constructor(config: NetworkConfig, init: (name: string, shape: number[]) => Float32Array, build: NetworkBuildOptions = {}) {
     this.config = config;
     this.kernels = currentKernels();
     this.cell = this.kernels.cell(config.cell);
@@ -107,51 +126,62 @@ export class Network {
       }
       this.dirs.push(perDir);
     }
-    this.Wy = this.add('output.Wy', [this.outputWidth(), V], init);
-    this.by = this.add('output.by', [V], init);
-    this.wy = new ResidentMatrix(this.Wy.data, this.outputWidth(), V);
-    this.wyT = this.transposeOf(this.Wy);
+    if (build.outputLayer ?? true) {
+      const Wy = this.add('output.Wy', [this.outputWidth(), V], init);
+      const by = this.add('output.by', [V], init);
+      this.output = { Wy, by, wy: new ResidentMatrix(Wy.data, this.outputWidth(), V), wyT: this.transposeOf(Wy) };
+    } else {
+      this.output = null;
+    }
     this.refresh();
   }
 
   /** A new network with seeded initialisation (Glorot input weights, orthogonal recurrent
    * weights, zero biases, LSTM forget-gate bias = forgetBias). */
-  static create(config: NetworkConfig, seed: number): Network {
+  static create(config: NetworkConfig, seed: number, build: NetworkBuildOptions = {}): Network {
     if (config.cell !== 'lstm' && config.cell !== 'gru' && config.cell !== 'rnn') {
       throw new ConfigError(`unknown cell ${String(config.cell)}`);
     }
     const rng = new Rng(seed);
     const H = config.units;
-    return new Network(config, (name, shape) => {
-      const n = shape.reduce((x, y) => x * y, 1);
-      const data = new Float32Array(n);
-      const leaf = name.slice(name.lastIndexOf('.') + 1);
-      if (name === 'embedding') {
-        for (let i = 0; i < n; i++) data[i] = (rng.next() * 2 - 1) * 0.05;
-      } else if (leaf === 'b' || leaf === 'by') {
-        if (config.cell === 'lstm' && leaf === 'b') data.fill(config.forgetBias, H, 2 * H); // Γf block
-      } else if (leaf.startsWith('Wh')) {
-        orthogonalRows(data, shape[0], shape[1], rng);
-      } else {
-        const s = Math.sqrt(6 / (shape[0] + shape[1]));
-        for (let i = 0; i < n; i++) data[i] = (rng.next() * 2 - 1) * s;
-      }
-      return data;
-    });
+    return new Network(
+      config,
+      (name, shape) => {
+        const n = shape.reduce((x, y) => x * y, 1);
+        const data = new Float32Array(n);
+        const leaf = name.slice(name.lastIndexOf('.') + 1);
+        if (name === 'embedding') {
+          for (let i = 0; i < n; i++) data[i] = (rng.next() * 2 - 1) * 0.05;
+        } else if (leaf === 'b' || leaf === 'by') {
+          if (config.cell === 'lstm' && leaf === 'b') data.fill(config.forgetBias, H, 2 * H); // Γf block
+        } else if (leaf.startsWith('Wh')) {
+          orthogonalRows(data, shape[0], shape[1], rng);
+        } else {
+          const s = Math.sqrt(6 / (shape[0] + shape[1]));
+          for (let i = 0; i < n; i++) data[i] = (rng.next() * 2 - 1) * s;
+        }
+        return data;
+      },
+      build,
+    );
   }
 
   /** A network from stored parameters; names and shapes must match the config exactly. */
-  static fromParams(config: NetworkConfig, params: readonly Param[]): Network {
+  static fromParams(config: NetworkConfig, params: readonly Param[], build: NetworkBuildOptions = {}): Network {
     const given = new Map(params.map((p) => [p.name, p]));
-    const net = new Network(config, (name, shape) => {
-      const p = given.get(name);
-      if (!p) throw new ConfigError(`parameter ${name} is missing`);
-      if (p.shape.length !== shape.length || p.shape.some((d, i) => d !== shape[i])) {
-        throw new ConfigError(`parameter ${name} has shape [${p.shape}], expected [${shape}]`);
-      }
-      if (p.data.length !== shape.reduce((x, y) => x * y, 1)) throw new ConfigError(`parameter ${name} has the wrong size`);
-      return p.data.slice();
-    });
+    const net = new Network(
+      config,
+      (name, shape) => {
+        const p = given.get(name);
+        if (!p) throw new ConfigError(`parameter ${name} is missing`);
+        if (p.shape.length !== shape.length || p.shape.some((d, i) => d !== shape[i])) {
+          throw new ConfigError(`parameter ${name} has shape [${p.shape}], expected [${shape}]`);
+        }
+        if (p.data.length !== shape.reduce((x, y) => x * y, 1)) throw new ConfigError(`parameter ${name} has the wrong size`);
+        return p.data.slice();
+      },
+      build,
+    );
     if (given.size !== net.params.length) {
       const extra = [...given.keys()].filter((k) => !net.byName.has(k));
       throw new ConfigError(`unexpected parameter ${extra[0]}`);
@@ -160,7 +190,7 @@ export class Network {
   }
 
   /** Parameter shapes a config implies, without allocating a network's backend tensors. */
-  static paramShapes(config: NetworkConfig): { name: string; shape: number[] }[] {
+  static paramShapes(config: NetworkConfig, build: NetworkBuildOptions = {}): { name: string; shape: number[] }[] {
     const shapes: { name: string; shape: number[] }[] = [];
     const { units: H, vocabSize: V, layers } = config;
     const cell = portableCell(config.cell);
@@ -175,7 +205,7 @@ export class Network {
         shapes.push({ name: `layer${l}.${d}.b`, shape: [G * H] });
       }
     }
-    shapes.push({ name: 'output.Wy', shape: [outWidth, V] }, { name: 'output.by', shape: [V] });
+    if (build.outputLayer ?? true) shapes.push({ name: 'output.Wy', shape: [outWidth, V] }, { name: 'output.by', shape: [V] });
     return shapes;
   }
 
@@ -202,7 +232,7 @@ export class Network {
         for (const r of d.rec) r.w.invalidate();
       }
     }
-    this.wy.invalidate();
+    this.output?.wy.invalidate();
   }
 
   /** Frees the backend copies of the weights (the network stays usable; they re-upload). */
@@ -220,7 +250,23 @@ export class Network {
    * With `rng` and dropout > 0, dropout masks are drawn (training).
    */
   forward(ids: Int32Array, B: number, T: number, state: RecurrentState | null, rng?: Rng): ForwardPass {
+    const output = this.outputLayer();
+    const pass = this.encode(ids, B, T, { state, rng });
+    const width = this.outputWidth();
+    const logits = this.kernels.affine({ data: pass.top, rows: T * B, cols: width }, ids, T * B, output.wy, output.by.data);
+    return { ...pass, logits };
+  }
+
+  /**
+   * The recurrent layers alone over T steps of B streams (time-major ids[t·B + b]): what a task
+   * head reads. With `lengths`, streams are padded at the end and padding never affects a real step.
+   */
+  encode(ids: Int32Array, B: number, T: number, options: EncodeOptions = {}): EncoderPass {
     const { units: H, vocabSize: V, layers } = this.config;
+    const { state = null, rng, lengths = null } = options;
+    if (lengths && (lengths.length !== B || lengths.some((n) => !(n >= 1 && n <= T)))) {
+      throw new Error(`expected ${B} stream lengths from 1 to ${T}`);
+    }
     if (ids.length !== B * T) throw new Error(`expected ${B * T} ids, got ${ids.length}`);
     for (let i = 0; i < ids.length; i++) {
       if (!(ids[i] >= 0 && ids[i] < V)) throw new Error(`token id ${ids[i]} is outside the vocabulary of ${V}`);
@@ -250,14 +296,14 @@ export class Network {
       this.dirs[l].forEach((d, k) => {
         let xProj = this.project(d, x, ids, T, B);
         const backward = k === 1;
-        if (backward) xProj = reverseTime(xProj, T, B * this.cell.gates * H);
+        if (backward) xProj = reverseStreams(xProj, T, B, this.cell.gates * H, lengths);
         const init = backward ? zeroState(B, H, this.config.cell) : s0.layers[l];
         const cache = this.cell.forward(xProj, T, B, H, d.rec, init);
         layerCaches.push(cache);
         if (!backward) finals.push(cache.final);
       });
       caches.push(layerCaches);
-      const out = this.merge(layerCaches, T, B);
+      const out = this.merge(layerCaches, T, B, lengths);
       outputs.push(out);
       x = out;
       width = this.outputWidth();
@@ -265,8 +311,7 @@ export class Network {
     let top = x as Float32Array;
     let topMask: Float32Array | null = null;
     if (rng && this.config.dropout > 0) ({ x: top, mask: topMask } = dropout(top, this.config.dropout, rng));
-    const logits = this.kernels.affine({ data: top, rows: T * B, cols: width }, ids, T * B, this.wy, this.by.data);
-    return { T, B, ids, inputs, inputWidths, caches, outputs, dropoutMasks, top, topMask, logits, state: { batch: B, layers: finals } };
+    return { T, B, ids, lengths, inputs, inputWidths, caches, outputs, dropoutMasks, top, topMask, state: { batch: B, layers: finals } };
   }
 
   /** Mean cross-entropy of `targets` (time-major, −1 = not counted) without gradients. */
@@ -291,27 +336,47 @@ export class Network {
    * Σ(∂L/∂a⟨t⟩)² of each layer's forward direction.
    */
   backward(pass: ForwardPass, dLogits: Float32Array, flows?: Float64Array[]): Float32Array[] {
-    const { T, B, ids } = pass;
-    const { units: H, vocabSize: V, layers } = this.config;
-    const G = this.cell.gates;
-    const grads = new Map<string, Float32Array>();
+    const { T, B } = pass;
+    const V = this.config.vocabSize;
+    const output = this.outputLayer();
     const width = this.outputWidth();
+    const dTop = this.kernels.matmulT({ data: dLogits, rows: T * B, cols: V }, output.wy, output.wyT);
+    const grads = this.backwardEncoder(pass, this.directionGradients(pass, dTop), flows);
     grads.set('output.Wy', this.kernels.matmulTN({ data: pass.top, rows: T * B, cols: width }, { data: dLogits, rows: T * B, cols: V }));
     grads.set('output.by', this.kernels.columnSums(dLogits, T * B, V));
-    let dX: Float32Array | null = this.kernels.matmulT({ data: dLogits, rows: T * B, cols: V }, this.wy, this.wyT);
-    if (pass.topMask) for (let i = 0; i < dX.length; i++) dX[i] *= pass.topMask[i];
+    return this.params.map((p) => {
+      const g = grads.get(p.name);
+      if (!g) throw new Error(`no gradient for ${p.name}`);
+      return g;
+    });
+  }
+
+  /** ∂L/∂(top output, T·B·outputWidth, after dropout) → ∂L/∂a of each top-layer direction in its own time. */
+  directionGradients(pass: EncoderPass, dTop: Float32Array): Float32Array[] {
+    const d = pass.topMask ? dTop.map((v, i) => v * (pass.topMask as Float32Array)[i]) : dTop;
+    return this.toCacheTime(this.unmerge(pass.caches[this.config.layers - 1], d, pass.T, pass.B, pass.lengths), pass);
+  }
+
+  /**
+   * Backpropagation through the recurrent layers from ∂L/∂a of each top-layer direction, in that
+   * direction's own time (T·B·H each). Returns the gradient of every encoder parameter by name.
+   */
+  backwardEncoder(pass: EncoderPass, dTopDirections: Float32Array[], flows?: Float64Array[]): Map<string, Float32Array> {
+    const { T, B, ids, lengths } = pass;
+    const { units: H, layers } = this.config;
+    const G = this.cell.gates;
+    const grads = new Map<string, Float32Array>();
+    let dOuts = dTopDirections;
     for (let l = layers - 1; l >= 0; l--) {
-      const dOuts = this.unmerge(pass.caches[l], dX as Float32Array, T, B);
       const input = pass.inputs[l];
       const inWidth = pass.inputWidths[l];
       const needInputGrad = l > 0 || this.embedding !== null;
       const dIn: Float32Array | null = needInputGrad ? new Float32Array(T * B * inWidth) : null;
       this.dirs[l].forEach((d, k) => {
         const backward = k === 1;
-        const dOut = backward ? reverseTime(dOuts[k], T, B * H) : dOuts[k];
         const flow = flows && !backward ? flows[l] : undefined;
-        const r = this.cell.backward(pass.caches[l][k], dOut, d.rec, flow);
-        const dXProj = backward ? reverseTime(r.dXProj, T, B * G * H) : r.dXProj;
+        const r = this.cell.backward(pass.caches[l][k], dOuts[k], d.rec, flow);
+        const dXProj = backward ? reverseStreams(r.dXProj, T, B, G * H, lengths) : r.dXProj;
         d.recParams.forEach((p, i) => grads.set(p.name, r.dRecurrent[i]));
         grads.set(d.b.name, this.kernels.columnSums(dXProj, T * B, G * H));
         if (input === null) {
@@ -331,13 +396,9 @@ export class Network {
         const E = this.config.embeddingSize;
         grads.set('embedding', this.kernels.scatterRows(ids, dIn, E, this.embedding.shape[0]));
       }
-      dX = dIn;
+      if (l > 0) dOuts = this.toCacheTime(this.unmerge(pass.caches[l - 1], dIn as Float32Array, T, B, lengths), pass);
     }
-    return this.params.map((p) => {
-      const g = grads.get(p.name);
-      if (!g) throw new Error(`no gradient for ${p.name}`);
-      return g;
-    });
+    return grads;
   }
 
   /** Gate/state trace of layer l, direction k, for a forward pass, as a T·B·H array. */
@@ -347,6 +408,16 @@ export class Network {
 
   outputWidth(): number {
     return this.config.bidirectional && this.config.merge === 'concat' ? 2 * this.config.units : this.config.units;
+  }
+
+  /** Per-direction gradients in position time → each direction's own time (the backward one reversed). */
+  private toCacheTime(dirs: Float32Array[], pass: EncoderPass): Float32Array[] {
+    return dirs.map((d, k) => (k === 1 ? reverseStreams(d, pass.T, pass.B, this.config.units, pass.lengths) : d));
+  }
+
+  private outputLayer(): NonNullable<Network['output']> {
+    if (!this.output) throw new Error('this network has no language-model output layer (a task head reads it)');
+    return this.output;
   }
 
   private add(name: string, shape: number[], init: (name: string, shape: number[]) => Float32Array): Param {
@@ -367,11 +438,11 @@ export class Network {
     return this.kernels.affine(x === null ? null : { data: x, rows: T * B, cols: d.Wx.shape[0] }, ids, T * B, d.wx, d.b.data);
   }
 
-  private merge(caches: SequenceCache[], T: number, B: number): Float32Array {
+  private merge(caches: SequenceCache[], T: number, B: number, lengths: Int32Array | null): Float32Array {
     const H = this.config.units;
     const fw = caches[0].a;
     if (caches.length === 1) return fw;
-    const bw = reverseTime(caches[1].a, T, B * H);
+    const bw = reverseStreams(caches[1].a, T, B, H, lengths);
     const n = T * B * H;
     switch (this.config.merge) {
       case 'concat': {
@@ -392,12 +463,12 @@ export class Network {
   }
 
   /** ∂L/∂(merged output) → ∂L/∂a per direction (the backward direction in forward time). */
-  private unmerge(caches: SequenceCache[], d: Float32Array, T: number, B: number): Float32Array[] {
+  private unmerge(caches: SequenceCache[], d: Float32Array, T: number, B: number, lengths: Int32Array | null): Float32Array[] {
     const H = this.config.units;
     if (caches.length === 1) return [d];
     const n = T * B * H;
     const fw = caches[0].a;
-    const bw = reverseTime(caches[1].a, T, B * H);
+    const bw = reverseStreams(caches[1].a, T, B, H, lengths);
     const dFw = new Float32Array(n);
     const dBw = new Float32Array(n);
     switch (this.config.merge) {
@@ -441,6 +512,24 @@ function dropout(x: Float32Array, p: number, rng: Rng): { x: Float32Array; mask:
 export function reverseTime(x: Float32Array, T: number, block: number): Float32Array {
   const out = new Float32Array(x.length);
   for (let t = 0; t < T; t++) out.set(x.subarray(t * block, (t + 1) * block), (T - 1 - t) * block);
+  return out;
+}
+
+/**
+ * Reverses each stream in time within its length (positions past it stay where they are), T·B
+ * rows of `width` values, time-major. Without lengths, the whole window is reversed. It is its own inverse.
+ */
+export function reverseStreams(x: Float32Array, T: number, B: number, width: number, lengths: Int32Array | null): Float32Array {
+  if (!lengths) return reverseTime(x, T, B * width);
+  const out = new Float32Array(x.length);
+  for (let b = 0; b < B; b++) {
+    const L = lengths[b];
+    for (let t = 0; t < T; t++) {
+      const src = (t * B + b) * width;
+      const dst = ((t < L ? L - 1 - t : t) * B + b) * width;
+      out.set(x.subarray(src, src + width), dst);
+    }
+  }
   return out;
 }
 

@@ -11,6 +11,7 @@ import type { KernelPath } from '../../src/engine/kernels/kernels.js';
 import { kernelInfo, useKernels } from '../../src/engine/kernels/kernels.js';
 import { Network } from '../../src/engine/network.js';
 import { Rng } from '../../src/engine/math.js';
+import { checkGradients } from './finiteDifferences.js';
 
 before(async () => {
   await initBackend('cpu');
@@ -37,30 +38,7 @@ function check(path: KernelPath, options: NetworkOptions, label: string): void {
   const masks = () => (options.dropout ? new Rng(13) : undefined);
   const lossAt = () => net.lossAndGrads(ids, targets, B, T, state, masks()).loss;
   const { grads } = net.lossAndGrads(ids, targets, B, T, state, masks());
-  const eps = 1e-2;
-  let worst = 0;
-  let checked = 0;
-  net.params.forEach((p, k) => {
-    const picks = Math.min(p.data.length, 12);
-    for (let n = 0; n < picks; n++) {
-      const i = Math.floor((n * p.data.length) / picks);
-      const old = p.data[i];
-      p.data[i] = old + eps;
-      net.refresh();
-      const up = lossAt();
-      p.data[i] = old - eps;
-      net.refresh();
-      const down = lossAt();
-      p.data[i] = old;
-      net.refresh();
-      const numeric = (up - down) / (2 * eps);
-      const analytic = grads[k][i];
-      const err = Math.abs(numeric - analytic) / Math.max(1e-3, Math.abs(numeric) + Math.abs(analytic));
-      worst = Math.max(worst, err);
-      checked++;
-      assert.ok(err < 2e-2, `${label}: ${p.name}[${i}] analytic ${analytic} vs numeric ${numeric}`);
-    }
-  });
+  const checked = checkGradients(net.params, grads, lossAt, () => net.refresh(), label);
   assert.ok(checked > 20, `${label}: checked ${checked} entries`);
 }
 
