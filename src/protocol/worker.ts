@@ -75,7 +75,7 @@ const EVENT_FIELDS: Record<TrainerEvent['event'], Record<string, FieldCheck>> = 
   start: {
     modelDir: isStr, backend: isStr, network: isObject, train: isObject, parameters: isNum,
     vocabSize: isNum, trainTokens: isNum, valTokens: isNum, stepsPerEpoch: isNum,
-    startStep: isNum, totalSteps: isNumOrNull, resumed: isBool,
+    startStep: isNum, startElapsedMs: isNum, totalSteps: isNumOrNull, resumed: isBool,
   },
   step: {
     step: isNum, epoch: isNum, loss: isNum, gradNorm: isNum, layerGradNorms: isNumArray, lr: isNum,

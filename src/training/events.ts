@@ -17,6 +17,8 @@ export interface StartEvent {
   stepsPerEpoch: number;
   /** Step the run starts from (non-zero when resuming). */
   startStep: number;
+  /** Training time of the model before this run (step events' elapsedMs count from it). */
+  startElapsedMs: number;
   /** Total steps when known from --steps or --epochs, else null. */
   totalSteps: number | null;
   resumed: boolean;

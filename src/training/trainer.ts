@@ -170,6 +170,7 @@ class Session {
       valTokens: this.split.val.length,
       stepsPerEpoch: this.batcher.windowsPerEpoch,
       startStep: this.startStep,
+      startElapsedMs: this.loop.elapsedMs,
       totalSteps: this.targetStep,
       resumed: this.run.resume === true,
     });
