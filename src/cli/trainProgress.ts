@@ -88,6 +88,9 @@ export class TrainProgress {
       case 'nan':
         this.line(`step ${count(e.step)}: ${e.message}`);
         break;
+      case 'warning':
+        this.line(`warning at step ${count(e.step)}: ${e.message}`);
+        break;
       case 'done':
         this.close();
         this.out.write(`${doneLine(e)}\n`);

@@ -74,6 +74,12 @@ export class TrainingUi implements vscode.Disposable {
           case 'nan':
             log.warn(`${run.name}: ${e.message}`);
             break;
+          case 'warning':
+            log.warn(`${run.name}: ${e.message}`);
+            void vscode.window.showWarningMessage(`${run.name}: ${e.message}.`, 'Show Log').then((choice) => {
+              if (choice === 'Show Log') log.show(true);
+            });
+            break;
           case 'done':
             log.info(`${run.name}: done — ${e.message}`);
             break;

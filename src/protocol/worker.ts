@@ -87,6 +87,7 @@ const EVENT_FIELDS: Record<TrainerEvent['event'], Record<string, FieldCheck>> = 
   sample: { step: isNum, temperature: isNum, text: isStr },
   checkpoint: { step: isNum, kind: (x) => x === 'latest' || x === 'best', dir: isStr },
   nan: { step: isNum, recentGradNorms: isNumArray, message: isStr },
+  warning: { kind: (x) => x === 'small-text' || x === 'overfitting', step: isNum, message: isStr },
   done: {
     step: isNum, epoch: isNum, trainLoss: isNumOrNull, valLoss: isNumOrNull, bestValLoss: isNumOrNull,
     tokensPerSecond: isNum, backend: isStr, modelDir: isStr,

@@ -27,6 +27,7 @@ import { prepareNew, prepareResume, TrainingError } from './prepare.js';
 import type { History, LoopState, Prepared, PrepareInput } from './prepare.js';
 import { RunClock } from './runClock.js';
 import type { Now } from './runClock.js';
+import { OverfitWatch, smallTextWarning } from './overfitting.js';
 import { learningRate } from './schedule.js';
 import type { TrainerControl } from './trainerControl.js';
 
@@ -116,6 +117,12 @@ class Session {
   private latestDue = false;
   private pendingBest: PendingBest | null = null;
   private readonly minSaveIntervalMs: number;
+  /** Training losses since the last evaluation: their mean is set against the validation loss. */
+  private trainLossSum = 0;
+  private trainLossCount = 0;
+  private readonly overfit = new OverfitWatch();
+  /** Step of this run's best evaluation (null before one). */
+  private bestStep: number | null = null;
   /** Last good weights, restored when an update produces NaN or Infinity. */
   private readonly backupParams: Float32Array[];
 
@@ -174,6 +181,8 @@ class Session {
       totalSteps: this.targetStep,
       resumed: this.run.resume === true,
     });
+    const small = smallTextWarning(this.split.train.length, this.network.parameterCount());
+    if (small) this.emit({ event: 'warning', kind: 'small-text', step: this.startStep, message: small });
     this.clock.start();
     this.elapsedBefore = this.loop.elapsedMs;
   }
@@ -237,6 +246,8 @@ class Session {
     loop.window++;
     loop.tokensSeen += tokensPerStep;
     loop.lastTrainLoss = result.loss;
+    this.trainLossSum += result.loss;
+    this.trainLossCount++;
     if (loop.window >= batcher.windowsPerEpoch) {
       loop.window = 0;
       loop.epoch++;
@@ -307,6 +318,12 @@ class Session {
     if (r.loss < (this.record.bestValLoss ?? Infinity)) this.record.bestValLoss = r.loss;
     this.history.evals.push([loop.step, r.loss]);
     this.emit({ event: 'eval', step: loop.step, epoch: this.fractionalEpoch(), valLoss: r.loss, valBitsPerToken: r.loss / Math.LN2, valPerplexity: Math.exp(r.loss), best });
+    if (best) this.bestStep = loop.step;
+    const trainLoss = this.trainLossCount > 0 ? this.trainLossSum / this.trainLossCount : null;
+    this.trainLossSum = 0;
+    this.trainLossCount = 0;
+    const overfitting = diverged ? null : this.overfit.observe(trainLoss, r.loss, best, this.bestStep);
+    if (overfitting) this.emit({ event: 'warning', kind: 'overfitting', step: loop.step, message: overfitting });
     if (diverged) return { what: diverged, step: loop.step };
     if (!best) return null;
     if (this.saveIntervalPassed()) return this.save('best');
