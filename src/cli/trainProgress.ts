@@ -48,6 +48,8 @@ export class TrainProgress {
   private bars: MultiBar | null = null;
   private bar: SingleBar | null = null;
   private byTime = false;
+  /** The model's training time before this run: a time budget counts from it. */
+  private startElapsedMs = 0;
   private total: number | null = null;
   private lastPlain = 0;
 
@@ -77,7 +79,7 @@ export class TrainProgress {
       case 'step':
         if (this.bar) {
           const payload = { step: count(e.step), loss: e.loss.toFixed(3), tps: rate(e.tokensPerSecond) };
-          this.bar.update(this.byTime ? Math.min(e.elapsedMs, this.bar.getTotal()) : e.step, payload);
+          this.bar.update(this.byTime ? Math.min(e.elapsedMs - this.startElapsedMs, this.bar.getTotal()) : e.step, payload);
         } else if (e.step === 1 || Date.now() - this.lastPlain >= PLAIN_INTERVAL_MS || e.step === this.total) {
           this.lastPlain = Date.now();
           const of = this.total !== null ? `/${count(this.total)}` : '';
@@ -98,6 +100,9 @@ export class TrainProgress {
         break; // every eval may save one; the done line says where the model is
       case 'nan':
         this.line(`step ${count(e.step)}: ${e.message}`);
+        break;
+      case 'warning':
+        this.line(`warning at step ${count(e.step)}: ${e.message}`);
         break;
       case 'done':
         this.close();
@@ -124,6 +129,7 @@ export class TrainProgress {
   private openBar(e: StartEvent): void {
     const minutes = e.train.minutes;
     this.byTime = e.totalSteps === null && minutes !== null;
+    this.startElapsedMs = e.startElapsedMs;
     const total = e.totalSteps ?? (minutes !== null ? Math.round(minutes * 60_000) : null);
     if (total === null) return; // no known end: plain lines
     this.bars = new MultiBar(

@@ -3,6 +3,7 @@
 // it. The engine's Completer caches the recurrent state for a growing prefix underneath.
 
 import type { CompleteOptions } from '../engine/sampler.js';
+import { modelExists } from './modelStore.js';
 import type { CompletionSettings } from './settings.js';
 
 /** The part of the engine's Completer this service uses. */
@@ -28,7 +29,9 @@ export type CompletionState =
   | { kind: 'none' }
   | { kind: 'loading'; modelDir: string }
   | { kind: 'ready'; modelDir: string }
-  | { kind: 'error'; modelDir: string; message: string };
+  | { kind: 'error'; modelDir: string; message: string }
+  /** The model's folder was deleted while it completed: nothing is served until another is chosen. */
+  | { kind: 'gone'; modelDir: string };
 
 export interface CompletionRequest {
   /** Identifies the document (its URI). */
@@ -54,7 +57,28 @@ export class CompletionService {
   private last: { docKey: string; text: string; suggestion: string } | null = null;
   readonly stats: CompletionStats = { computed: 0, typedThrough: 0 };
 
-  constructor(private readonly loader: CompleterLoader) {}
+  /** Told once when the completing model's folder is found deleted. */
+  onGone: ((modelDir: string) => void) | null = null;
+
+  constructor(
+    private readonly loader: CompleterLoader,
+    private readonly exists: (modelDir: string) => boolean = modelExists,
+  ) {}
+
+  /**
+   * Whether the model in use (or loading) has just been found deleted; the state becomes `gone`,
+   * the Completer is dropped and onGone hears of it, once.
+   */
+  checkGone(): boolean {
+    const s = this.current;
+    if ((s.kind !== 'ready' && s.kind !== 'loading') || this.exists(s.modelDir)) return false;
+    ++this.loadSeq; // a load in flight must not bring it back
+    this.completer = null;
+    this.last = null;
+    this.current = { kind: 'gone', modelDir: s.modelDir };
+    this.onGone?.(s.modelDir);
+    return true;
+  }
 
   get state(): CompletionState {
     return this.current;
@@ -91,6 +115,8 @@ export class CompletionService {
   complete(req: CompletionRequest): string | null {
     const completer = this.completer;
     if (!completer || this.current.kind !== 'ready') return null;
+    // The weights are in memory, but a deleted model must not go on completing (one stat per request).
+    if (this.checkGone()) return null;
     const { maxChars, temperature, stopAtNewline, contextChars } = req.settings;
     const prev = this.last;
     if (prev && prev.docKey === req.docKey && req.text.length > prev.text.length && req.text.startsWith(prev.text)) {

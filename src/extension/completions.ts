@@ -26,6 +26,7 @@ export class CompletionController implements vscode.InlineCompletionItemProvider
       const engine = await loadEngine();
       return { completer: engine.createCompleter(model), tokenMode: model.vocab.mode };
     });
+    this.service.onGone = (dir) => this.announceGone(dir);
     this.status = vscode.window.createStatusBarItem('rnnLab.completions', vscode.StatusBarAlignment.Right, 100);
     this.status.name = 'RNN Lab Completions';
     this.status.command = 'rnnLab.useForCompletions';
@@ -95,6 +96,9 @@ export class CompletionController implements vscode.InlineCompletionItemProvider
     if (state.kind === 'none') {
       this.status.text = '$(sparkle) RNN Lab: choose a model';
       this.status.tooltip = 'Completions are on but no model is chosen: click to choose one.';
+    } else if (state.kind === 'gone') {
+      this.status.text = '$(sparkle) RNN Lab: choose a model';
+      this.status.tooltip = 'The model that completed was deleted: click to choose another one or turn completions off.';
     } else if (state.kind === 'error') {
       this.status.text = `$(warning) ${path.basename(state.modelDir)}`;
       this.status.tooltip = `${state.message} Click to choose another model or turn completions off.`;
@@ -188,18 +192,35 @@ export class CompletionController implements vscode.InlineCompletionItemProvider
     this.lab.log.info('Completions turned off');
   }
 
-  /** After a rename or delete of the completing model: follow it or turn completions off. */
+  /** The models folder changed: a completing model deleted from outside (a terminal, the Explorer) stops now. */
+  checkModel(): void {
+    this.service.checkGone();
+  }
+
+  /** Completions stopped because the model was deleted: said once, with the way on. */
+  private announceGone(dir: string): void {
+    const name = path.basename(dir);
+    this.lab.log.warn(`${name} was deleted: completions stopped.`);
+    this.render(this.settings());
+    void vscode.window.showWarningMessage(`${name} was deleted, so it no longer completes as you type.`, 'Choose Another Model…', 'Turn Off Completions').then((choice) => {
+      if (choice === 'Choose Another Model…') void this.useModel(undefined);
+      if (choice === 'Turn Off Completions') void this.turnOff();
+    });
+  }
+
+  /** After a rename or delete of the completing model: follow it, or stop and offer another. */
   async modelMoved(from: string, to: string | null): Promise<void> {
     const state = this.service.state;
     if (state.kind === 'none' || path.resolve(state.modelDir) !== path.resolve(from)) return;
     const cfg = vscode.workspace.getConfiguration('rnnLab');
     const target = cfg.inspect('completions.model')?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    if (to) await cfg.update('completions.model', path.basename(to), target);
-    else {
-      await cfg.update('completions.enabled', false, target);
-      await cfg.update('completions.model', '', target);
+    if (to) {
+      await cfg.update('completions.model', path.basename(to), target);
+      await this.sync(true);
+      return;
     }
-    await this.sync(true);
+    this.service.checkGone();
+    await cfg.update('completions.model', '', target);
   }
 
   dispose(): void {

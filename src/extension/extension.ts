@@ -60,6 +60,8 @@ export function activate(context: vscode.ExtensionContext): void {
   lab.panels = registerPanels(context, panelDeps(lab, ui));
   const view = vscode.window.createTreeView('rnnLab.models', { treeDataProvider: explorer, showCollapseAll: true });
   explorer.watch();
+  // The watcher refreshes the view on any change: a completing model deleted from outside stops then.
+  context.subscriptions.push(explorer.onDidChangeTreeData(() => completions.checkModel()));
 
   context.subscriptions.push(
     explorer,

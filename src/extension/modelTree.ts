@@ -157,7 +157,7 @@ export function modelNode(entry: ModelEntry): TreeNode {
     children: entry.checkpoints.map((c) => ({
       id: id(`checkpoint:${c.kind}`),
       label: c.kind,
-      description: `step ${c.step ?? '?'}${c.valLoss === null ? '' : ` · val ${c.valLoss.toFixed(3)} (${bits(c.valLoss).toFixed(2)} bits)`}`,
+      description: `step ${c.step ?? '?'}${c.kind === 'latest' && c.trainLoss !== null ? ` · loss ${c.trainLoss.toFixed(3)}` : ''}${c.valLoss === null ? '' : ` · val ${c.valLoss.toFixed(3)} (${bits(c.valLoss).toFixed(2)} bits)`}`,
       contextValue: 'checkpoint' as const,
       icon: c.kind === 'best' ? 'star-full' : 'save',
       children: [],

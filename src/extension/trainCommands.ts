@@ -13,7 +13,8 @@ import { PRESETS, defaultStopAfter, parseIntInRange, parseStopAfter, readTrainin
 import type { CustomAnswers, PresetId, StopAfter, TrainingSettings } from './settings.js';
 import { AlreadyTrainingError } from './trainerClient.js';
 import type { TrainingRun } from './trainerClient.js';
-import { defaultModelName, modelNameProblem, trainingTextProblem } from './trainingInput.js';
+import { continuationChoices, defaultModelName, modelNameProblem, textSize, trainingTextProblem } from './trainingInput.js';
+import type { TextCandidate } from './trainingInput.js';
 import type { TrainingUi } from './trainingUi.js';
 
 const TITLE = 'RNN Lab: Train Model';
@@ -114,8 +115,13 @@ export function startTraining(
     reportError(lab, `Cannot start training ${run.name}: ${errorText(err)}`);
     return undefined;
   }
-  if (run.source && !run.source.scheme.startsWith('untitled')) {
-    void lab.context.workspaceState.update(SOURCE_KEY(r.modelDir), run.source.toString());
+  const source = run.source;
+  lab.log.info(`${run.name}: ${run.resume ? 'continuing' : 'training'} on ${source ? path.basename(source.path) : 'the given text'} (${textSize(run.text.length)})`);
+  if (source && !source.scheme.startsWith('untitled')) {
+    // Remembered only once a run on it finished: a text that failed (another vocabulary) is not offered again.
+    void r.outcome.then((o) => {
+      if (o.kind === 'done' && o.done.reason !== 'nan') void lab.context.workspaceState.update(SOURCE_KEY(r.modelDir), source.toString());
+    });
   }
   ui.attach(r);
   // The dashboard opens with every training (once the webview panels are wired).
@@ -140,7 +146,7 @@ async function trainOnActiveFile(lab: Lab, ui: TrainingUi): Promise<void> {
   const presets = [...PRESETS].sort((a, b) => Number(b.id === s.preset) - Number(a.id === s.preset));
   const preset = await vscode.window.showQuickPick(
     presets.map((p) => ({ label: p.label, detail: p.detail, id: p.id as PresetId })),
-    { title: TITLE, placeHolder: 'Choose a preset', ignoreFocusOut: true },
+    { title: `${TITLE} on ${documentName(doc)} (${textSize(text.length)})`, placeHolder: 'Choose a preset', ignoreFocusOut: true },
   );
   if (!preset) return;
   let custom: CustomAnswers | undefined;
@@ -167,20 +173,56 @@ async function trainOnActiveFile(lab: Lab, ui: TrainingUi): Promise<void> {
   });
 }
 
-/** The text to continue on: the document the model was trained on if it is still there, else the active editor. */
-async function continuationText(lab: Lab, modelDir: string): Promise<{ text: string; uri: vscode.Uri } | undefined> {
-  const saved = lab.context.workspaceState.get<string>(SOURCE_KEY(modelDir));
-  if (saved) {
-    try {
-      const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(saved));
-      return { text: doc.getText(), uri: doc.uri };
-    } catch {
-      lab.log.warn(`The text ${saved} that trained ${path.basename(modelDir)} is gone; continuing on the active editor's text.`);
-    }
+/** A document as a candidate text, or null when it cannot be opened. */
+async function candidate(uri: vscode.Uri): Promise<{ doc: vscode.TextDocument; c: TextCandidate } | null> {
+  try {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    return { doc, c: { uri: doc.uri.toString(), name: documentName(doc), chars: doc.getText().length } };
+  } catch {
+    return null;
   }
+}
+
+/** The text to continue on, chosen in a pick: the active editor's by default, the remembered file by name. */
+async function continuationText(lab: Lab, modelDir: string, name: string): Promise<{ text: string; uri: vscode.Uri; label: string } | undefined> {
+  const docs = new Map<string, vscode.TextDocument>();
   const editor = vscode.window.activeTextEditor;
-  if (!editor) return undefined;
-  return { text: editor.document.getText(), uri: editor.document.uri };
+  let active: TextCandidate | null = null;
+  if (editor) {
+    const doc = editor.document;
+    active = { uri: doc.uri.toString(), name: documentName(doc), chars: doc.getText().length };
+    docs.set(active.uri, doc);
+  }
+  let remembered: TextCandidate | null = null;
+  const saved = lab.context.workspaceState.get<string>(SOURCE_KEY(modelDir));
+  if (saved && saved !== active?.uri) {
+    const found = await candidate(vscode.Uri.parse(saved));
+    if (found) {
+      remembered = found.c;
+      docs.set(found.c.uri, found.doc);
+    } else {
+      lab.log.warn(`The text ${saved} that ${name} last trained on is gone; it is not offered.`);
+    }
+  } else if (saved && active) {
+    remembered = active;
+  }
+  const choices = continuationChoices(active, remembered);
+  const picked = await vscode.window.showQuickPick(choices, { title: `RNN Lab: Continue Training ${name}`, placeHolder: `Text to continue training ${name} on`, ignoreFocusOut: true });
+  if (!picked) return undefined;
+  let doc = picked.uri === null ? undefined : docs.get(picked.uri);
+  if (picked.uri === null) {
+    const files = await vscode.window.showOpenDialog({ title: `Text to continue training ${name} on`, canSelectMany: false, openLabel: 'Continue Training' });
+    if (!files?.[0]) return undefined;
+    const found = await candidate(files[0]);
+    if (!found) {
+      reportError(lab, `Cannot open ${path.basename(files[0].fsPath)} as text.`);
+      return undefined;
+    }
+    doc = found.doc;
+  }
+  if (!doc) return undefined;
+  const text = doc.getText();
+  return { text, uri: doc.uri, label: `${documentName(doc)} (${textSize(text.length)})` };
 }
 
 async function continueTraining(lab: Lab, ui: TrainingUi, arg: unknown): Promise<void> {
@@ -190,18 +232,15 @@ async function continueTraining(lab: Lab, ui: TrainingUi, arg: unknown): Promise
     void vscode.window.showWarningMessage(`${ref.name} is already training: stop it first or wait for it to finish.`);
     return;
   }
-  const source = await continuationText(lab, ref.dir);
-  if (!source) {
-    void vscode.window.showErrorMessage(`Open the text to continue training ${ref.name} on (the file it was trained on).`);
-    return;
-  }
+  const source = await continuationText(lab, ref.dir, ref.name);
+  if (!source) return;
   const problem = trainingTextProblem(source.text, path.basename(source.uri.path));
   if (problem) {
     reportError(lab, problem);
     return;
   }
   const s = readSettings(lab, source.uri);
-  const stopAfter = await askStopAfter(defaultStopAfter(s), `RNN Lab: Continue Training ${ref.name}`);
+  const stopAfter = await askStopAfter(defaultStopAfter(s), `RNN Lab: Continue Training ${ref.name} on ${source.label}`);
   if (!stopAfter) return;
   startTraining(lab, ui, { text: source.text, modelDir: ref.dir, options: { ...stopAfter }, name: ref.name, resume: true, source: source.uri });
 }

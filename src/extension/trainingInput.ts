@@ -60,3 +60,40 @@ export function defaultModelName(
     if (!taken.has(next.toLowerCase())) return next;
   }
 }
+
+/** A text Continue Training can use: where it is, its name, its length. */
+export interface TextCandidate {
+  uri: string;
+  name: string;
+  chars: number;
+}
+
+/** One row of Continue Training's "which text?" pick; `uri` null opens a file dialog. */
+export interface TextChoice {
+  label: string;
+  description: string;
+  uri: string | null;
+}
+
+/** "12,345 characters". */
+export function textSize(chars: number): string {
+  return `${chars.toLocaleString('en-US')} character${chars === 1 ? '' : 's'}`;
+}
+
+/**
+ * The texts Continue Training offers, the default first: the active editor's, then the text the
+ * model last trained on (by name, when it is another file), then a file of the user's choice.
+ * The remembered text never wins silently: a failed run on one file must not pin later runs to it.
+ */
+export function continuationChoices(active: TextCandidate | null, remembered: TextCandidate | null): TextChoice[] {
+  const choices: TextChoice[] = [];
+  const same = active !== null && remembered !== null && active.uri === remembered.uri;
+  if (active) {
+    choices.push({ label: active.name, description: `active editor${same ? ', the text it last trained on' : ''} · ${textSize(active.chars)}`, uri: active.uri });
+  }
+  if (remembered && !same) {
+    choices.push({ label: remembered.name, description: `the text it last trained on · ${textSize(remembered.chars)}`, uri: remembered.uri });
+  }
+  choices.push({ label: 'Choose a file…', description: 'another text file', uri: null });
+  return choices;
+}

@@ -3,6 +3,7 @@
 // channel, the context keys menus use, and the final one-message outcome.
 
 import * as vscode from 'vscode';
+import { formatDuration, runProgress } from '../protocol/runProgress.js';
 import type { TrainerEvent } from '../training/events.js';
 import { errorText, reportError } from './lab.js';
 import type { Lab } from './lab.js';
@@ -73,6 +74,12 @@ export class TrainingUi implements vscode.Disposable {
           case 'nan':
             log.warn(`${run.name}: ${e.message}`);
             break;
+          case 'warning':
+            log.warn(`${run.name}: ${e.message}`);
+            void vscode.window.showWarningMessage(`${run.name}: ${e.message}.`, 'Show Log').then((choice) => {
+              if (choice === 'Show Log') log.show(true);
+            });
+            break;
           case 'done':
             log.info(`${run.name}: done — ${e.message}`);
             break;
@@ -118,13 +125,12 @@ export class TrainingUi implements vscode.Disposable {
             const now = Date.now();
             if (now - lastReportAt < PROGRESS_EVERY_MS) return;
             lastReportAt = now;
-            const total = run.start?.totalSteps ?? null;
-            const minutes = run.start?.train.minutes ?? null;
-            let fraction: number | null = null;
-            if (total !== null && run.start) fraction = (e.step - run.start.startStep) / Math.max(1, total - run.start.startStep);
-            else if (minutes !== null) fraction = e.elapsedMs / (minutes * 60_000);
+            // This run's share only: a continued model's steps and time count from its earlier runs.
+            const p = run.start ? runProgress(run.start, e) : null;
+            const fraction = p?.fraction ?? null;
             const pct = fraction === null ? reported : Math.min(100, Math.max(reported, Math.floor(fraction * 100)));
-            progress.report({ increment: pct - reported, message: `step ${e.step} · loss ${e.loss.toFixed(3)}${run.paused ? ' · paused' : ''}` });
+            const eta = p?.etaMs == null ? '' : ` · ${formatDuration(p.etaMs)} left`;
+            progress.report({ increment: pct - reported, message: `step ${e.step} · loss ${e.loss.toFixed(3)}${run.paused ? ' · paused' : eta}` });
             reported = pct;
           },
         });

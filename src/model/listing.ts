@@ -44,7 +44,7 @@ export function readModelListing(dir: string, name = basename(dir)): ModelListin
       try {
         checkpoints.push(summarizeCheckpointJson(readJson(checkpointDir(dir, kind)), kind));
       } catch {
-        checkpoints.push({ kind, step: null, valLoss: null });
+        checkpoints.push({ kind, step: null, valLoss: null, trainLoss: null });
       }
     }
     return { kind: 'ok', summary, checkpoints };

@@ -23,8 +23,10 @@ export interface RunSummary {
 export interface CheckpointSummary {
   kind: 'latest' | 'best';
   step: number | null;
-  /** Best validation loss recorded in that checkpoint, nats/token. */
+  /** Validation loss, nats/token: latest → the last measured before that save, best → the best. */
   valLoss: number | null;
+  /** Training loss of the last step before that save (absent in early folders). */
+  trainLoss: number | null;
 }
 
 export interface ModelSummary {
@@ -141,5 +143,7 @@ export function summarizeModelJson(json: unknown, dir: string, folderName: strin
 /** A checkpoint folder's model.json content → its step and best validation loss. */
 export function summarizeCheckpointJson(json: unknown, kind: 'latest' | 'best'): CheckpointSummary {
   const state = obj(obj(json)?.state) ?? {};
-  return { kind, step: num(state.step), valLoss: num(state.bestValLoss) };
+  // The latest row shows where training is now, which on an overfitting run is far from the best.
+  const valLoss = kind === 'latest' ? (num(state.lastValLoss) ?? num(state.bestValLoss)) : num(state.bestValLoss);
+  return { kind, step: num(state.step), valLoss, trainLoss: num(state.lastTrainLoss) };
 }

@@ -56,6 +56,8 @@ export function isTrainerEvent(v: unknown): v is TrainerEvent {
       return hasFields(v, ['step'], ['dir']) && (v.kind === 'latest' || v.kind === 'best');
     case 'nan':
       return hasFields(v, ['step'], ['message']) && isMeasuredArray(v.recentGradNorms);
+    case 'warning':
+      return hasFields(v, ['step'], ['message']) && (v.kind === 'small-text' || v.kind === 'overfitting');
     case 'done':
       return (
         hasFields(v, ['step', 'epoch', 'tokensPerSecond'], ['backend', 'modelDir', 'reason', 'message']) &&

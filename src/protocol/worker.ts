@@ -75,7 +75,7 @@ const EVENT_FIELDS: Record<TrainerEvent['event'], Record<string, FieldCheck>> = 
   start: {
     modelDir: isStr, backend: isStr, network: isObject, train: isObject, parameters: isNum,
     vocabSize: isNum, trainTokens: isNum, valTokens: isNum, stepsPerEpoch: isNum,
-    startStep: isNum, totalSteps: isNumOrNull, resumed: isBool,
+    startStep: isNum, startElapsedMs: isNum, totalSteps: isNumOrNull, resumed: isBool,
   },
   step: {
     step: isNum, epoch: isNum, loss: isNum, gradNorm: isNum, layerGradNorms: isNumArray, lr: isNum,
@@ -87,6 +87,7 @@ const EVENT_FIELDS: Record<TrainerEvent['event'], Record<string, FieldCheck>> = 
   sample: { step: isNum, temperature: isNum, text: isStr },
   checkpoint: { step: isNum, kind: (x) => x === 'latest' || x === 'best', dir: isStr },
   nan: { step: isNum, recentGradNorms: isNumArray, message: isStr },
+  warning: { kind: (x) => x === 'small-text' || x === 'overfitting', step: isNum, message: isStr },
   done: {
     step: isNum, epoch: isNum, trainLoss: isNumOrNull, valLoss: isNumOrNull, bestValLoss: isNumOrNull,
     tokensPerSecond: isNum, backend: isStr, modelDir: isStr,

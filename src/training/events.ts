@@ -17,6 +17,8 @@ export interface StartEvent {
   stepsPerEpoch: number;
   /** Step the run starts from (non-zero when resuming). */
   startStep: number;
+  /** Training time of the model before this run (step events' elapsedMs count from it). */
+  startElapsedMs: number;
   /** Total steps when known from --steps or --epochs, else null. */
   totalSteps: number | null;
   resumed: boolean;
@@ -70,6 +72,14 @@ export interface NanEvent {
   message: string;
 }
 
+/** The run is learning its text by heart: the text is small for the model, or validation rises while training falls. */
+export interface WarningEvent {
+  event: 'warning';
+  kind: 'small-text' | 'overfitting';
+  step: number;
+  message: string;
+}
+
 export type StopReason = 'steps' | 'epochs' | 'minutes' | 'aborted' | 'nan';
 
 export interface DoneEvent {
@@ -86,4 +96,4 @@ export interface DoneEvent {
   message: string;
 }
 
-export type TrainerEvent = StartEvent | StepEvent | EvalEvent | SampleEvent | CheckpointEvent | NanEvent | DoneEvent;
+export type TrainerEvent = StartEvent | StepEvent | EvalEvent | SampleEvent | CheckpointEvent | NanEvent | WarningEvent | DoneEvent;

@@ -25,6 +25,9 @@ import type { Optimizer } from './optimizers.js';
 import { clipGradients, globalNorm } from './optimizers.js';
 import { prepareNew, prepareResume, TrainingError } from './prepare.js';
 import type { History, LoopState, Prepared, PrepareInput } from './prepare.js';
+import { RunClock } from './runClock.js';
+import type { Now } from './runClock.js';
+import { OverfitWatch, smallTextWarning } from './overfitting.js';
 import { learningRate } from './schedule.js';
 import type { TrainerControl } from './trainerControl.js';
 
@@ -39,6 +42,8 @@ export interface TrainRun extends PrepareInput {
   wasmDir?: string;
   /** Least time between two periodic saves (default MIN_SAVE_INTERVAL_MS). */
   minSaveIntervalMs?: number;
+  /** The clock the run's time is read from (default performance.now). */
+  now?: Now;
 }
 
 /**
@@ -93,7 +98,8 @@ class Session {
   readonly targetStep: number | null;
   readonly record: RunRecord;
   private carry: RecurrentState | null;
-  private started = 0;
+  /** This run's training time, still while paused: the budget, the schedule and elapsedMs read it. */
+  readonly clock: RunClock;
   private elapsedBefore = 0;
   private readonly recentTimes: number[] = [];
   private readonly recentNorms: number[] = [];
@@ -111,6 +117,12 @@ class Session {
   private latestDue = false;
   private pendingBest: PendingBest | null = null;
   private readonly minSaveIntervalMs: number;
+  /** Training losses since the last evaluation: their mean is set against the validation loss. */
+  private trainLossSum = 0;
+  private trainLossCount = 0;
+  private readonly overfit = new OverfitWatch();
+  /** Step of this run's best evaluation (null before one). */
+  private bestStep: number | null = null;
   /** Last good weights, restored when an update produces NaN or Infinity. */
   private readonly backupParams: Float32Array[];
 
@@ -145,6 +157,7 @@ class Session {
     this.lastSane = from ? { kind: from, step: this.startStep, valLoss: this.loop.lastValLoss } : null;
     this.latestStep = from === 'latest' || from === 'root' ? this.startStep : -1;
     this.minSaveIntervalMs = run.minSaveIntervalMs ?? MIN_SAVE_INTERVAL_MS;
+    this.clock = new RunClock(run.now);
   }
 
   private emit(event: TrainerEvent): void {
@@ -164,10 +177,13 @@ class Session {
       valTokens: this.split.val.length,
       stepsPerEpoch: this.batcher.windowsPerEpoch,
       startStep: this.startStep,
+      startElapsedMs: this.loop.elapsedMs,
       totalSteps: this.targetStep,
       resumed: this.run.resume === true,
     });
-    this.started = performance.now();
+    const small = smallTextWarning(this.split.train.length, this.network.parameterCount());
+    if (small) this.emit({ event: 'warning', kind: 'small-text', step: this.startStep, message: small });
+    this.clock.start();
     this.elapsedBefore = this.loop.elapsedMs;
   }
 
@@ -182,7 +198,7 @@ class Session {
     if (this.targetStep !== null && loop.step >= this.targetStep) {
       return { reason: config.steps !== null ? 'steps' : 'epochs', message: `finished ${loop.step} steps` };
     }
-    if (config.minutes !== null && performance.now() - this.started >= config.minutes * 60_000) {
+    if (config.minutes !== null && this.clock.elapsedMs() >= config.minutes * 60_000) {
       return { reason: 'minutes', message: `stopped after ${formatMinutes(config.minutes)} at step ${loop.step}` };
     }
     return null;
@@ -202,7 +218,7 @@ class Session {
     if (diverged) return { what: diverged, step: loop.step + 1 };
     const layerGradNorms = groupNorms(network, result.grads);
     clipGradients(result.grads, config.clipMode, config.clip, gradNorm);
-    const lr = learningRate(config, loop.step, loop.scheduleStart, this.targetStep, (performance.now() - this.started) / 60_000);
+    const lr = learningRate(config, loop.step, loop.scheduleStart, this.targetStep, this.clock.elapsedMs() / 60_000);
     network.params.forEach((p, k) => this.backupParams[k].set(p.data));
     this.optimizer.apply(network.params, result.grads, lr);
     if (!network.params.every((p) => allFinite(p.data))) {
@@ -230,6 +246,8 @@ class Session {
     loop.window++;
     loop.tokensSeen += tokensPerStep;
     loop.lastTrainLoss = result.loss;
+    this.trainLossSum += result.loss;
+    this.trainLossCount++;
     if (loop.window >= batcher.windowsPerEpoch) {
       loop.window = 0;
       loop.epoch++;
@@ -239,7 +257,7 @@ class Session {
     this.recentTimes.push(t1 - t0);
     if (this.recentTimes.length > 20) this.recentTimes.shift();
     this.tokensPerSecond = (tokensPerStep * this.recentTimes.length * 1000) / this.recentTimes.reduce((a, b) => a + b, 0);
-    const elapsedMs = this.elapsedBefore + (t1 - this.started);
+    const elapsedMs = this.elapsedBefore + this.clock.elapsedMs();
     this.history.steps.push([loop.step, round(result.loss), round(gradNorm), Math.round(elapsedMs), loop.tokensSeen]);
     this.emit({
       event: 'step',
@@ -300,6 +318,12 @@ class Session {
     if (r.loss < (this.record.bestValLoss ?? Infinity)) this.record.bestValLoss = r.loss;
     this.history.evals.push([loop.step, r.loss]);
     this.emit({ event: 'eval', step: loop.step, epoch: this.fractionalEpoch(), valLoss: r.loss, valBitsPerToken: r.loss / Math.LN2, valPerplexity: Math.exp(r.loss), best });
+    if (best) this.bestStep = loop.step;
+    const trainLoss = this.trainLossCount > 0 ? this.trainLossSum / this.trainLossCount : null;
+    this.trainLossSum = 0;
+    this.trainLossCount = 0;
+    const overfitting = diverged ? null : this.overfit.observe(trainLoss, r.loss, best, this.bestStep);
+    if (overfitting) this.emit({ event: 'warning', kind: 'overfitting', step: loop.step, message: overfitting });
     if (diverged) return { what: diverged, step: loop.step };
     if (!best) return null;
     if (this.saveIntervalPassed()) return this.save('best');
@@ -338,7 +362,7 @@ class Session {
   /** The folder's contents now (typed arrays shared with the live network). */
   private saveData(): SaveData {
     const { loop, network } = this;
-    loop.elapsedMs = this.elapsedBefore + (performance.now() - this.started);
+    loop.elapsedMs = this.elapsedBefore + this.clock.elapsedMs();
     loop.rng = this.rng.state;
     this.record.endStep = loop.step;
     this.record.tokensPerSecond = Math.round(this.tokensPerSecond);
@@ -467,9 +491,11 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
     if (stop) return session.finish(stop.reason, stop.message);
     let diverged = session.handleRequests();
     while (!diverged && control?.paused && !run.signal?.aborted) {
+      session.clock.pause();
       await control.waitForChange(run.signal);
       diverged = session.handleRequests();
     }
+    session.clock.resume();
     if (diverged) return stopDiverged(diverged);
     if (run.signal?.aborted) continue;
     diverged = session.step() ?? session.afterStep();

@@ -146,3 +146,35 @@ describe('completion service', () => {
     await assert.rejects(svc.setModel(join(root, 'missing')), /no model at/);
   });
 });
+
+describe('a completing model deleted from disk', () => {
+  test('stops completing, says so once, and the state no longer serves it; another model can be chosen', async () => {
+    const gone = save('model-gone', 3);
+    const other = save('model-other', 4);
+    const svc = new CompletionService(realLoader().loader);
+    const told: string[] = [];
+    svc.onGone = (dir) => told.push(dir);
+    await svc.setModel(gone);
+    assert.equal(typeof svc.complete({ docKey: 'd', text: 'the ', settings }), 'string');
+    assert.equal(svc.checkGone(), false, 'still there');
+    rmSync(gone, { recursive: true, force: true });
+    // Its weights are still in memory, but it must not go on completing.
+    assert.equal(svc.complete({ docKey: 'd', text: 'the q', settings }), null);
+    assert.deepEqual(svc.state, { kind: 'gone', modelDir: gone });
+    assert.equal(svc.complete({ docKey: 'd', text: 'the qu', settings }), null);
+    assert.equal(svc.checkGone(), false);
+    assert.deepEqual(told, [gone], 'said once');
+    await svc.setModel(other);
+    assert.equal(typeof svc.complete({ docKey: 'd', text: 'the ', settings }), 'string');
+  });
+
+  test('a folder deleted while its model loads does not come back when the load finishes', async () => {
+    const dir = save('model-vanishing', 5);
+    const svc = new CompletionService(realLoader().loader);
+    const loading = svc.setModel(dir);
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(svc.checkGone(), true);
+    await loading.catch(() => undefined);
+    assert.deepEqual(svc.state, { kind: 'gone', modelDir: dir });
+  });
+});

@@ -21,7 +21,7 @@ const TEXT = 'the quick brown fox jumps over the lazy dog\nhello world\n';
 const root = mkdtempSync(join(tmpdir(), 'rnnlab-tree-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function saveModel(dir: string, name: string, cell: CellType, layers: number, units: number, bestValLoss: number | null, step = 120) {
+function saveModel(dir: string, name: string, cell: CellType, layers: number, units: number, bestValLoss: number | null, step = 120, last: { lastValLoss?: number; lastTrainLoss?: number } = {}) {
   const vocab = Vocabulary.build(TEXT, { mode: 'char' });
   const network = resolveNetworkConfig({ cell, layers, units }, vocab.size, 'char');
   const net = Network.create(network, 1);
@@ -31,7 +31,7 @@ function saveModel(dir: string, name: string, cell: CellType, layers: number, un
     params: net.params.map((p) => ({ name: p.name, shape: p.shape.slice(), data: p.data })),
     vocabulary: vocab.toJSON(),
     train: resolveTrainConfig({ steps: 10 }),
-    state: { step, epoch: 1.5, bestValLoss },
+    state: { step, epoch: 1.5, bestValLoss, ...last },
     history: { runs: [{ startStep: 0, endStep: step, reason: 'minutes', bestValLoss }] },
   });
   return net;
@@ -100,6 +100,15 @@ describe('Models view items from model metadata', () => {
     const hist = find(node, 'Training history');
     assert.equal(hist.description, '1 run, 120 steps');
     assert.equal(hist.children[0]!.description, 'steps 0–120 · stopped: minutes · best val 1.386');
+  });
+
+  test('the latest checkpoint row shows the latest losses, not the best (an overfitting run)', () => {
+    const m = join(root, 'overfit', 'tiny');
+    saveModel(m, 'tiny', 'lstm', 1, 8, 5.6, 300, { lastValLoss: 8.8, lastTrainLoss: 0.001 });
+    saveModel(join(m, 'checkpoints', 'latest'), 'tiny', 'lstm', 1, 8, 5.6, 300, { lastValLoss: 8.8, lastTrainLoss: 0.001 });
+    saveModel(join(m, 'checkpoints', 'best'), 'tiny', 'lstm', 1, 8, 5.6, 40, { lastValLoss: 5.6, lastTrainLoss: 3.2 });
+    const ck = find(modelNode(readEntry(m)), 'Checkpoints');
+    assert.deepEqual(ck.children.map((c) => c.description), ['step 300 · loss 0.001 · val 8.800 (12.70 bits)', 'step 40 · val 5.600 (8.08 bits)']);
   });
 
   test('a model without validation loss yet, and a live training run, are described honestly', () => {

@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { defaultModelName, looksBinary, modelNameProblem, trainingTextProblem } from '../../src/extension/trainingInput.js';
+import { continuationChoices, defaultModelName, looksBinary, modelNameProblem, textSize, trainingTextProblem } from '../../src/extension/trainingInput.js';
 
 describe('training text', () => {
   test('empty and whitespace-only documents are refused', () => {
@@ -35,5 +35,23 @@ describe('model names', () => {
     assert.match(modelNameProblem('', [])!, /letters, digits/);
     assert.match(modelNameProblem('a b', [])!, /letters, digits/);
     assert.match(modelNameProblem('Notes', ['notes'])!, /already exists/);
+  });
+});
+
+describe('the text Continue Training uses', () => {
+  const greek = { uri: 'file:///w/greek.txt', name: 'greek.txt', chars: 1_204 };
+  const prose = { uri: 'file:///w/prose.md', name: 'prose.md', chars: 35_000 };
+  test('the active editor is the default; the remembered file is offered by name after it', () => {
+    assert.deepEqual(continuationChoices(prose, greek), [
+      { label: 'prose.md', description: 'active editor · 35,000 characters', uri: prose.uri },
+      { label: 'greek.txt', description: 'the text it last trained on · 1,204 characters', uri: greek.uri },
+      { label: 'Choose a file…', description: 'another text file', uri: null },
+    ]);
+  });
+  test('the same file is offered once; with no editor the remembered file comes first', () => {
+    assert.deepEqual(continuationChoices(prose, prose).map((c) => c.description), ['active editor, the text it last trained on · 35,000 characters', 'another text file']);
+    assert.deepEqual(continuationChoices(null, greek).map((c) => c.label), ['greek.txt', 'Choose a file…']);
+    assert.deepEqual(continuationChoices(null, null).map((c) => c.uri), [null]);
+    assert.equal(textSize(1), '1 character');
   });
 });

@@ -452,6 +452,9 @@ function applyEvent(e: TrainerEvent): { samples: boolean } {
     case 'checkpoint':
       lastCheckpoint = `Saved ${e.kind} checkpoint at step ${e.step}.`;
       return { samples: false };
+    case 'warning':
+      showMessage(`Step ${e.step}: ${e.message}.`, false);
+      return { samples: false };
     case 'done':
       snap.done = e;
       snap.status = 'stopped';
