@@ -7,10 +7,12 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { TrainerEvent } from '../training/events.js';
 import { CompletionController } from './completions.js';
 import { engineRequested, loadEngine } from './engineLoader.js';
 import { getModel } from './hostModels.js';
-import type { Lab } from './lab.js';
+import { chooseModel } from './lab.js';
+import type { Lab, LabServices } from './lab.js';
 import { registerModelCommands } from './modelCommands.js';
 import { ModelExplorer } from './modelExplorer.js';
 import { registerPanels } from './panels/index.js';
@@ -42,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): void {
     return resolveModelsDirectory(setting, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, context.globalStorageUri.fsPath, os.homedir());
   };
   const explorer = new ModelExplorer(modelsDir, (line) => log?.info(line));
-  const lab: Lab = {
+  const services: LabServices = {
     context,
     log,
     trainer,
@@ -50,17 +52,20 @@ export function activate(context: vscode.ExtensionContext): void {
     modelsDir,
     listModels: () => explorer.list(),
     refreshModels: () => explorer.refresh(0),
-    panels: null,
   };
+  // The panels exist before the training UI whose events they show: a relay joins the two.
+  const trainerEvents = new vscode.EventEmitter<{ modelDir: string; event: TrainerEvent }>();
+  const lab: Lab = { ...services, panels: registerPanels(context, panelDeps(services, trainerEvents.event)) };
 
   const ui = new TrainingUi(lab, explorer);
+  ui.sinks.add((modelDir, event) => trainerEvents.fire({ modelDir, event }));
   const completions = new CompletionController(lab);
   const surprisal = new SurprisalController(lab);
-  lab.panels = registerPanels(context, panelDeps(lab, ui));
   const view = vscode.window.createTreeView('rnnLab.models', { treeDataProvider: explorer, showCollapseAll: true });
   explorer.watch();
 
   context.subscriptions.push(
+    trainerEvents,
     explorer,
     view,
     ui,
@@ -101,7 +106,7 @@ export function activate(context: vscode.ExtensionContext): void {
 }
 
 /** What the webview panels need from the rest of the extension. */
-function panelDeps(lab: Lab, ui: TrainingUi): PanelDeps {
+function panelDeps(lab: LabServices, trainerEvents: vscode.Event<{ modelDir: string; event: TrainerEvent }>): PanelDeps {
   return {
     listModels: () => lab.listModels().flatMap((e) => (e.kind === 'ok'
       ? [{ name: e.summary.name, dir: e.summary.dir, cell: e.summary.cell, layers: e.summary.layers, units: e.summary.units }]
@@ -124,10 +129,8 @@ function panelDeps(lab: Lab, ui: TrainingUi): PanelDeps {
       return true;
     },
     isTraining: (modelDir) => lab.trainer.runFor(modelDir) !== undefined,
-    onTrainerEvent: (listener) => {
-      ui.sinks.add(listener);
-      return new vscode.Disposable(() => ui.sinks.delete(listener));
-    },
+    pickModel: async (placeHolder) => (await chooseModel<never>(lab, { placeHolder }))?.dir,
+    onTrainerEvent: (listener) => trainerEvents(({ modelDir, event }) => listener(modelDir, event)),
     readHistory: (modelDir) => {
       try {
         return (JSON.parse(readFileSync(path.join(modelDir, 'model.json'), 'utf8')) as { history?: unknown }).history;
@@ -144,9 +147,9 @@ function registerPanelCommands(lab: Lab): vscode.Disposable[] {
   const dirOf = (arg: unknown) => (typeof arg === 'object' && arg !== null && typeof (arg as { modelDir?: unknown }).modelDir === 'string'
     ? (arg as { modelDir: string }).modelDir : undefined);
   return [
-    vscode.commands.registerCommand('rnnLab.openDashboard', (arg?: unknown) => lab.panels?.openDashboard(dirOf(arg))),
-    vscode.commands.registerCommand('rnnLab.inspectSelection', (arg?: unknown) => lab.panels?.inspectSelection(dirOf(arg))),
-    vscode.commands.registerCommand('rnnLab.showGradientFlow', (arg?: unknown) => lab.panels?.showGradientFlow(dirOf(arg))),
+    vscode.commands.registerCommand('rnnLab.openDashboard', (arg?: unknown) => lab.panels.openDashboard(dirOf(arg))),
+    vscode.commands.registerCommand('rnnLab.inspectSelection', (arg?: unknown) => lab.panels.inspectSelection(dirOf(arg))),
+    vscode.commands.registerCommand('rnnLab.showGradientFlow', (arg?: unknown) => lab.panels.showGradientFlow(dirOf(arg))),
   ];
 }
 

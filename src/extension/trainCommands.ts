@@ -118,8 +118,8 @@ export function startTraining(
     void lab.context.workspaceState.update(SOURCE_KEY(r.modelDir), run.source.toString());
   }
   ui.attach(r);
-  // The dashboard opens with every training (once the webview panels are wired).
-  lab.panels?.openDashboard(r.modelDir);
+  // The dashboard opens with every training.
+  lab.panels.openDashboard(r.modelDir);
   return r;
 }
 

@@ -13,6 +13,7 @@ import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-s
 import uPlot from 'uplot';
 import { appendEvent, downsampleIndices, emptySeries, type OverlayRun, type RunSeries } from '../../src/protocol/runSeries.js';
 import { isObject } from '../../src/protocol/guards.js';
+import { formatCount } from '../../src/protocol/labels.js';
 import {
   DASHBOARD_INBOUND,
   type DashboardInbound,
@@ -23,7 +24,7 @@ import {
 } from '../../src/protocol/webview.js';
 import type { TrainerEvent } from '../../src/training/events.js';
 import { alignSeries, axis, followWidth, widthOf, type XYSeries } from '../common/chart.js';
-import { byId, formatCount, formatDuration, formatNumber, h } from '../common/dom.js';
+import { byId, formatDuration, formatNumber, h } from '../common/dom.js';
 import { emaDebiased } from '../common/smoothing.js';
 import { onThemeChange, readTheme, type ThemeColors } from '../common/theme.js';
 import { createVsCodeTransport } from '../common/transport.js';

@@ -7,6 +7,7 @@ import type { VscodeButton } from '@vscode-elements/elements/dist/vscode-button/
 import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
 import uPlot from 'uplot';
 import { isObject } from '../../src/protocol/guards.js';
+import { architectureLabel } from '../../src/protocol/labels.js';
 import { GRADIENTS_INBOUND, type GradientsInbound, type GradientsOutbound, type GradientsStateMessage } from '../../src/protocol/webview.js';
 import { axis, followWidth, widthOf } from '../common/chart.js';
 import { byId, formatNumber, h, visibleChar } from '../common/dom.js';
@@ -58,7 +59,7 @@ function renderModels(): void {
   const box = byId('models');
   box.replaceChildren(h('span', { class: 'muted' }, 'Models:'));
   for (const m of state?.models ?? []) {
-    const cb = h('vscode-checkbox', { label: `${m.name} (${m.cell.toUpperCase()} ${m.layers}×${m.units})`, 'data-dir': m.dir, checked: ui.modelDirs.includes(m.dir) }) as VscodeCheckbox;
+    const cb = h('vscode-checkbox', { label: `${m.name} (${architectureLabel(m)})`, 'data-dir': m.dir, checked: ui.modelDirs.includes(m.dir) }) as VscodeCheckbox;
     cb.addEventListener('change', () => {
       ui.modelDirs = cb.checked ? [...new Set([...ui.modelDirs, m.dir])] : ui.modelDirs.filter((d) => d !== m.dir);
       saveUi();

@@ -12,6 +12,7 @@ import type { VscodeTextarea } from '@vscode-elements/elements/dist/vscode-texta
 import type { GateName } from '../../src/engine/config.js';
 import type { InspectResult, LayerTrace } from '../../src/engine/types.js';
 import { isObject } from '../../src/protocol/guards.js';
+import { architectureLabel } from '../../src/protocol/labels.js';
 import { INSPECTOR_INBOUND, type InspectorInbound, type InspectorOutbound, type ModelRef, type UnitSelection } from '../../src/protocol/webview.js';
 import { colorFor, scaleKindOf, textColorOn, type ScaleKind } from '../common/colorScales.js';
 import { byId, formatNumber, h, visibleChar } from '../common/dom.js';
@@ -222,7 +223,7 @@ function renderAll(): void {
   renderText();
   renderGates();
   byId('status').textContent = current
-    ? `${current.result.tokens.length} tokens · ${current.model.name} (${current.model.cell.toUpperCase()} ${current.model.layers}×${current.model.units}) · inspect ${current.inspectMs.toFixed(0)} ms · render ${byId('gates').dataset.renderMs} ms`
+    ? `${current.result.tokens.length} tokens · ${current.model.name} (${architectureLabel(current.model)}) · inspect ${current.inspectMs.toFixed(0)} ms · render ${byId('gates').dataset.renderMs} ms`
     : '';
 }
 
@@ -327,7 +328,7 @@ byId('colored-text').addEventListener('mouseup', () => {
 // ─── controls and inbound ───────────────────────────────────────────────────────────────
 
 function renderModels(): void {
-  modelSelect.replaceChildren(...models.map((m) => h('vscode-option', { value: m.dir, selected: m.dir === ui.modelDir }, `${m.name} (${m.cell.toUpperCase()} ${m.layers}×${m.units})`)));
+  modelSelect.replaceChildren(...models.map((m) => h('vscode-option', { value: m.dir, selected: m.dir === ui.modelDir }, `${m.name} (${architectureLabel(m)})`)));
   if (ui.modelDir) modelSelect.value = ui.modelDir;
 }
 

@@ -3,7 +3,7 @@
 // clicks, and returns the functions the commands call.
 
 import * as vscode from 'vscode';
-import type { ModelRef, TrainingStatus } from '../../protocol/webview.js';
+import type { TrainingStatus } from '../../protocol/webview.js';
 import { DashboardPanel } from './dashboardPanel.js';
 import { GradientFlowPanel, GRADIENT_TEXT_LIMIT } from './gradientFlowPanel.js';
 import { INSPECT_CHAR_LIMIT, InspectorPanel, type TextSource, type UnitSelectionEvent } from './inspectorPanel.js';
@@ -90,28 +90,13 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
   /** The editor a command means: the active one, or (when a panel has focus) a visible one. */
   const targetEditor = (): vscode.TextEditor | undefined => vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
 
-  async function chooseModel(modelDir: string | undefined, placeHolder: string): Promise<ModelRef | undefined> {
-    const models = deps.listModels();
-    if (modelDir) return models.find((m) => m.dir === modelDir) ?? { name: modelDir, dir: modelDir, cell: 'lstm', layers: 0, units: 0 };
-    if (models.length === 0) {
-      void vscode.window.showInformationMessage('There are no models yet: run “RNN Lab: Train Model on Active File…” first.');
-      return undefined;
-    }
-    if (models.length === 1) return models[0];
-    const pick = await vscode.window.showQuickPick(
-      models.map((m) => ({ label: m.name, description: `${m.cell.toUpperCase()} ${m.layers}×${m.units}`, model: m })),
-      { placeHolder },
-    );
-    return pick?.model;
-  }
-
   return {
     openDashboard(modelDir) {
       DashboardPanel.createOrShow(ctx, store, modelDir);
     },
     async inspectSelection(modelDir) {
-      const model = await chooseModel(modelDir, 'Model to inspect the selection with');
-      if (!model) return;
+      const dir = modelDir ?? (await deps.pickModel('Model to inspect the selection with'));
+      if (!dir) return;
       const editor = targetEditor();
       const sel = editor?.selection;
       if (!editor || !sel || sel.isEmpty) {
@@ -124,7 +109,7 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
         void vscode.window.showInformationMessage(`The gate inspector shows the first ${INSPECT_CHAR_LIMIT} characters of the selection.`);
       }
       const source: TextSource = { uri: editor.document.uri.toString(), offset: editor.document.offsetAt(sel.start) };
-      InspectorPanel.createOrShow(ctx, { modelDir: model.dir, text, source });
+      InspectorPanel.createOrShow(ctx, { modelDir: dir, text, source });
     },
     async showGradientFlow(modelDir) {
       const editor = targetEditor();
