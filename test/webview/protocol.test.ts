@@ -13,7 +13,7 @@ import { contentSecurityPolicy, renderPanelHtml } from '../../src/extension/pane
 import { isInspectResult, isTrainerEvent } from '../../src/protocol/guards.js';
 import { downsampleIndices, isRunSeries, overlayRunsFromHistory } from '../../src/protocol/runSeries.js';
 import {
-  DASHBOARD_INBOUND,
+  HOST_TO_DASHBOARD,
   DashboardControl,
   DashboardEvents,
   GradientsCompute,
@@ -85,11 +85,11 @@ describe('message guards', () => {
   });
 
   it('validate() picks the matching descriptor and rejects the rest', () => {
-    const m = validate(DASHBOARD_INBOUND, { type: 'dashboard/status', status: 'paused' });
+    const m = validate(HOST_TO_DASHBOARD, { type: 'dashboard/status', status: 'paused' });
     assert.deepEqual(m, { type: 'dashboard/status', status: 'paused' });
-    assert.equal(validate(DASHBOARD_INBOUND, { type: 'dashboard/status', status: 'sleeping' }), null);
-    assert.equal(validate(DASHBOARD_INBOUND, { type: 'inspector/busy', text: 'x' }), null, 'another panel\'s message');
-    assert.equal(validate(DASHBOARD_INBOUND, 'ready'), null);
+    assert.equal(validate(HOST_TO_DASHBOARD, { type: 'dashboard/status', status: 'sleeping' }), null);
+    assert.equal(validate(HOST_TO_DASHBOARD, { type: 'inspector/busy', text: 'x' }), null, 'another panel\'s message');
+    assert.equal(validate(HOST_TO_DASHBOARD, 'ready'), null);
   });
 });
 

@@ -15,9 +15,9 @@ import { appendEvent, downsampleIndices, emptySeries, type OverlayRun, type RunS
 import { isObject } from '../../src/protocol/guards.js';
 import { formatCount } from '../../src/protocol/labels.js';
 import {
-  DASHBOARD_INBOUND,
-  type DashboardInbound,
-  type DashboardOutbound,
+  HOST_TO_DASHBOARD,
+  type HostToDashboard,
+  type DashboardToHost,
   type DashboardSnapshot,
   type TrainingAction,
   type TrainingStatus,
@@ -26,8 +26,8 @@ import type { TrainerEvent } from '../../src/training/events.js';
 import { alignSeries, axis, followWidth, widthOf, type XYSeries } from '../common/chart.js';
 import { byId, formatDuration, formatNumber, h } from '../common/dom.js';
 import { emaDebiased } from '../common/smoothing.js';
-import { onThemeChange, readTheme, type ThemeColors } from '../common/theme.js';
-import { createVsCodeTransport } from '../common/transport.js';
+import { openPanelPage } from '../common/panelPage.js';
+import type { ThemeColors } from '../common/theme.js';
 
 type XAxis = 'step' | 'time' | 'tokens';
 
@@ -45,16 +45,15 @@ const isUiState = (v: unknown): v is UiState =>
   isObject(v) && typeof v.smoothing === 'number' && ['step', 'time', 'tokens'].includes(v.xAxis as string) &&
   typeof v.log === 'boolean' && typeof v.temperature === 'number' && Array.isArray(v.overlays);
 
-const transport = createVsCodeTransport<DashboardInbound, DashboardOutbound, UiState>(DASHBOARD_INBOUND, isUiState);
-const ui: UiState = transport.getState() ?? { smoothing: 0.6, xAxis: 'step', log: false, temperature: 0.8, overlays: [] };
-const saveUi = () => transport.setState(ui);
+const page = openPanelPage<HostToDashboard, DashboardToHost, UiState>(HOST_TO_DASHBOARD, isUiState, { smoothing: 0.6, xAxis: 'step', log: false, temperature: 0.8, overlays: [] });
+const { ui, saveUi } = page;
 
 let snap: DashboardSnapshot = {
   model: null, status: 'idle', start: null, lastStep: null, lastEval: null, done: null,
   series: emptySeries(), samples: [], nans: [], overlays: [],
 };
 let lastCheckpoint = '';
-let theme: ThemeColors = readTheme();
+let theme: ThemeColors = page.theme;
 
 // ─── layout ─────────────────────────────────────────────────────────────────────────────
 
@@ -86,7 +85,7 @@ const gradEl = h('div', { id: 'grad-chart', class: 'chart' });
 
 app.append(
   h('h1', { id: 'title' }, 'Training dashboard'),
-  h('div', { id: 'message', class: 'panel-message', hidden: true }),
+  page.messageBox,
   h('div', { id: 'stats', class: 'stats' }),
   h('div', { class: 'row' }, progress, h('span', { id: 'progress-label', class: 'muted' }), h('span', { id: 'eta', class: 'muted' })),
   h('div', { class: 'row', id: 'controls' }, stopBtn, pauseBtn, checkpointBtn, sampleBtn,
@@ -105,7 +104,7 @@ app.append(
 // ─── controls ───────────────────────────────────────────────────────────────────────────
 
 const control = (action: TrainingAction) =>
-  transport.post(action === 'sample' || action === 'temperature' ? { type: 'dashboard/control', action, temperature: ui.temperature } : { type: 'dashboard/control', action });
+  page.post(action === 'sample' || action === 'temperature' ? { type: 'dashboard/control', action, temperature: ui.temperature } : { type: 'dashboard/control', action });
 stopBtn.addEventListener('click', () => control('stop'));
 pauseBtn.addEventListener('click', () => control(snap.status === 'paused' ? 'resume' : 'pause'));
 checkpointBtn.addEventListener('click', () => control('checkpoint'));
@@ -421,13 +420,6 @@ function renderOverlays(): void {
   }
 }
 
-function showMessage(text: string, error: boolean): void {
-  const el = byId('message');
-  el.textContent = text;
-  el.className = error ? 'panel-message error' : 'panel-message';
-  el.hidden = false;
-}
-
 // ─── inbound ────────────────────────────────────────────────────────────────────────────
 
 function applyEvent(e: TrainerEvent): { samples: boolean } {
@@ -460,41 +452,38 @@ function applyEvent(e: TrainerEvent): { samples: boolean } {
   }
 }
 
-transport.onMessage((m) => {
-  switch (m.type) {
-    case 'dashboard/state':
-      snap = m.snapshot;
-      ui.modelDir = snap.model?.dir ?? null;
-      saveUi();
-      byId('message').hidden = true;
-      renderOverlays();
-      renderSamples();
-      renderHeader();
-      rebuildCharts();
-      break;
-    case 'dashboard/events': {
-      let samples = false;
-      for (const e of m.events) samples = applyEvent(e).samples || samples;
-      if (samples) renderSamples();
-      renderHeader();
-      scheduleCharts();
-      break;
-    }
-    case 'dashboard/status':
-      snap.status = m.status satisfies TrainingStatus;
-      renderHeader();
-      break;
-    case 'error':
-      showMessage(m.message, true);
-      break;
-  }
-});
-
-onThemeChange(() => {
-  theme = readTheme();
-  rebuildCharts();
-});
-
 renderHeader();
 rebuildCharts();
-transport.post({ type: 'ready' });
+
+page.start({
+  onMessage(m) {
+    switch (m.type) {
+      case 'dashboard/state':
+        snap = m.snapshot;
+        ui.modelDir = snap.model?.dir ?? null;
+        saveUi();
+        page.hideMessage();
+        renderOverlays();
+        renderSamples();
+        renderHeader();
+        rebuildCharts();
+        break;
+      case 'dashboard/events': {
+        let samples = false;
+        for (const e of m.events) samples = applyEvent(e).samples || samples;
+        if (samples) renderSamples();
+        renderHeader();
+        scheduleCharts();
+        break;
+      }
+      case 'dashboard/status':
+        snap.status = m.status satisfies TrainingStatus;
+        renderHeader();
+        break;
+    }
+  },
+  onTheme(colors) {
+    theme = colors;
+    rebuildCharts();
+  },
+});

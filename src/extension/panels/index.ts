@@ -66,7 +66,7 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
     decorations,
     deps.onTrainerEvent((modelDir, event) => {
       store.add(modelDir, event);
-      DashboardPanel.current?.postEvent(modelDir, event);
+      DashboardPanel.slot.current?.postEvent(modelDir, event);
     }),
     InspectorPanel.onDidSelectUnit(applySelection),
     vscode.commands.registerCommand(CLEAR_UNIT_COLORS_COMMAND, clearColors),
@@ -74,16 +74,10 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
     vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.contentChanges.length > 0 && decorations.covers(e.document)) clearColors();
     }),
-    vscode.window.registerWebviewPanelSerializer(DashboardPanel.viewType, {
-      deserializeWebviewPanel: async (panel, state) => void DashboardPanel.revive(panel, ctx, store, state),
-    }),
-    vscode.window.registerWebviewPanelSerializer(InspectorPanel.viewType, {
-      deserializeWebviewPanel: async (panel, state) => void InspectorPanel.revive(panel, ctx, state),
-    }),
-    vscode.window.registerWebviewPanelSerializer(GradientFlowPanel.viewType, {
-      deserializeWebviewPanel: async (panel, state) => void GradientFlowPanel.revive(panel, ctx, state),
-    }),
-    { dispose: () => [DashboardPanel.current, InspectorPanel.current, GradientFlowPanel.current].forEach((p) => p?.dispose()) },
+    DashboardPanel.slot.registerSerializer((panel, state) => DashboardPanel.revive(panel, ctx, store, state)),
+    InspectorPanel.slot.registerSerializer((panel, state) => InspectorPanel.revive(panel, ctx, state)),
+    GradientFlowPanel.slot.registerSerializer((panel, state) => GradientFlowPanel.revive(panel, ctx, state)),
+    { dispose: () => [DashboardPanel.slot.current, InspectorPanel.slot.current, GradientFlowPanel.slot.current].forEach((p) => p?.dispose()) },
   ];
   context.subscriptions.push(...subscriptions);
 
@@ -135,7 +129,7 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
     },
     trainingStatusChanged(modelDir, status) {
       store.setStatus(modelDir, status);
-      DashboardPanel.current?.postStatus(modelDir, status);
+      DashboardPanel.slot.current?.postStatus(modelDir, status);
     },
     onDidSelectUnit: InspectorPanel.onDidSelectUnit,
     dispose() {
