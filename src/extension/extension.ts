@@ -3,10 +3,10 @@
 // engine comes in through engineLoader.ts on first use. Activation time goes to the log.
 
 import { loadedAt } from './activationClock.js';
-import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { readModelHistory } from '../model/index.js';
 import type { TrainerEvent } from '../training/events.js';
 import { CompletionController } from './completions.js';
 import { engineRequested, loadEngine } from './engineLoader.js';
@@ -132,11 +132,7 @@ function panelDeps(lab: LabServices, trainerEvents: vscode.Event<{ modelDir: str
     pickModel: async (placeHolder) => (await chooseModel<never>(lab, { placeHolder }))?.dir,
     onTrainerEvent: (listener) => trainerEvents(({ modelDir, event }) => listener(modelDir, event)),
     readHistory: (modelDir) => {
-      try {
-        return (JSON.parse(readFileSync(path.join(modelDir, 'model.json'), 'utf8')) as { history?: unknown }).history;
-      } catch {
-        return undefined;
-      }
+      return readModelHistory(modelDir);
     },
     log: (message) => lab.log.info(message),
   };

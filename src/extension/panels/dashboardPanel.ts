@@ -2,7 +2,7 @@
 // trainer events are batched to at most 10 messages per second.
 
 import * as path from 'node:path';
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { overlayRunsFromHistory, type OverlayRun } from '../../protocol/runSeries.js';
 import {
   DASHBOARD_TO_HOST,

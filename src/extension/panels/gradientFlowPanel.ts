@@ -1,7 +1,7 @@
 // Host of the gradient-flow webview: computes ‖∂L⟨T⟩/∂a⟨t⟩‖ for one or more models over the
 // same text and position, so their vanishing (or not) can be compared on one chart.
 
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import {
   GRADIENTS_TO_HOST,
   readGradientsRevive,
