@@ -36,7 +36,10 @@ interface UiState {
   xAxis: XAxis;
   log: boolean;
   temperature: number;
+  /** Overlays ticked for the model shown. */
   overlays: string[];
+  /** Overlays ticked for other models, by folder, restored when the dashboard shows them again. */
+  overlaysByModel?: Record<string, string[]>;
   /** The model shown, so the host can restore the panel after a window reload. */
   modelDir?: string | null;
 }
@@ -389,6 +392,8 @@ function renderHeader(): void {
   pauseBtn.disabled = !running;
   checkpointBtn.disabled = !running;
   sampleBtn.disabled = !running;
+  // The slider sets the temperature of the run's samples: with no run there is nothing to set.
+  tempInput.disabled = !running;
   pauseBtn.textContent = snap.status === 'paused' ? 'Resume' : 'Pause';
   byId('control-status').textContent = lastCheckpoint;
 }
@@ -421,6 +426,18 @@ function renderOverlays(): void {
 }
 
 // ─── inbound ────────────────────────────────────────────────────────────────────────────
+
+/** Panel state is per model: switching models puts away this one's overlays and messages. */
+function showModel(dir: string | null): void {
+  lastCheckpoint = '';
+  if (dir === (ui.modelDir ?? null)) return;
+  const byModel = { ...ui.overlaysByModel };
+  if (ui.modelDir) byModel[ui.modelDir] = ui.overlays;
+  ui.overlays = (dir && byModel[dir]) || [];
+  if (dir) delete byModel[dir];
+  ui.overlaysByModel = byModel;
+  ui.modelDir = dir;
+}
 
 function applyEvent(e: TrainerEvent): { samples: boolean } {
   switch (e.event) {
@@ -460,7 +477,7 @@ page.start({
     switch (m.type) {
       case 'dashboard/state':
         snap = m.snapshot;
-        ui.modelDir = snap.model?.dir ?? null;
+        showModel(snap.model?.dir ?? null);
         saveUi();
         page.hideMessage();
         renderOverlays();

@@ -10,6 +10,7 @@ import {
   type DashboardReviveState,
   type DashboardToHost,
   type HostToDashboard,
+  type TrainingAction,
   type TrainingStatus,
 } from '../../protocol/webview.js';
 import type { TrainerEvent } from '../../training/events.js';
@@ -22,6 +23,16 @@ import type { RunStore } from './runStore.js';
 export const DASHBOARD_FLUSH_MS = 100;
 /** Other models whose history is offered as overlays. */
 const MAX_OVERLAY_MODELS = 8;
+
+/** What a control would have acted on: "… is not training, so there is nothing to ___." */
+const NOT_TRAINING: Record<TrainingAction, string> = {
+  stop: 'stop',
+  pause: 'pause',
+  resume: 'resume',
+  checkpoint: 'save',
+  sample: 'sample from',
+  temperature: 'set the sampling temperature of',
+};
 
 export class DashboardPanel extends PanelHost<DashboardToHost, HostToDashboard> {
   static readonly slot = new PanelSlot<DashboardPanel, DashboardReviveState>(
@@ -126,7 +137,7 @@ export class DashboardPanel extends PanelHost<DashboardToHost, HostToDashboard> 
     if (m.type !== 'dashboard/control' || !this.modelDir) return;
     const ok = this.ctx.deps.controlTraining(this.modelDir, m.action, m.temperature);
     if (!ok) {
-      this.channel.post({ type: 'error', message: `${this.nameOf(this.modelDir)} is not training, so there is nothing to ${m.action === 'checkpoint' ? 'save' : m.action}.` });
+      this.channel.post({ type: 'error', message: `${this.nameOf(this.modelDir)} is not training, so there is nothing to ${NOT_TRAINING[m.action]}.` });
       return;
     }
     const status = m.action === 'pause' ? 'paused' : m.action === 'resume' ? 'running' : null;
