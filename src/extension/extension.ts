@@ -73,8 +73,16 @@ export function activate(context: vscode.ExtensionContext): void {
     surprisal,
     ...registerTrainCommands(lab, ui),
     ...registerModelCommands(lab, {
-      onRenamed: async (from, to) => completions.modelMoved(from, to),
-      onDeleted: async (dir) => completions.modelMoved(dir, null),
+      onRenamed: async (from, to) => {
+        explorer.invalidate();
+        lab.panels.modelMoved(from, to);
+        await completions.modelMoved(from, to);
+      },
+      onDeleted: async (dir) => {
+        explorer.invalidate();
+        lab.panels.modelMoved(dir, null);
+        await completions.modelMoved(dir, null);
+      },
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('rnnLab.modelsDirectory')) explorer.watch();

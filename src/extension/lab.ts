@@ -15,6 +15,8 @@ export interface PanelHooks {
   showGradientFlow(modelDir?: string): void | Promise<void>;
   /** Pause and resume are not trainer events: the dashboard hears of them from here. */
   trainingStatusChanged(modelDir: string, status: 'paused' | 'running'): void;
+  /** A model folder was renamed (`to`) or deleted (null). */
+  modelMoved(from: string, to: string | null): void;
 }
 
 /** The shared services the panels are built from (everything of a Lab but the panels). */

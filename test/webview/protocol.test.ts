@@ -151,6 +151,22 @@ describe('series', () => {
     long.add('/l', r.events[0]!);
     assert.equal(long.snapshot('/l', 'l', []).series.step.length, 0, 'a new start resets the run');
   });
+
+  it('the run store follows a renamed model and forgets a deleted one', () => {
+    const r = runs[0]!;
+    const store = new RunStore();
+    for (const e of r.events) store.add(r.model.dir, e);
+    const before = store.snapshot(r.model.dir, r.model.name, []);
+    store.move(r.model.dir, '/models/renamed');
+    assert.equal(store.get(r.model.dir), undefined, 'nothing left under the old folder');
+    assert.equal(store.latest, '/models/renamed');
+    const after = store.snapshot('/models/renamed', 'renamed', []);
+    assert.deepEqual(after.series, before.series, 'the run is the renamed model\'s');
+    assert.equal(after.model!.name, 'renamed');
+    store.move('/models/renamed', null);
+    assert.equal(store.get('/models/renamed'), undefined);
+    assert.equal(store.latest, null);
+  });
 });
 
 describe('inspector helpers', () => {

@@ -76,6 +76,11 @@ export class DashboardPanel extends PanelHost<DashboardToHost, HostToDashboard> 
     this.sendState();
   }
 
+  override modelMoved(from: string, to: string | null): void {
+    if (this.modelDir === from) this.modelDir = to ?? this.store.latest;
+    this.sendState();
+  }
+
   /** A live event of any run; only the shown model's reach the webview, batched. */
   postEvent(modelDir: string, e: TrainerEvent): void {
     if (modelDir !== this.modelDir) {

@@ -57,6 +57,14 @@ export class GradientFlowPanel extends PanelHost<GradientsToHost, HostToGradient
     if (m.type === 'gradients/compute') void this.compute(m.modelDirs, this.text, m.position);
   }
 
+  override modelMoved(from: string, to: string | null): void {
+    const renamed = to ? this.models().find((m) => m.dir === to) : undefined;
+    if (renamed && this.computed) {
+      this.computed = { ...this.computed, series: this.computed.series.map((s) => (s.model.dir === from ? { ...s, model: renamed } : s)) };
+    }
+    this.sendState();
+  }
+
   async compute(modelDirs: string[], text: string, position?: number): Promise<void> {
     this.text = text.length > GRADIENT_TEXT_LIMIT ? text.slice(text.length - GRADIENT_TEXT_LIMIT) : text;
     const ticket = ++this.running;

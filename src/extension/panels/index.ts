@@ -37,6 +37,8 @@ export interface Panels extends vscode.Disposable {
    * status bar): trainer events do not carry that.
    */
   trainingStatusChanged(modelDir: string, status: TrainingStatus): void;
+  /** A model folder was renamed (`to`) or deleted (null): open panels show it under its new name. */
+  modelMoved(from: string, to: string | null): void;
   /** Unit clicks in the inspector, with per-character values (already applied as decorations). */
   readonly onDidSelectUnit: vscode.Event<UnitSelectionEvent>;
 }
@@ -130,6 +132,12 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
     trainingStatusChanged(modelDir, status) {
       store.setStatus(modelDir, status);
       DashboardPanel.slot.current?.postStatus(modelDir, status);
+    },
+    modelMoved(from, to) {
+      store.move(from, to);
+      DashboardPanel.slot.current?.modelMoved(from, to);
+      InspectorPanel.slot.current?.modelMoved(from, to);
+      GradientFlowPanel.slot.current?.modelMoved(from, to);
     },
     onDidSelectUnit: InspectorPanel.onDidSelectUnit,
     dispose() {

@@ -73,6 +73,13 @@ export class InspectorPanel extends PanelHost<InspectorToHost, HostToInspector> 
     super(panel, ctx, InspectorPanel.slot, INSPECTOR_TO_HOST);
   }
 
+  override modelMoved(from: string, to: string | null): void {
+    const renamed = to ? this.models().find((m) => m.dir === to) : undefined;
+    if (renamed && this.shown?.model.dir === from) this.shown = { ...this.shown, model: renamed };
+    if (to && this.pending?.modelDir === from) this.pending = { ...this.pending, modelDir: to };
+    this.sendState();
+  }
+
   /** Runs the model over the text and shows the traces; a newer request supersedes older ones. */
   async inspect(modelDir: string, fullText: string, source: TextSource | null): Promise<void> {
     // The start of a long text; decorations still line up since the offset is unchanged.

@@ -71,6 +71,14 @@ export abstract class PanelHost<ToHost extends { type: string }, FromHost> imple
   /** Called once when the panel closes; `wasCurrent` when it was the open panel of its kind. */
   protected onDispose(_wasCurrent: boolean): void {}
 
+  /**
+   * A model folder was renamed (`to`) or deleted (null), and listModels() knows it: the page
+   * gets its state again, with the models under their current names.
+   */
+  modelMoved(_from: string, _to: string | null): void {
+    this.sendState();
+  }
+
   reveal(): void {
     this.panel.reveal(undefined, true);
   }
