@@ -12,6 +12,8 @@ const nodeEntries = {
   cli: 'src/cli/rnnlab.ts',
   extension: 'src/extension/extension.ts',
   trainerWorker: 'src/extension/trainerWorker.ts',
+  // The benchmark, with its devDependency tfjs-layers: run by `rnnlab bench` when present, never shipped.
+  bench: 'bench/benchCommand.ts',
 };
 const webviewEntries = {
   dashboard: 'webview/dashboard/main.ts',

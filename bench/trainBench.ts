@@ -1,11 +1,16 @@
-// `rnnlab bench`: training throughput of the engine against a tfjs-layers LSTM on the same
-// backend in the same process, sampling speed, and ghost-text completion latency.
+// `rnnlab bench`: training throughput of the engine against tfjs-layers (same backend, same
+// process) and PyTorch (python3 with torch, when there) on three shapes, the GFLOP/s each reaches
+// against the machine's sgemm peak, sampling speed, and ghost-text completion latency.
 
+import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendChoice, BackendName } from '../src/engine/config.js';
 import { resolveNetworkConfig } from '../src/engine/config.js';
 import { initBackend } from '../src/engine/backend.js';
+import type { KernelPath } from '../src/engine/kernels/kernels.js';
+import { kernelInfo, setNativeThreads, useKernels } from '../src/engine/kernels/kernels.js';
+import { loadNativeAddon } from '../src/engine/kernels/nativeAddon.js';
 import { Rng } from '../src/engine/math.js';
 import type { Model } from '../src/engine/model.js';
 import type { RecurrentState } from '../src/engine/network.js';
@@ -13,11 +18,15 @@ import { Network } from '../src/engine/network.js';
 import { Completer, sample } from '../src/engine/sampler.js';
 import { Vocabulary } from '../src/engine/tokenizer.js';
 import { clipGradients, createOptimizer, globalNorm } from '../src/training/optimizers.js';
+import type { TorchResult } from './pytorchBench.js';
+import { findTorchPython, runTorch, TORCH_HINT } from './pytorchBench.js';
+import type { TrainShape } from './trainShapes.js';
+import { flopsPerToken, TRAIN_SHAPES, VOCAB } from './trainShapes.js';
 
 export interface BenchOptions {
   backend?: BackendChoice;
   wasmDir?: string;
-  /** Timed training steps per contender (after warm-up). Default 12. */
+  /** Most timed training steps per contender and round (after warm-up). Default 12. */
   steps?: number;
   /** Completion requests for the latency figures. Default 200. */
   requests?: number;
@@ -25,12 +34,38 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
+export interface Throughput {
+  tokensPerSecond: number;
+  msPerStep: number;
+  gflops: number;
+}
+
+export interface ShapeResult {
+  shape: TrainShape;
+  /** The engine on the kernels it picks (native when built, at its best BLAS thread count). */
+  ours: Throughput & { path: KernelPath; threads: number };
+  /** The engine forced onto the portable kernels (TypeScript cells, products on the backend). */
+  portable: Throughput;
+  /** ours / portable. */
+  vsPortable: number;
+  tfjsLayers: Throughput;
+  /** Best thread count's figure. */
+  pytorch: (Throughput & { threads: number }) | null;
+  /** ours / tfjs-layers and ours / PyTorch, in tokens/s. */
+  vsLayers: number;
+  vsPytorch: number | null;
+}
+
 export interface BenchResult {
   backend: BackendName;
-  config: { cell: 'lstm'; layers: number; units: number; vocabSize: number; batch: number; seqLen: number; optimizer: 'adam' };
-  ours: { tokensPerSecond: number; msPerStep: number };
-  tfjsLayers: { tokensPerSecond: number; msPerStep: number };
-  ratio: number;
+  /** The kernels the engine picks here, and why not native when it does not. */
+  kernels: { path: KernelPath; detail: string; reason?: string };
+  /** 1-, 5- and 15-minute load averages when the run started (other processes share the cores). */
+  loadAverage: number[];
+  pytorch: { python: string; torch: string; blas: string; libraries: string[]; env: Record<string, string> } | { missing: string };
+  /** The best sgemm rate measured on this machine in this run (1024² products). */
+  sgemmPeak: { gflops: number; source: string } | null;
+  shapes: ShapeResult[];
   sampling: { tokensPerSecond: number; units: number; layers: number };
   completion: {
     model: string;
@@ -46,59 +81,108 @@ export interface BenchResult {
   };
 }
 
-const V = 65;
+const V = VOCAB;
 const H = 128;
-const B = 64;
-const T = 40;
+/** Each contender's timing stops after this long once it has MIN_STEPS steps. */
+const BUDGET_SECONDS = 1.5;
+const MIN_STEPS = 2;
+const PYTORCH_THREADS = [1, 2];
 
 function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
-/** Seconds per step of our engine on the reference configuration. */
-function benchOurs(steps: number): number {
-  const net = Network.create(resolveNetworkConfig({ cell: 'lstm', units: H }, V), 1);
+/** Seconds per step: two warm-up steps, then at least MIN_STEPS, at most maxSteps, within the budget. */
+async function secondsPerStep(step: () => unknown, maxSteps: number): Promise<number> {
+  for (let i = 0; i < 2; i++) await step();
+  const t0 = performance.now();
+  let n = 0;
+  while (n < MIN_STEPS || (n < maxSteps && performance.now() - t0 < BUDGET_SECONDS * 1000)) {
+    await step();
+    n++;
+  }
+  return (performance.now() - t0) / n / 1000;
+}
+
+/** Our engine: forward, backward, clip and Adam step, the recurrent state carried. */
+function benchOurs(s: TrainShape, maxSteps: number, path: KernelPath, threads: number): Promise<number> {
+  useKernels(path);
+  if (path === 'native') setNativeThreads(threads);
+  const net = Network.create(resolveNetworkConfig({ cell: 'lstm', layers: s.layers, units: s.units, dropout: s.dropout }, V), 1);
   const opt = createOptimizer('adam', net.params);
   const rng = new Rng(1);
+  const { batch: B, seqLen: T } = s;
   const stream = Int32Array.from({ length: B * T + B }, () => rng.int(V));
   const ids = stream.subarray(0, B * T);
   const targets = stream.subarray(B, B * T + B);
   let state: RecurrentState | null = null;
-  const step = () => {
+  return secondsPerStep(() => {
     const r = net.lossAndGrads(ids, targets, B, T, state, rng);
     clipGradients(r.grads, 'norm', 5, globalNorm(r.grads));
     opt.apply(net.params, r.grads, 2e-3);
     net.refresh();
     state = r.state;
-  };
-  for (let i = 0; i < 2; i++) step();
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) step();
-  const dt = (performance.now() - t0) / steps / 1000;
-  net.dispose();
-  return dt;
+  }, maxSteps).finally(() => net.dispose());
 }
 
-/** Seconds per step of tfjs-layers: LSTM(128, returnSequences) + time-distributed dense softmax. */
-async function benchLayers(steps: number): Promise<number> {
-  const model = tfl.sequential({
-    layers: [
-      tfl.layers.lstm({ units: H, returnSequences: true, inputShape: [T, V], recurrentInitializer: 'glorotUniform' }),
-      tfl.layers.timeDistributed({ layer: tfl.layers.dense({ units: V, activation: 'softmax' }) }),
-    ],
-  });
+/** tfjs-layers: stacked LSTM(returnSequences) + time-distributed dense softmax. */
+async function benchLayers(s: TrainShape, maxSteps: number): Promise<number> {
+  const { batch: B, seqLen: T } = s;
+  const lstms = Array.from({ length: s.layers }, (_, l) =>
+    tfl.layers.lstm({ units: s.units, returnSequences: true, recurrentInitializer: 'glorotUniform', ...(l === 0 ? { inputShape: [T, V] } : {}) }),
+  );
+  const model = tfl.sequential({ layers: [...lstms, tfl.layers.timeDistributed({ layer: tfl.layers.dense({ units: V, activation: 'softmax' }) })] });
   model.compile({ optimizer: tf.train.adam(2e-3), loss: 'categoricalCrossentropy' });
   const rng = new Rng(2);
-  const x = tf.tidy(() => tf.reshape(tf.oneHot(tf.tensor1d(Array.from({ length: B * T }, () => rng.int(V)), 'int32'), V), [B, T, V]));
-  const y = tf.tidy(() => tf.reshape(tf.oneHot(tf.tensor1d(Array.from({ length: B * T }, () => rng.int(V)), 'int32'), V), [B, T, V]));
-  for (let i = 0; i < 2; i++) await model.trainOnBatch(x, y);
+  const oneHot = () =>
+    tf.tidy(() =>
+      tf.reshape(
+        tf.oneHot(
+          tf.tensor1d(
+            Int32Array.from({ length: B * T }, () => rng.int(V)),
+            'int32',
+          ),
+          V,
+        ),
+        [B, T, V],
+      ),
+    );
+  const x = oneHot();
+  const y = oneHot();
+  try {
+    return await secondsPerStep(() => model.trainOnBatch(x, y), maxSteps);
+  } finally {
+    tf.dispose([x, y]);
+    model.dispose();
+  }
+}
+
+/** cblas_sgemm through the native addon on 1024² products, GFLOP/s at `threads` BLAS threads. */
+function nativeSgemmGflops(threads: number): number | null {
+  const { addon } = loadNativeAddon();
+  if (!addon) return null;
+  addon.setThreads(threads);
+  const n = 1024;
+  const rng = new Rng(5);
+  const a = Float32Array.from({ length: n * n }, () => rng.next());
+  const b = Float32Array.from({ length: n * n }, () => rng.next());
+  const c = new Float32Array(n * n);
+  addon.gemm(false, false, n, n, n, a, b, c, 0);
+  let reps = 0;
   const t0 = performance.now();
-  for (let i = 0; i < steps; i++) await model.trainOnBatch(x, y);
-  const dt = (performance.now() - t0) / steps / 1000;
-  tf.dispose([x, y]);
-  model.dispose();
-  return dt;
+  while (reps < 3 || performance.now() - t0 < 500) {
+    addon.gemm(false, false, n, n, n, a, b, c, 0);
+    reps++;
+  }
+  const gflops = (2 * n ** 3 * reps) / ((performance.now() - t0) / 1000) / 1e9;
+  addon.setThreads(0);
+  return gflops;
+}
+
+function throughput(s: TrainShape, seconds: number): Throughput {
+  const tokens = s.batch * s.seqLen;
+  return { tokensPerSecond: tokens / seconds, msPerStep: seconds * 1000, gflops: (flopsPerToken(s) * tokens) / seconds / 1e9 };
 }
 
 function randomModel(layers: number, units: number, text: string): Model {
@@ -108,20 +192,85 @@ function randomModel(layers: number, units: number, text: string): Model {
 
 export async function runBench(options: BenchOptions = {}): Promise<BenchResult> {
   const log = options.log ?? (() => {});
+  const loadAverage = loadavg();
   const info = await initBackend(options.backend ?? 'auto', { wasmDir: options.wasmDir });
-  const steps = options.steps ?? 12;
-  log(`backend ${info.name}; reference config: char LM, 1-layer LSTM ${H} units, vocabulary ${V}, batch ${B}, T ${T}, Adam`);
-  // Interleave the contenders so a noisy neighbour hurts both alike.
-  const ours: number[] = [];
-  const layers: number[] = [];
+  const maxSteps = options.steps ?? 12;
+  log(`backend ${info.name}; load average ${loadAverage.map((x) => x.toFixed(2)).join(' ')}`);
+  const python = findTorchPython();
+  if (!python) log(TORCH_HINT);
+  // Two rounds, each contender in turn, best of the two: a noisy neighbour hurts all alike.
+  const kernels = kernelInfo();
+  log(kernels.path === 'native' ? `native kernels: ${kernels.detail}` : `native kernels not in use: ${kernels.reason}`);
+  const variants: { path: KernelPath; threads: number }[] =
+    kernels.path === 'native'
+      ? [
+          { path: 'native', threads: 0 },
+          { path: 'portable', threads: 0 },
+        ]
+      : [{ path: 'portable', threads: 0 }];
+  const ours = TRAIN_SHAPES.map(() => variants.map(() => Infinity));
+  const layers = TRAIN_SHAPES.map(() => Infinity);
+  let torch: TorchResult | null = null;
+  const torchBest = TRAIN_SHAPES.map(() => ({ seconds: Infinity, threads: 0 }));
   for (let round = 0; round < 2; round++) {
-    ours.push(benchOurs(Math.ceil(steps / 2)));
-    log(`  ours        ${((B * T) / ours[ours.length - 1]).toFixed(0)} tokens/s`);
-    layers.push(await benchLayers(Math.ceil(steps / 2)));
-    log(`  tfjs-layers ${((B * T) / layers[layers.length - 1]).toFixed(0)} tokens/s`);
+    for (const [i, s] of TRAIN_SHAPES.entries()) {
+      for (const [k, v] of variants.entries()) {
+        const sec = await benchOurs(s, maxSteps, v.path, v.threads);
+        ours[i][k] = Math.min(ours[i][k], sec);
+        log(`  ${s.name.padEnd(9)} ours ${v.path} ${((s.batch * s.seqLen) / sec).toFixed(0)} tokens/s`);
+      }
+      // tfjs-layers is an order of magnitude slower: a second round of it only where it is quick.
+      if (round === 0 || layers[i] < 2) {
+        layers[i] = Math.min(layers[i], await benchLayers(s, maxSteps));
+        log(`  ${s.name.padEnd(9)} tfjs-layers ${((s.batch * s.seqLen) / layers[i]).toFixed(0)} tokens/s`);
+      }
+    }
+    if (python) {
+      const r = runTorch(python, TRAIN_SHAPES, {
+        vocabSize: V,
+        threads: PYTORCH_THREADS,
+        minSteps: MIN_STEPS,
+        maxSteps,
+        budgetSeconds: BUDGET_SECONDS,
+        peak: round === 0,
+      });
+      torch = torch ?? r;
+      r.configs.forEach((c, i) => {
+        for (const [threads, seconds] of Object.entries(c.secondsPerStep)) {
+          if (seconds < torchBest[i].seconds) torchBest[i] = { seconds, threads: Number(threads) };
+        }
+        const s = TRAIN_SHAPES[i];
+        log(
+          `  ${s.name.padEnd(9)} PyTorch     ${Object.entries(c.secondsPerStep)
+            .map(([n, sec]) => `${((s.batch * s.seqLen) / sec).toFixed(0)} tokens/s (${n} thread${n === '1' ? '' : 's'})`)
+            .join(', ')}`,
+        );
+      });
+    }
   }
-  const oursStep = Math.min(...ours);
-  const layersStep = Math.min(...layers);
+  const shapes: ShapeResult[] = TRAIN_SHAPES.map((s, i) => {
+    const pt = torch ? { ...throughput(s, torchBest[i].seconds), threads: torchBest[i].threads } : null;
+    const best = ours[i].indexOf(Math.min(...ours[i]));
+    const oursSec = ours[i][best];
+    const portableSec = ours[i][variants.length - 1];
+    return {
+      shape: s,
+      ours: { ...throughput(s, oursSec), ...variants[best] },
+      portable: throughput(s, portableSec),
+      vsPortable: portableSec / oursSec,
+      tfjsLayers: throughput(s, layers[i]),
+      pytorch: pt,
+      vsLayers: layers[i] / oursSec,
+      vsPytorch: pt ? torchBest[i].seconds / oursSec : null,
+    };
+  });
+  const peaks = Object.entries(torch?.sgemmGflops ?? {}).map(([n, g]) => ({ gflops: g, source: `PyTorch torch.mm, ${n} thread${n === '1' ? '' : 's'}` }));
+  for (const threads of [1, 2]) {
+    const g = nativeSgemmGflops(threads);
+    if (g !== null) peaks.push({ gflops: g, source: `cblas_sgemm in the native addon, ${threads} thread${threads === 1 ? '' : 's'}` });
+  }
+  if (peaks.length) log(`  sgemm 1024²: ${peaks.map((p) => `${p.gflops.toFixed(1)} GFLOP/s (${p.source})`).join('; ')}`);
+  const sgemmPeak = peaks.length ? peaks.reduce((a, b) => (b.gflops > a.gflops ? b : a)) : null;
 
   const corpus = 'The quick brown fox jumps over the lazy dog; 0123456789 {}[]()=+-*/.,:!?\n\t"\'';
   const sampler = randomModel(1, H, corpus);
@@ -167,13 +316,18 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     coldP50Ms: percentile(cold, 50),
     coldP95Ms: percentile(cold, 95),
   };
-  log(`  completion  typing p50 ${completion.typingP50Ms.toFixed(1)} ms, p95 ${completion.typingP95Ms.toFixed(1)} ms; cold 256-char context p50 ${completion.coldP50Ms.toFixed(1)} ms, p95 ${completion.coldP95Ms.toFixed(1)} ms`);
+  log(
+    `  completion  typing p50 ${completion.typingP50Ms.toFixed(1)} ms, p95 ${completion.typingP95Ms.toFixed(1)} ms; cold 256-char context p50 ${completion.coldP50Ms.toFixed(1)} ms, p95 ${completion.coldP95Ms.toFixed(1)} ms`,
+  );
   return {
     backend: info.name,
-    config: { cell: 'lstm', layers: 1, units: H, vocabSize: V, batch: B, seqLen: T, optimizer: 'adam' },
-    ours: { tokensPerSecond: (B * T) / oursStep, msPerStep: oursStep * 1000 },
-    tfjsLayers: { tokensPerSecond: (B * T) / layersStep, msPerStep: layersStep * 1000 },
-    ratio: layersStep / oursStep,
+    kernels,
+    loadAverage,
+    pytorch: torch
+      ? { python: torch.python, torch: torch.torch, blas: torch.blasInfo, libraries: torch.blasLibraries, env: torch.env }
+      : { missing: TORCH_HINT },
+    sgemmPeak,
+    shapes,
     sampling: { tokensPerSecond: samplingRate, units: H, layers: 1 },
     completion,
   };

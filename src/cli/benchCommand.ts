@@ -1,9 +1,11 @@
-// `rnnlab bench`: the engine's training throughput against tfjs-layers on the same backend,
-// sampling speed and completion latency (the measuring is bench/trainBench.ts's job).
+// `rnnlab bench` in the CLI: validates the flags, then runs the benchmark, dist/bench.js, in its
+// own process: a separate bundle (it pulls in the devDependency tfjs-layers, which the product
+// does not ship) with its own copy of tfjs, which must not share this process's registry.
 
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BackendChoice } from '../engine/config.js';
-import { runBench } from '../../bench/trainBench.js';
-import type { BenchResult } from '../../bench/trainBench.js';
 import { UsageError } from './cliErrors.js';
 
 export interface BenchFlags {
@@ -12,31 +14,18 @@ export interface BenchFlags {
   steps?: number;
 }
 
-const n = (x: number) => Math.round(x).toLocaleString('en-US');
-
-export function benchLines(r: BenchResult): string[] {
-  const c = r.config;
-  return [
-    `backend: ${r.backend}`,
-    `reference: char LM, ${c.layers}-layer ${c.cell.toUpperCase()} ${c.units} units, vocabulary ${c.vocabSize}, batch ${c.batch}, T ${c.seqLen}, ${c.optimizer}`,
-    `rnnlab engine: ${n(r.ours.tokensPerSecond)} tokens/s (${r.ours.msPerStep.toFixed(1)} ms/step)`,
-    `tfjs-layers:   ${n(r.tfjsLayers.tokensPerSecond)} tokens/s (${r.tfjsLayers.msPerStep.toFixed(1)} ms/step)`,
-    `ratio: ${r.ratio.toFixed(2)}×`,
-    `sampling (batch 1, ${r.sampling.layers}×${r.sampling.units}): ${n(r.sampling.tokensPerSecond)} tokens/s`,
-    `completion (${r.completion.model}, ${r.completion.requests} requests): typing p50 ${r.completion.typingP50Ms.toFixed(2)} ms, p95 ${r.completion.typingP95Ms.toFixed(2)} ms; cold ${r.completion.contextChars}-char context p50 ${r.completion.coldP50Ms.toFixed(2)} ms, p95 ${r.completion.coldP95Ms.toFixed(2)} ms`,
-  ];
-}
-
 export async function runBenchCommand(flags: BenchFlags, wasmDir: string): Promise<number> {
   if (flags.steps !== undefined && (!Number.isInteger(flags.steps) || flags.steps < 1)) {
     throw new UsageError(`--steps must be a whole number ≥ 1, got ${flags.steps}`);
   }
-  const result = await runBench({
-    backend: flags.backend ?? 'auto',
-    wasmDir,
-    ...(flags.steps !== undefined ? { steps: flags.steps } : {}),
-    log: (line) => process.stderr.write(`${line}\n`),
+  const bench = join(wasmDir, 'bench.js');
+  if (!existsSync(bench)) {
+    process.stderr.write('rnnlab bench needs the development install: run `npm install` and `npm run bench` in the RNN Lab repository\n');
+    return 1;
+  }
+  const child = spawn(process.execPath, [bench, JSON.stringify(flags)], { stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
-  process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `${benchLines(result).join('\n')}\n`);
-  return 0;
 }

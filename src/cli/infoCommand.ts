@@ -2,6 +2,7 @@
 // history and checkpoints — read from model.json alone, plus the backend this machine would use.
 
 import { initBackend } from '../engine/backend.js';
+import { kernelInfo, kernelLine } from '../engine/kernels/kernels.js';
 import type { BackendChoice } from '../engine/config.js';
 import { hasModelJson, readModelMeta } from '../model/index.js';
 import type { CheckpointKind, ModelMeta, TrainingHistory } from '../model/index.js';
@@ -29,7 +30,9 @@ function historyLines(history: TrainingHistory): string[] {
   const lines: string[] = [];
   (history.runs ?? []).forEach((r, i) => {
     const tps = typeof r.tokensPerSecond === 'number' ? `, ${Math.round(r.tokensPerSecond).toLocaleString('en-US')} tokens/s` : '';
-    lines.push(`run ${i + 1}: steps ${String(r.startStep)} → ${String(r.endStep)} (${String(r.reason)}) on ${String(r.backend)}${tps}, started ${String(r.startedAt)}`);
+    lines.push(
+      `run ${i + 1}: steps ${String(r.startStep)} → ${String(r.endStep)} (${String(r.reason)}) on ${String(r.backend)}${tps}, started ${String(r.startedAt)}`,
+    );
   });
   const evals = history.evals ?? [];
   if (evals.length > 0) {
@@ -72,6 +75,7 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
     history: meta.history,
     checkpoints,
     backend: backend.name,
+    kernels: kernelInfo(),
   };
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(info)}\n`);
@@ -89,6 +93,7 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
     `checkpoints: latest ${checkpoints.latest ? `step ${checkpoints.latest.step}` : 'none'}, best ${checkpoints.best ? `step ${checkpoints.best.step} (${loss(checkpoints.best.bestValLoss)})` : 'none'}`,
     ...historyLines(meta.history),
     `backend here: ${backend.name}`,
+    `${kernelLine()} here`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;

@@ -144,7 +144,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('bench')
-    .description('training tokens/s of the engine vs tfjs-layers on one backend; sampling and completion speed')
+    .description('training tokens/s of the engine vs tfjs-layers and PyTorch on three shapes; sampling and completion speed (development install)')
     .option('--json', 'print one JSON object')
     .option('--steps <n>', 'timed training steps per contender', parseInteger)
     .addOption(backendOption())

@@ -5,6 +5,7 @@ import { MultiBar, Presets } from 'cli-progress';
 import type { SingleBar } from 'cli-progress';
 
 import { currentBackend } from '../engine/backend.js';
+import { kernelLine } from '../engine/kernels/kernels.js';
 import { architectureLabel } from '../protocol/labels.js';
 import type { DoneEvent, StartEvent, TrainerEvent } from '../training/events.js';
 
@@ -21,7 +22,14 @@ const count = (n: number) => n.toLocaleString('en-US');
 const rate = (tps: number) => (tps >= 10_000 ? `${(tps / 1000).toFixed(1)}k` : Math.round(tps).toString());
 
 export function startLines(e: StartEvent): string[] {
-  const stop = e.train.steps !== null ? `${count(e.train.steps)} steps` : e.train.epochs !== null ? `${e.train.epochs} epoch${e.train.epochs === 1 ? '' : 's'}` : e.train.minutes !== null ? `${e.train.minutes} minute${e.train.minutes === 1 ? '' : 's'}` : 'until stopped';
+  const stop =
+    e.train.steps !== null
+      ? `${count(e.train.steps)} steps`
+      : e.train.epochs !== null
+        ? `${e.train.epochs} epoch${e.train.epochs === 1 ? '' : 's'}`
+        : e.train.minutes !== null
+          ? `${e.train.minutes} minute${e.train.minutes === 1 ? '' : 's'}`
+          : 'until stopped';
   const n = e.network;
   return [
     `backend: ${e.backend}`,
@@ -61,6 +69,7 @@ export class TrainProgress {
         // Say why auto did not pick a faster backend, so a user can act on it.
         const reason = currentBackend()?.fallbackReason;
         if (reason) lines[0] += ` (${reason})`;
+        lines.splice(1, 0, kernelLine());
         for (const line of lines) this.out.write(`${line}\n`);
         this.total = e.totalSteps;
         if (this.mode === 'tty') this.openBar(e);
@@ -73,11 +82,15 @@ export class TrainProgress {
         } else if (e.step === 1 || Date.now() - this.lastPlain >= PLAIN_INTERVAL_MS || e.step === this.total) {
           this.lastPlain = Date.now();
           const of = this.total !== null ? `/${count(this.total)}` : '';
-          this.line(`step ${count(e.step)}${of}  epoch ${e.epoch.toFixed(2)}  loss ${e.loss.toFixed(4)}  grad norm ${e.gradNorm.toFixed(2)}  ${rate(e.tokensPerSecond)} tokens/s`);
+          this.line(
+            `step ${count(e.step)}${of}  epoch ${e.epoch.toFixed(2)}  loss ${e.loss.toFixed(4)}  grad norm ${e.gradNorm.toFixed(2)}  ${rate(e.tokensPerSecond)} tokens/s`,
+          );
         }
         break;
       case 'eval':
-        this.line(`eval at step ${count(e.step)}: val loss ${e.valLoss.toFixed(4)} nats, ${e.valBitsPerToken.toFixed(3)} bits/token, perplexity ${e.valPerplexity.toFixed(2)}${e.best ? ' (best so far)' : ''}`);
+        this.line(
+          `eval at step ${count(e.step)}: val loss ${e.valLoss.toFixed(4)} nats, ${e.valBitsPerToken.toFixed(3)} bits/token, perplexity ${e.valPerplexity.toFixed(2)}${e.best ? ' (best so far)' : ''}`,
+        );
         break;
       case 'sample':
         this.line(`sample at step ${count(e.step)} (temperature ${e.temperature}):\n${e.text}\n---`);

@@ -3,14 +3,13 @@
 // through time. Weights live in Float32Arrays (the optimizer updates them in place) and are
 // mirrored to the backend for the matrix products.
 
-import type { CellType, GateName, NetworkConfig } from './config.js';
+import type { GateName, NetworkConfig } from './config.js';
 import { ConfigError } from './config.js';
 import type { Cell, LayerState, RecurrentMatrix, SequenceCache } from './cells/cell.js';
 import { zeroState } from './cells/cell.js';
-import { gruCell } from './cells/gru.js';
-import { lstmCell } from './cells/lstm.js';
-import { rnnCell } from './cells/rnn.js';
-import { matmul, matmulTN, ResidentMatrix, transpose } from './linalg.js';
+import type { Kernels } from './kernels/kernels.js';
+import { currentKernels, portableCell } from './kernels/kernels.js';
+import { ResidentMatrix, transpose } from './linalg.js';
 import { fastExp, Rng } from './math.js';
 
 export interface Param {
@@ -24,8 +23,6 @@ export interface RecurrentState {
   batch: number;
   layers: LayerState[];
 }
-
-const CELLS: Record<CellType, Cell> = { rnn: rnnCell, gru: gruCell, lstm: lstmCell };
 
 interface DirectionParams {
   Wx: Param;
@@ -73,6 +70,8 @@ export class Network {
   readonly config: NetworkConfig;
   readonly params: Param[] = [];
   readonly cell: Cell;
+  /** Native or portable hot loops, chosen when the network is made (kernels/kernels.ts). */
+  readonly kernels: Kernels;
   private readonly byName = new Map<string, Param>();
   private readonly dirs: DirectionParams[][] = [];
   private readonly embedding: Param | null;
@@ -84,7 +83,8 @@ export class Network {
 
   private constructor(config: NetworkConfig, init: (name: string, shape: number[]) => Float32Array) {
     this.config = config;
-    this.cell = CELLS[config.cell];
+    this.kernels = currentKernels();
+    this.cell = this.kernels.cell(config.cell);
     const { units: H, vocabSize: V, layers } = config;
     const G = this.cell.gates;
     this.embedding = config.input === 'embedding' ? this.add('embedding', [V, config.embeddingSize], init) : null;
@@ -163,7 +163,7 @@ export class Network {
   static paramShapes(config: NetworkConfig): { name: string; shape: number[] }[] {
     const shapes: { name: string; shape: number[] }[] = [];
     const { units: H, vocabSize: V, layers } = config;
-    const cell = CELLS[config.cell];
+    const cell = portableCell(config.cell);
     const G = cell.gates;
     const outWidth = config.bidirectional && config.merge === 'concat' ? 2 * H : H;
     if (config.input === 'embedding') shapes.push({ name: 'embedding', shape: [V, config.embeddingSize] });
@@ -191,7 +191,8 @@ export class Network {
 
   /** Call after changing parameter values in place: re-derives transposes and backend copies. */
   refresh(): void {
-    for (const { src, dst } of this.transposes) {
+    // The native kernels multiply by transposes in BLAS; only the portable path keeps copies.
+    for (const { src, dst } of this.kernels.path === 'portable' ? this.transposes : []) {
       transpose(src.data, src.shape[0], src.shape[1], dst.data);
       dst.invalidate();
     }
@@ -264,9 +265,7 @@ export class Network {
     let top = x as Float32Array;
     let topMask: Float32Array | null = null;
     if (rng && this.config.dropout > 0) ({ x: top, mask: topMask } = dropout(top, this.config.dropout, rng));
-    const logits = matmul({ data: top, rows: T * B, cols: width }, this.wy);
-    const by = this.by.data;
-    for (let r = 0; r < T * B; r++) for (let v = 0; v < V; v++) logits[r * V + v] += by[v];
+    const logits = this.kernels.affine({ data: top, rows: T * B, cols: width }, ids, T * B, this.wy, this.by.data);
     return { T, B, ids, inputs, inputWidths, caches, outputs, dropoutMasks, top, topMask, logits, state: { batch: B, layers: finals } };
   }
 
@@ -297,9 +296,9 @@ export class Network {
     const G = this.cell.gates;
     const grads = new Map<string, Float32Array>();
     const width = this.outputWidth();
-    grads.set('output.Wy', matmulTN({ data: pass.top, rows: T * B, cols: width }, { data: dLogits, rows: T * B, cols: V }));
-    grads.set('output.by', columnSums(dLogits, T * B, V));
-    let dX: Float32Array | null = matmul({ data: dLogits, rows: T * B, cols: V }, this.wyT);
+    grads.set('output.Wy', this.kernels.matmulTN({ data: pass.top, rows: T * B, cols: width }, { data: dLogits, rows: T * B, cols: V }));
+    grads.set('output.by', this.kernels.columnSums(dLogits, T * B, V));
+    let dX: Float32Array | null = this.kernels.matmulT({ data: dLogits, rows: T * B, cols: V }, this.wy, this.wyT);
     if (pass.topMask) for (let i = 0; i < dX.length; i++) dX[i] *= pass.topMask[i];
     for (let l = layers - 1; l >= 0; l--) {
       const dOuts = this.unmerge(pass.caches[l], dX as Float32Array, T, B);
@@ -314,21 +313,14 @@ export class Network {
         const r = this.cell.backward(pass.caches[l][k], dOut, d.rec, flow);
         const dXProj = backward ? reverseTime(r.dXProj, T, B * G * H) : r.dXProj;
         d.recParams.forEach((p, i) => grads.set(p.name, r.dRecurrent[i]));
-        grads.set(d.b.name, columnSums(dXProj, T * B, G * H));
+        grads.set(d.b.name, this.kernels.columnSums(dXProj, T * B, G * H));
         if (input === null) {
           // One-hot input: Wx·x⟨t⟩ is a row lookup, so its gradient is a scatter-add of rows.
-          const dWx = new Float32Array(d.Wx.data.length);
-          const GH = G * H;
-          for (let r2 = 0; r2 < T * B; r2++) {
-            const row = ids[r2] * GH;
-            const src = r2 * GH;
-            for (let j = 0; j < GH; j++) dWx[row + j] += dXProj[src + j];
-          }
-          grads.set(d.Wx.name, dWx);
+          grads.set(d.Wx.name, this.kernels.scatterRows(ids, dXProj, G * H, d.Wx.shape[0]));
         } else {
-          grads.set(d.Wx.name, matmulTN({ data: input, rows: T * B, cols: inWidth }, { data: dXProj, rows: T * B, cols: G * H }));
+          grads.set(d.Wx.name, this.kernels.matmulTN({ data: input, rows: T * B, cols: inWidth }, { data: dXProj, rows: T * B, cols: G * H }));
           if (dIn) {
-            const part = matmul({ data: dXProj, rows: T * B, cols: G * H }, d.wxT);
+            const part = this.kernels.matmulT({ data: dXProj, rows: T * B, cols: G * H }, d.wx, d.wxT);
             for (let i = 0; i < part.length; i++) dIn[i] += part[i];
           }
         }
@@ -337,12 +329,7 @@ export class Network {
       if (dIn && mask) for (let i = 0; i < dIn.length; i++) dIn[i] *= mask[i];
       if (l === 0 && this.embedding && dIn) {
         const E = this.config.embeddingSize;
-        const dE = new Float32Array(this.embedding.data.length);
-        for (let r2 = 0; r2 < T * B; r2++) {
-          const row = ids[r2] * E;
-          for (let j = 0; j < E; j++) dE[row + j] += dIn[r2 * E + j];
-        }
-        grads.set('embedding', dE);
+        grads.set('embedding', this.kernels.scatterRows(ids, dIn, E, this.embedding.shape[0]));
       }
       dX = dIn;
     }
@@ -377,20 +364,7 @@ export class Network {
 
   /** x⟨t⟩·Wx + b for every step: T·B·(G·H). */
   private project(d: DirectionParams, x: Float32Array | null, ids: Int32Array, T: number, B: number): Float32Array {
-    const GH = d.Wx.shape[1];
-    let out: Float32Array;
-    if (x === null) {
-      out = new Float32Array(T * B * GH);
-      for (let r = 0; r < T * B; r++) out.set(d.Wx.data.subarray(ids[r] * GH, ids[r] * GH + GH), r * GH);
-    } else {
-      out = matmul({ data: x, rows: T * B, cols: d.Wx.shape[0] }, d.wx);
-    }
-    const b = d.b.data;
-    for (let r = 0; r < T * B; r++) {
-      const o = r * GH;
-      for (let j = 0; j < GH; j++) out[o + j] += b[j];
-    }
-    return out;
+    return this.kernels.affine(x === null ? null : { data: x, rows: T * B, cols: d.Wx.shape[0] }, ids, T * B, d.wx, d.b.data);
   }
 
   private merge(caches: SequenceCache[], T: number, B: number): Float32Array {
@@ -467,15 +441,6 @@ function dropout(x: Float32Array, p: number, rng: Rng): { x: Float32Array; mask:
 export function reverseTime(x: Float32Array, T: number, block: number): Float32Array {
   const out = new Float32Array(x.length);
   for (let t = 0; t < T; t++) out.set(x.subarray(t * block, (t + 1) * block), (T - 1 - t) * block);
-  return out;
-}
-
-function columnSums(x: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(cols);
-  for (let r = 0; r < rows; r++) {
-    const o = r * cols;
-    for (let j = 0; j < cols; j++) out[j] += x[o + j];
-  }
   return out;
 }
 

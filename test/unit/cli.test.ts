@@ -17,8 +17,8 @@ interface Run {
   stderr: string;
 }
 
-function rnnlab(args: string[], timeoutMs = 60_000): Run {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO, encoding: 'utf8', timeout: timeoutMs });
+function rnnlab(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = process.env): Run {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO, encoding: 'utf8', timeout: timeoutMs, env });
   if (r.error) throw r.error;
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -102,6 +102,7 @@ describe('rnnlab end to end', () => {
     const r = rnnlab(['train', corpus, '--out', out, ...TINY, '--steps', '5', '--cell', 'gru', '--backend', 'wasm']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^backend: wasm$/m);
+    assert.match(r.stdout, /^kernels: (native \(OpenBLAS \d|portable \(.{10,}\))/m);
     assert.match(r.stdout, /^step 1\/5 /m);
     assert.match(r.stdout, /^done at step 5 \(steps\): train loss \d+\.\d+/m);
   });
@@ -219,6 +220,9 @@ describe('rnnlab end to end', () => {
     assert.equal(typeof info.history, 'object');
     assert.equal(info.checkpoints.latest.step, 40);
     assert.match(rnnlab(['info', model]).stdout, /parameters/);
+    assert.match(info.kernels.path, /^(native|portable)$/);
+    const off = rnnlab(['info', model], 60_000, { ...process.env, RNNLAB_NATIVE: '0' });
+    assert.match(off.stdout, /^kernels: portable \(RNNLAB_NATIVE=0 turns it off\) here$/m);
   });
 });
 
@@ -280,6 +284,20 @@ describe('rnnlab refuses bad input in one line', () => {
     assertFails(rnnlab(['bench', '--steps', '0']), 2, /^rnnlab: --steps must be a whole number ≥ 1, got 0$/);
     assertFails(rnnlab(['sample', model, '--temperature', '-1']), 2, /--temperature must be ≥ 0, got -1$/);
     assert.equal(existsSync(join(work, 'x5')), false, 'nothing was written');
+  });
+
+  test('the CLI bundle leaves the benchmark (and tfjs-layers) out, and says how to get it', () => {
+    assert.doesNotMatch(readFileSync(CLI, 'utf8'), /node_modules\/@tensorflow\/tfjs-layers\//);
+    assert.match(readFileSync(join(REPO, 'dist', 'bench.js'), 'utf8'), /node_modules\/@tensorflow\/tfjs-layers\//);
+    const alone = mkdtempSync(join(tmpdir(), 'rnnlab-cli-alone-'));
+    try {
+      writeFileSync(join(alone, 'cli.js'), readFileSync(CLI));
+      const r = spawnSync(process.execPath, [join(alone, 'cli.js'), 'bench'], { encoding: 'utf8' });
+      assert.equal(r.status, 1);
+      assert.equal(r.stderr, 'rnnlab bench needs the development install: run `npm install` and `npm run bench` in the RNN Lab repository\n');
+    } finally {
+      rmSync(alone, { recursive: true, force: true });
+    }
   });
 
   test('training into a folder that already holds a model needs --resume (exit 2)', () => {
