@@ -6,6 +6,7 @@ import { kernelInfo, kernelLine } from '../engine/kernels/kernels.js';
 import type { BackendChoice } from '../engine/config.js';
 import { hasModelJson, readModelMeta } from '../model/index.js';
 import type { CheckpointKind, ModelMeta, TrainingHistory } from '../model/index.js';
+import { architectureLabel } from '../protocol/labels.js';
 
 export interface InfoFlags {
   json?: boolean;
@@ -85,7 +86,7 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
   const loss = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(4)} nats/token`);
   const lines = [
     `${meta.name} (${dir}), saved ${meta.savedAt}`,
-    `network: ${n.layers}×${n.units} ${n.cell}, ${n.input} input${n.input === 'embedding' ? ` (${n.embeddingSize})` : ''}, dropout ${n.dropout}, ${meta.parameters.toLocaleString('en-US')} parameters`,
+    `network: ${architectureLabel(n)}, ${n.input} input${n.input === 'embedding' ? ` (${n.embeddingSize})` : ''}, dropout ${n.dropout}, ${meta.parameters.toLocaleString('en-US')} parameters`,
     `vocabulary: ${n.vocabSize.toLocaleString('en-US')} ${meta.vocabulary.mode} tokens`,
     `training: ${t.optimizer} lr ${t.lr}, batch ${t.batch}, seq-len ${t.seqLen}, clip ${t.clip} (${t.clipMode}), val fraction ${t.valFraction}, seed ${t.seed}`,
     `state: step ${meta.state.step.toLocaleString('en-US')}, epoch ${meta.state.epoch.toFixed(2)}, best val loss ${loss(meta.state.bestValLoss)}`,

@@ -6,6 +6,7 @@ import type { SingleBar } from 'cli-progress';
 
 import { currentBackend } from '../engine/backend.js';
 import { kernelLine } from '../engine/kernels/kernels.js';
+import { architectureLabel } from '../protocol/labels.js';
 import type { DoneEvent, StartEvent, TrainerEvent } from '../training/events.js';
 
 export type ProgressMode = 'json' | 'tty' | 'plain';
@@ -32,7 +33,7 @@ export function startLines(e: StartEvent): string[] {
   const n = e.network;
   return [
     `backend: ${e.backend}`,
-    `model: ${n.layers}×${n.units} ${n.cell}, ${count(e.parameters)} parameters, ${count(e.vocabSize)} ${e.train.tokens} tokens in the vocabulary`,
+    `model: ${architectureLabel(n)}, ${count(e.parameters)} parameters, ${count(e.vocabSize)} ${e.train.tokens} tokens in the vocabulary`,
     `data: ${count(e.trainTokens)} training tokens, ${count(e.valTokens)} validation tokens, ${count(e.stepsPerEpoch)} steps per epoch`,
     `${e.resumed ? `resuming at step ${count(e.startStep)}` : 'training'} for ${stop} → ${e.modelDir}`,
   ];

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { CompletionService, windowStart } from './completionService.js';
 import { loadEngine } from './engineLoader.js';
 import { getModel } from './hostModels.js';
-import { errorText, nodeArg, reportError, settingsReader } from './lab.js';
+import { chooseModel, errorText, nodeArg, reportError, settingsReader } from './lab.js';
 import type { Lab } from './lab.js';
 import { languageMatches, readCompletionSettings } from './settings.js';
 import type { CompletionSettings } from './settings.js';
@@ -144,27 +144,20 @@ export class CompletionController implements vscode.InlineCompletionItemProvider
     const node = nodeArg(arg);
     let dir: string | undefined = node?.modelDir;
     if (!dir) {
-      const s = this.settings();
-      type Item = vscode.QuickPickItem & { dir?: string; off?: boolean };
-      const items: Item[] = this.lab.listModels().flatMap((e) => (e.kind === 'ok' ? [{
-        label: e.summary.name,
-        description: `${e.summary.cell.toUpperCase()} ${e.summary.layers}×${e.summary.units}`,
-        detail: e.summary.bestValLoss === null ? undefined : `best validation loss ${e.summary.bestValLoss.toFixed(3)} nats`,
-        dir: e.summary.dir,
-      }] : []));
-      if (s.enabled) items.push({ label: 'Turn Off Completions', description: 'stop showing ghost text', off: true });
-      if (items.length === 0) {
-        const choice = await vscode.window.showInformationMessage('There is no trained model to complete with yet: train one on a text file first.', 'Train on Active File');
-        if (choice) void vscode.commands.executeCommand('rnnLab.train');
-        return;
-      }
-      const picked = await vscode.window.showQuickPick(items, { title: 'RNN Lab: Use Model for Completions', placeHolder: 'Model that completes as you type' });
+      const turnOff: vscode.QuickPickItem = { label: 'Turn Off Completions', description: 'stop showing ghost text' };
+      const picked = await chooseModel(this.lab, {
+        title: 'RNN Lab: Use Model for Completions',
+        placeHolder: 'Model that completes as you type',
+        extra: this.settings().enabled ? [turnOff] : [],
+        alwaysAsk: true,
+        emptyMessage: 'There is no trained model to complete with yet: train one on a text file first.',
+      });
       if (!picked) return;
-      if (picked.off) {
+      if (!('dir' in picked)) {
         await this.turnOff();
         return;
       }
-      dir = picked.dir!;
+      dir = picked.dir;
     }
     const name = path.basename(dir);
     // Load first: a corrupt model is reported and the settings stay as they were.

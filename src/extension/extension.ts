@@ -7,11 +7,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readModelHistory } from '../model/index.js';
+import type { TrainerEvent } from '../training/events.js';
 import { CompletionController } from './completions.js';
 import { engineRequested, loadEngine } from './engineLoader.js';
 import { getModel } from './hostModels.js';
-import type { Lab } from './lab.js';
 import { registerInteropCommands } from './interopCommands.js';
+import { chooseModel } from './lab.js';
+import type { Lab, LabServices } from './lab.js';
 import { registerModelCommands } from './modelCommands.js';
 import { ModelExplorer } from './modelExplorer.js';
 import { registerPanels } from './panels/index.js';
@@ -43,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): void {
     return resolveModelsDirectory(setting, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, context.globalStorageUri.fsPath, os.homedir());
   };
   const explorer = new ModelExplorer(modelsDir, (line) => log?.info(line));
-  const lab: Lab = {
+  const services: LabServices = {
     context,
     log,
     trainer,
@@ -51,19 +53,22 @@ export function activate(context: vscode.ExtensionContext): void {
     modelsDir,
     listModels: () => explorer.list(),
     refreshModels: () => explorer.refresh(0),
-    panels: null,
   };
+  // The panels exist before the training UI whose events they show: a relay joins the two.
+  const trainerEvents = new vscode.EventEmitter<{ modelDir: string; event: TrainerEvent }>();
+  const lab: Lab = { ...services, panels: registerPanels(context, panelDeps(services, trainerEvents.event)) };
 
   const ui = new TrainingUi(lab, explorer);
+  ui.sinks.add((modelDir, event) => trainerEvents.fire({ modelDir, event }));
   const completions = new CompletionController(lab);
   const surprisal = new SurprisalController(lab);
-  lab.panels = registerPanels(context, panelDeps(lab, ui));
   const view = vscode.window.createTreeView('rnnLab.models', { treeDataProvider: explorer, showCollapseAll: true });
   explorer.watch();
   // The watcher refreshes the view on any change: a completing model deleted from outside stops then.
   context.subscriptions.push(explorer.onDidChangeTreeData(() => completions.checkModel()));
 
   context.subscriptions.push(
+    trainerEvents,
     explorer,
     view,
     ui,
@@ -71,8 +76,16 @@ export function activate(context: vscode.ExtensionContext): void {
     surprisal,
     ...registerTrainCommands(lab, ui),
     ...registerModelCommands(lab, {
-      onRenamed: async (from, to) => completions.modelMoved(from, to),
-      onDeleted: async (dir) => completions.modelMoved(dir, null),
+      onRenamed: async (from, to) => {
+        explorer.invalidate();
+        lab.panels.modelMoved(from, to);
+        await completions.modelMoved(from, to);
+      },
+      onDeleted: async (dir) => {
+        explorer.invalidate();
+        lab.panels.modelMoved(dir, null);
+        await completions.modelMoved(dir, null);
+      },
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('rnnLab.modelsDirectory')) explorer.watch();
@@ -105,7 +118,7 @@ export function activate(context: vscode.ExtensionContext): void {
 }
 
 /** What the webview panels need from the rest of the extension. */
-function panelDeps(lab: Lab, ui: TrainingUi): PanelDeps {
+function panelDeps(lab: LabServices, trainerEvents: vscode.Event<{ modelDir: string; event: TrainerEvent }>): PanelDeps {
   return {
     listModels: () => lab.listModels().flatMap((e) => (e.kind === 'ok'
       ? [{ name: e.summary.name, dir: e.summary.dir, cell: e.summary.cell, layers: e.summary.layers, units: e.summary.units }]
@@ -128,10 +141,8 @@ function panelDeps(lab: Lab, ui: TrainingUi): PanelDeps {
       return true;
     },
     isTraining: (modelDir) => lab.trainer.runFor(modelDir) !== undefined,
-    onTrainerEvent: (listener) => {
-      ui.sinks.add(listener);
-      return new vscode.Disposable(() => ui.sinks.delete(listener));
-    },
+    pickModel: async (placeHolder) => (await chooseModel<never>(lab, { placeHolder }))?.dir,
+    onTrainerEvent: (listener) => trainerEvents(({ modelDir, event }) => listener(modelDir, event)),
     readHistory: (modelDir) => {
       return readModelHistory(modelDir);
     },
@@ -144,9 +155,9 @@ function registerPanelCommands(lab: Lab): vscode.Disposable[] {
   const dirOf = (arg: unknown) => (typeof arg === 'object' && arg !== null && typeof (arg as { modelDir?: unknown }).modelDir === 'string'
     ? (arg as { modelDir: string }).modelDir : undefined);
   return [
-    vscode.commands.registerCommand('rnnLab.openDashboard', (arg?: unknown) => lab.panels?.openDashboard(dirOf(arg))),
-    vscode.commands.registerCommand('rnnLab.inspectSelection', (arg?: unknown) => lab.panels?.inspectSelection(dirOf(arg))),
-    vscode.commands.registerCommand('rnnLab.showGradientFlow', (arg?: unknown) => lab.panels?.showGradientFlow(dirOf(arg))),
+    vscode.commands.registerCommand('rnnLab.openDashboard', (arg?: unknown) => lab.panels.openDashboard(dirOf(arg))),
+    vscode.commands.registerCommand('rnnLab.inspectSelection', (arg?: unknown) => lab.panels.inspectSelection(dirOf(arg))),
+    vscode.commands.registerCommand('rnnLab.showGradientFlow', (arg?: unknown) => lab.panels.showGradientFlow(dirOf(arg))),
   ];
 }
 

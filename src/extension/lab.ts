@@ -3,6 +3,7 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { architectureLabel } from '../protocol/labels.js';
 import type { ModelEntry } from './modelTree.js';
 import type { TreeNode } from './modelTree.js';
 import type { TrainerClient } from './trainerClient.js';
@@ -14,9 +15,12 @@ export interface PanelHooks {
   showGradientFlow(modelDir?: string): void | Promise<void>;
   /** Pause and resume are not trainer events: the dashboard hears of them from here. */
   trainingStatusChanged(modelDir: string, status: 'paused' | 'running'): void;
+  /** A model folder was renamed (`to`) or deleted (null). */
+  modelMoved(from: string, to: string | null): void;
 }
 
-export interface Lab {
+/** The shared services the panels are built from (everything of a Lab but the panels). */
+export interface LabServices {
   context: vscode.ExtensionContext;
   log: vscode.LogOutputChannel;
   trainer: TrainerClient;
@@ -25,8 +29,11 @@ export interface Lab {
   modelsDir(): string;
   listModels(): ModelEntry[];
   refreshModels(): void;
-  /** Webview panels, once helper B's panels are wired; null until then. */
-  panels: PanelHooks | null;
+}
+
+export interface Lab extends LabServices {
+  /** The webview panels: dashboard, gate inspector, gradient flow. */
+  panels: PanelHooks;
 }
 
 /** A model (or one of its checkpoints) a command acts on. */
@@ -52,38 +59,60 @@ export function nodeArg(arg: unknown): TreeNode | undefined {
   return undefined;
 }
 
+/** What a model quick pick shows, asks and offers besides the models. */
+export interface ModelPickOptions<Extra extends vscode.QuickPickItem> {
+  placeHolder: string;
+  title?: string;
+  filter?: (e: ModelEntry) => boolean;
+  /** Items listed after the models (such as "Turn Off Completions"). */
+  extra?: readonly Extra[];
+  /** Ask even when there is one choice (a pick the user expects to see). */
+  alwaysAsk?: boolean;
+  /** Said when there is nothing to choose, with a Train on Active File button. */
+  emptyMessage?: string;
+}
+
 /**
- * The model a command acts on: the tree item it was run on, else a quick pick of the models
- * (skipping a pick when there is only one). Undefined when there is none or the user cancels.
+ * The one model quick pick: the models with their architecture and best validation loss,
+ * then `extra`. Undefined when there is nothing to choose or the user cancels.
  */
-export async function pickModel(lab: Lab, arg: unknown, placeHolder: string, filter?: (e: ModelEntry) => boolean): Promise<ModelRef | undefined> {
-  const node = nodeArg(arg);
-  if (node) {
-    return { dir: node.modelDir, name: path.basename(node.modelDir), checkpoint: node.checkpoint ?? 'root' };
-  }
-  const entries = lab.listModels().filter((e) => e.kind === 'ok' && (!filter || filter(e)));
-  if (entries.length === 0) {
+export async function chooseModel<Extra extends vscode.QuickPickItem = never>(
+  lab: Pick<LabServices, 'listModels' | 'modelsDir'>,
+  options: ModelPickOptions<Extra>,
+): Promise<ModelRef | Extra | undefined> {
+  const models = lab.listModels().flatMap((e) => (e.kind === 'ok' && (!options.filter || options.filter(e)) ? [e.summary] : []));
+  const extra = options.extra ?? [];
+  if (models.length === 0 && extra.length === 0) {
     const choice = await vscode.window.showInformationMessage(
-      `There is no trained model in ${lab.modelsDir()} yet: train one on a text file first.`,
+      options.emptyMessage ?? `There is no trained model in ${lab.modelsDir()} yet: train one on a text file first.`,
       'Train on Active File',
     );
     if (choice) void vscode.commands.executeCommand('rnnLab.train');
     return undefined;
   }
-  if (entries.length === 1 && entries[0]!.kind === 'ok') {
-    const s = entries[0]!.summary;
-    return { dir: s.dir, name: s.name, checkpoint: 'root' };
+  if (models.length === 1 && extra.length === 0 && !options.alwaysAsk) return { dir: models[0]!.dir, name: models[0]!.name, checkpoint: 'root' };
+  type Item = vscode.QuickPickItem & ({ model: ModelRef } | { extra: Extra });
+  const items: Item[] = [
+    ...models.map((s) => ({
+      label: s.name,
+      description: architectureLabel(s),
+      detail: s.bestValLoss === null ? 'no validation loss yet' : `best validation loss ${s.bestValLoss.toFixed(3)} nats`,
+      model: { dir: s.dir, name: s.name, checkpoint: 'root' as const },
+    })),
+    ...extra.map((x) => ({ ...x, extra: x })),
+  ];
+  const picked = await vscode.window.showQuickPick(items, { placeHolder: options.placeHolder, title: options.title ?? 'RNN Lab' });
+  if (!picked) return undefined;
+  return 'model' in picked ? picked.model : picked.extra;
+}
+
+/** The model a command acts on: the tree item it was run on, else the model quick pick. */
+export async function pickModel(lab: Lab, arg: unknown, placeHolder: string, filter?: (e: ModelEntry) => boolean): Promise<ModelRef | undefined> {
+  const node = nodeArg(arg);
+  if (node) {
+    return { dir: node.modelDir, name: path.basename(node.modelDir), checkpoint: node.checkpoint ?? 'root' };
   }
-  const picked = await vscode.window.showQuickPick(
-    entries.flatMap((e) => (e.kind === 'ok' ? [{
-      label: e.summary.name,
-      description: `${e.summary.cell.toUpperCase()} ${e.summary.layers}×${e.summary.units}`,
-      detail: e.summary.bestValLoss === null ? 'no validation loss yet' : `best validation loss ${e.summary.bestValLoss.toFixed(3)} nats`,
-      dir: e.summary.dir,
-    }] : [])),
-    { placeHolder, title: 'RNN Lab' },
-  );
-  return picked ? { dir: picked.dir, name: picked.label, checkpoint: 'root' } : undefined;
+  return chooseModel<never>(lab, { placeHolder, filter });
 }
 
 /** One user-facing error message, also written to the log. */

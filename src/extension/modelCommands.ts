@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { modelJsonPath, renameModelJson } from '../model/index.js';
 import { forgetModel } from './hostModels.js';
+import { CancelledError } from './cancelledError.js';
 import { errorText, pickModel, reportError } from './lab.js';
 import type { Lab, ModelRef } from './lab.js';
 import { modelExists } from './modelStore.js';
@@ -56,7 +57,7 @@ async function sampleCommand(lab: Lab, arg: unknown): Promise<void> {
     const doc = await vscode.workspace.openTextDocument({ content: result.text, language: 'plaintext' });
     await vscode.window.showTextDocument(doc, { preview: false });
   } catch (err) {
-    if (err instanceof Error && err.message === 'cancelled') return;
+    if (err instanceof CancelledError) return;
     reportError(lab, `Cannot sample from ${ref.name}: ${errorText(err)}`);
   }
 }
@@ -92,7 +93,7 @@ async function evaluateCommand(lab: Lab, arg: unknown): Promise<void> {
     lab.log.info(line);
     void vscode.window.showInformationMessage(line);
   } catch (err) {
-    if (err instanceof Error && err.message === 'cancelled') return;
+    if (err instanceof CancelledError) return;
     reportError(lab, `Cannot evaluate ${ref.name}: ${errorText(err)}`);
   }
 }

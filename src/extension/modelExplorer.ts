@@ -26,6 +26,11 @@ export class ModelExplorer implements vscode.TreeDataProvider<TreeNode>, vscode.
     return this.entries;
   }
 
+  /** The next list() reads the folder again (at once, where refresh() waits to redraw). */
+  invalidate(): void {
+    this.entries = null;
+  }
+
   /** Re-reads the folder; debounced so a checkpoint save (several files) refreshes once. */
   refresh(delayMs = 150): void {
     clearTimeout(this.timer);

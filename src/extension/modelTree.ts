@@ -3,6 +3,7 @@
 // contextValues) that a thin adapter turns into vscode.TreeItems.
 
 import type { CheckpointSummary, ModelListing, ModelSummary, TensorSummary } from '../model/index.js';
+import { architectureLabel, formatCount } from '../protocol/labels.js';
 
 export type TreeContext = 'model' | 'modelBroken' | 'modelTraining' | 'checkpoint' | 'layer' | 'group' | 'info';
 
@@ -35,13 +36,6 @@ export interface LiveTraining {
 export const LN2 = Math.LN2;
 export const bits = (nats: number) => nats / LN2;
 
-/** 1234567 → "1.23M", 12345 → "12.3k". */
-export function formatCount(n: number): string {
-  if (n >= 1e6) return `${(n / 1e6).toPrecision(3)}M`;
-  if (n >= 1e3) return `${(n / 1e3).toPrecision(3)}k`;
-  return String(n);
-}
-
 export function formatLoss(nats: number | null): string {
   return nats === null ? '—' : `${nats.toFixed(3)} nats (${bits(nats).toFixed(3)} bits/token)`;
 }
@@ -56,10 +50,6 @@ export function showToken(t: string): string {
 }
 
 const md = (s: string) => s.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, '\\$1');
-
-export function architectureLabel(s: Pick<ModelSummary, 'cell' | 'layers' | 'units'>): string {
-  return `${s.cell.toUpperCase()} ${s.layers}×${s.units}`;
-}
 
 export function modelDescription(s: ModelSummary, training?: LiveTraining): string {
   const parts = [architectureLabel(s), `${formatCount(s.parameters)} params`];

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { ScoreResult } from '../engine/types.js';
+import { CancelledError } from './cancelledError.js';
 import { loadEngine } from './engineLoader.js';
 import { getModel } from './hostModels.js';
 import { errorText, pickModel, reportError } from './lab.js';
@@ -84,7 +85,7 @@ export class SurprisalController implements vscode.Disposable {
       this.lab.log.info(`Surprisal of ${ref.name} on ${doc.uri.path}: ${result.bitsPerToken.toFixed(3)} bits/token over ${result.tokens} tokens`);
       vscode.window.setStatusBarMessage(`RNN Lab: ${ref.name} — ${result.bitsPerToken.toFixed(3)} bits/token, perplexity ${result.perplexity.toFixed(2)}`, 10_000);
     } catch (err) {
-      if (err instanceof Error && err.message === 'cancelled') return;
+      if (err instanceof CancelledError) return;
       reportError(this.lab, `Cannot show surprisal of ${ref.name}: ${errorText(err)}`);
     }
   }

@@ -124,8 +124,8 @@ export function startTraining(
     });
   }
   ui.attach(r);
-  // The dashboard opens with every training (once the webview panels are wired).
-  lab.panels?.openDashboard(r.modelDir);
+  // The dashboard opens with every training.
+  lab.panels.openDashboard(r.modelDir);
   return r;
 }
 

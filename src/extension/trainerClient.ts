@@ -9,6 +9,7 @@ import type { SampleResult, ScoreResult } from '../engine/types.js';
 import { checkWorkerToHost } from '../protocol/worker.js';
 import type { HostToWorkerMessage, SampleJob, ScoreJob, WorkerRun, WorkerToHostMessage } from '../protocol/worker.js';
 import type { DoneEvent, StartEvent, StepEvent, TrainerEvent } from '../training/events.js';
+import { CancelledError } from './cancelledError.js';
 
 export type RunOutcome =
   | { kind: 'done'; done: DoneEvent }
@@ -181,14 +182,15 @@ export class TrainerClient {
   }
 }
 
-/** Runs one score or sample job in its own worker thread; `signal` terminates it. */
+/** Runs one score or sample job in its own worker thread; `signal` terminates it (a CancelledError). */
 function oneOff<T>(workerFile: string, message: HostToWorkerMessage, pick: (m: WorkerToHostMessage) => T | null, signal?: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const worker = new Worker(workerFile);
     let result: T | null = null;
     let failure: string | null = null;
+    let cancelled = false;
     const onAbort = () => {
-      failure = 'cancelled';
+      cancelled = true;
       void worker.terminate();
     };
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -203,7 +205,8 @@ function oneOff<T>(workerFile: string, message: HostToWorkerMessage, pick: (m: W
     });
     worker.on('exit', (code) => {
       signal?.removeEventListener('abort', onAbort);
-      if (result !== null && failure === null) resolve(result);
+      if (cancelled) reject(new CancelledError());
+      else if (result !== null && failure === null) resolve(result);
       else reject(new Error(failure ?? `the worker exited with code ${code} before answering`));
     });
     worker.postMessage(message);
@@ -212,7 +215,8 @@ function oneOff<T>(workerFile: string, message: HostToWorkerMessage, pick: (m: W
 
 /**
  * Scores `job.text` under a saved model in a worker thread, so a long file never blocks the
- * extension host. Rejects with an Error whose message is one sentence; `signal` cancels.
+ * extension host. Rejects with an Error whose message is one sentence; `signal` cancels
+ * (a CancelledError).
  */
 export function scoreInWorker(workerFile: string, job: Omit<ScoreJob, 'wasmDir'>, signal?: AbortSignal): Promise<ScoreResult> {
   return oneOff(workerFile, { type: 'score', job: { ...job, wasmDir: path.dirname(workerFile) } },

@@ -3,12 +3,13 @@
 // channel, the context keys menus use, and the final one-message outcome.
 
 import * as vscode from 'vscode';
+import { architectureLabel, formatCount } from '../protocol/labels.js';
 import { formatDuration, runProgress } from '../protocol/runProgress.js';
 import type { TrainerEvent } from '../training/events.js';
 import { errorText, reportError } from './lab.js';
 import type { Lab } from './lab.js';
 import type { ModelExplorer } from './modelExplorer.js';
-import { bits, formatCount } from './modelTree.js';
+import { bits } from './modelTree.js';
 import type { RunOutcome, TrainingRun } from './trainerClient.js';
 
 /** Live trainer events for whoever else wants them (the dashboard panel). */
@@ -42,7 +43,7 @@ export class TrainingUi implements vscode.Disposable {
         switch (e.event) {
           case 'start':
             log.info(
-              `${run.name}: ${e.network.cell.toUpperCase()} ${e.network.layers}×${e.network.units}, ` +
+              `${run.name}: ${architectureLabel(e.network)}, ` +
               `${e.parameters.toLocaleString('en-US')} parameters, vocabulary ${e.vocabSize}, ` +
               `${e.trainTokens.toLocaleString('en-US')} training / ${e.valTokens.toLocaleString('en-US')} validation tokens, ` +
               `${e.stepsPerEpoch} steps per epoch, backend ${e.backend}${e.resumed ? `, resumed at step ${e.startStep}` : ''}`,
@@ -87,7 +88,7 @@ export class TrainingUi implements vscode.Disposable {
       },
       onPaused: (paused) => {
         log.info(`${run.name}: ${paused ? 'paused' : 'resumed'}`);
-        this.lab.panels?.trainingStatusChanged(run.modelDir, paused ? 'paused' : 'running');
+        this.lab.panels.trainingStatusChanged(run.modelDir, paused ? 'paused' : 'running');
         this.explorer.setLive(run.modelDir, { step: run.lastStep?.step ?? 0, loss: run.lastStep?.loss ?? null, paused });
         this.updateContext();
         this.render(run);
@@ -180,12 +181,10 @@ export class TrainingUi implements vscode.Disposable {
     const tip = new vscode.MarkdownString(
       `**RNN Lab** — training **${run.name}**${run.paused ? ' (paused)' : ''}\n\n` +
       (run.lastValLoss === null ? '' : `Last validation loss: ${run.lastValLoss.toFixed(4)} nats\n\n`) +
-      `Click to ${this.lab.panels ? 'open the training dashboard' : 'show the log'}.`,
+      'Click to open the training dashboard.',
     );
     this.status.tooltip = tip;
-    this.status.command = this.lab.panels
-      ? { title: 'Open Training Dashboard', command: 'rnnLab.openDashboard', arguments: [{ modelDir: run.modelDir }] }
-      : 'rnnLab.showLog';
+    this.status.command = { title: 'Open Training Dashboard', command: 'rnnLab.openDashboard', arguments: [{ modelDir: run.modelDir }] };
     this.status.show();
   }
 

@@ -11,13 +11,12 @@ import { ConfigError, resolveNetworkConfig } from '../engine/config.js';
 import type { CellType, MergeMode, NetworkConfig } from '../engine/config.js';
 import { Network } from '../engine/network.js';
 import type { VocabularyJSON } from '../engine/tokenizer.js';
+import { isObject, type Json } from '../protocol/guards.js';
 import { InteropError } from './exportFolder.js';
 import { CELL_GATE_COUNT, fromKerasLayout } from './kerasLayout.js';
 import type { ModelSnapshot, TensorData } from './modelAccess.js';
 import { TFJS_MODEL_FILE } from './tfjsLayersExport.js';
 import { readVocabularyFile, VOCAB_FILE } from './vocabularyFile.js';
-
-type Json = Record<string, unknown>;
 
 const CELL_OF: Record<string, CellType> = { SimpleRNN: 'rnn', GRU: 'gru', LSTM: 'lstm' };
 const MERGES: readonly string[] = ['concat', 'sum', 'mul', 'ave'];
@@ -38,8 +37,6 @@ interface RecurrentPlan {
   useBias: boolean;
   merge: MergeMode | null;
 }
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function readJson(path: string, what: string): unknown {
   let text: string;

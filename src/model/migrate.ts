@@ -3,7 +3,7 @@
 // A format-version bump adds a migration that rewrites the old version's content and sets
 // the new `formatVersion`; a version no migration reaches is refused by the validator.
 
-type Json = Record<string, unknown>;
+import { isObject, type Json } from '../protocol/guards.js';
 
 /** One upgrade step of model.json content. */
 export interface Migration {
@@ -13,7 +13,6 @@ export interface Migration {
   apply(raw: Json): Json;
 }
 
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const CARRY_PREFIX = 'carry/';
 
 /**

@@ -3,6 +3,7 @@
 // Pure (no file access), so webview-side code may import it.
 
 import type { CellType } from '../engine/config.js';
+import { isObject, type Json } from '../protocol/guards.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from './schema.js';
 import type { RunRecord, TrainingHistory } from './schema.js';
 
@@ -50,8 +51,7 @@ export interface ModelSummary {
   runs: RunSummary[];
 }
 
-type Obj = Record<string, unknown>;
-const obj = (x: unknown): Obj | null => (typeof x === 'object' && x !== null && !Array.isArray(x) ? (x as Obj) : null);
+const obj = (x: unknown): Json | null => (isObject(x) ? x : null);
 const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
 const str = (x: unknown): string | null => (typeof x === 'string' ? x : null);
 

@@ -5,19 +5,14 @@
 import { ConfigError, resolveNetworkConfig } from '../engine/config.js';
 import type { NetworkConfig, NetworkOptions, TokenMode } from '../engine/config.js';
 import { Vocabulary } from '../engine/tokenizer.js';
+import { isObject, type Json } from '../protocol/guards.js';
 import { resolveTrainConfig } from '../training/config.js';
 import type { OptimizerName, TrainConfig, TrainOptions } from '../training/config.js';
 import { migrateModelJson } from './migrate.js';
 import { CARRY_FILE, DEFAULT_TASK, MODEL_FORMAT, MODEL_FORMAT_VERSION, MODEL_TASKS, ModelFormatError, OPTIMIZER_FILE, WEIGHTS_FILE } from './schema.js';
 import type { BinManifest, CarryManifest, ModelMeta, ModelTask, OptimizerManifest, TensorEntry, TrainingHistory, TrainingState } from './schema.js';
 
-type Json = Record<string, unknown>;
-
 const fmt = (n: number) => n.toLocaleString('en-US');
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function bad(where: string, message: string): never {
   throw new ModelFormatError(`${where} ${message}`);

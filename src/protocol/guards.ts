@@ -1,9 +1,10 @@
-// Runtime validators for the engine's plain-JSON types (trainer events, inspect results), used
-// wherever such a value crosses a process or webview boundary.
+// The one home of runtime type guards: the small ones (object, string, number…) and the
+// validators of the engine's plain-JSON types (trainer events, inspect results), used wherever
+// such a value crosses a process or webview boundary.
 
 import type { CellType, GateName } from '../engine/config.js';
 import type { GradientFlow, InspectResult, LayerTrace, Prediction } from '../engine/types.js';
-import type { TrainerEvent } from '../training/events.js';
+import type { StopReason, TrainerEvent } from '../training/events.js';
 
 export type Json = Record<string, unknown>;
 
@@ -29,44 +30,51 @@ const GATES: readonly GateName[] = ['gammaU', 'gammaF', 'gammaO', 'gammaR', 'cTi
 export const isCellType = (v: unknown): v is CellType => CELLS.includes(v as CellType);
 export const isGateName = (v: unknown): v is GateName => GATES.includes(v as GateName);
 
-/** True when every key in `numbers` holds a number (NaN allowed) and every key in `strings` a string. */
-function hasFields(o: Json, numbers: readonly string[], strings: readonly string[] = [], measured: readonly string[] = []): boolean {
-  return numbers.every((k) => isNumber(o[k])) && strings.every((k) => isString(o[k])) && measured.every((k) => isMeasured(o[k]));
+type FieldCheck = (v: unknown) => boolean;
+
+const isNetworkShape = (v: unknown) => isObject(v) && isCellType(v.cell) && isNumber(v.layers) && isNumber(v.units);
+const STOP_REASONS: readonly StopReason[] = ['steps', 'epochs', 'minutes', 'aborted', 'nan'];
+
+/**
+ * Field checks per trainer event. Numbers may be NaN (a diverged run reports NaN losses);
+ * measured values may also be null, which is what JSON (a webview message) makes of NaN.
+ */
+const EVENT_FIELDS: { [K in TrainerEvent['event']]: Record<Exclude<keyof Extract<TrainerEvent, { event: K }>, 'event'>, FieldCheck> } = {
+  start: {
+    modelDir: isString, backend: isString, network: isNetworkShape, train: isObject, parameters: isNumber,
+    vocabSize: isNumber, trainTokens: isNumber, valTokens: isNumber, stepsPerEpoch: isNumber,
+    startStep: isNumber, startElapsedMs: isNumber, totalSteps: (v) => isNullOr(v, isNumber), resumed: isBool,
+  },
+  step: {
+    step: isNumber, epoch: isNumber, loss: isMeasured, gradNorm: isMeasured, layerGradNorms: isMeasuredArray, lr: isNumber,
+    tokensPerSecond: isNumber, tokensSeen: isNumber, elapsedMs: isNumber,
+  },
+  eval: {
+    step: isNumber, epoch: isNumber, valLoss: isMeasured, valBitsPerToken: isMeasured, valPerplexity: isMeasured, best: isBool,
+  },
+  sample: { step: isNumber, temperature: isNumber, text: isString },
+  checkpoint: { step: isNumber, kind: (v) => v === 'latest' || v === 'best', dir: isString },
+  nan: { step: isNumber, recentGradNorms: isMeasuredArray, message: isString },
+  warning: { kind: (v) => v === 'small-text' || v === 'overfitting', step: isNumber, message: isString },
+  done: {
+    step: isNumber, epoch: isNumber, trainLoss: isMeasured, valLoss: isMeasured, bestValLoss: isMeasured,
+    tokensPerSecond: isNumber, backend: isString, modelDir: isString,
+    reason: (v) => STOP_REASONS.includes(v as StopReason), message: isString,
+  },
+};
+
+/** Why `v` is not a well-formed trainer event, or null when it is one. */
+export function trainerEventProblem(v: unknown): string | null {
+  if (!isObject(v)) return 'trainer event is not an object';
+  const kind = v.event;
+  if (!isString(kind) || !Object.hasOwn(EVENT_FIELDS, kind)) return `unknown trainer event ${JSON.stringify(kind)}`;
+  for (const [field, ok] of Object.entries(EVENT_FIELDS[kind as TrainerEvent['event']] as Record<string, FieldCheck>)) {
+    if (!ok(v[field])) return `trainer event "${kind}" has a bad ${field}: ${JSON.stringify(v[field])}`;
+  }
+  return null;
 }
 
-export function isTrainerEvent(v: unknown): v is TrainerEvent {
-  if (!isObject(v)) return false;
-  switch (v.event) {
-    case 'start':
-      return (
-        hasFields(v, ['parameters', 'vocabSize', 'trainTokens', 'valTokens', 'stepsPerEpoch', 'startStep'], ['modelDir', 'backend']) &&
-        isObject(v.network) && isCellType(v.network.cell) && isNumber(v.network.layers) && isNumber(v.network.units) &&
-        isObject(v.train) && isNullOr(v.totalSteps, isNumber) && isBool(v.resumed)
-      );
-    case 'step':
-      return (
-        hasFields(v, ['step', 'epoch', 'lr', 'tokensPerSecond', 'tokensSeen', 'elapsedMs'], [], ['loss', 'gradNorm']) &&
-        isMeasuredArray(v.layerGradNorms)
-      );
-    case 'eval':
-      return hasFields(v, ['step', 'epoch'], [], ['valLoss', 'valBitsPerToken', 'valPerplexity']) && isBool(v.best);
-    case 'sample':
-      return hasFields(v, ['step', 'temperature'], ['text']);
-    case 'checkpoint':
-      return hasFields(v, ['step'], ['dir']) && (v.kind === 'latest' || v.kind === 'best');
-    case 'nan':
-      return hasFields(v, ['step'], ['message']) && isMeasuredArray(v.recentGradNorms);
-    case 'warning':
-      return hasFields(v, ['step'], ['message']) && (v.kind === 'small-text' || v.kind === 'overfitting');
-    case 'done':
-      return (
-        hasFields(v, ['step', 'epoch', 'tokensPerSecond'], ['backend', 'modelDir', 'reason', 'message']) &&
-        isMeasured(v.trainLoss) && isMeasured(v.valLoss) && isMeasured(v.bestValLoss)
-      );
-    default:
-      return false;
-  }
-}
+export const isTrainerEvent = (v: unknown): v is TrainerEvent => trainerEventProblem(v) === null;
 
 const isPrediction = (v: unknown): v is Prediction => isObject(v) && isString(v.token) && isNumber(v.p);
 

@@ -205,22 +205,51 @@ export const GradientsCompute = messageType<GradientsComputeMessage>(
   (m) => isStringArray(m.modelDirs) && m.modelDirs.length > 0 && Number.isInteger(m.position) && (m.position as number) >= 0,
 );
 
+// ─── revive state ───────────────────────────────────────────────────────────────────────
+// What each webview keeps in its saved state (part of its UI state) so that the host can
+// reopen the panel after a window reload; the host reads it from an untyped saved object.
+
+/** Dashboard: the model shown. */
+export interface DashboardReviveState { modelDir: string | null }
+export const readDashboardRevive = (saved: Json): DashboardReviveState => ({ modelDir: isString(saved.modelDir) ? saved.modelDir : null });
+
+/** Gate inspector: the model and the text inspected. */
+export interface InspectorReviveState { modelDir: string | null; text: string }
+export const readInspectorRevive = (saved: Json): InspectorReviveState => ({
+  modelDir: isString(saved.modelDir) ? saved.modelDir : null,
+  text: isString(saved.text) ? saved.text : '',
+});
+
+/** Gradient flow: the models overlaid, the position T and the text. */
+export interface GradientsReviveState {
+  modelDirs: string[];
+  position: number | null;
+  /** Empty before the first result. */
+  text: string;
+}
+export const readGradientsRevive = (saved: Json): GradientsReviveState => ({
+  modelDirs: Array.isArray(saved.modelDirs) ? saved.modelDirs.filter(isString) : [],
+  position: isNumber(saved.position) ? saved.position : null,
+  text: isString(saved.text) ? saved.text : '',
+});
+
 // ─── dispatch ───────────────────────────────────────────────────────────────────────────
+// Unions and descriptor lists are named by direction, as HostToWorkerMessage is.
 
-export type DashboardInbound = DashboardStateMessage | DashboardEventsMessage | DashboardStatusMessage | ErrorMessage;
-export type DashboardOutbound = ReadyMessage | DashboardControlMessage;
-export type InspectorInbound = InspectorModelsMessage | InspectorBusyMessage | InspectorResultMessage | ErrorMessage;
-export type InspectorOutbound = ReadyMessage | InspectorRunMessage | InspectorSelectUnitMessage;
-export type GradientsInbound = GradientsStateMessage | GradientsBusyMessage | ErrorMessage;
-export type GradientsOutbound = ReadyMessage | GradientsComputeMessage;
+export type HostToDashboard = DashboardStateMessage | DashboardEventsMessage | DashboardStatusMessage | ErrorMessage;
+export type DashboardToHost = ReadyMessage | DashboardControlMessage;
+export type HostToInspector = InspectorModelsMessage | InspectorBusyMessage | InspectorResultMessage | ErrorMessage;
+export type InspectorToHost = ReadyMessage | InspectorRunMessage | InspectorSelectUnitMessage;
+export type HostToGradients = GradientsStateMessage | GradientsBusyMessage | ErrorMessage;
+export type GradientsToHost = ReadyMessage | GradientsComputeMessage;
 
-/** Descriptors each side accepts; anything else is dropped with a console warning. */
-export const DASHBOARD_INBOUND = [DashboardState, DashboardEvents, DashboardStatus, ErrorMsg] as const;
-export const DASHBOARD_OUTBOUND = [Ready, DashboardControl] as const;
-export const INSPECTOR_INBOUND = [InspectorModels, InspectorBusy, InspectorResult, ErrorMsg] as const;
-export const INSPECTOR_OUTBOUND = [Ready, InspectorRun, InspectorSelectUnit] as const;
-export const GRADIENTS_INBOUND = [GradientsState, GradientsBusy, ErrorMsg] as const;
-export const GRADIENTS_OUTBOUND = [Ready, GradientsCompute] as const;
+/** Descriptors each side accepts; anything else is dropped (and logged, or warned about in the console). */
+export const HOST_TO_DASHBOARD = [DashboardState, DashboardEvents, DashboardStatus, ErrorMsg] as const;
+export const DASHBOARD_TO_HOST = [Ready, DashboardControl] as const;
+export const HOST_TO_INSPECTOR = [InspectorModels, InspectorBusy, InspectorResult, ErrorMsg] as const;
+export const INSPECTOR_TO_HOST = [Ready, InspectorRun, InspectorSelectUnit] as const;
+export const HOST_TO_GRADIENTS = [GradientsState, GradientsBusy, ErrorMsg] as const;
+export const GRADIENTS_TO_HOST = [Ready, GradientsCompute] as const;
 
 type Guarded<D> = D extends MessageType<string, infer M> ? M : never;
 

@@ -5,6 +5,7 @@
 import type { SampleOptions, SampleResult, ScoreResult } from '../engine/types.js';
 import type { TrainOptions } from '../training/config.js';
 import type { TrainerEvent } from '../training/events.js';
+import { isBool, isNumber, isNumberArray, isObject, isString, trainerEventProblem } from './guards.js';
 
 /** Everything the worker needs to run `train()`. */
 export interface WorkerRun {
@@ -59,62 +60,15 @@ export type WorkerToHostMessage =
 
 export type Checked<T> = { ok: true; message: T } | { ok: false; error: string };
 
-type Json = Record<string, unknown>;
-
-const isObject = (x: unknown): x is Json => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isNum = (x: unknown): x is number => typeof x === 'number';
-const isNumOrNull = (x: unknown) => x === null || isNum(x);
-const isStr = (x: unknown): x is string => typeof x === 'string';
-const isBool = (x: unknown): x is boolean => typeof x === 'boolean';
-const isNumArray = (x: unknown) => Array.isArray(x) && x.every(isNum);
-
-type FieldCheck = (x: unknown) => boolean;
-
-/** Field checks per trainer event; numbers may be NaN (a diverged run reports NaN losses). */
-const EVENT_FIELDS: Record<TrainerEvent['event'], Record<string, FieldCheck>> = {
-  start: {
-    modelDir: isStr, backend: isStr, network: isObject, train: isObject, parameters: isNum,
-    vocabSize: isNum, trainTokens: isNum, valTokens: isNum, stepsPerEpoch: isNum,
-    startStep: isNum, startElapsedMs: isNum, totalSteps: isNumOrNull, resumed: isBool,
-  },
-  step: {
-    step: isNum, epoch: isNum, loss: isNum, gradNorm: isNum, layerGradNorms: isNumArray, lr: isNum,
-    tokensPerSecond: isNum, tokensSeen: isNum, elapsedMs: isNum,
-  },
-  eval: {
-    step: isNum, epoch: isNum, valLoss: isNum, valBitsPerToken: isNum, valPerplexity: isNum, best: isBool,
-  },
-  sample: { step: isNum, temperature: isNum, text: isStr },
-  checkpoint: { step: isNum, kind: (x) => x === 'latest' || x === 'best', dir: isStr },
-  nan: { step: isNum, recentGradNorms: isNumArray, message: isStr },
-  warning: { kind: (x) => x === 'small-text' || x === 'overfitting', step: isNum, message: isStr },
-  done: {
-    step: isNum, epoch: isNum, trainLoss: isNumOrNull, valLoss: isNumOrNull, bestValLoss: isNumOrNull,
-    tokensPerSecond: isNum, backend: isStr, modelDir: isStr,
-    reason: (x) => ['steps', 'epochs', 'minutes', 'aborted', 'nan'].includes(x as string), message: isStr,
-  },
-};
-
-/** Why `x` is not a well-formed trainer event, or null when it is one. */
-export function trainerEventProblem(x: unknown): string | null {
-  if (!isObject(x)) return 'trainer event is not an object';
-  const kind = x.event;
-  if (!isStr(kind) || !(kind in EVENT_FIELDS)) return `unknown trainer event ${JSON.stringify(kind)}`;
-  for (const [field, ok] of Object.entries(EVENT_FIELDS[kind as TrainerEvent['event']])) {
-    if (!ok(x[field])) return `trainer event "${kind}" has a bad ${field}: ${JSON.stringify(x[field])}`;
-  }
-  return null;
-}
-
 /** Why `x` is not a well-formed ScoreResult, or null. */
 export function scoreResultProblem(x: unknown): string | null {
   if (!isObject(x)) return 'score result is not an object';
   for (const f of ['tokens', 'loss', 'bitsPerToken', 'perplexity', 'logProb']) {
-    if (!isNum(x[f])) return `score result has a bad ${f}`;
+    if (!isNumber(x[f])) return `score result has a bad ${f}`;
   }
-  if (!isNumArray(x.surprisal)) return 'score result has a bad surprisal list';
-  if (!isNumArray(x.offsets)) return 'score result has bad offsets';
-  if (!Array.isArray(x.tokenTexts) || !x.tokenTexts.every(isStr)) return 'score result has bad token texts';
+  if (!isNumberArray(x.surprisal)) return 'score result has a bad surprisal list';
+  if (!isNumberArray(x.offsets)) return 'score result has bad offsets';
+  if (!Array.isArray(x.tokenTexts) || !x.tokenTexts.every(isString)) return 'score result has bad token texts';
   if ((x.surprisal as number[]).length !== x.tokens || (x.offsets as number[]).length < (x.tokenTexts as string[]).length) {
     return 'score result lengths do not agree';
   }
@@ -138,12 +92,12 @@ export function checkWorkerToHost(x: unknown): Checked<WorkerToHostMessage> {
     }
     case 'sampled': {
       const r = x.result;
-      return isObject(r) && isStr(r.text) && isStr(r.generated) && isNum(r.generatedTokens)
+      return isObject(r) && isString(r.text) && isString(r.generated) && isNumber(r.generatedTokens)
         ? { ok: true, message: { type: 'sampled', result: { text: r.text, generated: r.generated, generatedTokens: r.generatedTokens } } }
         : { ok: false, error: 'sample result needs text, generated and generatedTokens' };
     }
     case 'failed':
-      return isStr(x.message)
+      return isString(x.message)
         ? { ok: true, message: { type: 'failed', message: x.message } }
         : { ok: false, error: 'worker "failed" message lacks a message' };
     default:
@@ -153,12 +107,12 @@ export function checkWorkerToHost(x: unknown): Checked<WorkerToHostMessage> {
 
 function runProblem(run: unknown): string | null {
   if (!isObject(run)) return 'start message lacks a run';
-  if (!isStr(run.text)) return 'run.text must be a string';
-  if (!isStr(run.modelDir) || run.modelDir === '') return 'run.modelDir must be a non-empty path';
+  if (!isString(run.text)) return 'run.text must be a string';
+  if (!isString(run.modelDir) || run.modelDir === '') return 'run.modelDir must be a non-empty path';
   if (!isObject(run.options)) return 'run.options must be an object';
-  if (run.name !== undefined && !isStr(run.name)) return 'run.name must be a string';
+  if (run.name !== undefined && !isString(run.name)) return 'run.name must be a string';
   if (!isBool(run.resume)) return 'run.resume must be a boolean';
-  if (!isStr(run.wasmDir)) return 'run.wasmDir must be a string';
+  if (!isString(run.wasmDir)) return 'run.wasmDir must be a string';
   return null;
 }
 
@@ -171,14 +125,14 @@ export function checkHostToWorker(x: unknown): Checked<HostToWorkerMessage> {
     }
     case 'score': {
       const j = x.job;
-      if (!isObject(j) || !isStr(j.modelDir) || !isStr(j.text) || !isStr(j.wasmDir) || !['root', 'latest', 'best'].includes(j.checkpoint as string)) {
+      if (!isObject(j) || !isString(j.modelDir) || !isString(j.text) || !isString(j.wasmDir) || !['root', 'latest', 'best'].includes(j.checkpoint as string)) {
         return { ok: false, error: 'score message needs job.modelDir, job.checkpoint, job.text and job.wasmDir' };
       }
       return { ok: true, message: { type: 'score', job: j as unknown as ScoreJob } };
     }
     case 'sample': {
       const j = x.job;
-      if (!isObject(j) || !isStr(j.modelDir) || !isObject(j.options) || !isStr(j.wasmDir) || !['root', 'latest', 'best'].includes(j.checkpoint as string)) {
+      if (!isObject(j) || !isString(j.modelDir) || !isObject(j.options) || !isString(j.wasmDir) || !['root', 'latest', 'best'].includes(j.checkpoint as string)) {
         return { ok: false, error: 'sample message needs job.modelDir, job.checkpoint, job.options and job.wasmDir' };
       }
       return { ok: true, message: { type: 'sample', job: j as unknown as SampleJob } };
@@ -189,12 +143,12 @@ export function checkHostToWorker(x: unknown): Checked<HostToWorkerMessage> {
     case 'checkpointNow':
       return { ok: true, message: { type: x.type } };
     case 'sampleNow':
-      if (x.temperature !== undefined && !(isNum(x.temperature) && x.temperature >= 0)) {
+      if (x.temperature !== undefined && !(isNumber(x.temperature) && x.temperature >= 0)) {
         return { ok: false, error: 'sampleNow temperature must be a number ≥ 0' };
       }
       return { ok: true, message: x.temperature === undefined ? { type: 'sampleNow' } : { type: 'sampleNow', temperature: x.temperature } };
     case 'sampleTemperature':
-      if (!(isNum(x.temperature) && x.temperature >= 0)) return { ok: false, error: 'sampleTemperature temperature must be a number ≥ 0' };
+      if (!(isNumber(x.temperature) && x.temperature >= 0)) return { ok: false, error: 'sampleTemperature temperature must be a number ≥ 0' };
       return { ok: true, message: { type: 'sampleTemperature', temperature: x.temperature } };
     default:
       return { ok: false, error: `unknown host message type ${JSON.stringify(x.type)}` };

@@ -79,6 +79,8 @@ interface SaneSave {
 }
 
 const MAX_HISTORY_POINTS = 4000;
+/** Seeds of asked-for samples sit this far from the periodic ones (a prime, past any step count). */
+const ASKED_SEED_STRIDE = 1_000_003;
 
 
 /** One run of training over a prepared model: step, evaluate, sample, save, and the done event. */
@@ -110,6 +112,8 @@ class Session {
   /** Step of the last save to checkpoints/latest and the root (-1: none usable). */
   private latestStep: number;
   private tokensPerSecond = 0;
+  /** Samples asked for so far, so that two at the same step differ too. */
+  private askedSamples = 0;
   private lastEvalStep = -1;
   /** performance.now() of the last write of a checkpoint. */
   private lastSaveAt = -Infinity;
@@ -332,8 +336,13 @@ class Session {
     return null;
   }
 
-  sample(temperature: number): void {
-    const s = sample(this.model, { length: this.config.sampleLength, temperature, seed: this.config.seed + this.loop.step });
+  /**
+   * A sample at this step; `asked` (Sample Now) draws from a seed of its own, else it would
+   * repeat word for word the periodic sample of the same step (seed + step).
+   */
+  sample(temperature: number, asked = false): void {
+    const seed = this.config.seed + this.loop.step + (asked ? ASKED_SEED_STRIDE * ++this.askedSamples : 0);
+    const s = sample(this.model, { length: this.config.sampleLength, temperature, seed });
     this.emit({ event: 'sample', step: this.loop.step, temperature, text: s.text });
   }
 
@@ -404,7 +413,7 @@ class Session {
     if (control.sampleRequested) {
       const t = control.sampleRequested.temperature;
       control.sampleRequested = null;
-      this.sample(t >= 0 ? t : this.config.sampleTemperature);
+      this.sample(t >= 0 ? t : this.config.sampleTemperature, true);
     }
     return diverged;
   }

@@ -14,7 +14,8 @@ import { Vocabulary } from '../../src/engine/tokenizer.js';
 import { resolveTrainConfig } from '../../src/training/config.js';
 import { saveModelFolder } from '../../src/training/checkpoint.js';
 import { listModels, modelExists, readEntry } from '../../src/extension/modelStore.js';
-import { formatCount, modelNode, showToken, tensorsByLayer } from '../../src/extension/modelTree.js';
+import { modelNode, showToken, tensorsByLayer } from '../../src/extension/modelTree.js';
+import { formatCount } from '../../src/protocol/labels.js';
 import type { TreeNode } from '../../src/extension/modelTree.js';
 
 const TEXT = 'the quick brown fox jumps over the lazy dog\nhello world\n';

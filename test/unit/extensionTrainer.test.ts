@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as esbuild from 'esbuild';
 
+import { CancelledError } from '../../src/extension/cancelledError.js';
 import { AlreadyTrainingError, TrainerClient, TrainingRun, sampleInWorker, scoreInWorker } from '../../src/extension/trainerClient.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { sample, score } from '../../src/engine/sampler.js';
@@ -134,6 +135,7 @@ describe('trainer worker', () => {
     const pending = scoreInWorker(workerFile, { modelDir, checkpoint: 'root', text: text.repeat(20) }, abort.signal);
     abort.abort();
     await assert.rejects(pending, /^Error: cancelled$/);
+    await assert.rejects(pending, CancelledError, 'a typed rejection, so callers need not compare messages');
   });
 
   test('an empty text fails with one sentence instead of crashing', async () => {

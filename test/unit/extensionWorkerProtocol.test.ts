@@ -4,7 +4,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { checkHostToWorker, checkWorkerToHost, trainerEventProblem } from '../../src/protocol/worker.js';
+import { trainerEventProblem } from '../../src/protocol/guards.js';
+import { checkHostToWorker, checkWorkerToHost } from '../../src/protocol/worker.js';
 import type { TrainerEvent } from '../../src/training/events.js';
 
 const step: TrainerEvent = {

@@ -131,6 +131,23 @@ describe('trainer', () => {
     assert.ok(sampled && sampled.event === 'sample' && sampled.step === 2 && sampled.temperature === 0.5);
   });
 
+  test('sample-now draws one new sample, not a copy of the periodic one at the same step', async () => {
+    const dir = join(root, 'sample-now');
+    const control = new TrainerControl();
+    const { events } = await run(dir, { ...SMALL, steps: 6, sampleEvery: 3, sampleLength: 80, seed: 7 }, {
+      control,
+      // Asked for right after step 3, whose periodic sample comes next: the loop serves it before step 4.
+      onEvent: (e) => {
+        if (e.event === 'step' && e.step === 3) control.sampleNow();
+      },
+    });
+    const samples = events.filter((e) => e.event === 'sample');
+    assert.deepEqual(samples.map((e) => e.step), [3, 3, 6], 'the two periodic samples and exactly one asked for');
+    const [periodic, asked] = samples;
+    assert.equal(periodic!.temperature, asked!.temperature);
+    assert.notEqual(asked!.text, periodic!.text, 'Sample Now gives a sample of its own');
+  });
+
   test('resuming on text the vocabulary does not fit says so and changes nothing', async () => {
     const dir = join(root, 'vocab');
     await run(dir, { ...SMALL, steps: 1 });

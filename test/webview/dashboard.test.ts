@@ -168,6 +168,44 @@ describe('training dashboard', () => {
     await again.page.close();
   });
 
+  it('disables the temperature slider once the run is over (nothing samples any more)', async () => {
+    const p = await openWithState();
+    assert.equal(await p.page.locator('#temperature').isDisabled(), false, 'enabled while training');
+    const store = new RunStore();
+    for (const e of lstm.events) store.add(lstm.model.dir, e);
+    await p.push(DashboardState.create({ snapshot: store.snapshot(lstm.model.dir, lstm.model.name, overlays) }));
+    await p.waitFor(() => (document.getElementById('temperature') as HTMLInputElement).disabled);
+    assert.equal(await p.page.locator('#sample-now').evaluate((b) => (b as HTMLElement & { disabled: boolean }).disabled), true);
+    assert.deepEqual(await allProblems(p), []);
+    await p.page.close();
+  });
+
+  it('keeps panel state per model: another model shows neither this one\'s checkpoint line nor its ticked overlays', async () => {
+    const p = await openWithState();
+    const step = snapshotAfter(half).lastStep!.step;
+    await p.push(DashboardEvents.create({ events: [{ event: 'checkpoint', step, kind: 'latest', dir: `${lstm.model.dir}/checkpoints/latest` }] }));
+    await p.waitFor(() => /Saved latest checkpoint/.test(document.getElementById('control-status')!.textContent ?? ''));
+    await p.page.locator('#overlays vscode-checkbox').first().click();
+    await p.waitFor(() => /tiny-gru run 1.*train/.test(document.querySelector('#loss-chart .u-legend')?.textContent ?? ''));
+
+    const other = { name: 'other-model', dir: '/models/other-model' };
+    const store = new RunStore();
+    for (const e of lstm.events.slice(0, half)) store.add(other.dir, e);
+    await p.push(DashboardState.create({ snapshot: store.snapshot(other.dir, other.name, overlays) }));
+    await p.waitFor((name) => document.getElementById('title')!.textContent!.endsWith(name), other.name);
+    assert.equal(await p.page.textContent('#control-status'), '');
+    const ticked = () => p.page.locator('#overlays vscode-checkbox').evaluateAll((boxes) => boxes.filter((b) => (b as HTMLElement & { checked: boolean }).checked).length);
+    assert.equal(await ticked(), 0, 'no overlay ticked on the other model');
+    assert.doesNotMatch((await p.page.textContent('#loss-chart .u-legend')) ?? '', /tiny-gru run 1/);
+
+    // Back on the first model, its own choice is still there.
+    await p.push(DashboardState.create({ snapshot: snapshotAfter(half) }));
+    await p.waitFor((name) => document.getElementById('title')!.textContent!.endsWith(name), lstm.model.name);
+    assert.equal(await ticked(), 1);
+    assert.deepEqual(await allProblems(p), []);
+    await p.page.close();
+  });
+
   it('marks a NaN on both charts with its explanation', async () => {
     const p = await openWithState();
     const lastStep = lstm.events.slice(0, half).filter((e) => e.event === 'step').at(-1)!;

@@ -13,7 +13,7 @@ import { contentSecurityPolicy, renderPanelHtml } from '../../src/extension/pane
 import { isInspectResult, isTrainerEvent } from '../../src/protocol/guards.js';
 import { downsampleIndices, isRunSeries, overlayRunsFromHistory } from '../../src/protocol/runSeries.js';
 import {
-  DASHBOARD_INBOUND,
+  HOST_TO_DASHBOARD,
   DashboardControl,
   DashboardEvents,
   GradientsCompute,
@@ -85,11 +85,11 @@ describe('message guards', () => {
   });
 
   it('validate() picks the matching descriptor and rejects the rest', () => {
-    const m = validate(DASHBOARD_INBOUND, { type: 'dashboard/status', status: 'paused' });
+    const m = validate(HOST_TO_DASHBOARD, { type: 'dashboard/status', status: 'paused' });
     assert.deepEqual(m, { type: 'dashboard/status', status: 'paused' });
-    assert.equal(validate(DASHBOARD_INBOUND, { type: 'dashboard/status', status: 'sleeping' }), null);
-    assert.equal(validate(DASHBOARD_INBOUND, { type: 'inspector/busy', text: 'x' }), null, 'another panel\'s message');
-    assert.equal(validate(DASHBOARD_INBOUND, 'ready'), null);
+    assert.equal(validate(HOST_TO_DASHBOARD, { type: 'dashboard/status', status: 'sleeping' }), null);
+    assert.equal(validate(HOST_TO_DASHBOARD, { type: 'inspector/busy', text: 'x' }), null, 'another panel\'s message');
+    assert.equal(validate(HOST_TO_DASHBOARD, 'ready'), null);
   });
 });
 
@@ -150,6 +150,22 @@ describe('series', () => {
     assert.ok(ls.series.step.length < SNAPSHOT_BUCKETS * 10 && ls.series.step.length >= SNAPSHOT_BUCKETS * 2);
     long.add('/l', r.events[0]!);
     assert.equal(long.snapshot('/l', 'l', []).series.step.length, 0, 'a new start resets the run');
+  });
+
+  it('the run store follows a renamed model and forgets a deleted one', () => {
+    const r = runs[0]!;
+    const store = new RunStore();
+    for (const e of r.events) store.add(r.model.dir, e);
+    const before = store.snapshot(r.model.dir, r.model.name, []);
+    store.move(r.model.dir, '/models/renamed');
+    assert.equal(store.get(r.model.dir), undefined, 'nothing left under the old folder');
+    assert.equal(store.latest, '/models/renamed');
+    const after = store.snapshot('/models/renamed', 'renamed', []);
+    assert.deepEqual(after.series, before.series, 'the run is the renamed model\'s');
+    assert.equal(after.model!.name, 'renamed');
+    store.move('/models/renamed', null);
+    assert.equal(store.get('/models/renamed'), undefined);
+    assert.equal(store.latest, null);
   });
 });
 

@@ -13,20 +13,22 @@ import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-s
 import uPlot from 'uplot';
 import { appendEvent, downsampleIndices, emptySeries, type OverlayRun, type RunSeries } from '../../src/protocol/runSeries.js';
 import { isObject } from '../../src/protocol/guards.js';
+import { formatCount } from '../../src/protocol/labels.js';
 import {
-  DASHBOARD_INBOUND,
-  type DashboardInbound,
-  type DashboardOutbound,
+  HOST_TO_DASHBOARD,
+  type HostToDashboard,
+  type DashboardToHost,
   type DashboardSnapshot,
   type TrainingAction,
   type TrainingStatus,
 } from '../../src/protocol/webview.js';
 import type { TrainerEvent } from '../../src/training/events.js';
 import { alignSeries, axis, followWidth, widthOf, type XYSeries } from '../common/chart.js';
-import { byId, formatCount, formatDuration, formatNumber, h } from '../common/dom.js';
+import { byId, formatDuration, formatNumber, h } from '../common/dom.js';
+import { runProgress } from '../../src/protocol/runProgress.js';
 import { emaDebiased } from '../common/smoothing.js';
-import { onThemeChange, readTheme, type ThemeColors } from '../common/theme.js';
-import { createVsCodeTransport } from '../common/transport.js';
+import { openPanelPage } from '../common/panelPage.js';
+import type { ThemeColors } from '../common/theme.js';
 
 type XAxis = 'step' | 'time' | 'tokens';
 
@@ -35,7 +37,10 @@ interface UiState {
   xAxis: XAxis;
   log: boolean;
   temperature: number;
+  /** Overlays ticked for the model shown. */
   overlays: string[];
+  /** Overlays ticked for other models, by folder, restored when the dashboard shows them again. */
+  overlaysByModel?: Record<string, string[]>;
   /** The model shown, so the host can restore the panel after a window reload. */
   modelDir?: string | null;
 }
@@ -44,16 +49,15 @@ const isUiState = (v: unknown): v is UiState =>
   isObject(v) && typeof v.smoothing === 'number' && ['step', 'time', 'tokens'].includes(v.xAxis as string) &&
   typeof v.log === 'boolean' && typeof v.temperature === 'number' && Array.isArray(v.overlays);
 
-const transport = createVsCodeTransport<DashboardInbound, DashboardOutbound, UiState>(DASHBOARD_INBOUND, isUiState);
-const ui: UiState = transport.getState() ?? { smoothing: 0.6, xAxis: 'step', log: false, temperature: 0.8, overlays: [] };
-const saveUi = () => transport.setState(ui);
+const page = openPanelPage<HostToDashboard, DashboardToHost, UiState>(HOST_TO_DASHBOARD, isUiState, { smoothing: 0.6, xAxis: 'step', log: false, temperature: 0.8, overlays: [] });
+const { ui, saveUi } = page;
 
 let snap: DashboardSnapshot = {
   model: null, status: 'idle', start: null, lastStep: null, lastEval: null, done: null,
   series: emptySeries(), samples: [], nans: [], overlays: [],
 };
 let lastCheckpoint = '';
-let theme: ThemeColors = readTheme();
+let theme: ThemeColors = page.theme;
 
 // ─── layout ─────────────────────────────────────────────────────────────────────────────
 
@@ -85,7 +89,7 @@ const gradEl = h('div', { id: 'grad-chart', class: 'chart' });
 
 app.append(
   h('h1', { id: 'title' }, 'Training dashboard'),
-  h('div', { id: 'message', class: 'panel-message', hidden: true }),
+  page.messageBox,
   h('div', { id: 'stats', class: 'stats' }),
   h('div', { class: 'row' }, progress, h('span', { id: 'progress-label', class: 'muted' }), h('span', { id: 'eta', class: 'muted' })),
   h('div', { class: 'row', id: 'controls' }, stopBtn, pauseBtn, checkpointBtn, sampleBtn,
@@ -104,7 +108,7 @@ app.append(
 // ─── controls ───────────────────────────────────────────────────────────────────────────
 
 const control = (action: TrainingAction) =>
-  transport.post(action === 'sample' || action === 'temperature' ? { type: 'dashboard/control', action, temperature: ui.temperature } : { type: 'dashboard/control', action });
+  page.post(action === 'sample' || action === 'temperature' ? { type: 'dashboard/control', action, temperature: ui.temperature } : { type: 'dashboard/control', action });
 stopBtn.addEventListener('click', () => control('stop'));
 pauseBtn.addEventListener('click', () => control(snap.status === 'paused' ? 'resume' : 'pause'));
 checkpointBtn.addEventListener('click', () => control('checkpoint'));
@@ -360,17 +364,17 @@ function renderHeader(): void {
   let label = '';
   let eta = '';
   if (s && last) {
-    const t = s.train;
-    const done = last.step - s.startStep;
-    const perStepMs = done > 0 ? last.elapsedMs / done : NaN;
+    // This run's share only: a resumed model's steps and time include its earlier runs.
+    const run = runProgress({ ...s, startElapsedMs: s.startElapsedMs ?? 0 }, last);
+    const eta_ = run.etaMs === null ? '' : `ETA ${formatDuration(run.etaMs)}`;
     if (s.totalSteps) {
-      fraction = last.step / s.totalSteps;
+      fraction = run.fraction;
       label = `step ${last.step} of ${s.totalSteps} · epoch ${last.epoch.toFixed(2)}`;
-      eta = `ETA ${formatDuration((s.totalSteps - last.step) * perStepMs)}`;
-    } else if (t.minutes) {
-      fraction = last.elapsedMs / (t.minutes * 60000);
-      label = `${formatDuration(last.elapsedMs)} of ${formatDuration(t.minutes * 60000)} · epoch ${last.epoch.toFixed(2)}`;
-      eta = `ETA ${formatDuration(t.minutes * 60000 - last.elapsedMs)}`;
+      eta = eta_;
+    } else if (run.budgetMs !== null) {
+      fraction = run.fraction;
+      label = `${formatDuration(run.runMs)} of ${formatDuration(run.budgetMs)} · epoch ${last.epoch.toFixed(2)}`;
+      eta = eta_;
     } else {
       fraction = last.epoch - Math.floor(last.epoch);
       label = `epoch ${Math.floor(last.epoch) + 1}: ${Math.round(fraction * 100)}%`;
@@ -389,6 +393,8 @@ function renderHeader(): void {
   pauseBtn.disabled = !running;
   checkpointBtn.disabled = !running;
   sampleBtn.disabled = !running;
+  // The slider sets the temperature of the run's samples: with no run there is nothing to set.
+  tempInput.disabled = !running;
   pauseBtn.textContent = snap.status === 'paused' ? 'Resume' : 'Pause';
   byId('control-status').textContent = lastCheckpoint;
 }
@@ -420,14 +426,19 @@ function renderOverlays(): void {
   }
 }
 
-function showMessage(text: string, error: boolean): void {
-  const el = byId('message');
-  el.textContent = text;
-  el.className = error ? 'panel-message error' : 'panel-message';
-  el.hidden = false;
-}
-
 // ─── inbound ────────────────────────────────────────────────────────────────────────────
+
+/** Panel state is per model: switching models puts away this one's overlays and messages. */
+function showModel(dir: string | null): void {
+  lastCheckpoint = '';
+  if (dir === (ui.modelDir ?? null)) return;
+  const byModel = { ...ui.overlaysByModel };
+  if (ui.modelDir) byModel[ui.modelDir] = ui.overlays;
+  ui.overlays = (dir && byModel[dir]) || [];
+  if (dir) delete byModel[dir];
+  ui.overlaysByModel = byModel;
+  ui.modelDir = dir;
+}
 
 function applyEvent(e: TrainerEvent): { samples: boolean } {
   switch (e.event) {
@@ -453,7 +464,7 @@ function applyEvent(e: TrainerEvent): { samples: boolean } {
       lastCheckpoint = `Saved ${e.kind} checkpoint at step ${e.step}.`;
       return { samples: false };
     case 'warning':
-      showMessage(`Step ${e.step}: ${e.message}.`, false);
+      page.showMessage(`Step ${e.step}: ${e.message}`, false);
       return { samples: false };
     case 'done':
       snap.done = e;
@@ -462,41 +473,38 @@ function applyEvent(e: TrainerEvent): { samples: boolean } {
   }
 }
 
-transport.onMessage((m) => {
-  switch (m.type) {
-    case 'dashboard/state':
-      snap = m.snapshot;
-      ui.modelDir = snap.model?.dir ?? null;
-      saveUi();
-      byId('message').hidden = true;
-      renderOverlays();
-      renderSamples();
-      renderHeader();
-      rebuildCharts();
-      break;
-    case 'dashboard/events': {
-      let samples = false;
-      for (const e of m.events) samples = applyEvent(e).samples || samples;
-      if (samples) renderSamples();
-      renderHeader();
-      scheduleCharts();
-      break;
-    }
-    case 'dashboard/status':
-      snap.status = m.status satisfies TrainingStatus;
-      renderHeader();
-      break;
-    case 'error':
-      showMessage(m.message, true);
-      break;
-  }
-});
-
-onThemeChange(() => {
-  theme = readTheme();
-  rebuildCharts();
-});
-
 renderHeader();
 rebuildCharts();
-transport.post({ type: 'ready' });
+
+page.start({
+  onMessage(m) {
+    switch (m.type) {
+      case 'dashboard/state':
+        snap = m.snapshot;
+        showModel(snap.model?.dir ?? null);
+        saveUi();
+        page.hideMessage();
+        renderOverlays();
+        renderSamples();
+        renderHeader();
+        rebuildCharts();
+        break;
+      case 'dashboard/events': {
+        let samples = false;
+        for (const e of m.events) samples = applyEvent(e).samples || samples;
+        if (samples) renderSamples();
+        renderHeader();
+        scheduleCharts();
+        break;
+      }
+      case 'dashboard/status':
+        snap.status = m.status satisfies TrainingStatus;
+        renderHeader();
+        break;
+    }
+  },
+  onTheme(colors) {
+    theme = colors;
+    rebuildCharts();
+  },
+});

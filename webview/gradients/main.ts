@@ -7,11 +7,12 @@ import type { VscodeButton } from '@vscode-elements/elements/dist/vscode-button/
 import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
 import uPlot from 'uplot';
 import { isObject } from '../../src/protocol/guards.js';
-import { GRADIENTS_INBOUND, type GradientsInbound, type GradientsOutbound, type GradientsStateMessage } from '../../src/protocol/webview.js';
+import { architectureLabel } from '../../src/protocol/labels.js';
+import { HOST_TO_GRADIENTS, type HostToGradients, type GradientsToHost, type GradientsStateMessage } from '../../src/protocol/webview.js';
 import { axis, followWidth, widthOf } from '../common/chart.js';
 import { byId, formatNumber, h, visibleChar } from '../common/dom.js';
-import { onThemeChange, readTheme, type ThemeColors } from '../common/theme.js';
-import { createVsCodeTransport } from '../common/transport.js';
+import { openPanelPage } from '../common/panelPage.js';
+import type { ThemeColors } from '../common/theme.js';
 
 interface UiState {
   modelDirs: string[];
@@ -21,11 +22,10 @@ interface UiState {
 }
 const isUiState = (v: unknown): v is UiState => isObject(v) && Array.isArray(v.modelDirs) && (v.position === null || typeof v.position === 'number');
 
-const transport = createVsCodeTransport<GradientsInbound, GradientsOutbound, UiState>(GRADIENTS_INBOUND, isUiState);
-const ui: UiState = transport.getState() ?? { modelDirs: [], position: null };
-const saveUi = () => transport.setState(ui);
+const page = openPanelPage<HostToGradients, GradientsToHost, UiState>(HOST_TO_GRADIENTS, isUiState, { modelDirs: [], position: null });
+const { ui, saveUi } = page;
 
-let theme: ThemeColors = readTheme();
+let theme: ThemeColors = page.theme;
 let state: GradientsStateMessage | null = null;
 let chart: uPlot | null = null;
 const HEIGHT = 340;
@@ -36,7 +36,7 @@ const computeBtn = h('vscode-button', { id: 'compute' }, 'Compute') as VscodeBut
 const chartEl = h('div', { id: 'gradient-chart', class: 'chart' });
 app.append(
   h('h1', { id: 'title' }, 'Gradient flow through time'),
-  h('div', { id: 'message', class: 'panel-message', hidden: true }),
+  page.messageBox,
   h('div', { id: 'models', class: 'overlays' }),
   h('div', { class: 'row' }, h('label', { class: 'inline' }, 'Position T', positionInput), h('span', { id: 'position-label', class: 'muted' }), computeBtn),
   h('pre', { id: 'context', class: 'text' }),
@@ -58,7 +58,7 @@ function renderModels(): void {
   const box = byId('models');
   box.replaceChildren(h('span', { class: 'muted' }, 'Models:'));
   for (const m of state?.models ?? []) {
-    const cb = h('vscode-checkbox', { label: `${m.name} (${m.cell.toUpperCase()} ${m.layers}×${m.units})`, 'data-dir': m.dir, checked: ui.modelDirs.includes(m.dir) }) as VscodeCheckbox;
+    const cb = h('vscode-checkbox', { label: `${m.name} (${architectureLabel(m)})`, 'data-dir': m.dir, checked: ui.modelDirs.includes(m.dir) }) as VscodeCheckbox;
     cb.addEventListener('change', () => {
       ui.modelDirs = cb.checked ? [...new Set([...ui.modelDirs, m.dir])] : ui.modelDirs.filter((d) => d !== m.dir);
       saveUi();
@@ -119,44 +119,33 @@ positionInput.addEventListener('input', () => {
   positionLabel();
 });
 computeBtn.addEventListener('click', () => {
-  if (ui.modelDirs.length === 0) return showMessage('Choose at least one model.', true);
-  transport.post({ type: 'gradients/compute', modelDirs: ui.modelDirs, position: Number(positionInput.value) });
+  if (ui.modelDirs.length === 0) return page.showMessage('Choose at least one model.', true);
+  page.post({ type: 'gradients/compute', modelDirs: ui.modelDirs, position: Number(positionInput.value) });
 });
 
-function showMessage(text: string, error: boolean): void {
-  const el = byId('message');
-  el.textContent = text;
-  el.className = error ? 'panel-message error' : 'panel-message';
-  el.hidden = false;
-}
-
-transport.onMessage((m) => {
-  switch (m.type) {
-    case 'gradients/state':
-      state = m;
-      byId('message').hidden = true;
-      ui.modelDirs = m.series.length > 0 ? m.series.map((s) => s.model.dir) : ui.modelDirs;
-      ui.position = m.position;
-      ui.text = m.text;
-      saveUi();
-      positionInput.max = String(Math.max(0, m.tokens.length - 1));
-      positionInput.value = String(m.position);
-      renderModels();
-      positionLabel();
-      renderChart();
-      break;
-    case 'gradients/busy':
-      showMessage('Computing gradients…', false);
-      break;
-    case 'error':
-      showMessage(m.message, true);
-      break;
-  }
+page.start({
+  onMessage(m) {
+    switch (m.type) {
+      case 'gradients/state':
+        state = m;
+        page.hideMessage();
+        ui.modelDirs = m.series.length > 0 ? m.series.map((s) => s.model.dir) : ui.modelDirs;
+        ui.position = m.position;
+        ui.text = m.text;
+        saveUi();
+        positionInput.max = String(Math.max(0, m.tokens.length - 1));
+        positionInput.value = String(m.position);
+        renderModels();
+        positionLabel();
+        renderChart();
+        break;
+      case 'gradients/busy':
+        page.showMessage('Computing gradients…', false);
+        break;
+    }
+  },
+  onTheme(colors) {
+    theme = colors;
+    renderChart();
+  },
 });
-
-onThemeChange(() => {
-  theme = readTheme();
-  renderChart();
-});
-
-transport.post({ type: 'ready' });

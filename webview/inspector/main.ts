@@ -12,12 +12,13 @@ import type { VscodeTextarea } from '@vscode-elements/elements/dist/vscode-texta
 import type { GateName } from '../../src/engine/config.js';
 import type { InspectResult, LayerTrace } from '../../src/engine/types.js';
 import { isObject } from '../../src/protocol/guards.js';
-import { INSPECTOR_INBOUND, type InspectorInbound, type InspectorOutbound, type ModelRef, type UnitSelection } from '../../src/protocol/webview.js';
+import { architectureLabel } from '../../src/protocol/labels.js';
+import { HOST_TO_INSPECTOR, type HostToInspector, type InspectorToHost, type ModelRef, type UnitSelection } from '../../src/protocol/webview.js';
 import { colorFor, scaleKindOf, textColorOn, type ScaleKind } from '../common/colorScales.js';
 import { byId, formatNumber, h, visibleChar } from '../common/dom.js';
 import { drawSaturationHistogram, Heatmap } from '../common/heatmap.js';
-import { onThemeChange, readTheme, type ThemeColors } from '../common/theme.js';
-import { createVsCodeTransport } from '../common/transport.js';
+import { openPanelPage } from '../common/panelPage.js';
+import type { ThemeColors } from '../common/theme.js';
 import { rankUnits, unitStats } from './unitRanking.js';
 
 type SortMode = 'index' | 'variance' | 'saturation';
@@ -37,9 +38,8 @@ const isUiState = (v: unknown): v is UiState =>
   isObject(v) && (v.modelDir === null || typeof v.modelDir === 'string') && typeof v.text === 'string' &&
   ['index', 'variance', 'saturation'].includes(v.sort as string);
 
-const transport = createVsCodeTransport<InspectorInbound, InspectorOutbound, UiState>(INSPECTOR_INBOUND, isUiState);
-const ui: UiState = transport.getState() ?? { modelDir: null, text: '', sort: 'index', selected: null };
-const saveUi = () => transport.setState(ui);
+const page = openPanelPage<HostToInspector, InspectorToHost, UiState>(HOST_TO_INSPECTOR, isUiState, { modelDir: null, text: '', sort: 'index', selected: null });
+const { ui, saveUi } = page;
 
 const GATE_LABELS: Record<GateName, string> = {
   gammaU: 'Γu — update gate',
@@ -51,7 +51,7 @@ const GATE_LABELS: Record<GateName, string> = {
   a: 'a — activation',
 };
 
-let theme: ThemeColors = readTheme();
+let theme: ThemeColors = page.theme;
 let models: ModelRef[] = [];
 let current: { model: ModelRef; text: string; result: InspectResult; inspectMs: number } | null = null;
 
@@ -70,7 +70,7 @@ const tooltip = h('div', { class: 'tooltip', id: 'tooltip', hidden: true, role: 
 
 app.append(
   h('h1', { id: 'title' }, 'Gate inspector'),
-  h('div', { id: 'message', class: 'panel-message', hidden: true }),
+  page.messageBox,
   h('div', { class: 'row' }, h('label', { class: 'inline' }, 'Model', modelSelect), runBtn, h('span', { id: 'status', class: 'muted' })),
   textArea,
   h('h2', {}, 'Text'),
@@ -222,7 +222,7 @@ function renderAll(): void {
   renderText();
   renderGates();
   byId('status').textContent = current
-    ? `${current.result.tokens.length} tokens · ${current.model.name} (${current.model.cell.toUpperCase()} ${current.model.layers}×${current.model.units}) · inspect ${current.inspectMs.toFixed(0)} ms · render ${byId('gates').dataset.renderMs} ms`
+    ? `${current.result.tokens.length} tokens · ${current.model.name} (${architectureLabel(current.model)}) · inspect ${current.inspectMs.toFixed(0)} ms · render ${byId('gates').dataset.renderMs} ms`
     : '';
 }
 
@@ -240,7 +240,7 @@ function selectUnit(sel: Selected | null): void {
     const range = kind === 'signed' ? signedRange(m) : 1;
     selection = { layer: sel.layer, gate: sel.gate, unit: sel.unit, text: current.text, charValues: charValues(m.map((row) => row[sel.unit]! / range)), scale: kind };
   }
-  transport.post({ type: 'inspector/selectUnit', selection });
+  page.post({ type: 'inspector/selectUnit', selection });
 }
 
 function mapAt(target: EventTarget | null): (typeof heatmaps)[number] | undefined {
@@ -327,7 +327,7 @@ byId('colored-text').addEventListener('mouseup', () => {
 // ─── controls and inbound ───────────────────────────────────────────────────────────────
 
 function renderModels(): void {
-  modelSelect.replaceChildren(...models.map((m) => h('vscode-option', { value: m.dir, selected: m.dir === ui.modelDir }, `${m.name} (${m.cell.toUpperCase()} ${m.layers}×${m.units})`)));
+  modelSelect.replaceChildren(...models.map((m) => h('vscode-option', { value: m.dir, selected: m.dir === ui.modelDir }, `${m.name} (${architectureLabel(m)})`)));
   if (ui.modelDir) modelSelect.value = ui.modelDir;
 }
 
@@ -348,57 +348,47 @@ sortSelect.addEventListener('change', () => {
 runBtn.addEventListener('click', () => {
   const text = textArea.value;
   const dir = ui.modelDir ?? models[0]?.dir;
-  if (!dir) return showMessage('No model to run: train one first.', true);
-  if (!text) return showMessage('Type some text to inspect first.', true);
+  if (!dir) return page.showMessage('No model to run: train one first.', true);
+  if (!text) return page.showMessage('Type some text to inspect first.', true);
   ui.text = text;
   saveUi();
-  transport.post({ type: 'inspector/run', modelDir: dir, text });
-});
-
-function showMessage(text: string, error: boolean): void {
-  const el = byId('message');
-  el.textContent = text;
-  el.className = error ? 'panel-message error' : 'panel-message';
-  el.hidden = false;
-}
-
-transport.onMessage((m) => {
-  switch (m.type) {
-    case 'inspector/models':
-      models = m.models;
-      ui.modelDir = m.selected ?? ui.modelDir ?? models[0]?.dir ?? null;
-      saveUi();
-      renderModels();
-      break;
-    case 'inspector/busy':
-      showMessage(`Running the model over ${m.text.length} characters…`, false);
-      break;
-    case 'inspector/result': {
-      byId('message').hidden = true;
-      current = { model: m.model, text: m.text, result: m.result, inspectMs: m.inspectMs };
-      ui.modelDir = m.model.dir;
-      ui.text = m.text;
-      textArea.value = m.text;
-      // A unit choice survives a reload (the state comes back with the same model and text).
-      if (ui.selected && traceOf(ui.selected.layer, ui.selected.gate)?.[0]?.[ui.selected.unit] === undefined) ui.selected = null;
-      saveUi();
-      byId('title').textContent = `Gate inspector — ${m.model.name}`;
-      byId('ranking-box').replaceChildren();
-      renderModels();
-      renderAll();
-      break;
-    }
-    case 'error':
-      showMessage(m.message, true);
-      break;
-  }
-});
-
-onThemeChange(() => {
-  theme = readTheme();
-  renderLegends();
-  redrawHeatmaps();
+  page.post({ type: 'inspector/run', modelDir: dir, text });
 });
 
 renderLegends();
-transport.post({ type: 'ready' });
+
+page.start({
+  onMessage(m) {
+    switch (m.type) {
+      case 'inspector/models':
+        models = m.models;
+        ui.modelDir = m.selected ?? ui.modelDir ?? models[0]?.dir ?? null;
+        saveUi();
+        renderModels();
+        break;
+      case 'inspector/busy':
+        page.showMessage(`Running the model over ${m.text.length} characters…`, false);
+        break;
+      case 'inspector/result': {
+        page.hideMessage();
+        current = { model: m.model, text: m.text, result: m.result, inspectMs: m.inspectMs };
+        ui.modelDir = m.model.dir;
+        ui.text = m.text;
+        textArea.value = m.text;
+        // A unit choice survives a reload (the state comes back with the same model and text).
+        if (ui.selected && traceOf(ui.selected.layer, ui.selected.gate)?.[0]?.[ui.selected.unit] === undefined) ui.selected = null;
+        saveUi();
+        byId('title').textContent = `Gate inspector — ${m.model.name}`;
+        byId('ranking-box').replaceChildren();
+        renderModels();
+        renderAll();
+        break;
+      }
+    }
+  },
+  onTheme(colors) {
+    theme = colors;
+    renderLegends();
+    redrawHeatmaps();
+  },
+});

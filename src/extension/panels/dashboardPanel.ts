@@ -2,66 +2,68 @@
 // trainer events are batched to at most 10 messages per second.
 
 import * as path from 'node:path';
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { overlayRunsFromHistory, type OverlayRun } from '../../protocol/runSeries.js';
-import { DASHBOARD_OUTBOUND, type DashboardInbound, type DashboardOutbound, type TrainingStatus } from '../../protocol/webview.js';
+import {
+  DASHBOARD_TO_HOST,
+  readDashboardRevive,
+  type DashboardReviveState,
+  type DashboardToHost,
+  type HostToDashboard,
+  type TrainingAction,
+  type TrainingStatus,
+} from '../../protocol/webview.js';
 import type { TrainerEvent } from '../../training/events.js';
 import { EventBatcher } from './eventBatcher.js';
-import { PanelChannel } from './panelChannel.js';
 import type { PanelContext } from './panelDeps.js';
+import { PanelHost, PanelSlot } from './panelHost.js';
 import type { RunStore } from './runStore.js';
-import { setPanelHtml } from './webviewHtml.js';
 
 /** Minimum gap between two event batches: ≤ 10 messages per second. */
 export const DASHBOARD_FLUSH_MS = 100;
 /** Other models whose history is offered as overlays. */
 const MAX_OVERLAY_MODELS = 8;
 
-export class DashboardPanel {
-  static readonly viewType = 'rnnLab.dashboard';
-  static current: DashboardPanel | undefined;
+/** What a control would have acted on: "… is not training, so there is nothing to ___." */
+const NOT_TRAINING: Record<TrainingAction, string> = {
+  stop: 'stop',
+  pause: 'pause',
+  resume: 'resume',
+  checkpoint: 'save',
+  sample: 'sample from',
+  temperature: 'set the sampling temperature of',
+};
 
-  private readonly _disposables: vscode.Disposable[] = [];
-  private readonly channel: PanelChannel<Extract<DashboardOutbound, { type: string }>, DashboardInbound>;
+export class DashboardPanel extends PanelHost<DashboardToHost, HostToDashboard> {
+  static readonly slot = new PanelSlot<DashboardPanel, DashboardReviveState>(
+    'rnnLab.dashboard', 'dashboard', 'RNN Lab: Training', 'Dashboard', readDashboardRevive,
+  );
+
   private readonly batcher: EventBatcher<TrainerEvent>;
   private modelDir: string | null;
 
   /** Opens the dashboard (or brings it forward) on the run of `modelDir`, else the latest run. */
   static createOrShow(ctx: PanelContext, store: RunStore, modelDir?: string): DashboardPanel {
     const dir = modelDir ?? store.latest ?? ctx.deps.listModels()[0]?.dir ?? null;
-    if (DashboardPanel.current) {
-      DashboardPanel.current.panel.reveal(undefined, true);
-      if (dir && dir !== DashboardPanel.current.modelDir) DashboardPanel.current.show(dir);
-      return DashboardPanel.current;
-    }
-    const panel = vscode.window.createWebviewPanel(DashboardPanel.viewType, 'RNN Lab: Training', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {});
-    return (DashboardPanel.current = new DashboardPanel(panel, ctx, store, dir));
+    const { host, opened } = DashboardPanel.slot.open((panel) => new DashboardPanel(panel, ctx, store, dir));
+    if (!opened && dir && dir !== host.modelDir) host.show(dir);
+    return host;
   }
 
-  /** Restores a dashboard after a window reload; `state` is what the webview last saved. */
-  static revive(panel: vscode.WebviewPanel, ctx: PanelContext, store: RunStore, state: unknown): DashboardPanel {
-    const saved = typeof state === 'object' && state !== null ? (state as { modelDir?: unknown }).modelDir : undefined;
-    const dir = typeof saved === 'string' ? saved : store.latest;
-    DashboardPanel.current?.dispose();
-    return (DashboardPanel.current = new DashboardPanel(panel, ctx, store, dir));
+  /** Restores a dashboard after a window reload on the model it showed, else the latest run. */
+  static revive(panel: vscode.WebviewPanel, ctx: PanelContext, store: RunStore, state: DashboardReviveState): DashboardPanel {
+    return new DashboardPanel(panel, ctx, store, state.modelDir ?? store.latest);
   }
 
   private constructor(
-    private readonly panel: vscode.WebviewPanel,
-    private readonly ctx: PanelContext,
+    panel: vscode.WebviewPanel,
+    ctx: PanelContext,
     private readonly store: RunStore,
     modelDir: string | null,
   ) {
+    super(panel, ctx, DashboardPanel.slot, DASHBOARD_TO_HOST);
     this.modelDir = modelDir;
     this.batcher = new EventBatcher(DASHBOARD_FLUSH_MS, (events) => this.channel.post({ type: 'dashboard/events', events }));
-    setPanelHtml(panel.webview, ctx.extensionUri, vscode.Uri, 'dashboard', 'RNN Lab: Training');
-    panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'icons', 'rnnlab.svg');
-    this.channel = new PanelChannel(panel, DASHBOARD_OUTBOUND, {
-      onReady: () => this.sendState(),
-      onMessage: (m) => this.onMessage(m),
-      onInvalid: (d) => ctx.deps.log(`Dashboard: ${d}`),
-    });
-    this._disposables.push(this.channel, panel.onDidDispose(() => this.dispose()));
   }
 
   get shownModel(): string | null {
@@ -71,6 +73,11 @@ export class DashboardPanel {
   /** Switches to another model's run and re-sends everything. */
   show(modelDir: string): void {
     this.modelDir = modelDir;
+    this.sendState();
+  }
+
+  override modelMoved(from: string, to: string | null): void {
+    if (this.modelDir === from) this.modelDir = to ?? this.store.latest;
     this.sendState();
   }
 
@@ -94,7 +101,7 @@ export class DashboardPanel {
     if (modelDir === this.modelDir) this.channel.post({ type: 'dashboard/status', status });
   }
 
-  private sendState(): void {
+  protected override sendState(): void {
     // The state includes every queued event; the next batch starts a full interval later.
     this.batcher.reset();
     if (!this.modelDir) {
@@ -131,11 +138,11 @@ export class DashboardPanel {
     return [...mine, ...others];
   }
 
-  private onMessage(m: Extract<DashboardOutbound, { type: string }>): void {
+  protected override onMessage(m: DashboardToHost): void {
     if (m.type !== 'dashboard/control' || !this.modelDir) return;
     const ok = this.ctx.deps.controlTraining(this.modelDir, m.action, m.temperature);
     if (!ok) {
-      this.channel.post({ type: 'error', message: `${this.nameOf(this.modelDir)} is not training, so there is nothing to ${m.action === 'checkpoint' ? 'save' : m.action}.` });
+      this.channel.post({ type: 'error', message: `${this.nameOf(this.modelDir)} is not training, so there is nothing to ${NOT_TRAINING[m.action]}.` });
       return;
     }
     const status = m.action === 'pause' ? 'paused' : m.action === 'resume' ? 'running' : null;
@@ -145,10 +152,7 @@ export class DashboardPanel {
     }
   }
 
-  dispose(): void {
-    if (DashboardPanel.current === this) DashboardPanel.current = undefined;
+  protected override onDispose(): void {
     this.batcher.dispose();
-    this.panel.dispose();
-    while (this._disposables.length) this._disposables.pop()?.dispose();
   }
 }

@@ -3,7 +3,7 @@
 // clicks, and returns the functions the commands call.
 
 import * as vscode from 'vscode';
-import type { ModelRef, TrainingStatus } from '../../protocol/webview.js';
+import type { TrainingStatus } from '../../protocol/webview.js';
 import { DashboardPanel } from './dashboardPanel.js';
 import { GradientFlowPanel, GRADIENT_TEXT_LIMIT } from './gradientFlowPanel.js';
 import { INSPECT_CHAR_LIMIT, InspectorPanel, type TextSource, type UnitSelectionEvent } from './inspectorPanel.js';
@@ -37,6 +37,8 @@ export interface Panels extends vscode.Disposable {
    * status bar): trainer events do not carry that.
    */
   trainingStatusChanged(modelDir: string, status: TrainingStatus): void;
+  /** A model folder was renamed (`to`) or deleted (null): open panels show it under its new name. */
+  modelMoved(from: string, to: string | null): void;
   /** Unit clicks in the inspector, with per-character values (already applied as decorations). */
   readonly onDidSelectUnit: vscode.Event<UnitSelectionEvent>;
 }
@@ -66,7 +68,7 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
     decorations,
     deps.onTrainerEvent((modelDir, event) => {
       store.add(modelDir, event);
-      DashboardPanel.current?.postEvent(modelDir, event);
+      DashboardPanel.slot.current?.postEvent(modelDir, event);
     }),
     InspectorPanel.onDidSelectUnit(applySelection),
     vscode.commands.registerCommand(CLEAR_UNIT_COLORS_COMMAND, clearColors),
@@ -74,44 +76,23 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
     vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.contentChanges.length > 0 && decorations.covers(e.document)) clearColors();
     }),
-    vscode.window.registerWebviewPanelSerializer(DashboardPanel.viewType, {
-      deserializeWebviewPanel: async (panel, state) => void DashboardPanel.revive(panel, ctx, store, state),
-    }),
-    vscode.window.registerWebviewPanelSerializer(InspectorPanel.viewType, {
-      deserializeWebviewPanel: async (panel, state) => void InspectorPanel.revive(panel, ctx, state),
-    }),
-    vscode.window.registerWebviewPanelSerializer(GradientFlowPanel.viewType, {
-      deserializeWebviewPanel: async (panel, state) => void GradientFlowPanel.revive(panel, ctx, state),
-    }),
-    { dispose: () => [DashboardPanel.current, InspectorPanel.current, GradientFlowPanel.current].forEach((p) => p?.dispose()) },
+    DashboardPanel.slot.registerSerializer((panel, state) => DashboardPanel.revive(panel, ctx, store, state)),
+    InspectorPanel.slot.registerSerializer((panel, state) => InspectorPanel.revive(panel, ctx, state)),
+    GradientFlowPanel.slot.registerSerializer((panel, state) => GradientFlowPanel.revive(panel, ctx, state)),
+    { dispose: () => [DashboardPanel.slot.current, InspectorPanel.slot.current, GradientFlowPanel.slot.current].forEach((p) => p?.dispose()) },
   ];
   context.subscriptions.push(...subscriptions);
 
   /** The editor a command means: the active one, or (when a panel has focus) a visible one. */
   const targetEditor = (): vscode.TextEditor | undefined => vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
 
-  async function chooseModel(modelDir: string | undefined, placeHolder: string): Promise<ModelRef | undefined> {
-    const models = deps.listModels();
-    if (modelDir) return models.find((m) => m.dir === modelDir) ?? { name: modelDir, dir: modelDir, cell: 'lstm', layers: 0, units: 0 };
-    if (models.length === 0) {
-      void vscode.window.showInformationMessage('There are no models yet: run “RNN Lab: Train Model on Active File…” first.');
-      return undefined;
-    }
-    if (models.length === 1) return models[0];
-    const pick = await vscode.window.showQuickPick(
-      models.map((m) => ({ label: m.name, description: `${m.cell.toUpperCase()} ${m.layers}×${m.units}`, model: m })),
-      { placeHolder },
-    );
-    return pick?.model;
-  }
-
   return {
     openDashboard(modelDir) {
       DashboardPanel.createOrShow(ctx, store, modelDir);
     },
     async inspectSelection(modelDir) {
-      const model = await chooseModel(modelDir, 'Model to inspect the selection with');
-      if (!model) return;
+      const dir = modelDir ?? (await deps.pickModel('Model to inspect the selection with'));
+      if (!dir) return;
       const editor = targetEditor();
       const sel = editor?.selection;
       if (!editor || !sel || sel.isEmpty) {
@@ -124,7 +105,7 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
         void vscode.window.showInformationMessage(`The gate inspector shows the first ${INSPECT_CHAR_LIMIT} characters of the selection.`);
       }
       const source: TextSource = { uri: editor.document.uri.toString(), offset: editor.document.offsetAt(sel.start) };
-      InspectorPanel.createOrShow(ctx, { modelDir: model.dir, text, source });
+      InspectorPanel.createOrShow(ctx, { modelDir: dir, text, source });
     },
     async showGradientFlow(modelDir) {
       const editor = targetEditor();
@@ -150,7 +131,13 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
     },
     trainingStatusChanged(modelDir, status) {
       store.setStatus(modelDir, status);
-      DashboardPanel.current?.postStatus(modelDir, status);
+      DashboardPanel.slot.current?.postStatus(modelDir, status);
+    },
+    modelMoved(from, to) {
+      store.move(from, to);
+      DashboardPanel.slot.current?.modelMoved(from, to);
+      InspectorPanel.slot.current?.modelMoved(from, to);
+      GradientFlowPanel.slot.current?.modelMoved(from, to);
     },
     onDidSelectUnit: InspectorPanel.onDidSelectUnit,
     dispose() {

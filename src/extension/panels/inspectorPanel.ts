@@ -3,11 +3,18 @@
 
 import * as vscode from 'vscode';
 import type { InspectResult } from '../../engine/types.js';
-import { INSPECTOR_OUTBOUND, type InspectorInbound, type InspectorOutbound, type ModelRef, type UnitSelection } from '../../protocol/webview.js';
+import {
+  INSPECTOR_TO_HOST,
+  readInspectorRevive,
+  type HostToInspector,
+  type InspectorReviveState,
+  type InspectorToHost,
+  type ModelRef,
+  type UnitSelection,
+} from '../../protocol/webview.js';
 import { compactInspectResult } from './inspectResultCompact.js';
-import { PanelChannel } from './panelChannel.js';
 import type { PanelContext } from './panelDeps.js';
-import { setPanelHtml } from './webviewHtml.js';
+import { PanelHost, PanelSlot } from './panelHost.js';
 
 /** Where the inspected text came from in an editor, so decorations land on the same characters. */
 export interface TextSource {
@@ -34,15 +41,14 @@ interface Shown {
   source: TextSource | null;
 }
 
-export class InspectorPanel {
-  static readonly viewType = 'rnnLab.inspector';
-  static current: InspectorPanel | undefined;
+export class InspectorPanel extends PanelHost<InspectorToHost, HostToInspector> {
+  static readonly slot = new PanelSlot<InspectorPanel, InspectorReviveState>(
+    'rnnLab.inspector', 'inspector', 'RNN Lab: Gates', 'Gate inspector', readInspectorRevive,
+  );
   private static readonly selectEmitter = new vscode.EventEmitter<UnitSelectionEvent>();
   /** Fires when the user clicks a unit (or clears with Escape) in any inspector panel. */
   static readonly onDidSelectUnit = InspectorPanel.selectEmitter.event;
 
-  private readonly _disposables: vscode.Disposable[] = [];
-  private readonly channel: PanelChannel<Extract<InspectorOutbound, { type: string }>, InspectorInbound>;
   private shown: Shown | null = null;
   private pending: { modelDir: string; text: string; source: TextSource | null } | null = null;
   /** The last failure, re-sent on ready: it may happen before the page listens (after a reload). */
@@ -51,42 +57,34 @@ export class InspectorPanel {
 
   /** Opens the inspector (or brings it forward) and, when given, inspects `text` with `modelDir`. */
   static createOrShow(ctx: PanelContext, request?: { modelDir: string; text: string; source?: TextSource | null }): InspectorPanel {
-    let p = InspectorPanel.current;
-    if (p) {
-      p.panel.reveal(undefined, true);
-    } else {
-      const panel = vscode.window.createWebviewPanel(InspectorPanel.viewType, 'RNN Lab: Gates', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {});
-      p = InspectorPanel.current = new InspectorPanel(panel, ctx);
-    }
-    if (request) void p.inspect(request.modelDir, request.text, request.source ?? null);
-    return p;
+    const { host } = InspectorPanel.slot.open((panel) => new InspectorPanel(panel, ctx));
+    if (request) void host.inspect(request.modelDir, request.text, request.source ?? null);
+    return host;
   }
 
   /** After a window reload: re-inspects the model and text the webview had saved. */
-  static revive(panel: vscode.WebviewPanel, ctx: PanelContext, state: unknown): InspectorPanel {
-    InspectorPanel.current?.dispose();
-    const p = (InspectorPanel.current = new InspectorPanel(panel, ctx));
-    const s = typeof state === 'object' && state !== null ? (state as { modelDir?: unknown; text?: unknown }) : {};
-    if (typeof s.modelDir === 'string' && typeof s.text === 'string' && s.text) void p.inspect(s.modelDir, s.text, null);
+  static revive(panel: vscode.WebviewPanel, ctx: PanelContext, state: InspectorReviveState): InspectorPanel {
+    const p = new InspectorPanel(panel, ctx);
+    if (state.modelDir && state.text) void p.inspect(state.modelDir, state.text, null);
     return p;
   }
 
-  private constructor(private readonly panel: vscode.WebviewPanel, private readonly ctx: PanelContext) {
-    setPanelHtml(panel.webview, ctx.extensionUri, vscode.Uri, 'inspector', 'RNN Lab: Gates');
-    panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'icons', 'rnnlab.svg');
-    this.channel = new PanelChannel(panel, INSPECTOR_OUTBOUND, {
-      onReady: () => this.sendState(),
-      onMessage: (m) => this.onMessage(m),
-      onInvalid: (d) => ctx.deps.log(`Gate inspector: ${d}`),
-    });
-    this._disposables.push(this.channel, panel.onDidDispose(() => this.dispose()));
+  private constructor(panel: vscode.WebviewPanel, ctx: PanelContext) {
+    super(panel, ctx, InspectorPanel.slot, INSPECTOR_TO_HOST);
+  }
+
+  override modelMoved(from: string, to: string | null): void {
+    const renamed = to ? this.models().find((m) => m.dir === to) : undefined;
+    if (renamed && this.shown?.model.dir === from) this.shown = { ...this.shown, model: renamed };
+    if (to && this.pending?.modelDir === from) this.pending = { ...this.pending, modelDir: to };
+    this.sendState();
   }
 
   /** Runs the model over the text and shows the traces; a newer request supersedes older ones. */
   async inspect(modelDir: string, fullText: string, source: TextSource | null): Promise<void> {
     // The start of a long text; decorations still line up since the offset is unchanged.
     const text = fullText.length > INSPECT_CHAR_LIMIT ? fullText.slice(0, INSPECT_CHAR_LIMIT) : fullText;
-    const model = this.ctx.deps.listModels().find((m) => m.dir === modelDir);
+    const model = this.models().find((m) => m.dir === modelDir);
     const ticket = ++this.running;
     this.pending = { modelDir, text, source };
     this.error = null;
@@ -101,7 +99,7 @@ export class InspectorPanel {
     try {
       const result = await this.ctx.deps.inspect(modelDir, text, { topK: 5 });
       if (ticket !== this.running) return;
-      this.shown = { model: { name: model.name, dir: model.dir, cell: model.cell, layers: model.layers, units: model.units }, text, result: compactInspectResult(result), inspectMs: performance.now() - t0, source };
+      this.shown = { model, text, result: compactInspectResult(result), inspectMs: performance.now() - t0, source };
       this.pending = null;
       this.panel.title = `RNN Lab: Gates ${model.name}`;
       this.sendResult();
@@ -114,13 +112,12 @@ export class InspectorPanel {
 
   private fail(message: string): void {
     this.error = message;
-    this.ctx.deps.log(`Gate inspector: ${message}`);
+    this.log(message);
     this.channel.post({ type: 'error', message });
   }
 
   private sendModels(selected: string | null): void {
-    const models = this.ctx.deps.listModels().map((m) => ({ name: m.name, dir: m.dir, cell: m.cell, layers: m.layers, units: m.units }));
-    this.channel.post({ type: 'inspector/models', models, selected });
+    this.channel.post({ type: 'inspector/models', models: this.models(), selected });
   }
 
   private sendResult(): void {
@@ -129,14 +126,14 @@ export class InspectorPanel {
     this.channel.post({ type: 'inspector/result', model, text, result, inspectMs });
   }
 
-  private sendState(): void {
+  protected override sendState(): void {
     this.sendModels(this.pending?.modelDir ?? this.shown?.model.dir ?? null);
     if (this.pending) this.channel.post({ type: 'inspector/busy', text: this.pending.text });
     else this.sendResult();
     if (this.error) this.channel.post({ type: 'error', message: this.error });
   }
 
-  private onMessage(m: Extract<InspectorOutbound, { type: string }>): void {
+  protected override onMessage(m: InspectorToHost): void {
     if (m.type === 'inspector/run') {
       void this.inspect(m.modelDir, m.text, null);
     } else if (m.type === 'inspector/selectUnit') {
@@ -146,12 +143,8 @@ export class InspectorPanel {
     }
   }
 
-  dispose(): void {
-    if (InspectorPanel.current === this) {
-      InspectorPanel.current = undefined;
-      InspectorPanel.selectEmitter.fire({ selection: null, source: this.shown?.source ?? null });
-    }
-    this.panel.dispose();
-    while (this._disposables.length) this._disposables.pop()?.dispose();
+  protected override onDispose(wasCurrent: boolean): void {
+    // The editor's unit colours belong to the open inspector: they go with it.
+    if (wasCurrent) InspectorPanel.selectEmitter.fire({ selection: null, source: this.shown?.source ?? null });
   }
 }

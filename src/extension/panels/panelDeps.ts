@@ -1,5 +1,5 @@
-// What the panels need from the rest of the extension, as one typed object: the extension
-// (helper C / the lead) supplies these when it calls registerPanels.
+// What the panels need from the rest of the extension, as one typed object passed to
+// registerPanels, so the panels import nothing else of the extension.
 
 import type * as vscode from 'vscode';
 import type { InspectResult } from '../../engine/types.js';
@@ -21,6 +21,8 @@ export interface PanelDeps {
   controlTraining(modelDir: string, action: TrainingAction, temperature?: number): boolean;
   /** True while a run of `modelDir` is active (used when the dashboard opens). */
   isTraining(modelDir: string): boolean;
+  /** The model quick pick every command uses; resolves to the chosen model's folder. */
+  pickModel(placeHolder: string): Promise<string | undefined>;
   /** Calls `listener` with every trainer event of every run, from now on. */
   onTrainerEvent(listener: (modelDir: string, event: TrainerEvent) => void): vscode.Disposable;
   /**

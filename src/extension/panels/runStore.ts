@@ -60,6 +60,14 @@ export class RunStore {
     return run;
   }
 
+  /** The model folder was renamed (`to`) or deleted (null): its run goes with it. */
+  move(from: string, to: string | null): void {
+    const run = this.runs.get(from);
+    this.runs.delete(from);
+    if (run && to) this.runs.set(to, { ...run, modelDir: to });
+    if (this.latest === from) this.latest = to;
+  }
+
   setStatus(modelDir: string, status: TrainingStatus): void {
     const run = this.runs.get(modelDir);
     if (run) run.status = status;
