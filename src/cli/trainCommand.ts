@@ -15,7 +15,11 @@ import type { TrainConfig, TrainOptions } from '../training/config.js';
 import type { DoneEvent } from '../training/events.js';
 import { train } from '../training/trainer.js';
 import { EXIT_FAILURE, EXIT_OK, InputError, UsageError } from './cliErrors.js';
-import { readTextFile } from './readTextFile.js';
+import { acquireModelLock, refuseIfLocked } from '../model/lock.js';
+import { ensureWritableDir } from '../model/outDir.js';
+import { cleanAfterFailedSave, isSaveFailure, saveFailureMessage } from '../model/saveFailure.js';
+import type { Corpus } from '../training/corpus.js';
+import { readCorpusFile } from './readCorpus.js';
 import { TrainProgress } from './trainProgress.js';
 
 export interface TrainFlags extends TrainOptions {
@@ -80,7 +84,7 @@ export function checkResumeFlags(options: TrainOptions, meta: ModelMeta): void {
 }
 
 /** Checks what can be checked before training: options, output folder, the text itself. */
-export function prepareTrain(file: string, flags: TrainFlags): { text: string; options: TrainOptions; config: TrainConfig; notes: string[] } {
+export function prepareTrain(file: string, flags: TrainFlags): { corpus: Corpus; options: TrainOptions; config: TrainConfig; notes: string[] } {
   const options = trainOptionsFrom(flags);
   // Usage errors first (before touching any file): ConfigError → exit 2.
   let config: TrainConfig;
@@ -94,54 +98,83 @@ export function prepareTrain(file: string, flags: TrainFlags): { text: string; o
   }
 
   const out = resolve(flags.out);
+  refuseIfLocked(out);
   const hasModel = existsSync(join(out, MODEL_FILE));
   if (flags.resume && !hasModel) throw new InputError(`there is no model to resume in ${flags.out} (no ${MODEL_FILE})`);
-  if (flags.resume) checkResumeFlags(options, readModelMeta(out, 'latest'));
+  const meta = flags.resume ? readModelMeta(out, 'latest') : null;
+  if (meta) checkResumeFlags(options, meta);
   if (!flags.resume && hasModel) {
     throw new UsageError(`${flags.out} already holds a model; pass --resume to continue training it, or choose another --out`);
   }
 
-  const text = readTextFile(file, 'text file to train on');
+  const corpus = readCorpusFile(file, 'text file to train on', {
+    mode: config.tokens,
+    minCount: config.minCount,
+    maxVocab: config.maxVocab,
+    charEos: config.charEos,
+    vocabulary: meta ? Vocabulary.fromJSON(meta.vocabulary) : undefined,
+  });
   const notes: string[] = [];
+  const used = meta ? meta.train : config;
   if (!flags.resume) {
-    const vocab = Vocabulary.build(text, { mode: config.tokens, minCount: config.minCount, maxVocab: config.maxVocab, charEos: config.charEos });
-    const tokens = vocab.encode(text).length;
+    const tokens = corpus.tokens.length;
     const needed = minimumTokens(config);
     if (tokens < needed) {
+      corpus.close();
       throw new InputError(
         `${file} is too small to train on: it has ${fmt(tokens)} ${config.tokens} tokens and --seq-len ${config.seqLen} with --val-fraction ${config.valFraction} needs at least ${fmt(needed)}; use a longer text or a smaller --seq-len`,
       );
     }
-    const distinct = vocab.tokens.filter((t) => t !== '<UNK>' && t !== '<EOS>').length;
+    const distinct = corpus.vocab.tokens.filter((t) => t !== '<UNK>' && t !== '<EOS>').length;
     if (distinct === 1) {
       notes.push(`note: ${file} holds a single distinct ${config.tokens === 'char' ? 'character' : 'word'} repeated; the model can only learn to repeat it`);
     }
   }
-  return { text, options, config, notes };
+  const streams = streamsFor(corpus.tokens.length, used);
+  if (streams < used.batch) {
+    notes.push(`note: ${file} is long enough for only ${fmt(streams)} parallel streams of --seq-len ${used.seqLen}, so training uses a batch of ${fmt(streams)} instead of ${fmt(used.batch)}`);
+  }
+  return { corpus, options, config, notes };
+}
+
+/** Streams the batcher reads from this many tokens (training/batches.ts cuts the batch to fit). */
+export function streamsFor(tokens: number, config: Pick<TrainConfig, 'seqLen' | 'valFraction' | 'batch'>): number {
+  const trainTokens = tokens - Math.floor(tokens * config.valFraction);
+  return Math.max(1, Math.min(config.batch, Math.floor((trainTokens - 1) / config.seqLen)));
 }
 
 export async function runTrain(file: string, flags: TrainFlags, wasmDir: string): Promise<number> {
-  const { text, options, notes } = prepareTrain(file, flags);
+  const { corpus, options, notes } = prepareTrain(file, flags);
+  const out = resolve(flags.out);
+  let lock;
+  try {
+    ensureWritableDir(out);
+    lock = acquireModelLock(out, { onNote: (line) => process.stderr.write(`rnnlab: note: ${line}\n`) });
+  } catch (error) {
+    corpus.close();
+    throw error;
+  }
   const json = flags.json === true;
   for (const note of notes) process.stderr.write(`rnnlab: ${note}\n`);
   const progress = new TrainProgress(json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain', process.stdout, process.stderr);
 
   const controller = new AbortController();
-  const onSigint = () => {
+  // SIGTERM (a service manager, the extension, `kill`) saves like Ctrl-C.
+  const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) {
       progress.close();
       process.stderr.write('rnnlab: interrupted twice; exiting without waiting for the save\n');
       process.exit(130);
     }
-    process.stderr.write('rnnlab: stopping after this step and saving (Ctrl-C again to quit at once)\n');
+    process.stderr.write(`rnnlab: stopping after this step and saving (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit at once)\n`);
     controller.abort();
   };
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let done: DoneEvent;
   try {
-    const out = resolve(flags.out);
     done = await train({
-      text,
+      corpus,
       modelDir: out,
       options,
       name: flags.name ?? basename(out),
@@ -153,10 +186,17 @@ export async function runTrain(file: string, flags: TrainFlags, wasmDir: string)
   } catch (error) {
     // The trainer's data checks do not know the file's name; the user needs it.
     if (error instanceof DataError) throw new InputError(`${file}: ${error.message}`);
+    if (isSaveFailure(error)) {
+      cleanAfterFailedSave(out);
+      throw new InputError(saveFailureMessage(error, flags.out));
+    }
     throw error;
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     progress.close();
+    lock.release();
+    corpus.close();
   }
   if (done.reason === 'nan') {
     process.stderr.write(`rnnlab: ${done.message.split('\n')[0]}\n`);

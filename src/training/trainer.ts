@@ -12,11 +12,13 @@ import type { RecurrentState } from '../engine/network.js';
 import { Network } from '../engine/network.js';
 import { sample } from '../engine/sampler.js';
 import { Vocabulary } from '../engine/tokenizer.js';
+import { saveHooksFromEnv } from '../model/faultHooks.js';
 import { DataError, splitTokens, StreamBatcher } from './batches.js';
 import type { TensorData } from './checkpoint.js';
 import { checkpointDir, loadModelFolder, ModelFormatError, saveModelFolder } from './checkpoint.js';
 import type { TrainConfig, TrainOptions } from './config.js';
 import { resolveTrainConfig } from './config.js';
+import type { Corpus } from './corpus.js';
 import type { DoneEvent, StopReason, TrainerEvent } from './events.js';
 import type { Optimizer } from './optimizers.js';
 import { clipGradients, createOptimizer, globalNorm } from './optimizers.js';
@@ -72,7 +74,9 @@ export class TrainerControl {
 
 export interface TrainRun {
   /** The training text (the whole of it; the end is held out for validation). */
-  text: string;
+  text?: string;
+  /** Or the text already tokenised, of any size (training/corpus.ts); its vocabulary is used. */
+  corpus?: Corpus;
   /** Model folder to create, or to continue with `resume`. */
   modelDir: string;
   options: TrainOptions;
@@ -174,7 +178,9 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
       throw err;
     }
     vocab = Vocabulary.fromJSON(folder.vocabulary);
-    const unknown = unknownSymbols(vocab, run.text);
+    const unknown = run.corpus
+      ? { fraction: run.corpus.unknown / Math.max(1, run.corpus.tokens.length), examples: run.corpus.unknownExamples }
+      : unknownSymbols(vocab, run.text ?? '');
     const limit = vocab.mode === 'char' ? 0 : 0.1;
     if (unknown.fraction > limit) {
       throw new TrainingError(
@@ -234,8 +240,8 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
   } else {
     config = resolveTrainConfig(run.options);
     if (config.steps === null && config.epochs === null && config.minutes === null) config.epochs = 1;
-    if (run.text.length === 0) throw new DataError('the text is empty');
-    vocab = Vocabulary.build(run.text, { mode: config.tokens, minCount: config.minCount, maxVocab: config.maxVocab, charEos: config.charEos });
+    if (!run.corpus && !run.text) throw new DataError('the text is empty');
+    vocab = run.corpus?.vocab ?? Vocabulary.build(run.text ?? '', { mode: config.tokens, minCount: config.minCount, maxVocab: config.maxVocab, charEos: config.charEos });
     const netConfig: NetworkConfig = resolveNetworkConfig(run.options, vocab.size, config.tokens);
     if (netConfig.bidirectional) {
       throw new ConfigError(
@@ -249,7 +255,7 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
   }
 
   const backend = (await initBackend(run.options.backend ?? config.backend, { wasmDir: run.wasmDir })).name;
-  const ids = vocab.encode(run.text);
+  const ids = run.corpus?.tokens ?? vocab.encode(run.text ?? '');
   const split = splitTokens(ids, config.valFraction, config.seqLen);
   const batcher = new StreamBatcher(split.train, config.batch, config.seqLen);
   if (run.resume && loop.window >= batcher.windowsPerEpoch) {
@@ -323,7 +329,7 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
       optimizer: { name: config.optimizer, step: optimizer.step, slots },
     };
     const dirs = kind === 'best' ? [checkpointDir(run.modelDir, 'best')] : [checkpointDir(run.modelDir, 'latest'), run.modelDir];
-    for (const dir of dirs) saveModelFolder(dir, data);
+    for (const dir of dirs) saveModelFolder(dir, data, saveHooksFromEnv());
     emit({ event: 'checkpoint', step: loop.step, kind, dir: dirs[0] });
   };
 
