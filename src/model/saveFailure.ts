@@ -26,5 +26,5 @@ export function cleanAfterFailedSave(dir: string): void {
 /** One sentence for a failed save of the model in `dir`. */
 export function saveFailureMessage(error: unknown, dir: string): string {
   const reason = fsReason(error) ?? (error as Error).message;
-  return `cannot save the model in ${dir}: ${reason}; training stopped, and the last complete save there is kept (continue it with --resume once the problem is fixed)`;
+  return `cannot save the model in ${dir}: ${reason}; training stopped, and the last complete save there is kept`;
 }

@@ -2,11 +2,13 @@
 // resume, sample, eval, inspect, info, and bad input that must fail in one clear line.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+
+import { ensureCliBuilt } from './helpers.js';
 
 const REPO = resolve(__dirname, '..', '..');
 const CLI = join(REPO, 'dist', 'cli.js');
@@ -41,24 +43,8 @@ const corpus = join(work, 'corpus.txt');
 const model = join(work, 'model');
 const TINY = ['--units', '16', '--seq-len', '16', '--batch', '8', '--eval-every', '10', '--checkpoint-every', '10', '--sample-every', '0'];
 
-/** Newest modification time of the files the CLI bundle is built from. */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
 before(() => {
-  // Build unless dist/cli.js is newer than every source: `npm test` has just built it, and
-  // rewriting dist/ while other test files use it would race with them.
-  const built = existsSync(CLI) ? statSync(CLI).mtimeMs : 0;
-  if (built < Math.max(newestSource(join(REPO, 'src')), newestSource(join(REPO, 'bench')), statSync(join(REPO, 'package.json')).mtimeMs)) {
-    const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, encoding: 'utf8' });
-    assert.equal(build.status, 0, `build failed: ${build.stderr}`);
-  }
+  ensureCliBuilt();
   writeFileSync(corpus, CORPUS);
 });
 after(() => rmSync(work, { recursive: true, force: true }));
