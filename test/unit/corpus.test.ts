@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
+import { initBackend } from '../../src/engine/backend.js';
+import { resolveNetworkConfig } from '../../src/engine/config.js';
+import { evaluateStream } from '../../src/engine/evaluate.js';
+import { Network } from '../../src/engine/network.js';
+import { score } from '../../src/engine/sampler.js';
 import { Vocabulary } from '../../src/engine/tokenizer.js';
+import { wasmDir } from './helpers.js';
 import { buildCorpus } from '../../src/training/corpus.js';
 import type { TextSource } from '../../src/training/corpus.js';
 import { MemoryTokens } from '../../src/training/tokenSequence.js';
@@ -81,5 +87,18 @@ describe('buildCorpus', () => {
     const c = buildCorpus(chunked('abcxyz', 2), { mode: 'char', vocabulary: vocab });
     assert.equal(c.unknown, 3);
     assert.deepEqual(c.unknownExamples, ['x', 'y', 'z']);
+  });
+
+  test('streaming eval over file-backed ids gives the loss score() gives on the whole text', async () => {
+    await initBackend('wasm', { wasmDir });
+    const vocab = Vocabulary.build(TEXT, { mode: 'char' });
+    const network = Network.create(resolveNetworkConfig({ cell: 'lstm', units: 8 }, vocab.size, 'char'), 3);
+    const whole = score({ network, vocab }, TEXT);
+    const c = buildCorpus(chunked(TEXT, 7), { mode: 'char', vocabulary: vocab, memoryBytes: 10, tempDir: work });
+    const streamed = evaluateStream(network, c.tokens, 1, 50);
+    assert.equal(streamed.tokens, whole.tokens);
+    assert.ok(Math.abs(streamed.loss - whole.loss) < 1e-5, `${streamed.loss} vs ${whole.loss}`);
+    c.close();
+    network.dispose();
   });
 });
