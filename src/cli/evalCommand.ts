@@ -30,13 +30,7 @@ export async function runEval(dir: string, file: string, flags: EvalFlags, wasmD
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     return 0;
   }
-  const lines = [
-    `tokens: ${result.tokens.toLocaleString('en-US')}`,
-    `loss: ${result.loss.toFixed(4)} nats/token`,
-    `bits per token: ${result.bitsPerToken.toFixed(4)}`,
-    `perplexity: ${result.perplexity.toFixed(3)}`,
-    `backend: ${backend.name}`,
-  ];
+  const lines = summaryLines(result, backend.name);
   if (flags.perToken) {
     lines.push('surprisal (nats) per token:');
     for (let i = 0; i < result.surprisal.length; i++) {
@@ -62,16 +56,19 @@ async function evalStreaming(dir: string, file: string, flags: EvalFlags, wasmDi
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return 0;
     }
-    const lines = [
-      `tokens: ${result.tokens.toLocaleString('en-US')}`,
-      `loss: ${result.loss.toFixed(4)} nats/token`,
-      `bits per token: ${result.bitsPerToken.toFixed(4)}`,
-      `perplexity: ${result.perplexity.toFixed(3)}`,
-      `backend: ${backend.name}`,
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
+    process.stdout.write(`${summaryLines(result, backend.name).join('\n')}\n`);
     return 0;
   } finally {
     corpus.close();
   }
+}
+
+function summaryLines(r: { tokens: number; loss: number; bitsPerToken: number; perplexity: number }, backend: string): string[] {
+  return [
+    `tokens: ${r.tokens.toLocaleString('en-US')}`,
+    `loss: ${r.loss.toFixed(4)} nats/token`,
+    `bits per token: ${r.bitsPerToken.toFixed(4)}`,
+    `perplexity: ${r.perplexity.toFixed(3)}`,
+    `backend: ${backend}`,
+  ];
 }
