@@ -19,6 +19,9 @@ export async function runEval(dir: string, file: string, flags: EvalFlags, wasmD
   const { model, backend } = await openModel(dir, flags, wasmDir);
   if (model.vocab.encode(text).length < 2) throw new InputError(`${file} has too little text to evaluate: it needs at least two tokens`);
   const result = score(model, text);
+  if (!Number.isFinite(result.loss)) {
+    throw new InputError(`${dir} gives a non-finite loss (${result.loss}) on ${file}: its weights diverged; use an earlier checkpoint or train again with a lower learning rate`);
+  }
   const summary: Record<string, unknown> = {
     tokens: result.tokens,
     loss: result.loss,

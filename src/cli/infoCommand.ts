@@ -1,13 +1,10 @@
 // `rnnlab info DIR`: what a model folder holds — config, size, vocabulary, training state,
 // history and checkpoints — read from model.json alone, plus the backend this machine would use.
 
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-
 import { initBackend } from '../engine/backend.js';
 import type { BackendChoice } from '../engine/config.js';
-import { checkpointDir, MODEL_FILE, readModelMeta } from '../training/checkpoint.js';
-import type { CheckpointKind, ModelMeta } from '../training/checkpoint.js';
+import { hasModelJson, readModelMeta } from '../model/index.js';
+import type { CheckpointKind, ModelMeta, TrainingHistory } from '../model/index.js';
 
 export interface InfoFlags {
   json?: boolean;
@@ -26,15 +23,14 @@ function summary(meta: ModelMeta): CheckpointSummary {
   return { step: meta.state.step, epoch: meta.state.epoch, bestValLoss: meta.state.bestValLoss, savedAt: meta.savedAt };
 }
 
-/** The trainer's history (runs, step losses, evals) in a few lines; unknown shapes are skipped. */
-function historyLines(history: Record<string, unknown>): string[] {
+/** The trainer's history (runs, step losses, evals) in a few lines. */
+function historyLines(history: TrainingHistory): string[] {
   const lines: string[] = [];
-  const runs = Array.isArray(history.runs) ? (history.runs as Record<string, unknown>[]) : [];
-  runs.forEach((r, i) => {
+  (history.runs ?? []).forEach((r, i) => {
     const tps = typeof r.tokensPerSecond === 'number' ? `, ${Math.round(r.tokensPerSecond).toLocaleString('en-US')} tokens/s` : '';
     lines.push(`run ${i + 1}: steps ${String(r.startStep)} → ${String(r.endStep)} (${String(r.reason)}) on ${String(r.backend)}${tps}, started ${String(r.startedAt)}`);
   });
-  const evals = Array.isArray(history.evals) ? (history.evals as unknown[][]) : [];
+  const evals = history.evals ?? [];
   if (evals.length > 0) {
     const shown = evals.slice(-5).map((e) => `${String(e[0])}: ${typeof e[1] === 'number' ? e[1].toFixed(4) : '?'}`);
     lines.push(`val loss by step (last ${shown.length} of ${evals.length}): ${shown.join(', ')}`);
@@ -47,7 +43,7 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
   const checkpoints: Record<string, CheckpointSummary | null> = {};
   for (const kind of ['latest', 'best'] as const) {
     // A broken checkpoint is reported as missing here; loading it names the fault.
-    const present = existsSync(join(checkpointDir(dir, kind), MODEL_FILE));
+    const present = hasModelJson(dir, kind);
     let s: CheckpointSummary | null = null;
     if (present) {
       try {

@@ -5,7 +5,8 @@ import { initBackend } from '../engine/backend.js';
 import type { BackendInfo } from '../engine/backend.js';
 import type { BackendChoice } from '../engine/config.js';
 import { loadModel } from '../training/checkpoint.js';
-import type { CheckpointKind, LoadedModel } from '../training/checkpoint.js';
+import type { LoadedModel } from '../training/checkpoint.js';
+import type { CheckpointKind } from '../model/index.js';
 
 export interface ModelFlags {
   checkpoint?: CheckpointKind;

@@ -1,16 +1,16 @@
 // `rnnlab train FILE --out DIR …`: checks the text and the options before any work, then runs
 // the trainer with Ctrl-C wired to a clean stop that saves the model.
 
-import { existsSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 
 import { ConfigError, resolveNetworkConfig } from '../engine/config.js';
 import type { NetworkOptions } from '../engine/config.js';
 import { Vocabulary } from '../engine/tokenizer.js';
 import { DataError } from '../training/batches.js';
-import { MODEL_FILE, readModelMeta } from '../training/checkpoint.js';
-import type { ModelMeta } from '../training/checkpoint.js';
-import { resolveTrainConfig } from '../training/config.js';
+import { MODEL_FILE, savedCheckpoints } from '../model/index.js';
+import type { CheckpointKind, ModelMeta } from '../model/index.js';
+import { loadNewestCheckpoint } from '../training/checkpoint.js';
+import { BUDGET_KEYS, RESUMABLE_KEYS, resolveTrainConfig } from '../training/config.js';
 import type { TrainConfig, TrainOptions } from '../training/config.js';
 import type { DoneEvent } from '../training/events.js';
 import { train } from '../training/trainer.js';
@@ -66,7 +66,10 @@ export function asFlagMessage(message: string, options: TrainOptions): string {
 
 // What --resume keeps from the model: its architecture, tokenisation, data split and optimizer.
 const FIXED_NETWORK = ['cell', 'layers', 'units', 'input', 'embeddingSize', 'dropout', 'forgetBias'] as const;
-const FIXED_TRAIN = ['tokens', 'seqLen', 'batch', 'optimizer', 'momentum', 'valFraction', 'seed', 'minCount', 'maxVocab', 'charEos'] as const;
+// Every training key but those a resumed run may change (the trainer's RESUMABLE_KEYS), the
+// budget and the backend (this machine's choice).
+const MAY_CHANGE: readonly string[] = [...RESUMABLE_KEYS, ...BUDGET_KEYS, 'backend'];
+const FIXED_TRAIN = (Object.keys(resolveTrainConfig({})) as (keyof TrainConfig)[]).filter((k) => !MAY_CHANGE.includes(k));
 
 /** A flag that --resume would ignore is refused when it asks for something else than the model has. */
 export function checkResumeFlags(options: TrainOptions, meta: ModelMeta): void {
@@ -84,7 +87,10 @@ export function checkResumeFlags(options: TrainOptions, meta: ModelMeta): void {
 }
 
 /** Checks what can be checked before training: options, output folder, the text itself. */
-export function prepareTrain(file: string, flags: TrainFlags): { corpus: Corpus; options: TrainOptions; config: TrainConfig; notes: string[] } {
+export function prepareTrain(
+  file: string,
+  flags: TrainFlags,
+): { corpus: Corpus; options: TrainOptions; config: TrainConfig; notes: string[]; resumeFrom?: CheckpointKind } {
   const options = trainOptionsFrom(flags);
   // Usage errors first (before touching any file): ConfigError → exit 2.
   let config: TrainConfig;
@@ -99,12 +105,25 @@ export function prepareTrain(file: string, flags: TrainFlags): { corpus: Corpus;
 
   const out = resolve(flags.out);
   refuseIfLocked(out);
-  const hasModel = existsSync(join(out, MODEL_FILE));
-  if (flags.resume && !hasModel) throw new InputError(`there is no model to resume in ${flags.out} (no ${MODEL_FILE})`);
-  const meta = flags.resume ? readModelMeta(out, 'latest') : null;
-  if (meta) checkResumeFlags(options, meta);
-  if (!flags.resume && hasModel) {
-    throw new UsageError(`${flags.out} already holds a model; pass --resume to continue training it, or choose another --out`);
+  // Any save counts: a fresh run would overwrite checkpoints even when the root model.json is gone.
+  const saved = savedCheckpoints(out);
+  if (flags.resume && saved.length === 0) throw new InputError(`there is no model to resume in ${flags.out} (no ${MODEL_FILE})`);
+  if (!flags.resume && saved.length > 0) {
+    const which = saved.includes('root') ? '' : ` (${saved.map((k) => `checkpoints/${k}`).join(' and ')})`;
+    throw new UsageError(`${flags.out} already holds a model${which}; pass --resume to continue training it, or choose another --out`);
+  }
+  const notes: string[] = [];
+  let resumeFrom: CheckpointKind | undefined;
+  let meta: ModelMeta | null = null;
+  if (flags.resume) {
+    const newest = loadNewestCheckpoint(out);
+    meta = newest.folder.meta;
+    checkResumeFlags(options, meta);
+    resumeFrom = newest.kind;
+    if (newest.skipped.length > 0) {
+      const where = newest.kind === 'root' ? 'the folder itself' : `checkpoints/${newest.kind}`;
+      notes.push(`note: resuming from ${where} at step ${newest.folder.state.step}, the newest save that loads (${newest.skipped.map((s) => s.problem).join('; ')})`);
+    }
   }
 
   const corpus = readCorpusFile(file, 'text file to train on', {
@@ -114,7 +133,6 @@ export function prepareTrain(file: string, flags: TrainFlags): { corpus: Corpus;
     charEos: config.charEos,
     vocabulary: meta ? Vocabulary.fromJSON(meta.vocabulary) : undefined,
   });
-  const notes: string[] = [];
   const used = meta ? meta.train : config;
   if (!flags.resume) {
     const tokens = corpus.tokens.length;
@@ -134,7 +152,7 @@ export function prepareTrain(file: string, flags: TrainFlags): { corpus: Corpus;
   if (streams < used.batch) {
     notes.push(`note: ${file} is long enough for only ${fmt(streams)} parallel streams of --seq-len ${used.seqLen}, so training uses a batch of ${fmt(streams)} instead of ${fmt(used.batch)}`);
   }
-  return { corpus, options, config, notes };
+  return { corpus, options, config, notes, resumeFrom };
 }
 
 /** Streams the batcher reads from this many tokens (training/batches.ts cuts the batch to fit). */
@@ -144,7 +162,7 @@ export function streamsFor(tokens: number, config: Pick<TrainConfig, 'seqLen' | 
 }
 
 export async function runTrain(file: string, flags: TrainFlags, wasmDir: string): Promise<number> {
-  const { corpus, options, notes } = prepareTrain(file, flags);
+  const { corpus, options, notes, resumeFrom } = prepareTrain(file, flags);
   const out = resolve(flags.out);
   let lock;
   try {
@@ -179,6 +197,7 @@ export async function runTrain(file: string, flags: TrainFlags, wasmDir: string)
       options,
       name: flags.name ?? basename(out),
       resume: flags.resume === true,
+      resumeFrom,
       signal: controller.signal,
       onEvent: (e) => progress.onEvent(e),
       wasmDir,

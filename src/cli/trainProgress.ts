@@ -32,7 +32,7 @@ export function startLines(e: StartEvent): string[] {
 
 export function doneLine(e: DoneEvent): string {
   const best = e.bestValLoss !== null && e.bestValLoss !== e.valLoss ? ` (best ${fixed(e.bestValLoss)})` : '';
-  return `done at step ${count(e.step)} (${e.reason}): train loss ${fixed(e.trainLoss)}, val loss ${fixed(e.valLoss)}${best} nats/token, ${rate(e.tokensPerSecond)} tokens/s on ${e.backend}; saved to ${e.modelDir}`;
+  return `done at step ${count(e.step)} (${e.reason}): train loss ${fixed(e.trainLoss)}, val loss ${fixed(e.valLoss)}${best} nats/token, ${rate(e.tokensPerSecond)} tokens/s on ${e.backend}; ${e.reason === 'nan' ? 'diverged, nothing of it saved in' : 'saved to'} ${e.modelDir}`;
 }
 
 /** Receives every trainer event and prints it in the chosen mode. */

@@ -306,7 +306,7 @@ export class Network {
       const input = pass.inputs[l];
       const inWidth = pass.inputWidths[l];
       const needInputGrad = l > 0 || this.embedding !== null;
-      let dIn: Float32Array | null = needInputGrad ? new Float32Array(T * B * inWidth) : null;
+      const dIn: Float32Array | null = needInputGrad ? new Float32Array(T * B * inWidth) : null;
       this.dirs[l].forEach((d, k) => {
         const backward = k === 1;
         const dOut = backward ? reverseTime(dOuts[k], T, B * H) : dOuts[k];

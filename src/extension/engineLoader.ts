@@ -1,7 +1,9 @@
 // Lazy door to the engine: the first call loads engineOps (and with it tfjs); activation and
 // the Models view never call it.
 
-export type EngineOps = typeof import('./engineOps.js');
+import type * as engineOps from './engineOps.js';
+
+export type EngineOps = typeof engineOps;
 
 let engine: Promise<EngineOps> | null = null;
 

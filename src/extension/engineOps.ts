@@ -10,7 +10,8 @@ import type { InspectOptions } from '../engine/inspect.js';
 import { Completer, feed, topPredictions } from '../engine/sampler.js';
 import type { InspectResult, Prediction } from '../engine/types.js';
 import { loadModel } from '../training/checkpoint.js';
-import type { CheckpointKind, LoadedModel } from '../training/checkpoint.js';
+import type { LoadedModel } from '../training/checkpoint.js';
+import type { CheckpointKind } from '../model/index.js';
 
 let backend: Promise<BackendInfo> | null = null;
 

@@ -3,10 +3,10 @@
 // engine comes in through engineLoader.ts on first use. Activation time goes to the log.
 
 import { loadedAt } from './activationClock.js';
-import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { readModelHistory } from '../model/index.js';
 import { CompletionController } from './completions.js';
 import { engineRequested, loadEngine } from './engineLoader.js';
 import { getModel } from './hostModels.js';
@@ -129,11 +129,7 @@ function panelDeps(lab: Lab, ui: TrainingUi): PanelDeps {
       return new vscode.Disposable(() => ui.sinks.delete(listener));
     },
     readHistory: (modelDir) => {
-      try {
-        return (JSON.parse(readFileSync(path.join(modelDir, 'model.json'), 'utf8')) as { history?: unknown }).history;
-      } catch {
-        return undefined;
-      }
+      return readModelHistory(modelDir);
     },
     log: (message) => lab.log.info(message),
   };

@@ -3,19 +3,16 @@
 
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
+import { modelJsonPath } from '../model/index.js';
 import type { LoadedModel } from '../training/checkpoint.js';
 import { loadEngine } from './engineLoader.js';
 import type { ModelRef } from './lab.js';
 
 const cache = new Map<string, { mtimeMs: number; loaded: Promise<LoadedModel> }>();
 
-function modelJson(ref: Pick<ModelRef, 'dir' | 'checkpoint'>): string {
-  return ref.checkpoint === 'root' ? path.join(ref.dir, 'model.json') : path.join(ref.dir, 'checkpoints', ref.checkpoint, 'model.json');
-}
-
 /** Loads (or reuses) a model; rejects with an Error whose message is one sentence. */
 export async function getModel(ref: Pick<ModelRef, 'dir' | 'checkpoint'>, wasmDir: string): Promise<LoadedModel> {
-  const file = modelJson(ref);
+  const file = modelJsonPath(ref.dir, ref.checkpoint);
   let mtimeMs: number;
   try {
     mtimeMs = statSync(file).mtimeMs;

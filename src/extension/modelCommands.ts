@@ -1,10 +1,10 @@
 // Commands on a trained model: Sample Text…, Evaluate on Active File, Rename, Delete, Reveal,
 // Refresh and Show Log. Models load in the host lazily (engine on first use).
 
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { writeFileAtomic } from '../training/atomicWrite.js';
+import { modelJsonPath, renameModelJson } from '../model/index.js';
 import { forgetModel } from './hostModels.js';
 import { errorText, pickModel, reportError } from './lab.js';
 import type { Lab, ModelRef } from './lab.js';
@@ -97,17 +97,6 @@ async function evaluateCommand(lab: Lab, arg: unknown): Promise<void> {
   }
 }
 
-/** Rewrites the `name` in model.json of the folder and its checkpoints (atomically each). */
-function rewriteName(dir: string, name: string): void {
-  for (const sub of ['', path.join('checkpoints', 'latest'), path.join('checkpoints', 'best')]) {
-    const file = path.join(dir, sub, 'model.json');
-    if (!existsSync(file)) continue;
-    const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    json.name = name;
-    writeFileAtomic(file, JSON.stringify(json, null, 2));
-  }
-}
-
 async function renameCommand(lab: Lab, arg: unknown, onRenamed: (from: string, to: string) => Promise<void>): Promise<void> {
   const ref = await pickModel(lab, arg, 'Model to rename');
   if (!ref || !checkStillThere(lab, ref)) return;
@@ -126,7 +115,7 @@ async function renameCommand(lab: Lab, arg: unknown, onRenamed: (from: string, t
     // Folder rename first (atomic): a crash before the name rewrite leaves a valid model.
     renameSync(ref.dir, target);
     forgetModel(ref.dir);
-    rewriteName(target, name);
+    renameModelJson(target, name);
     await onRenamed(ref.dir, target);
     lab.log.info(`Renamed ${ref.name} to ${name}`);
   } catch (err) {
@@ -160,8 +149,7 @@ async function deleteCommand(lab: Lab, arg: unknown, onDeleted: (dir: string) =>
 async function revealCommand(lab: Lab, arg: unknown): Promise<void> {
   const ref = await pickModel(lab, arg, 'Model to reveal');
   if (!ref || !checkStillThere(lab, ref)) return;
-  const folder = ref.checkpoint === 'root' ? ref.dir : path.join(ref.dir, 'checkpoints', ref.checkpoint);
-  const uri = vscode.Uri.file(path.join(folder, 'model.json'));
+  const uri = vscode.Uri.file(modelJsonPath(ref.dir, ref.checkpoint));
   try {
     // The OS file manager exists on desktop VS Code only; remote and web fall back below.
     if (vscode.env.remoteName === undefined && vscode.env.uiKind === vscode.UIKind.Desktop) {

@@ -1,128 +1,8 @@
-// Pure Models-view content (no vscode import): model.json → a summary → plain tree-node
-// descriptors (labels, descriptions, Markdown tooltips, contextValues) that a thin adapter
-// turns into vscode.TreeItems. Tolerant reading: the view shows what it can and says what
-// is wrong; full validation is loadModel's job when a model is actually used.
+// Pure Models-view content (no vscode import): a model's summary (src/model's tolerant
+// reader) → plain tree-node descriptors (labels, descriptions, Markdown tooltips,
+// contextValues) that a thin adapter turns into vscode.TreeItems.
 
-import type { CellType } from '../engine/config.js';
-
-export interface TensorSummary {
-  name: string;
-  shape: number[];
-}
-
-export interface RunSummary {
-  index: number;
-  startStep: number | null;
-  endStep: number | null;
-  reason: string | null;
-  startedAt: string | null;
-  bestValLoss: number | null;
-}
-
-export interface CheckpointSummary {
-  kind: 'latest' | 'best';
-  step: number | null;
-  /** Best validation loss recorded in that checkpoint, nats/token. */
-  valLoss: number | null;
-}
-
-export interface ModelSummary {
-  name: string;
-  dir: string;
-  cell: CellType;
-  layers: number;
-  units: number;
-  vocabSize: number;
-  input: string;
-  embeddingSize: number | null;
-  tokenMode: 'char' | 'word';
-  parameters: number;
-  step: number;
-  epoch: number | null;
-  bestValLoss: number | null;
-  /** Validation loss of the last evaluation, when model.json records it. */
-  lastValLoss: number | null;
-  tensors: TensorSummary[];
-  vocabulary: string[];
-  runs: RunSummary[];
-}
-
-type Obj = Record<string, unknown>;
-const obj = (x: unknown): Obj | null => (typeof x === 'object' && x !== null && !Array.isArray(x) ? (x as Obj) : null);
-const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
-const str = (x: unknown): string | null => (typeof x === 'string' ? x : null);
-
-/** model.json content → summary, or one sentence saying why it cannot be shown. */
-export function summarizeModelJson(json: unknown, dir: string, folderName: string): ModelSummary | string {
-  const m = obj(json);
-  if (!m) return 'model.json does not hold a JSON object.';
-  if (m.format !== undefined && m.format !== 'rnnlab-model') return `model.json is not an RNN Lab model (format ${JSON.stringify(m.format)}).`;
-  if (typeof m.formatVersion === 'number' && m.formatVersion > 1) {
-    return `model.json has format version ${m.formatVersion}; this RNN Lab reads version 1.`;
-  }
-  const net = obj(m.network);
-  if (!net) return 'model.json has no network section.';
-  const cell = net.cell;
-  if (cell !== 'rnn' && cell !== 'gru' && cell !== 'lstm') return `model.json names an unknown cell ${JSON.stringify(cell)}.`;
-  const layers = num(net.layers);
-  const units = num(net.units);
-  if (layers === null || units === null) return 'model.json lacks the number of layers or units.';
-  const vocab = obj(m.vocabulary);
-  const tokens = Array.isArray(vocab?.tokens) ? (vocab!.tokens as unknown[]).filter((t): t is string => typeof t === 'string') : [];
-  const state = obj(m.state) ?? {};
-  const weights = obj(m.weights);
-  const tensors: TensorSummary[] = Array.isArray(weights?.tensors)
-    ? (weights!.tensors as unknown[]).flatMap((t) => {
-        const o = obj(t);
-        const shape = Array.isArray(o?.shape) ? (o!.shape as unknown[]).filter((n): n is number => typeof n === 'number') : null;
-        return o && typeof o.name === 'string' && shape ? [{ name: o.name, shape }] : [];
-      })
-    : [];
-  const parameters = num(m.parameters) ?? tensors.reduce((sum, t) => sum + t.shape.reduce((a, b) => a * b, 1), 0);
-  const history = obj(m.history);
-  const runsRaw = Array.isArray(history?.runs) ? (history!.runs as unknown[]) : [];
-  const runs: RunSummary[] = runsRaw.map((r, i) => {
-    const o = obj(r) ?? {};
-    return {
-      index: i + 1,
-      startStep: num(o.startStep),
-      endStep: num(o.endStep) ?? num(o.step),
-      reason: str(o.reason) ?? str(o.stopReason),
-      startedAt: str(o.startedAt) ?? str(o.started),
-      bestValLoss: num(o.bestValLoss),
-    };
-  });
-  const evals = Array.isArray(history?.evals) ? (history!.evals as unknown[]) : [];
-  // Evaluations are [step, valLoss] pairs (or objects in other writers).
-  const tail = evals[evals.length - 1];
-  const lastEvalLoss = Array.isArray(tail) ? num(tail[1]) : num(obj(tail)?.valLoss);
-  const vocabSize = num(net.vocabSize) ?? tokens.length;
-  return {
-    name: str(m.name) ?? folderName,
-    dir,
-    cell,
-    layers,
-    units,
-    vocabSize,
-    input: str(net.input) ?? 'onehot',
-    embeddingSize: net.input === 'embedding' ? num(net.embeddingSize) : null,
-    tokenMode: vocab?.mode === 'word' ? 'word' : 'char',
-    parameters,
-    step: num(state.step) ?? 0,
-    epoch: num(state.epoch),
-    bestValLoss: num(state.bestValLoss),
-    lastValLoss: num(state.lastValLoss) ?? lastEvalLoss,
-    tensors,
-    vocabulary: tokens,
-    runs,
-  };
-}
-
-/** A checkpoint folder's model.json → its step and best validation loss. */
-export function summarizeCheckpointJson(json: unknown, kind: 'latest' | 'best'): CheckpointSummary {
-  const state = obj(obj(json)?.state) ?? {};
-  return { kind, step: num(state.step), valLoss: num(state.bestValLoss) ?? num(state.valLoss) };
-}
+import type { CheckpointSummary, ModelListing, ModelSummary, TensorSummary } from '../model/index.js';
 
 export type TreeContext = 'model' | 'modelBroken' | 'modelTraining' | 'checkpoint' | 'layer' | 'group' | 'info';
 
@@ -144,9 +24,7 @@ export interface TreeNode {
 }
 
 /** What the view knows about one folder under the models folder. */
-export type ModelEntry =
-  | { kind: 'ok'; summary: ModelSummary; checkpoints: CheckpointSummary[]; training?: LiveTraining }
-  | { kind: 'broken'; dir: string; name: string; problem: string };
+export type ModelEntry = ModelListing & { training?: LiveTraining };
 
 export interface LiveTraining {
   step: number;

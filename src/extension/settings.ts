@@ -29,7 +29,7 @@ export interface TrainingSettings {
   backend: BackendChoice;
 }
 
-/** The trainer's own defaults, so the extension trains as the CLI does unless told otherwise. */
+/** The trainer's own defaults: the extension trains as the CLI does unless told otherwise. */
 const TRAINER_DEFAULTS = resolveTrainConfig({});
 
 /** The defaults the manifest declares for `rnnLab.training.*` (a unit test keeps them in sync). */
@@ -46,9 +46,9 @@ export const TRAINING_DEFAULTS: TrainingSettings = {
   batch: TRAINER_DEFAULTS.batch,
   lr: null,
   dropout: 0.1,
-  evalEvery: 100,
-  sampleEvery: 200,
-  checkpointEvery: 200,
+  evalEvery: TRAINER_DEFAULTS.evalEvery,
+  sampleEvery: TRAINER_DEFAULTS.sampleEvery,
+  checkpointEvery: TRAINER_DEFAULTS.checkpointEvery,
   backend: 'auto',
 };
 

@@ -14,7 +14,8 @@ import { ensureWritableDir } from '../model/outDir.js';
 import { isSaveFailure, saveFailureMessage } from '../model/saveFailure.js';
 import { loadModel } from '../training/checkpoint.js';
 import type { TrainerEvent } from '../training/events.js';
-import { TrainerControl, train } from '../training/trainer.js';
+import { train } from '../training/trainer.js';
+import { TrainerControl } from '../training/trainerControl.js';
 
 const port = parentPort;
 if (!port) throw new Error('trainerWorker.js must run as a worker thread.');

@@ -1,7 +1,8 @@
 // A save that failed on the file system (disk full, read-only, permissions): the half-written
 // files it left are cleaned at once, and the user gets one plain sentence instead of a raw errno.
 
-import { checkpointDir, recoverFolder } from '../training/checkpoint.js';
+import { recoverFolder } from '../training/checkpoint.js';
+import { checkpointDir } from './read.js';
 import { fsReason } from './outDir.js';
 
 const SAVE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'ENOTDIR', 'ENOENT']);

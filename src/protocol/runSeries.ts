@@ -1,6 +1,7 @@
 // Columnar loss/gradient series of one training run, built from trainer events, and the
 // min/max-per-bucket downsampling that keeps a 100k-step run cheap to send and to draw.
 
+import { tolerantHistory } from '../model/summary.js';
 import type { TrainerEvent } from '../training/events.js';
 import { isArrayOf, isMeasuredArray, isNumberArray, isObject, isString, type Json } from './guards.js';
 
@@ -130,20 +131,15 @@ export function downsampleSeries(s: RunSeries, buckets: number): RunSeries {
 }
 
 /**
- * Earlier runs recorded in a model.json `history` ({ runs: [{ startStep, endStep, startedAt }],
- * steps: [[step, loss, gradNorm, elapsedMs, tokensSeen]], evals: [[step, valLoss]] }), one overlay
- * per run, labelled with the model name. Anything malformed is skipped, never thrown.
+ * Earlier runs recorded in a model.json `history` (read by src/model's tolerant reader), one
+ * overlay per run, labelled with the model name. Anything malformed is skipped, never thrown.
  */
-export function overlayRunsFromHistory(modelName: string, modelDir: string, history: unknown): OverlayRun[] {
-  if (!isObject(history)) return [];
-  const rows = (v: unknown): number[][] =>
-    Array.isArray(v) ? v.filter((r): r is number[] => Array.isArray(r) && r.every((x) => typeof x === 'number' || x === null)) : [];
-  const steps = rows(history.steps).filter((r) => r.length >= 2);
-  const evals = rows(history.evals).filter((r) => r.length >= 2);
-  const runs = (Array.isArray(history.runs) ? history.runs : [])
-    .filter(isObject)
-    .map((r) => ({ startStep: Number(r.startStep ?? 0), endStep: Number(r.endStep ?? Infinity), startedAt: isString(r.startedAt) ? r.startedAt : '' }))
-    .filter((r) => Number.isFinite(r.startStep));
+export function overlayRunsFromHistory(modelName: string, modelDir: string, raw: unknown): OverlayRun[] {
+  if (!isObject(raw)) return [];
+  const history = tolerantHistory(raw);
+  const steps = history.steps!;
+  const evals = history.evals!;
+  const runs = history.runs!.map((r) => ({ startStep: r.startStep, endStep: r.endStep, startedAt: r.startedAt ?? '' }));
   if (runs.length === 0) runs.push({ startStep: 0, endStep: Infinity, startedAt: '' });
   const out: OverlayRun[] = [];
   runs.forEach((run, k) => {

@@ -98,6 +98,28 @@ export interface TrainConfig {
   charEos: boolean;
 }
 
+/**
+ * What a resumed run may change; every other key of the stored config wins (architecture,
+ * data split, optimizer), e.g. a lower learning rate after exploding gradients.
+ */
+export const RESUMABLE_KEYS = [
+  'lr',
+  'lrDecay',
+  'lrDecayEvery',
+  'lrSchedule',
+  'lrFinalFactor',
+  'clip',
+  'clipMode',
+  'evalEvery',
+  'sampleEvery',
+  'sampleLength',
+  'sampleTemperature',
+  'checkpointEvery',
+] as const satisfies readonly (keyof TrainConfig)[];
+
+/** The budget: each run sets its own (a resume without one finishes the interrupted budget). */
+export const BUDGET_KEYS = ['steps', 'epochs', 'minutes'] as const satisfies readonly (keyof TrainConfig)[];
+
 function check(name: string, value: number, ok: boolean, what: string): number {
   if (!ok) throw new ConfigError(`${name} must be ${what}, got ${value}`);
   return value;

@@ -1,89 +1,38 @@
 // The training loop: text → vocabulary → streams → truncated BPTT with clipping → events.
 // Knows nothing of any UI: it reports through `onEvent` and is steered by an AbortSignal and a
-// TrainerControl (pause, resume, save now, sample now).
+// TrainerControl (pause, resume, save now, sample now). In parts: prepare (prepare.ts: a new
+// model, or one resumed from its newest complete save), then a Session that steps, evaluates,
+// samples and saves, and stops a diverged run at its last sane save.
 
 import { initBackend } from '../engine/backend.js';
-import type { NetworkConfig } from '../engine/config.js';
-import { ConfigError, resolveNetworkConfig } from '../engine/config.js';
+import type { BackendName } from '../engine/config.js';
 import { evaluateStream } from '../engine/evaluate.js';
 import { Rng } from '../engine/math.js';
 import type { Model } from '../engine/model.js';
-import type { RecurrentState } from '../engine/network.js';
-import { Network } from '../engine/network.js';
+import type { Network, RecurrentState } from '../engine/network.js';
 import { sample } from '../engine/sampler.js';
-import { Vocabulary } from '../engine/tokenizer.js';
+import type { Vocabulary } from '../engine/tokenizer.js';
 import { saveHooksFromEnv } from '../model/faultHooks.js';
-import { DataError, splitTokens, StreamBatcher } from './batches.js';
-import type { TensorData } from './checkpoint.js';
-import { checkpointDir, loadModelFolder, ModelFormatError, saveModelFolder } from './checkpoint.js';
-import type { TrainConfig, TrainOptions } from './config.js';
-import { resolveTrainConfig } from './config.js';
-import type { Corpus } from './corpus.js';
+import { checkpointDir } from '../model/index.js';
+import type { CheckpointKind, RunRecord } from '../model/index.js';
+import { splitTokens, StreamBatcher } from './batches.js';
+import type { Split } from './batches.js';
+import type { TokenSequence } from './tokenSequence.js';
+import type { CarryData } from './checkpoint.js';
+import { loadModelFolder, saveModelFolder } from './checkpoint.js';
+import type { TrainConfig } from './config.js';
+import { gradDivergence, lossDivergence, RecentRange } from './divergence.js';
 import type { DoneEvent, StopReason, TrainerEvent } from './events.js';
 import type { Optimizer } from './optimizers.js';
-import { clipGradients, createOptimizer, globalNorm } from './optimizers.js';
+import { clipGradients, globalNorm } from './optimizers.js';
+import { prepareNew, prepareResume, TrainingError } from './prepare.js';
+import type { History, LoopState, Prepared, PrepareInput } from './prepare.js';
+import { learningRate } from './schedule.js';
+import type { TrainerControl } from './trainerControl.js';
 
-/** Steers a running training from outside (the CLI's signals, the extension's buttons). */
-export class TrainerControl {
-  private pausedFlag = false;
-  private wake: (() => void) | null = null;
-  /** Set by checkpointNow(); the trainer clears it after saving. */
-  checkpointRequested = false;
-  /** Set by sampleNow(); the trainer clears it after sampling. */
-  sampleRequested: { temperature: number } | null = null;
-  /** Temperature of the periodic samples from now on (null: the run's configured one). */
-  sampleTemperature: number | null = null;
-
-  get paused(): boolean {
-    return this.pausedFlag;
-  }
-
-  pause(): void {
-    this.pausedFlag = true;
-  }
-
-  resume(): void {
-    this.pausedFlag = false;
-    this.poke();
-  }
-
-  checkpointNow(): void {
-    this.checkpointRequested = true;
-    this.poke();
-  }
-
-  sampleNow(temperature?: number): void {
-    this.sampleRequested = { temperature: temperature ?? -1 };
-    this.poke();
-  }
-
-  /** Resolves at the next resume, request or abort. */
-  waitForChange(signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      this.wake = resolve;
-      signal?.addEventListener('abort', () => resolve(), { once: true });
-    });
-  }
-
-  private poke(): void {
-    const w = this.wake;
-    this.wake = null;
-    w?.();
-  }
-}
-
-export interface TrainRun {
-  /** The training text (the whole of it; the end is held out for validation). */
-  text?: string;
-  /** Or the text already tokenised, of any size (training/corpus.ts); its vocabulary is used. */
-  corpus?: Corpus;
-  /** Model folder to create, or to continue with `resume`. */
-  modelDir: string;
-  options: TrainOptions;
-  /** Display name stored in model.json. Default: the folder name. */
-  name?: string;
-  /** Continue from checkpoints/latest of modelDir (its configuration wins over `options`,
-   * except the stopping criteria). */
+export interface TrainRun extends PrepareInput {
+  /** Continue from the newest complete save of modelDir (its configuration wins over
+   * `options`, except RESUMABLE_KEYS and the budget). */
   resume?: boolean;
   signal?: AbortSignal;
   control?: TrainerControl;
@@ -92,65 +41,344 @@ export interface TrainRun {
   wasmDir?: string;
 }
 
-/** Saved training state: everything besides weights and moments that exact resume needs. */
-interface LoopState {
+/** What showed that the run diverged, and at which step. */
+interface Divergence {
+  what: string;
   step: number;
-  /** Completed passes over the training text. */
-  epoch: number;
-  /** Next window within the epoch. */
-  window: number;
-  rng: number[];
-  bestValLoss: number | null;
-  lastValLoss: number | null;
-  lastTrainLoss: number | null;
-  tokensSeen: number;
-  elapsedMs: number;
-  /** The step this run's budget (and learning-rate schedule) started from, and where it ends. */
-  scheduleStart: number;
-  targetStep: number | null;
 }
 
-interface RunSummary {
-  startedAt: string;
-  startStep: number;
-  endStep: number;
-  reason: StopReason | 'running';
-  backend: string;
-  tokensPerSecond: number;
-}
-
-interface History {
-  runs: RunSummary[];
-  /** [step, loss, gradNorm, elapsedMs, tokensSeen] */
-  steps: number[][];
-  /** [step, valLoss] */
-  evals: number[][];
+/** A save of this model known to be sane: the state a diverged run falls back to. */
+interface SaneSave {
+  kind: CheckpointKind;
+  step: number;
+  valLoss: number | null;
 }
 
 const MAX_HISTORY_POINTS = 4000;
 
-export class TrainingError extends Error {
-  override name = 'TrainingError';
-}
 
-function basename(dir: string): string {
-  const parts = dir.replace(/[\\/]+$/, '').split(/[\\/]/);
-  return parts[parts.length - 1] || 'model';
-}
+/** One run of training over a prepared model: step, evaluate, sample, save, and the done event. */
+class Session {
+  readonly network: Network;
+  readonly vocab: Vocabulary;
+  readonly config: TrainConfig;
+  readonly loop: LoopState;
+  readonly history: History;
+  readonly optimizer: Optimizer;
+  readonly name: string;
+  readonly split: Split<Int32Array | TokenSequence>;
+  readonly batcher: StreamBatcher;
+  readonly rng: Rng;
+  readonly model: Model;
+  readonly startStep: number;
+  readonly targetStep: number | null;
+  readonly record: RunRecord;
+  private carry: RecurrentState | null;
+  private started = 0;
+  private elapsedBefore = 0;
+  private readonly recentTimes: number[] = [];
+  private readonly recentNorms: number[] = [];
+  /** Sane losses and gradient norms of the last steps: the range divergence is judged against. */
+  private readonly losses = new RecentRange();
+  private readonly norms = new RecentRange();
+  private lastSane: SaneSave | null;
+  /** Step of the last save to checkpoints/latest and the root (-1: none usable). */
+  private latestStep: number;
+  private tokensPerSecond = 0;
+  private lastEvalStep = -1;
+  /** Last good weights, restored when an update produces NaN or Infinity. */
+  private readonly backupParams: Float32Array[];
 
-/** The fraction of tokens of `text` the vocabulary does not know, and a few examples. */
-function unknownSymbols(vocab: Vocabulary, text: string): { fraction: number; examples: string[] } {
-  const { ids, offsets } = vocab.encodeWithOffsets(text);
-  const examples = new Set<string>();
-  let unknown = 0;
-  for (let i = 0; i < ids.length; i++) {
-    if (ids[i] !== vocab.unk) continue;
-    const piece = text.slice(offsets[i], offsets[i + 1]);
-    if (piece === '<UNK>') continue;
-    unknown++;
-    if (examples.size < 5) examples.add(piece);
+  constructor(
+    private readonly run: TrainRun,
+    prepared: Prepared,
+    readonly backend: BackendName,
+  ) {
+    ({ network: this.network, vocab: this.vocab, config: this.config, loop: this.loop, history: this.history, optimizer: this.optimizer, name: this.name } = prepared);
+    const ids = run.corpus?.tokens ?? this.vocab.encode(run.text ?? '');
+    this.split = splitTokens(ids, this.config.valFraction, this.config.seqLen);
+    this.batcher = new StreamBatcher(this.split.train, this.config.batch, this.config.seqLen);
+    if (run.resume && this.loop.window >= this.batcher.windowsPerEpoch) {
+      throw new TrainingError('cannot continue training on this text: it is shorter than the text the model was trained on, so the saved data position does not exist in it');
+    }
+    this.carry = prepared.carry && prepared.carry.batch === this.batcher.batch ? prepared.carry : null;
+    this.rng = new Rng(this.loop.rng);
+    this.model = { network: this.network, vocab: this.vocab };
+    this.startStep = this.loop.step;
+    if (this.loop.targetStep === null) {
+      // A new budget counts from where this run starts.
+      const c = this.config;
+      const budget = c.steps ?? (c.epochs !== null ? Math.ceil(c.epochs * this.batcher.windowsPerEpoch) : null);
+      this.loop.scheduleStart = this.startStep;
+      this.loop.targetStep = budget === null ? null : this.startStep + budget;
+    }
+    this.targetStep = this.loop.targetStep;
+    this.record = { startedAt: new Date().toISOString(), startStep: this.startStep, endStep: this.startStep, reason: 'running', backend, tokensPerSecond: 0, bestValLoss: null };
+    this.history.runs.push(this.record);
+    this.backupParams = this.network.params.map((p) => new Float32Array(p.data.length));
+    const from = prepared.resumedFrom;
+    this.lastSane = from ? { kind: from, step: this.startStep, valLoss: this.loop.lastValLoss } : null;
+    this.latestStep = from === 'latest' || from === 'root' ? this.startStep : -1;
   }
-  return { fraction: ids.length ? unknown / ids.length : 0, examples: [...examples] };
+
+  private emit(event: TrainerEvent): void {
+    this.run.onEvent(event);
+  }
+
+  start(): void {
+    this.emit({
+      event: 'start',
+      modelDir: this.run.modelDir,
+      backend: this.backend,
+      network: this.network.config,
+      train: { ...this.config, batch: this.batcher.batch },
+      parameters: this.network.parameterCount(),
+      vocabSize: this.vocab.size,
+      trainTokens: this.split.train.length,
+      valTokens: this.split.val.length,
+      stepsPerEpoch: this.batcher.windowsPerEpoch,
+      startStep: this.startStep,
+      totalSteps: this.targetStep,
+      resumed: this.run.resume === true,
+    });
+    this.started = performance.now();
+    this.elapsedBefore = this.loop.elapsedMs;
+  }
+
+  private fractionalEpoch(): number {
+    return this.loop.epoch + this.loop.window / this.batcher.windowsPerEpoch;
+  }
+
+  /** Why the run ends before the next step, if it does. */
+  stopBeforeStep(): { reason: StopReason; message: string } | null {
+    const { loop, config } = this;
+    if (this.run.signal?.aborted) return { reason: 'aborted', message: `stopped at step ${loop.step} on request; the model is saved` };
+    if (this.targetStep !== null && loop.step >= this.targetStep) {
+      return { reason: config.steps !== null ? 'steps' : 'epochs', message: `finished ${loop.step} steps` };
+    }
+    if (config.minutes !== null && performance.now() - this.started >= config.minutes * 60_000) {
+      return { reason: 'minutes', message: `stopped after ${formatMinutes(config.minutes)} at step ${loop.step}` };
+    }
+    return null;
+  }
+
+  /** One optimizer step on the next window; what showed divergence, if it diverged. */
+  step(): Divergence | null {
+    const { network, batcher, loop, config, recentNorms } = this;
+    const t0 = performance.now();
+    const batch = batcher.window(loop.window);
+    const result = network.lossAndGrads(batch.ids, batch.targets, batcher.batch, batcher.seqLen, this.carry, this.rng);
+    const gradNorm = globalNorm(result.grads);
+    recentNorms.push(gradNorm);
+    if (recentNorms.length > 20) recentNorms.shift();
+    // Nothing was applied yet, but these weights (the last update's) gave the bad loss.
+    const diverged = lossDivergence('loss', result.loss, this.losses, this.vocab.size) ?? gradDivergence(gradNorm, this.norms);
+    if (diverged) return { what: diverged, step: loop.step + 1 };
+    const layerGradNorms = groupNorms(network, result.grads);
+    clipGradients(result.grads, config.clipMode, config.clip, gradNorm);
+    const lr = learningRate(config, loop.step, loop.scheduleStart, this.targetStep, (performance.now() - this.started) / 60_000);
+    network.params.forEach((p, k) => this.backupParams[k].set(p.data));
+    this.optimizer.apply(network.params, result.grads, lr);
+    if (!network.params.every((p) => allFinite(p.data))) {
+      network.params.forEach((p, k) => p.data.set(this.backupParams[k]));
+      network.refresh();
+      return { what: `the weights overflowed (learning rate ${lr} is too high for these gradients, norm ${gradNorm.toPrecision(4)})`, step: loop.step + 1 };
+    }
+    this.losses.push(result.loss);
+    this.norms.push(gradNorm);
+    network.refresh();
+    this.carry = result.state;
+    if (config.stateReset > 0) {
+      // Occasionally start a stream afresh so reading from a zero state stays in-distribution.
+      const H = network.config.units;
+      for (let b = 0; b < batcher.batch; b++) {
+        if (this.rng.next() >= config.stateReset) continue;
+        for (const layer of this.carry.layers) {
+          layer.a.fill(0, b * H, (b + 1) * H);
+          layer.c.fill(0, b * H, (b + 1) * H);
+        }
+      }
+    }
+    const tokensPerStep = batcher.batch * batcher.seqLen;
+    loop.step++;
+    loop.window++;
+    loop.tokensSeen += tokensPerStep;
+    loop.lastTrainLoss = result.loss;
+    if (loop.window >= batcher.windowsPerEpoch) {
+      loop.window = 0;
+      loop.epoch++;
+      this.carry = null; // each epoch starts from a zero state
+    }
+    const t1 = performance.now();
+    this.recentTimes.push(t1 - t0);
+    if (this.recentTimes.length > 20) this.recentTimes.shift();
+    this.tokensPerSecond = (tokensPerStep * this.recentTimes.length * 1000) / this.recentTimes.reduce((a, b) => a + b, 0);
+    const elapsedMs = this.elapsedBefore + (t1 - this.started);
+    this.history.steps.push([loop.step, round(result.loss), round(gradNorm), Math.round(elapsedMs), loop.tokensSeen]);
+    this.emit({
+      event: 'step',
+      step: loop.step,
+      epoch: this.fractionalEpoch(),
+      loss: result.loss,
+      gradNorm,
+      layerGradNorms,
+      lr,
+      tokensPerSecond: this.tokensPerSecond,
+      tokensSeen: loop.tokensSeen,
+      elapsedMs,
+    });
+    return null;
+  }
+
+  /** The evaluations, samples and saves due after the step just taken; a divergence they show. */
+  afterStep(): Divergence | null {
+    const { loop, config } = this;
+    if (loop.step % config.evalEvery === 0) {
+      const diverged = this.evaluate();
+      if (diverged) return diverged;
+    }
+    if (config.sampleEvery > 0 && loop.step % config.sampleEvery === 0) this.sample(this.run.control?.sampleTemperature ?? config.sampleTemperature);
+    return loop.step % config.checkpointEvery === 0 ? this.save('latest') : null;
+  }
+
+  /** Measures the validation loss (and saves a new best); a divergence it shows. */
+  evaluate(): Divergence | null {
+    const { loop } = this;
+    const r = evaluateStream(this.network, this.split.val, this.config.batch, this.config.seqLen);
+    this.lastEvalStep = loop.step;
+    loop.lastValLoss = r.loss;
+    const diverged = lossDivergence('validation loss', r.loss, this.losses, this.vocab.size);
+    const best = diverged === null && (loop.bestValLoss === null || r.loss < loop.bestValLoss);
+    if (best) loop.bestValLoss = r.loss;
+    if (r.loss < (this.record.bestValLoss ?? Infinity)) this.record.bestValLoss = r.loss;
+    this.history.evals.push([loop.step, r.loss]);
+    this.emit({ event: 'eval', step: loop.step, epoch: this.fractionalEpoch(), valLoss: r.loss, valBitsPerToken: r.loss / Math.LN2, valPerplexity: Math.exp(r.loss), best });
+    if (diverged) return { what: diverged, step: loop.step };
+    return best ? this.save('best') : null;
+  }
+
+  sample(temperature: number): void {
+    const s = sample(this.model, { length: this.config.sampleLength, temperature, seed: this.config.seed + this.loop.step });
+    this.emit({ event: 'sample', step: this.loop.step, temperature, text: s.text });
+  }
+
+  /** Whether the weights in memory may be saved: the step's evaluation, or a forward pass on the next window, is sane. */
+  private checkSaveable(): Divergence | null {
+    const { loop } = this;
+    if (this.lastEvalStep === loop.step && loop.lastValLoss !== null) return null; // evaluate() judged it
+    const batch = this.batcher.window(loop.window);
+    const probe = this.network.loss(batch.ids, batch.targets, this.batcher.batch, this.batcher.seqLen, null).loss;
+    const diverged = lossDivergence('loss of the weights about to be saved', probe, this.losses, this.vocab.size);
+    return diverged ? { what: diverged, step: loop.step } : null;
+  }
+
+  /** best → checkpoints/best; latest → checkpoints/latest and the folder's root. Refuses a diverged state. */
+  save(kind: 'latest' | 'best'): Divergence | null {
+    const diverged = this.checkSaveable();
+    if (diverged) return diverged;
+    const { loop, network } = this;
+    loop.elapsedMs = this.elapsedBefore + (performance.now() - this.started);
+    loop.rng = this.rng.state;
+    this.record.endStep = loop.step;
+    this.record.tokensPerSecond = Math.round(this.tokensPerSecond);
+    const data = {
+      name: this.name,
+      network: network.config,
+      params: network.params.map((p) => ({ name: p.name, shape: p.shape, data: p.data })),
+      vocabulary: this.vocab.toJSON(),
+      train: this.config,
+      state: { ...loop },
+      history: { runs: this.history.runs, steps: thin(this.history.steps), evals: this.history.evals },
+      optimizer: { name: this.config.optimizer, step: this.optimizer.step, slots: this.optimizer.slots().map((s) => ({ name: s.name, shape: s.shape, data: s.data })) },
+      carry: this.carry ? carryData(network, this.carry) : null,
+    };
+    const dirs = kind === 'best' ? [checkpointDir(this.run.modelDir, 'best')] : [checkpointDir(this.run.modelDir, 'latest'), this.run.modelDir];
+    for (const dir of dirs) saveModelFolder(dir, data, saveHooksFromEnv());
+    this.lastSane = { kind, step: loop.step, valLoss: this.lastEvalStep === loop.step ? loop.lastValLoss : null };
+    if (kind === 'latest') this.latestStep = loop.step;
+    this.emit({ event: 'checkpoint', step: loop.step, kind, dir: dirs[0] });
+    return null;
+  }
+
+  /** Saves and samples asked for through the TrainerControl; a divergence the save found. */
+  handleRequests(): Divergence | null {
+    const control = this.run.control;
+    if (!control) return null;
+    let diverged: Divergence | null = null;
+    if (control.checkpointRequested) {
+      control.checkpointRequested = false;
+      diverged = this.save('latest');
+    }
+    if (control.sampleRequested) {
+      const t = control.sampleRequested.temperature;
+      control.sampleRequested = null;
+      this.sample(t >= 0 ? t : this.config.sampleTemperature);
+    }
+    return diverged;
+  }
+
+  /**
+   * The run diverged: the folder falls back to the newest sane save (best becomes latest and
+   * the root when it is newer), the nan event says so, and the message is returned.
+   */
+  diverge({ what, step }: Divergence): string {
+    const { config } = this;
+    const norms = this.recentNorms.map((n) => (Number.isFinite(n) ? Number(n.toPrecision(4)) : n));
+    let kept = 'Nothing was saved: no state of this run was known to be sane.';
+    const sane = this.lastSane;
+    if (sane) {
+      const where = sane.kind === 'root' ? 'the model folder' : `checkpoints/${sane.kind}`;
+      kept = `The model stays at step ${sane.step} (${where}${sane.valLoss === null ? '' : `, validation loss ${sane.valLoss.toFixed(4)}`}); nothing diverged was saved.`;
+      if (sane.kind === 'best' && sane.step > this.latestStep) {
+        try {
+          const best = loadModelFolder(this.run.modelDir, 'best');
+          for (const dir of [checkpointDir(this.run.modelDir, 'latest'), this.run.modelDir]) saveModelFolder(dir, best, saveHooksFromEnv());
+          kept = `The model rolls back to step ${sane.step} (checkpoints/best, now also checkpoints/latest and the model folder); nothing diverged was saved.`;
+        } catch (error) {
+          kept += ` Restoring checkpoints/best as the model failed: ${(error as Error).message}.`;
+        }
+      }
+    }
+    const message =
+      `${what} at step ${step} (recent gradient norms ${norms.join(', ')}). ${kept} ` +
+      `Try a lower learning rate (now ${config.lr}) or stronger clipping (now ${config.clip > 0 ? `${config.clipMode} ${config.clip}` : 'off'}).`;
+    this.emit({ event: 'nan', step, recentGradNorms: norms, message });
+    return message;
+  }
+
+  /** Evaluates and saves unless the run diverged, then reports the end of the run. */
+  finish(stopReason: StopReason, stopMessage: string): DoneEvent {
+    const { loop } = this;
+    let reason = stopReason;
+    let message = stopMessage;
+    if (reason !== 'nan') {
+      let diverged: Divergence | null = null;
+      if (this.lastEvalStep !== loop.step && loop.step > this.startStep) diverged = this.evaluate();
+      this.record.reason = reason;
+      diverged ??= this.save('latest');
+      if (diverged) {
+        reason = 'nan';
+        message = this.diverge(diverged);
+      }
+    }
+    this.record.reason = reason;
+    const done: DoneEvent = {
+      event: 'done',
+      step: loop.step,
+      epoch: this.fractionalEpoch(),
+      trainLoss: loop.lastTrainLoss,
+      valLoss: loop.lastValLoss,
+      bestValLoss: loop.bestValLoss,
+      tokensPerSecond: this.tokensPerSecond,
+      backend: this.backend,
+      modelDir: this.run.modelDir,
+      reason,
+      message,
+    };
+    this.emit(done);
+    this.network.dispose();
+    return done;
+  }
 }
 
 /**
@@ -159,348 +387,27 @@ function unknownSymbols(vocab: Vocabulary, text: string): { fraction: number; ex
  * TrainingError) before any file is written.
  */
 export async function train(run: TrainRun): Promise<DoneEvent> {
-  const emit = run.onEvent;
-  let network: Network;
-  let vocab: Vocabulary;
-  let config: TrainConfig;
-  let loop: LoopState;
-  let history: History;
-  let optimizer: Optimizer;
-  let carry: RecurrentState | null = null;
-  let name = run.name ?? basename(run.modelDir);
-
-  if (run.resume) {
-    let folder;
-    try {
-      folder = loadModelFolder(run.modelDir, 'latest');
-    } catch (err) {
-      if (err instanceof ModelFormatError) throw new TrainingError(`cannot continue training: ${err.message}`);
-      throw err;
-    }
-    vocab = Vocabulary.fromJSON(folder.vocabulary);
-    const unknown = run.corpus
-      ? { fraction: run.corpus.unknown / Math.max(1, run.corpus.tokens.length), examples: run.corpus.unknownExamples }
-      : unknownSymbols(vocab, run.text ?? '');
-    const limit = vocab.mode === 'char' ? 0 : 0.1;
-    if (unknown.fraction > limit) {
-      throw new TrainingError(
-        `cannot continue training on this text: ${(unknown.fraction * 100).toFixed(1)}% of it is outside the model's vocabulary (for example ${unknown.examples.map((e) => JSON.stringify(e)).join(', ')}); train a new model on it instead`,
-      );
-    }
-    network = Network.fromParams(folder.network, folder.params);
-    // The model fixes the architecture, data and optimizer; this call may change the stopping
-    // criteria and the step size (e.g. a lower learning rate after exploding gradients).
-    const o = run.options;
-    const overrides = resolveTrainConfig({ ...folder.train, ...o, steps: undefined, epochs: undefined, minutes: undefined });
-    config = {
-      ...folder.train,
-      lr: overrides.lr,
-      lrDecay: overrides.lrDecay,
-      lrDecayEvery: overrides.lrDecayEvery,
-      lrSchedule: overrides.lrSchedule,
-      lrFinalFactor: overrides.lrFinalFactor,
-      clip: overrides.clip,
-      clipMode: overrides.clipMode,
-      evalEvery: overrides.evalEvery,
-      sampleEvery: overrides.sampleEvery,
-      sampleLength: overrides.sampleLength,
-      sampleTemperature: overrides.sampleTemperature,
-      checkpointEvery: overrides.checkpointEvery,
-      steps: o.steps ?? null,
-      epochs: o.epochs ?? null,
-      minutes: o.minutes ?? null,
-    };
-    const continuing = config.steps === null && config.epochs === null && config.minutes === null;
-    if (continuing) {
-      // No new budget: finish the interrupted one, on the same schedule.
-      config = { ...config, steps: folder.train.steps, epochs: folder.train.epochs, minutes: folder.train.minutes };
-    }
-    name = run.name ?? folder.name;
-    const s = folder.state as Partial<LoopState>;
-    loop = {
-      step: s.step ?? 0,
-      epoch: s.epoch ?? 0,
-      window: s.window ?? 0,
-      rng: Array.isArray(s.rng) ? s.rng : new Rng(config.seed).state,
-      bestValLoss: s.bestValLoss ?? null,
-      lastValLoss: s.lastValLoss ?? null,
-      lastTrainLoss: s.lastTrainLoss ?? null,
-      tokensSeen: s.tokensSeen ?? 0,
-      elapsedMs: s.elapsedMs ?? 0,
-      scheduleStart: continuing ? (s.scheduleStart ?? 0) : (s.step ?? 0),
-      targetStep: continuing ? (s.targetStep ?? null) : null,
-    };
-    const h = folder.history as Partial<History>;
-    history = { runs: h.runs ?? [], steps: h.steps ?? [], evals: h.evals ?? [] };
-    optimizer = createOptimizer(config.optimizer, network.params, { momentum: config.momentum });
-    if (folder.optimizer) {
-      optimizer.load(folder.optimizer.step, folder.optimizer.slots);
-      carry = restoreCarry(network, folder.optimizer.slots, config);
-    }
-  } else {
-    config = resolveTrainConfig(run.options);
-    if (config.steps === null && config.epochs === null && config.minutes === null) config.epochs = 1;
-    if (!run.corpus && !run.text) throw new DataError('the text is empty');
-    vocab = run.corpus?.vocab ?? Vocabulary.build(run.text ?? '', { mode: config.tokens, minCount: config.minCount, maxVocab: config.maxVocab, charEos: config.charEos });
-    const netConfig: NetworkConfig = resolveNetworkConfig(run.options, vocab.size, config.tokens);
-    if (netConfig.bidirectional) {
-      throw new ConfigError(
-        'a bidirectional network reads each sequence backwards too, so it would see the very tokens it must predict; language models must be unidirectional',
-      );
-    }
-    network = Network.create(netConfig, config.seed);
-    loop = { step: 0, epoch: 0, window: 0, rng: new Rng(config.seed + 1).state, bestValLoss: null, lastValLoss: null, lastTrainLoss: null, tokensSeen: 0, elapsedMs: 0, scheduleStart: 0, targetStep: null };
-    history = { runs: [], steps: [], evals: [] };
-    optimizer = createOptimizer(config.optimizer, network.params, { momentum: config.momentum });
-  }
-
-  const backend = (await initBackend(run.options.backend ?? config.backend, { wasmDir: run.wasmDir })).name;
-  const ids = run.corpus?.tokens ?? vocab.encode(run.text ?? '');
-  const split = splitTokens(ids, config.valFraction, config.seqLen);
-  const batcher = new StreamBatcher(split.train, config.batch, config.seqLen);
-  if (run.resume && loop.window >= batcher.windowsPerEpoch) {
-    throw new TrainingError('cannot continue training on this text: it is shorter than the text the model was trained on, so the saved data position does not exist in it');
-  }
-  if (carry && carry.batch !== batcher.batch) carry = null;
-  const rng = new Rng(loop.rng);
-  const model: Model = { network, vocab };
-  const startStep = loop.step;
-  if (loop.targetStep === null) {
-    // A new budget counts from where this run starts.
-    const budget = config.steps ?? (config.epochs !== null ? Math.ceil(config.epochs * batcher.windowsPerEpoch) : null);
-    loop.scheduleStart = startStep;
-    loop.targetStep = budget === null ? null : startStep + budget;
-  }
-  const targetStep = loop.targetStep;
-  const runSummary: RunSummary = { startedAt: new Date().toISOString(), startStep, endStep: startStep, reason: 'running', backend, tokensPerSecond: 0 };
-  history.runs.push(runSummary);
-
-  emit({
-    event: 'start',
-    modelDir: run.modelDir,
-    backend,
-    network: network.config,
-    train: { ...config, batch: batcher.batch },
-    parameters: network.parameterCount(),
-    vocabSize: vocab.size,
-    trainTokens: split.train.length,
-    valTokens: split.val.length,
-    stepsPerEpoch: batcher.windowsPerEpoch,
-    startStep,
-    totalSteps: targetStep,
-    resumed: run.resume === true,
-  });
-
-  const tokensPerStep = batcher.batch * batcher.seqLen;
-  const started = performance.now();
-  const elapsedBefore = loop.elapsedMs;
-  const recentTimes: number[] = [];
-  const recentNorms: number[] = [];
-  let tokensPerSecond = 0;
-  let lastEvalStep = -1;
-  // Last good weights and moments, restored when a step produces NaN or Infinity.
-  const backupParams = network.params.map((p) => new Float32Array(p.data.length));
-  let reason: StopReason | null = null;
-  let message = '';
+  const prepared = run.resume ? prepareResume(run) : prepareNew(run);
+  const backend = (await initBackend(run.options.backend ?? prepared.config.backend, { wasmDir: run.wasmDir })).name;
+  const session = new Session(run, prepared, backend);
+  session.start();
   const control = run.control;
-
-  const fractionalEpoch = () => loop.epoch + loop.window / batcher.windowsPerEpoch;
-
-  const save = (kind: 'latest' | 'best') => {
-    loop.elapsedMs = elapsedBefore + (performance.now() - started);
-    loop.rng = rng.state;
-    const slots: TensorData[] = optimizer.slots().map((s) => ({ name: s.name, shape: s.shape, data: s.data }));
-    if (carry) {
-      carry.layers.forEach((st, l) => {
-        slots.push({ name: `carry/layer${l}/a`, shape: [carry!.batch, network.config.units], data: st.a });
-        if (network.config.cell === 'lstm') slots.push({ name: `carry/layer${l}/c`, shape: [carry!.batch, network.config.units], data: st.c });
-      });
-    }
-    runSummary.endStep = loop.step;
-    runSummary.tokensPerSecond = Math.round(tokensPerSecond);
-    const data = {
-      name,
-      network: network.config,
-      params: network.params.map((p) => ({ name: p.name, shape: p.shape, data: p.data })),
-      vocabulary: vocab.toJSON(),
-      train: config,
-      state: { ...loop },
-      history: { runs: history.runs, steps: thin(history.steps), evals: history.evals },
-      optimizer: { name: config.optimizer, step: optimizer.step, slots },
-    };
-    const dirs = kind === 'best' ? [checkpointDir(run.modelDir, 'best')] : [checkpointDir(run.modelDir, 'latest'), run.modelDir];
-    for (const dir of dirs) saveModelFolder(dir, data, saveHooksFromEnv());
-    emit({ event: 'checkpoint', step: loop.step, kind, dir: dirs[0] });
-  };
-
-  const evaluate = () => {
-    const r = evaluateStream(network, split.val, config.batch, config.seqLen);
-    lastEvalStep = loop.step;
-    loop.lastValLoss = r.loss;
-    const best = loop.bestValLoss === null || r.loss < loop.bestValLoss;
-    if (best) loop.bestValLoss = r.loss;
-    history.evals.push([loop.step, r.loss]);
-    emit({ event: 'eval', step: loop.step, epoch: fractionalEpoch(), valLoss: r.loss, valBitsPerToken: r.loss / Math.LN2, valPerplexity: Math.exp(r.loss), best });
-    if (best) save('best');
-  };
-
-  const emitSample = (temperature: number) => {
-    const s = sample(model, { length: config.sampleLength, temperature, seed: config.seed + loop.step });
-    emit({ event: 'sample', step: loop.step, temperature, text: s.text });
-  };
-
-  const handleRequests = () => {
-    if (!control) return;
-    if (control.checkpointRequested) {
-      control.checkpointRequested = false;
-      save('latest');
-    }
-    if (control.sampleRequested) {
-      const t = control.sampleRequested.temperature;
-      control.sampleRequested = null;
-      emitSample(t >= 0 ? t : config.sampleTemperature);
-    }
-  };
-
+  const stopDiverged = (d: Divergence) => session.finish('nan', session.diverge(d));
   for (;;) {
-    if (run.signal?.aborted) {
-      reason = 'aborted';
-      message = `stopped at step ${loop.step} on request; the model is saved`;
-      break;
-    }
-    if (targetStep !== null && loop.step >= targetStep) {
-      reason = config.steps !== null ? 'steps' : 'epochs';
-      message = `finished ${loop.step} steps`;
-      break;
-    }
-    if (config.minutes !== null && performance.now() - started >= config.minutes * 60_000) {
-      reason = 'minutes';
-      message = `stopped after ${formatMinutes(config.minutes)} at step ${loop.step}`;
-      break;
-    }
-    handleRequests();
-    while (control?.paused && !run.signal?.aborted) {
+    const stop = session.stopBeforeStep();
+    if (stop) return session.finish(stop.reason, stop.message);
+    let diverged = session.handleRequests();
+    while (!diverged && control?.paused && !run.signal?.aborted) {
       await control.waitForChange(run.signal);
-      handleRequests();
+      diverged = session.handleRequests();
     }
+    if (diverged) return stopDiverged(diverged);
     if (run.signal?.aborted) continue;
-
-    const t0 = performance.now();
-    const batch = batcher.window(loop.window);
-    const result = network.lossAndGrads(batch.ids, batch.targets, batcher.batch, batcher.seqLen, carry, rng);
-    const gradNorm = globalNorm(result.grads);
-    recentNorms.push(gradNorm);
-    if (recentNorms.length > 20) recentNorms.shift();
-    if (!Number.isFinite(result.loss) || !Number.isFinite(gradNorm)) {
-      // Nothing was applied yet: the weights and moments in memory are the last good ones.
-      const norms = recentNorms.map((n) => (Number.isFinite(n) ? Number(n.toPrecision(4)) : n));
-      message =
-        `the ${Number.isFinite(result.loss) ? 'gradient' : 'loss'} became ${Number.isNaN(result.loss) || Number.isNaN(gradNorm) ? 'NaN' : 'infinite'} at step ${loop.step + 1} (exploding gradients; recent gradient norms ${norms.join(', ')}). ` +
-        `The weights of step ${loop.step} were kept and nothing saved before was touched. Try a lower learning rate (now ${config.lr}) or stronger clipping (now ${config.clip > 0 ? `${config.clipMode} ${config.clip}` : 'off'}).`;
-      emit({ event: 'nan', step: loop.step + 1, recentGradNorms: norms, message });
-      reason = 'nan';
-      break;
-    }
-    const layerGradNorms = groupNorms(network, result.grads);
-    clipGradients(result.grads, config.clipMode, config.clip, gradNorm);
-    const lr = learningRate(config, loop.step, loop.scheduleStart, targetStep, (performance.now() - started) / 60_000);
-    network.params.forEach((p, k) => backupParams[k].set(p.data));
-    optimizer.apply(network.params, result.grads, lr);
-    if (!network.params.every((p) => allFinite(p.data))) {
-      network.params.forEach((p, k) => p.data.set(backupParams[k]));
-      network.refresh();
-      message = `the weights overflowed at step ${loop.step + 1} (learning rate ${lr} is too high for these gradients, norm ${gradNorm.toPrecision(4)}); the weights of step ${loop.step} were restored and nothing saved before was touched. Try a lower learning rate or stronger clipping.`;
-      emit({ event: 'nan', step: loop.step + 1, recentGradNorms: recentNorms.slice(), message });
-      reason = 'nan';
-      break;
-    }
-    network.refresh();
-    carry = result.state;
-    if (config.stateReset > 0) {
-      // Occasionally start a stream afresh so reading from a zero state stays in-distribution.
-      const H = network.config.units;
-      for (let b = 0; b < batcher.batch; b++) {
-        if (rng.next() >= config.stateReset) continue;
-        for (const layer of carry.layers) {
-          layer.a.fill(0, b * H, (b + 1) * H);
-          layer.c.fill(0, b * H, (b + 1) * H);
-        }
-      }
-    }
-    loop.step++;
-    loop.window++;
-    loop.tokensSeen += tokensPerStep;
-    loop.lastTrainLoss = result.loss;
-    if (loop.window >= batcher.windowsPerEpoch) {
-      loop.window = 0;
-      loop.epoch++;
-      carry = null; // each epoch starts from a zero state
-    }
-    const t1 = performance.now();
-    recentTimes.push(t1 - t0);
-    if (recentTimes.length > 20) recentTimes.shift();
-    tokensPerSecond = (tokensPerStep * recentTimes.length * 1000) / recentTimes.reduce((a, b) => a + b, 0);
-    const elapsedMs = elapsedBefore + (t1 - started);
-    history.steps.push([loop.step, round(result.loss), round(gradNorm), Math.round(elapsedMs), loop.tokensSeen]);
-    emit({
-      event: 'step',
-      step: loop.step,
-      epoch: fractionalEpoch(),
-      loss: result.loss,
-      gradNorm,
-      layerGradNorms,
-      lr,
-      tokensPerSecond,
-      tokensSeen: loop.tokensSeen,
-      elapsedMs,
-    });
-    if (loop.step % config.evalEvery === 0) evaluate();
-    if (config.sampleEvery > 0 && loop.step % config.sampleEvery === 0) emitSample(control?.sampleTemperature ?? config.sampleTemperature);
-    if (loop.step % config.checkpointEvery === 0) save('latest');
+    diverged = session.step() ?? session.afterStep();
+    if (diverged) return stopDiverged(diverged);
     // Let the event loop deliver abort signals and control messages between steps.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-
-  if (reason !== 'nan') {
-    if (lastEvalStep !== loop.step && loop.step > startStep) evaluate();
-    runSummary.reason = reason;
-    save('latest');
-  }
-  runSummary.reason = reason;
-  const done: DoneEvent = {
-    event: 'done',
-    step: loop.step,
-    epoch: fractionalEpoch(),
-    trainLoss: loop.lastTrainLoss,
-    valLoss: loop.lastValLoss,
-    bestValLoss: loop.bestValLoss,
-    tokensPerSecond,
-    backend,
-    modelDir: run.modelDir,
-    reason,
-    message,
-  };
-  emit(done);
-  network.dispose();
-  return done;
-}
-
-/**
- * Step decay (lrDecay every lrDecayEvery steps) times the cosine schedule over this run's
- * budget: progress is the larger of steps done / steps planned and minutes spent / minutes
- * allowed.
- */
-export function learningRate(config: TrainConfig, step: number, scheduleStart: number, targetStep: number | null, minutesSpent: number): number {
-  let lr = config.lr * Math.pow(config.lrDecay, Math.floor(step / config.lrDecayEvery));
-  if (config.lrSchedule === 'cosine') {
-    let progress = 0;
-    if (targetStep !== null && targetStep > scheduleStart) progress = Math.max(progress, (step - scheduleStart) / (targetStep - scheduleStart));
-    if (config.minutes !== null) progress = Math.max(progress, minutesSpent / config.minutes);
-    progress = Math.min(1, progress);
-    const f = config.lrFinalFactor;
-    lr *= f + (1 - f) * 0.5 * (1 + Math.cos(Math.PI * progress));
-  }
-  return lr;
 }
 
 /** 0.75 → "45 seconds", 1 → "1 minute", 2.5 → "2.5 minutes". */
@@ -531,19 +438,16 @@ function groupNorms(network: Network, grads: readonly Float32Array[]): number[] 
   return [...groups.values()].map(Math.sqrt);
 }
 
-function restoreCarry(network: Network, slots: readonly TensorData[], config: TrainConfig): RecurrentState | null {
-  const byName = new Map(slots.map((s) => [s.name, s]));
-  const layers = [];
-  for (let l = 0; l < network.config.layers; l++) {
-    const a = byName.get(`carry/layer${l}/a`);
-    if (!a) return null;
-    const c = network.config.cell === 'lstm' ? byName.get(`carry/layer${l}/c`) : a;
-    if (!c) return null;
-    layers.push({ a: a.data.slice(), c: c === a ? a.data.slice() : c.data.slice() });
-  }
-  if (network.config.cell !== 'lstm') for (const s of layers) s.c = s.a;
-  const batch = byName.get('carry/layer0/a')?.shape[0] ?? config.batch;
-  return { batch, layers };
+/** The carried state as the format stores it: `layer<l>/a` (and `/c` for an LSTM), each [batch, units]. */
+function carryData(network: Network, carry: RecurrentState): CarryData {
+  const shape = [carry.batch, network.config.units];
+  return {
+    batch: carry.batch,
+    tensors: carry.layers.flatMap((st, l) => [
+      { name: `layer${l}/a`, shape, data: st.a },
+      ...(network.config.cell === 'lstm' ? [{ name: `layer${l}/c`, shape, data: st.c }] : []),
+    ]),
+  };
 }
 
 function round(x: number): number {

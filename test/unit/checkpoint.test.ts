@@ -14,14 +14,8 @@ import { initBackend } from '../../src/engine/backend.js';
 import { Network } from '../../src/engine/network.js';
 import { Vocabulary } from '../../src/engine/tokenizer.js';
 import { resolveTrainConfig } from '../../src/training/config.js';
-import {
-  ModelFormatError,
-  checkTensorsMatch,
-  loadModel,
-  loadModelFolder,
-  readModelMeta,
-  saveModelFolder,
-} from '../../src/training/checkpoint.js';
+import { ModelFormatError, readModelMeta } from '../../src/model/index.js';
+import { checkTensorsMatch, loadModel, loadModelFolder, saveModelFolder } from '../../src/training/checkpoint.js';
 import type { ModelFolderData, SaveStage, TensorData } from '../../src/training/checkpoint.js';
 
 const TEXT = 'the quick brown fox jumps over the lazy dog\nhello world\n';

@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { TrainOptions } from '../../src/training/config.js';
 import type { StepEvent, TrainerEvent } from '../../src/training/events.js';
-import { loadModel, readModelMeta } from '../../src/training/checkpoint.js';
-import { train, TrainerControl } from '../../src/training/trainer.js';
+import { loadModel } from '../../src/training/checkpoint.js';
+import { readModelMeta } from '../../src/model/index.js';
+import { train } from '../../src/training/trainer.js';
+import { TrainerControl } from '../../src/training/trainerControl.js';
 import { haveShakespeare, shakespearePath, wasmDir } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'rnnlab-trainer-'));

@@ -43,7 +43,7 @@ describe('panel performance', () => {
     // What a dashboard opened at step 100k receives: the host's downsampled snapshot.
     const store = new RunStore();
     for (const e of events) store.add(model.dir, e);
-    let t0 = performance.now();
+    const t0 = performance.now();
     const snap = store.snapshot(model.dir, model.name, []);
     const snapshotMs = performance.now() - t0;
     const bytes = JSON.stringify(snap).length;

@@ -9,9 +9,11 @@ import type { CellType } from '../../src/engine/config.js';
 import { inspect } from '../../src/engine/inspect.js';
 import { compactInspectResult } from '../../src/extension/panels/inspectResultCompact.js';
 import type { GradientSeries, GradientsStateMessage, InspectorResultMessage, ModelRef } from '../../src/protocol/webview.js';
-import { loadModel, readModelMeta } from '../../src/training/checkpoint.js';
+import { loadModel } from '../../src/training/checkpoint.js';
+import { readModelMeta } from '../../src/model/index.js';
 import type { TrainerEvent } from '../../src/training/events.js';
-import { train, TrainerControl } from '../../src/training/trainer.js';
+import { train } from '../../src/training/trainer.js';
+import { TrainerControl } from '../../src/training/trainerControl.js';
 
 const ROOT = join(__dirname, '..', '..');
 const OUT = join(__dirname, 'fixtures');

@@ -1,7 +1,7 @@
 // uPlot helpers shared by the dashboard and gradient-flow charts: theme-coloured axes, width
 // that follows the container, and merging series with different x values onto one x axis.
 
-import uPlot from 'uplot';
+import type uPlot from 'uplot';
 import type { ThemeColors } from './theme.js';
 
 export function axis(theme: ThemeColors, extra: Partial<uPlot.Axis> = {}): uPlot.Axis {

@@ -1,5 +1,6 @@
 // What every recurrent cell provides to the network: a whole-sequence forward pass that keeps
 // what backpropagation through time needs, the backward pass, and per-step traces.
+// Notation and equations: Coursera *Sequence Models* (DeepLearning.AI, Andrew Ng), week 1.
 
 import type { CellType, GateName } from '../config.js';
 import type { ResidentMatrix } from '../linalg.js';
@@ -37,20 +38,25 @@ export interface BackwardResult {
   dRecurrent: Float32Array[];
 }
 
-export interface Cell {
+/**
+ * A cell whose forward pass keeps a cache of type C that only its own backward pass reads.
+ * The network holds one cell, so the caches it hands back are always that cell's: it can use
+ * `Cell` (over SequenceCache) without a cast.
+ */
+export interface Cell<C extends SequenceCache = SequenceCache> {
   readonly type: CellType;
   /** Pre-activation blocks per unit fed by the input projection: RNN 1, GRU 3, LSTM 4. */
   readonly gates: number;
   /** Names and shapes of the recurrent matrices for H units. */
   recurrentShapes(H: number): { name: string; rows: number; cols: number }[];
   /** Runs T steps. xProj = x·Wx + b for every step, T·B·(G·H). */
-  forward(xProj: Float32Array, T: number, B: number, H: number, rec: RecurrentMatrix[], state0: LayerState): SequenceCache;
+  forward(xProj: Float32Array, T: number, B: number, H: number, rec: RecurrentMatrix[], state0: LayerState): C;
   /**
    * Backpropagation through time. dA (T·B·H) is ∂L/∂a⟨t⟩ from above; it is not modified.
    * `flow`, when given (length T), receives Σ over batch and units of (∂L/∂a⟨t⟩)², total
    * gradient including the recurrent path: the vanishing-gradient picture.
    */
-  backward(cache: SequenceCache, dA: Float32Array, rec: RecurrentMatrix[], flow?: Float64Array): BackwardResult;
+  backward(cache: C, dA: Float32Array, rec: RecurrentMatrix[], flow?: Float64Array): BackwardResult;
 }
 
 export function zeroState(B: number, H: number, cell: CellType): LayerState {
@@ -58,8 +64,18 @@ export function zeroState(B: number, H: number, cell: CellType): LayerState {
   return { a, c: cell === 'lstm' ? new Float32Array(B * H) : a };
 }
 
+/** Index of each gate block in a row of G·H pre-activations, e.g. LSTM { gammaU: 0, gammaF: 1, gammaO: 2, cTilde: 3 }. */
+export type GateBlocks = Readonly<Partial<Record<GateName, number>>>;
+
+/** The trace of a named gate: its block of every row of the T·B rows of `acts`. */
+export function gateTrace(acts: Float32Array, blocks: GateBlocks, gate: GateName, T: number, B: number, H: number, cellName: string): Float32Array {
+  const k = blocks[gate];
+  if (k === undefined) throw new Error(`${cellName} has no ${gate}`);
+  return gateBlock(acts, T * B, Object.keys(blocks).length, H, k);
+}
+
 /** Block k (H wide) of every row of a rows×(G·H) activation array, as a rows×H array. */
-export function gateBlock(acts: Float32Array, rows: number, G: number, H: number, k: number): Float32Array {
+function gateBlock(acts: Float32Array, rows: number, G: number, H: number, k: number): Float32Array {
   const out = new Float32Array(rows * H);
   const width = G * H;
   for (let r = 0; r < rows; r++) out.set(acts.subarray(r * width + k * H, r * width + (k + 1) * H), r * H);

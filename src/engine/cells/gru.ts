@@ -1,4 +1,4 @@
-// GRU, as in the course notes (Keras resetAfter=false; the notes' Γu is Keras's 1 − z):
+// GRU, as in Coursera Sequence Models, week 1 (Keras resetAfter=false; the notes' Γu is Keras's 1 − z):
 //   c̃⟨t⟩ = tanh(Wc[Γr⊙c⟨t−1⟩, x⟨t⟩] + bc)
 //   Γu = σ(Wu[c⟨t−1⟩, x⟨t⟩] + bu)      Γr = σ(Wr[c⟨t−1⟩, x⟨t⟩] + br)
 //   c⟨t⟩ = Γu⊙c̃⟨t⟩ + (1 − Γu)⊙c⟨t−1⟩   a⟨t⟩ = c⟨t⟩
@@ -7,10 +7,22 @@
 import type { GateName } from '../config.js';
 import { matmul, matmulTN } from '../linalg.js';
 import { sigmoid, tanh } from '../math.js';
-import type { BackwardResult, Cell, LayerState, SequenceCache } from './cell.js';
-import { gateBlock, previous } from './cell.js';
+import type { BackwardResult, Cell, GateBlocks, LayerState, SequenceCache } from './cell.js';
+import { gateTrace, previous } from './cell.js';
 
-interface GruCache extends SequenceCache {
+/**
+ * Where each gate sits in a row of 3H input pre-activations (and of `acts`): block k spans
+ * k·H … (k+1)·H. Wh_ur·c⟨t−1⟩ has the first two, Γu and Γr, in the same order.
+ */
+const BLOCKS = { gammaU: 0, gammaR: 1, cTilde: 2 } as const satisfies GateBlocks;
+const G = Object.keys(BLOCKS).length;
+
+/** First column of the Γu, Γr and c̃ blocks for H units. */
+function blockStarts(H: number): [number, number, number] {
+  return [BLOCKS.gammaU * H, BLOCKS.gammaR * H, BLOCKS.cTilde * H];
+}
+
+export interface GruCache extends SequenceCache {
   /** [Γu | Γr | c̃] per step, T·B·3H. */
   acts: Float32Array;
   /** Γr⊙c⟨t−1⟩, the input of Wh_c, T·B·H. */
@@ -18,9 +30,9 @@ interface GruCache extends SequenceCache {
   state0: LayerState;
 }
 
-export const gruCell: Cell = {
+export const gruCell: Cell<GruCache> = {
   type: 'gru',
-  gates: 3,
+  gates: G,
 
   recurrentShapes(H) {
     return [
@@ -29,9 +41,10 @@ export const gruCell: Cell = {
     ];
   },
 
-  forward(xProj, T, B, H, rec, state0): GruCache {
-    const H3 = 3 * H;
+  forward(xProj, T, B, H, rec, state0) {
+    const H3 = G * H;
     const H2 = 2 * H;
+    const [uAt, rAt, cAt] = blockStarts(H);
     const BH = B * H;
     const acts = new Float32Array(T * B * H3);
     const rc = new Float32Array(T * BH);
@@ -43,12 +56,13 @@ export const gruCell: Cell = {
       const sBase = t * BH;
       for (let b = 0; b < B; b++) {
         const g = zBase + b * H3;
+        const zr = b * H2;
         const s = b * H;
         for (let j = 0; j < H; j++) {
-          const gammaU = sigmoid(zur[b * H2 + j] + xProj[g + j]);
-          const gammaR = sigmoid(zur[b * H2 + H + j] + xProj[g + H + j]);
-          acts[g + j] = gammaU;
-          acts[g + H + j] = gammaR;
+          const gammaU = sigmoid(zur[zr + uAt + j] + xProj[g + uAt + j]);
+          const gammaR = sigmoid(zur[zr + rAt + j] + xProj[g + rAt + j]);
+          acts[g + uAt + j] = gammaU;
+          acts[g + rAt + j] = gammaR;
           rc[sBase + s + j] = gammaR * cPrev[s + j];
         }
       }
@@ -57,9 +71,9 @@ export const gruCell: Cell = {
         const g = zBase + b * H3;
         const s = b * H;
         for (let j = 0; j < H; j++) {
-          const cTilde = tanh(zc[s + j] + xProj[g + 2 * H + j]);
-          const gammaU = acts[g + j];
-          acts[g + 2 * H + j] = cTilde;
+          const cTilde = tanh(zc[s + j] + xProj[g + cAt + j]);
+          const gammaU = acts[g + uAt + j];
+          acts[g + cAt + j] = cTilde;
           c[sBase + s + j] = gammaU * cTilde + (1 - gammaU) * cPrev[s + j];
         }
       }
@@ -67,22 +81,27 @@ export const gruCell: Cell = {
     }
     const last = cPrev.slice();
     return {
-      T, B, H, a: c, final: { a: last, c: last }, acts, rc, state0,
+      T,
+      B,
+      H,
+      a: c,
+      final: { a: last, c: last },
+      acts,
+      rc,
+      state0,
       trace(gate: GateName): Float32Array {
         if (gate === 'c' || gate === 'a') return c;
-        const k = ({ gammaU: 0, gammaR: 1, cTilde: 2 } as Partial<Record<GateName, number>>)[gate];
-        if (k === undefined) throw new Error(`a GRU has no ${gate}`);
-        return gateBlock(acts, T * B, 3, H, k);
+        return gateTrace(acts, BLOCKS, gate, T, B, H, 'a GRU');
       },
     };
   },
 
-  backward(cacheIn, dA, rec, flow): BackwardResult {
-    const cache = cacheIn as GruCache;
+  backward(cache, dA, rec, flow): BackwardResult {
     const { T, B, H, acts, rc, state0 } = cache;
     const c = cache.a;
-    const H3 = 3 * H;
+    const H3 = G * H;
     const H2 = 2 * H;
+    const [uAt, rAt, cAt] = blockStarts(H);
     const BH = B * H;
     const dZ = new Float32Array(T * B * H3);
     const dZur = new Float32Array(T * B * H2);
@@ -95,20 +114,21 @@ export const gruCell: Cell = {
       let sq = 0;
       for (let b = 0; b < B; b++) {
         const g = zBase + b * H3;
+        const zr = (t * B + b) * H2;
         const s = b * H;
         for (let j = 0; j < H; j++) {
           const d = dA[sBase + s + j] + dCRec[s + j];
           sq += d * d;
           dc[s + j] = d;
-          const gammaU = acts[g + j];
-          const cTilde = acts[g + 2 * H + j];
+          const gammaU = acts[g + uAt + j];
+          const cTilde = acts[g + cAt + j];
           const cPrev = t > 0 ? c[sBase - BH + s + j] : state0.c[s + j];
           const dzc = d * gammaU * (1 - cTilde * cTilde);
           const dzu = d * (cTilde - cPrev) * gammaU * (1 - gammaU);
-          dZ[g + 2 * H + j] = dzc;
-          dZ[g + j] = dzu;
+          dZ[g + cAt + j] = dzc;
+          dZ[g + uAt + j] = dzu;
           dZc[sBase + s + j] = dzc;
-          dZur[(t * B + b) * H2 + j] = dzu;
+          dZur[zr + uAt + j] = dzu;
         }
       }
       if (flow) flow[t] += sq;
@@ -117,14 +137,15 @@ export const gruCell: Cell = {
       const dPrev = new Float32Array(BH);
       for (let b = 0; b < B; b++) {
         const g = zBase + b * H3;
+        const zr = (t * B + b) * H2;
         const s = b * H;
         for (let j = 0; j < H; j++) {
-          const gammaU = acts[g + j];
-          const gammaR = acts[g + H + j];
+          const gammaU = acts[g + uAt + j];
+          const gammaR = acts[g + rAt + j];
           const cPrev = t > 0 ? c[sBase - BH + s + j] : state0.c[s + j];
           const dzr = dRc[s + j] * cPrev * gammaR * (1 - gammaR);
-          dZ[g + H + j] = dzr;
-          dZur[(t * B + b) * H2 + H + j] = dzr;
+          dZ[g + rAt + j] = dzr;
+          dZur[zr + rAt + j] = dzr;
           dPrev[s + j] = dc[s + j] * (1 - gammaU) + dRc[s + j] * gammaR;
         }
       }

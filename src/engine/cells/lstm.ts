@@ -1,4 +1,4 @@
-// LSTM, as in the course notes:
+// LSTM, as in Coursera Sequence Models, week 1:
 //   c̃⟨t⟩ = tanh(Wc[a⟨t−1⟩, x⟨t⟩] + bc)      Γu, Γf, Γo = σ(W·[a⟨t−1⟩, x⟨t⟩] + b)
 //   c⟨t⟩ = Γu⊙c̃⟨t⟩ + Γf⊙c⟨t−1⟩              a⟨t⟩ = Γo⊙tanh(c⟨t⟩)
 // Pre-activation columns are laid out [u | f | o | c̃], H each.
@@ -6,10 +6,19 @@
 import type { GateName } from '../config.js';
 import { matmul, matmulTN } from '../linalg.js';
 import { sigmoid, tanh } from '../math.js';
-import type { BackwardResult, Cell, LayerState, SequenceCache } from './cell.js';
-import { gateBlock, previous } from './cell.js';
+import type { BackwardResult, Cell, GateBlocks, LayerState, SequenceCache } from './cell.js';
+import { gateTrace, previous } from './cell.js';
 
-interface LstmCache extends SequenceCache {
+/** Where each gate sits in a row of 4H pre-activations (and of `acts`): block k spans k·H … (k+1)·H. */
+const BLOCKS = { gammaU: 0, gammaF: 1, gammaO: 2, cTilde: 3 } as const satisfies GateBlocks;
+const G = Object.keys(BLOCKS).length;
+
+/** First column of the Γu, Γf, Γo and c̃ blocks for H units. */
+function blockStarts(H: number): [number, number, number, number] {
+  return [BLOCKS.gammaU * H, BLOCKS.gammaF * H, BLOCKS.gammaO * H, BLOCKS.cTilde * H];
+}
+
+export interface LstmCache extends SequenceCache {
   /** Post-activation gates per step: [Γu | Γf | Γo | c̃], T·B·4H. */
   acts: Float32Array;
   c: Float32Array;
@@ -17,16 +26,17 @@ interface LstmCache extends SequenceCache {
   state0: LayerState;
 }
 
-export const lstmCell: Cell = {
+export const lstmCell: Cell<LstmCache> = {
   type: 'lstm',
-  gates: 4,
+  gates: G,
 
   recurrentShapes(H) {
-    return [{ name: 'Wh', rows: H, cols: 4 * H }];
+    return [{ name: 'Wh', rows: H, cols: G * H }];
   },
 
-  forward(xProj, T, B, H, rec, state0): LstmCache {
-    const H4 = 4 * H;
+  forward(xProj, T, B, H, rec, state0) {
+    const H4 = G * H;
+    const [uAt, fAt, oAt, cAt] = blockStarts(H);
     const BH = B * H;
     const acts = new Float32Array(T * B * H4);
     const c = new Float32Array(T * BH);
@@ -44,16 +54,16 @@ export const lstmCell: Cell = {
         const g = zBase + zr;
         const s = b * H;
         for (let j = 0; j < H; j++) {
-          const gammaU = sigmoid(z[zr + j] + xProj[g + j]);
-          const gammaF = sigmoid(z[zr + H + j] + xProj[g + H + j]);
-          const gammaO = sigmoid(z[zr + 2 * H + j] + xProj[g + 2 * H + j]);
-          const cTilde = tanh(z[zr + 3 * H + j] + xProj[g + 3 * H + j]);
+          const gammaU = sigmoid(z[zr + uAt + j] + xProj[g + uAt + j]);
+          const gammaF = sigmoid(z[zr + fAt + j] + xProj[g + fAt + j]);
+          const gammaO = sigmoid(z[zr + oAt + j] + xProj[g + oAt + j]);
+          const cTilde = tanh(z[zr + cAt + j] + xProj[g + cAt + j]);
           const cNew = gammaU * cTilde + gammaF * cPrev[s + j]; // c⟨t⟩ = Γu⊙c̃ + Γf⊙c⟨t−1⟩
           const tc = tanh(cNew);
-          acts[g + j] = gammaU;
-          acts[g + H + j] = gammaF;
-          acts[g + 2 * H + j] = gammaO;
-          acts[g + 3 * H + j] = cTilde;
+          acts[g + uAt + j] = gammaU;
+          acts[g + fAt + j] = gammaF;
+          acts[g + oAt + j] = gammaO;
+          acts[g + cAt + j] = cTilde;
           c[sBase + s + j] = cNew;
           tanhC[sBase + s + j] = tc;
           a[sBase + s + j] = gammaO * tc; // a⟨t⟩ = Γo⊙tanh(c⟨t⟩)
@@ -64,22 +74,27 @@ export const lstmCell: Cell = {
     }
     const final = { a: aPrev.slice(), c: cPrev.slice() };
     return {
-      T, B, H, a, final, acts, c, tanhC, state0,
+      T,
+      B,
+      H,
+      a,
+      final,
+      acts,
+      c,
+      tanhC,
+      state0,
       trace(gate: GateName): Float32Array {
-        const block: Partial<Record<GateName, number>> = { gammaU: 0, gammaF: 1, gammaO: 2, cTilde: 3 };
         if (gate === 'c') return c;
         if (gate === 'a') return a;
-        const k = block[gate];
-        if (k === undefined) throw new Error(`an LSTM has no ${gate}`);
-        return gateBlock(acts, T * B, 4, H, k);
+        return gateTrace(acts, BLOCKS, gate, T, B, H, 'an LSTM');
       },
     };
   },
 
-  backward(cacheIn, dA, rec, flow): BackwardResult {
-    const cache = cacheIn as LstmCache;
+  backward(cache, dA, rec, flow): BackwardResult {
     const { T, B, H, acts, c, tanhC, state0 } = cache;
-    const H4 = 4 * H;
+    const H4 = G * H;
+    const [uAt, fAt, oAt, cAt] = blockStarts(H);
     const BH = B * H;
     const dZ = new Float32Array(T * B * H4);
     let dARec = new Float32Array(BH); // ∂L/∂a⟨t⟩ through a⟨t+1⟩
@@ -95,17 +110,17 @@ export const lstmCell: Cell = {
           const i = sBase + s + j;
           const da = dA[i] + dARec[s + j];
           sq += da * da;
-          const gammaU = acts[g + j];
-          const gammaF = acts[g + H + j];
-          const gammaO = acts[g + 2 * H + j];
-          const cTilde = acts[g + 3 * H + j];
+          const gammaU = acts[g + uAt + j];
+          const gammaF = acts[g + fAt + j];
+          const gammaO = acts[g + oAt + j];
+          const cTilde = acts[g + cAt + j];
           const tc = tanhC[i];
           const cPrev = t > 0 ? c[i - BH] : state0.c[s + j];
           const dc = dCNext[s + j] + da * gammaO * (1 - tc * tc);
-          dZ[g + j] = dc * cTilde * gammaU * (1 - gammaU);
-          dZ[g + H + j] = dc * cPrev * gammaF * (1 - gammaF);
-          dZ[g + 2 * H + j] = da * tc * gammaO * (1 - gammaO);
-          dZ[g + 3 * H + j] = dc * gammaU * (1 - cTilde * cTilde);
+          dZ[g + uAt + j] = dc * cTilde * gammaU * (1 - gammaU);
+          dZ[g + fAt + j] = dc * cPrev * gammaF * (1 - gammaF);
+          dZ[g + oAt + j] = da * tc * gammaO * (1 - gammaO);
+          dZ[g + cAt + j] = dc * gammaU * (1 - cTilde * cTilde);
           dCNext[s + j] = dc * gammaF;
         }
       }

@@ -1,4 +1,4 @@
-// Plain RNN, as in the course notes: a⟨t⟩ = tanh(Wa[a⟨t−1⟩, x⟨t⟩] + ba).
+// Plain RNN, as in Coursera Sequence Models, week 1: a⟨t⟩ = tanh(Wa[a⟨t−1⟩, x⟨t⟩] + ba).
 
 import type { GateName } from '../config.js';
 import { matmul, matmulTN } from '../linalg.js';
@@ -6,11 +6,11 @@ import { tanh } from '../math.js';
 import type { BackwardResult, Cell, LayerState, SequenceCache } from './cell.js';
 import { previous } from './cell.js';
 
-interface RnnCache extends SequenceCache {
+export interface RnnCache extends SequenceCache {
   state0: LayerState;
 }
 
-export const rnnCell: Cell = {
+export const rnnCell: Cell<RnnCache> = {
   type: 'rnn',
   gates: 1,
 
@@ -18,7 +18,7 @@ export const rnnCell: Cell = {
     return [{ name: 'Wh', rows: H, cols: H }];
   },
 
-  forward(xProj, T, B, H, rec, state0): RnnCache {
+  forward(xProj, T, B, H, rec, state0) {
     const BH = B * H;
     const a = new Float32Array(T * BH);
     let aPrev = state0.a;
@@ -30,7 +30,12 @@ export const rnnCell: Cell = {
     }
     const last = aPrev.slice();
     return {
-      T, B, H, a, final: { a: last, c: last }, state0,
+      T,
+      B,
+      H,
+      a,
+      final: { a: last, c: last },
+      state0,
       trace(gate: GateName): Float32Array {
         if (gate === 'a' || gate === 'c') return a;
         throw new Error(`a plain RNN has no ${gate}`);
@@ -38,8 +43,7 @@ export const rnnCell: Cell = {
     };
   },
 
-  backward(cacheIn, dA, rec, flow): BackwardResult {
-    const cache = cacheIn as RnnCache;
+  backward(cache, dA, rec, flow): BackwardResult {
     const { T, B, H, a, state0 } = cache;
     const BH = B * H;
     const dZ = new Float32Array(T * BH);
