@@ -60,7 +60,13 @@ function parseHolder(text: string): LockHolder | null {
   try {
     const j = JSON.parse(text) as Partial<LockHolder>;
     if (!Number.isSafeInteger(j.pid) || typeof j.startedAt !== 'string' || typeof j.token !== 'string') return null;
-    return { pid: j.pid!, startedAt: j.startedAt, processStart: typeof j.processStart === 'string' ? j.processStart : null, host: String(j.host ?? ''), token: j.token };
+    return {
+      pid: j.pid!,
+      startedAt: j.startedAt,
+      processStart: typeof j.processStart === 'string' ? j.processStart : null,
+      host: String(j.host ?? ''),
+      token: j.token,
+    };
   } catch {
     return null;
   }
@@ -205,5 +211,8 @@ export function refuseIfLocked(dir: string): void {
 }
 
 function lockedError(dir: string, holder: LockHolder): ModelLockedError {
-  return new ModelLockedError(`${dir} is being trained by another RNN Lab run (${describeHolder(holder)}); wait for it to finish or stop it, or choose another folder`, holder);
+  return new ModelLockedError(
+    `${dir} is being trained by another RNN Lab run (${describeHolder(holder)}); wait for it to finish or stop it, or choose another folder`,
+    holder,
+  );
 }

@@ -41,7 +41,7 @@ function because(error: unknown): string {
 function missingParts(dir: string): string[] {
   const missing: string[] = [];
   for (let d = dir; ; d = dirname(d)) {
-    let isLink = false;
+    let isLink: boolean;
     try {
       isLink = lstatSync(d).isSymbolicLink();
     } catch (error) {

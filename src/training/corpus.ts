@@ -88,7 +88,7 @@ function decodeAt(b: Uint8Array, i: number): number {
   const c = b[i]!;
   if (c < 0xe0) return ((((c & 0x1f) << 6) | (b[i + 1]! & 0x3f)) << 2) | 1;
   if (c < 0xf0) return ((((c & 0x0f) << 12) | ((b[i + 1]! & 0x3f) << 6) | (b[i + 2]! & 0x3f)) << 2) | 2;
-  return ((((c & 0x07) << 18) | ((b[i + 1]! & 0x3f) << 12) | ((b[i + 2]! & 0x3f) << 6) | (b[i + 3]! & 0x3f)) * 4) + 3;
+  return (((c & 0x07) << 18) | ((b[i + 1]! & 0x3f) << 12) | ((b[i + 2]! & 0x3f) << 6) | (b[i + 3]! & 0x3f)) * 4 + 3;
 }
 
 /** Where ids are written: `block[pos++] = id`, then commit() when the block is full or at the end. */

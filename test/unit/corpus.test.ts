@@ -27,7 +27,7 @@ function chunked(text: string, size: number): TextSource {
   return {
     totalBytes: bytes.length,
     *chunks(onBytes) {
-      for (let i = 0; i < bytes.length; ) {
+      for (let i = 0; i < bytes.length;) {
         let end = Math.min(bytes.length, i + size);
         while (end < bytes.length && (bytes[end]! & 0xc0) === 0x80) end++;
         onBytes(end - i);

@@ -176,10 +176,16 @@ describe('fault suite', () => {
     const model = join(work, 'stale');
     mkdirSync(model);
     // pid 2^22 + 1 is above Linux's pid_max limit, so no process has it.
-    writeFileSync(join(model, LOCK_FILE), JSON.stringify({ pid: 4194305, startedAt: '2026-01-01T00:00:00.000Z', processStart: '1', host: hostname(), token: 'x' }));
+    writeFileSync(
+      join(model, LOCK_FILE),
+      JSON.stringify({ pid: 4194305, startedAt: '2026-01-01T00:00:00.000Z', processStart: '1', host: hostname(), token: 'x' }),
+    );
     const r = rnnlab(['train', corpus, '--out', model, ...TINY, '--steps', '3', '--json']);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stderr, `rnnlab: note: taking over the lock of ${model} left by a run that is no longer running (pid 4194305, started 2026-01-01 00:00:00 UTC)\n`);
+    assert.equal(
+      r.stderr,
+      `rnnlab: note: taking over the lock of ${model} left by a run that is no longer running (pid 4194305, started 2026-01-01 00:00:00 UTC)\n`,
+    );
     assert.equal(existsSync(join(model, LOCK_FILE)), false);
   });
 
@@ -198,7 +204,10 @@ describe('fault suite', () => {
   test('a read-only target is refused before training', (t) => {
     const m = mountTmpfs('ro', 'ro,size=1m');
     if ('reason' in m) return t.skip(m.reason);
-    assertRefused(rnnlab(['train', corpus, '--out', join(m.dir, 'model'), ...TINY, '--steps', '150']), /cannot create the model folder .*: the file system is read-only$/);
+    assertRefused(
+      rnnlab(['train', corpus, '--out', join(m.dir, 'model'), ...TINY, '--steps', '150']),
+      /cannot create the model folder .*: the file system is read-only$/,
+    );
   });
 
   test('a full disk: one plain sentence, the previous model intact and loadable, nothing half-written left', (t) => {
@@ -224,7 +233,10 @@ describe('fault suite', () => {
 
   test('pipes and /proc files are read, not refused as empty', () => {
     const out = join(work, 'from-pipe');
-    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${cliPath}" train <(cat "${corpus}") --out "${out}" ${TINY.join(' ')} --steps 2 --json`], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${cliPath}" train <(cat "${corpus}") --out "${out}" ${TINY.join(' ')} --steps 2 --json`], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(loadModelFolder(out).state.step, 2);
     const cpu = rnnlab(['eval', out, '/proc/self/status', '--json']);
@@ -233,9 +245,23 @@ describe('fault suite', () => {
   });
 
   test('--batch larger than the text allows is noted, not silently cut', () => {
-    const r = rnnlab(['train', corpus, '--out', join(work, 'wide'), ...TINY.filter((a, i, all) => a !== '--batch' && all[i - 1] !== '--batch'), '--batch', '4096', '--steps', '1', '--json']);
+    const r = rnnlab([
+      'train',
+      corpus,
+      '--out',
+      join(work, 'wide'),
+      ...TINY.filter((a, i, all) => a !== '--batch' && all[i - 1] !== '--batch'),
+      '--batch',
+      '4096',
+      '--steps',
+      '1',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /^rnnlab: note: .*corpus\.txt is long enough for only \d+ parallel streams of --seq-len 16, so training uses a batch of (\d+) instead of 4,096\n$/);
+    assert.match(
+      r.stderr,
+      /^rnnlab: note: .*corpus\.txt is long enough for only \d+ parallel streams of --seq-len 16, so training uses a batch of (\d+) instead of 4,096\n$/,
+    );
     const start = JSON.parse(r.stdout.split('\n')[0]!) as { train: { batch: number } };
     assert.equal(String(start.train.batch), /a batch of (\d+)/.exec(r.stderr)![1]);
   });

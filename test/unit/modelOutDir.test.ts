@@ -12,7 +12,10 @@ const work = mkdtempSync(join(tmpdir(), 'rnnlab-outdir-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
 function refused(dir: string, pattern: RegExp): void {
-  assert.throws(() => ensureWritableDir(dir), (e: unknown) => e instanceof OutDirError && pattern.test(e.message) && !e.message.includes('\n'));
+  assert.throws(
+    () => ensureWritableDir(dir),
+    (e: unknown) => e instanceof OutDirError && pattern.test(e.message) && !e.message.includes('\n'),
+  );
 }
 
 describe('ensureWritableDir', () => {
