@@ -104,28 +104,21 @@ export function openTextSource(path: string, what = 'text file'): FileTextSource
     totalBytes: rereadable ? size : null,
     *chunks(onBytes) {
       passes++;
-      if (rereadable) {
-        const fd = openOrFail(path);
-        try {
-          yield* read(fd, onBytes, true, null);
-        } finally {
-          closeSync(fd);
-        }
+      if (!rereadable && passes > 1) {
+        yield* read(spool!, onBytes, true, null);
         return;
       }
-      if (passes === 1) {
+      if (!rereadable) {
         const name = join(tmpdir(), `rnnlab-text-${process.pid}-${randomBytes(4).toString('hex')}`);
         spool = openSync(name, 'w+', 0o600);
         unlinkSync(name); // gone with the process, whatever happens
-        const fd = openOrFail(path);
-        try {
-          yield* read(fd, onBytes, false, spool);
-        } finally {
-          closeSync(fd);
-        }
-        return;
       }
-      yield* read(spool!, onBytes, true, null);
+      const fd = openOrFail(path);
+      try {
+        yield* read(fd, onBytes, rereadable, rereadable ? null : spool);
+      } finally {
+        closeSync(fd);
+      }
     },
     close() {
       if (spool !== null) closeSync(spool);

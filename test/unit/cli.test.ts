@@ -8,22 +8,11 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { ensureCliBuilt } from './helpers.js';
+import { ensureCliBuilt, rnnlab } from './helpers.js';
+import type { CliRun as Run } from './helpers.js';
 
 const REPO = resolve(__dirname, '..', '..');
 const CLI = join(REPO, 'dist', 'cli.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function rnnlab(args: string[], timeoutMs = 60_000): Run {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO, encoding: 'utf8', timeout: timeoutMs });
-  if (r.error) throw r.error;
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** Asserts a failure: the exit code, and exactly one stderr line `rnnlab: …` matching `pattern`. */
 function assertFails(r: Run, code: number, pattern: RegExp): void {

@@ -12,7 +12,8 @@ import assert from 'node:assert/strict';
 
 import { LOCK_FILE } from '../../src/model/lock.js';
 import { loadModelFolder } from '../../src/training/checkpoint.js';
-import { cliPath, ensureCliBuilt, repoRoot } from './helpers.js';
+import { cliPath, ensureCliBuilt, repoRoot, rnnlab } from './helpers.js';
+import type { CliRun } from './helpers.js';
 
 const CORPUS = Array.from({ length: 120 }, (_, i) => `the cat sat on the mat ${i % 7}. a dog ran.\n`).join('');
 const TINY = ['--units', '16', '--seq-len', '16', '--batch', '8', '--eval-every', '1000', '--sample-every', '0'];
@@ -31,20 +32,8 @@ after(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function rnnlab(args: string[], timeoutMs = 60_000): Run {
-  const r = spawnSync(process.execPath, [cliPath, ...args], { cwd: repoRoot, encoding: 'utf8', timeout: timeoutMs });
-  if (r.error) throw r.error;
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
 /** Exit 1 with one `rnnlab: …` line matching `pattern`, and no training step. */
-function assertRefused(r: Run, pattern: RegExp): void {
+function assertRefused(r: CliRun, pattern: RegExp): void {
   assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
   const lines = r.stderr.split('\n').filter((l) => l !== '');
   assert.equal(lines.length, 1, `one stderr line, got: ${r.stderr}`);
@@ -128,9 +117,9 @@ describe('fault suite', () => {
     let insideSave = 0;
     while (Date.now() - started < KILL_BUDGET_MS || kills < 5) {
       const resume = existsSync(join(model, 'model.json'));
-      // Each save stage pauses 3 ms, so a save spans a good part of every step and kills land in it.
+      // Each save stage pauses 8 ms, so a save spans a good part of every step and kills land in it.
       const run = new Trainer([corpus, '--out', model, ...TINY, '--checkpoint-every', '2', '--minutes', '5', ...(resume ? ['--resume'] : [])], {
-        RNNLAB_FAULT_SAVE_PAUSE_MS: '3',
+        RNNLAB_FAULT_SAVE_PAUSE_MS: '8',
       });
       // The first run lives until one save is complete, so later runs always have a model to resume.
       const more = 1 + Math.floor(Math.random() * 5);

@@ -32,3 +32,16 @@ export function ensureCliBuilt(): void {
     assert.equal(build.status, 0, `build failed: ${build.stderr}`);
   }
 }
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `rnnlab` with `args` and waits for it. */
+export function rnnlab(args: string[], timeoutMs = 60_000): CliRun {
+  const r = spawnSync(process.execPath, [cliPath, ...args], { cwd: repoRoot, encoding: 'utf8', timeout: timeoutMs });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
