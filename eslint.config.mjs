@@ -52,7 +52,7 @@ export default defineConfig(
     rules: { 'no-restricted-imports': restrictedImports({ node: true }), 'no-restricted-syntax': restrictedCalls({ node: true }) },
   },
   {
-    files: ['src/training/**', 'src/cli/**'],
+    files: ['src/training/**', 'src/cli/**', 'src/interop/**', 'src/model/**'],
     rules: { 'no-restricted-imports': restrictedImports({ node: false }), 'no-restricted-syntax': restrictedCalls({ node: false }) },
   },
   {

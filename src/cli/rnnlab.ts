@@ -8,6 +8,8 @@ import { version } from '../../package.json';
 import { runBenchCommand } from './benchCommand.js';
 import { EXIT_OK, errorLine, exitCodeFor } from './cliErrors.js';
 import { runEval } from './evalCommand.js';
+import { runExport } from './exportCommand.js';
+import { runImport } from './importCommand.js';
 import { runInfo } from './infoCommand.js';
 import { runInspect } from './inspectCommand.js';
 import { parseInteger, parseNumber } from './optionParsers.js';
@@ -121,6 +123,26 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (dir: string, flags) => setExitCode(await runInfo(dir, flags, WASM_DIR)));
 
   program
+    .command('export')
+    .description('write a model as a TF.js Layers model (loadLayersModel, Keras) or for PyTorch with a DDP training script')
+    .argument('<dir>', 'model folder')
+    .addOption(new Option('--format <format>', 'what to write').choices(['tfjs-layers', 'pytorch']).makeOptionMandatory())
+    .requiredOption('--out <dir>', 'new folder to write (must not exist or be empty)')
+    .addOption(checkpointOption())
+    .addOption(backendOption())
+    .action(async (dir: string, flags) => setExitCode(await runExport(dir, flags, WASM_DIR)));
+
+  program
+    .command('import')
+    .description('turn a TF.js Layers (Keras) or PyTorch export into an RNN Lab model folder')
+    .argument('<path>', 'export folder (or its model.json)')
+    .requiredOption('--out <dir>', 'new model folder to write (must not exist or be empty)')
+    .addOption(new Option('--format <format>', 'what PATH holds (default: pytorch when it has model.safetensors)').choices(['tfjs-layers', 'pytorch']))
+    .option('--vocab <file>', "vocabulary (RNN Lab's vocab.json or a JSON list of tokens) instead of PATH's vocab.json")
+    .option('--name <name>', 'model name (default: the export\'s own)')
+    .action((path: string, flags) => setExitCode(runImport(path, flags)));
+
+  program
     .command('bench')
     .description('training tokens/s of the engine vs tfjs-layers on one backend; sampling and completion speed')
     .option('--json', 'print one JSON object')
@@ -144,7 +166,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError && code === EXIT_OK) return code; // --help, --version
     let line = errorLine(error);
     // Bare `rnnlab`: commander has printed the help; say in one line what was missing.
-    if (error instanceof CommanderError && error.code === 'commander.help') line = 'no command given: use train, sample, eval, inspect, info or bench';
+    if (error instanceof CommanderError && error.code === 'commander.help') line = 'no command given: use train, sample, eval, inspect, info, export, import or bench';
     if (error instanceof CommanderError && !/--help/.test(line)) {
       const sub = program.commands.find((c) => argv.includes(c.name()));
       line += ` (see rnnlab ${sub ? `${sub.name()} ` : ''}--help)`;

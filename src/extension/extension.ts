@@ -11,6 +11,7 @@ import { CompletionController } from './completions.js';
 import { engineRequested, loadEngine } from './engineLoader.js';
 import { getModel } from './hostModels.js';
 import type { Lab } from './lab.js';
+import { registerInteropCommands } from './interopCommands.js';
 import { registerModelCommands } from './modelCommands.js';
 import { ModelExplorer } from './modelExplorer.js';
 import { registerPanels } from './panels/index.js';
@@ -84,6 +85,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (state.focused) explorer.refresh(0);
     }),
     ...registerPanelCommands(lab),
+    ...registerInteropCommands(lab),
   );
   // A finished run saved a newer model: completions reload it if it is the one completing.
   // (Checkpoints during the run are not reloaded: that would reset the state cache each save.)

@@ -16,6 +16,7 @@ import { loadModel } from '../training/checkpoint.js';
 import type { TrainerEvent } from '../training/events.js';
 import { train } from '../training/trainer.js';
 import { TrainerControl } from '../training/trainerControl.js';
+import { lowerThreadPriority } from './threadPriority.js';
 
 const port = parentPort;
 if (!port) throw new Error('trainerWorker.js must run as a worker thread.');
@@ -104,6 +105,10 @@ async function run(r: WorkerRun): Promise<void> {
     finish();
   }
 }
+
+// Training and one-off jobs run below the editor's priority: under contention (a busy machine,
+// or Chromium's renderers, which run at nice 5) the editor and the webviews are served first.
+lowerThreadPriority();
 
 port.on('message', (raw: unknown) => {
   const checked = checkHostToWorker(raw);

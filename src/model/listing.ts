@@ -9,8 +9,7 @@ import { summarizeCheckpointJson, summarizeModelJson } from './summary.js';
 import type { CheckpointSummary, ModelSummary } from './summary.js';
 
 export type ModelListing =
-  | { kind: 'ok'; summary: ModelSummary; checkpoints: CheckpointSummary[] }
-  | { kind: 'broken'; dir: string; name: string; problem: string };
+  { kind: 'ok'; summary: ModelSummary; checkpoints: CheckpointSummary[] } | { kind: 'broken'; dir: string; name: string; problem: string };
 
 /** model.json parsed as plain JSON; a ModelFormatError with one sentence when it is not. */
 function readJson(folder: string): unknown {
@@ -28,7 +27,12 @@ export function readModelListing(dir: string, name = basename(dir)): ModelListin
     const left = (['latest', 'best'] as const).filter((kind) => hasModelJson(dir, kind));
     if (left.length > 0) {
       const kept = left.map((k) => `checkpoints/${k}`).join(' and ');
-      return { kind: 'broken', dir, name, problem: `${MODEL_FILE} is missing but ${kept} ${left.length === 1 ? 'remains' : 'remain'}; rnnlab train FILE --out DIR --resume recovers the model.` };
+      return {
+        kind: 'broken',
+        dir,
+        name,
+        problem: `${MODEL_FILE} is missing but ${kept} ${left.length === 1 ? 'remains' : 'remain'}; rnnlab train FILE --out DIR --resume recovers the model.`,
+      };
     }
   }
   try {

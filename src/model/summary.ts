@@ -55,9 +55,7 @@ const str = (x: unknown): string | null => (typeof x === 'string' ? x : null);
 
 /** History rows kept: lists of numbers (null where JSON turned NaN into null), at least [step, value]. */
 function rows(v: unknown): number[][] {
-  return Array.isArray(v)
-    ? v.filter((r): r is number[] => Array.isArray(r) && r.length >= 2 && r.every((x) => typeof x === 'number' || x === null))
-    : [];
+  return Array.isArray(v) ? v.filter((r): r is number[] => Array.isArray(r) && r.length >= 2 && r.every((x) => typeof x === 'number' || x === null)) : [];
 }
 
 /** A history of any quality → the typed history, malformed rows and runs dropped; never throws. */

@@ -8,26 +8,8 @@ import { Vocabulary } from '../engine/tokenizer.js';
 import { resolveTrainConfig } from '../training/config.js';
 import type { OptimizerName, TrainConfig, TrainOptions } from '../training/config.js';
 import { migrateModelJson } from './migrate.js';
-import {
-  CARRY_FILE,
-  DEFAULT_TASK,
-  MODEL_FORMAT,
-  MODEL_FORMAT_VERSION,
-  MODEL_TASKS,
-  ModelFormatError,
-  OPTIMIZER_FILE,
-  WEIGHTS_FILE,
-} from './schema.js';
-import type {
-  BinManifest,
-  CarryManifest,
-  ModelMeta,
-  ModelTask,
-  OptimizerManifest,
-  TensorEntry,
-  TrainingHistory,
-  TrainingState,
-} from './schema.js';
+import { CARRY_FILE, DEFAULT_TASK, MODEL_FORMAT, MODEL_FORMAT_VERSION, MODEL_TASKS, ModelFormatError, OPTIMIZER_FILE, WEIGHTS_FILE } from './schema.js';
+import type { BinManifest, CarryManifest, ModelMeta, ModelTask, OptimizerManifest, TensorEntry, TrainingHistory, TrainingState } from './schema.js';
 
 type Json = Record<string, unknown>;
 
@@ -56,8 +38,7 @@ const isNullableCount = (v: unknown): v is number | null => v === null || isCoun
 const isNullableString = (v: unknown): v is string | null => v === null || isString(v);
 const isNumberList = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNumber);
 /** History rows: numbers, or null where JSON turned a NaN or Infinity into null. */
-const isRowList = (v: unknown): v is number[][] =>
-  Array.isArray(v) && v.every((r) => Array.isArray(r) && r.every((x) => x === null || isNumber(x)));
+const isRowList = (v: unknown): v is number[][] => Array.isArray(v) && v.every((r) => Array.isArray(r) && r.every((x) => x === null || isNumber(x)));
 
 // Config fields added after a model was saved take their defaults (which must reproduce the
 // old behaviour); fields that define the weights' shapes must be present.

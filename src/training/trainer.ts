@@ -12,7 +12,7 @@ import type { Model } from '../engine/model.js';
 import type { Network, RecurrentState } from '../engine/network.js';
 import { sample } from '../engine/sampler.js';
 import type { Vocabulary } from '../engine/tokenizer.js';
-import { saveHooksFromEnv } from '../model/faultHooks.js';
+import { saveHooksFromEnv, saveIntervalFromEnv } from '../model/faultHooks.js';
 import { checkpointDir } from '../model/index.js';
 import type { CheckpointKind, RunRecord } from '../model/index.js';
 import { splitTokens, StreamBatcher } from './batches.js';
@@ -39,12 +39,33 @@ export interface TrainRun extends PrepareInput {
   onEvent: (event: TrainerEvent) => void;
   /** Folder with the tfjs .wasm files. */
   wasmDir?: string;
+  /** Least time between two periodic saves (default MIN_SAVE_INTERVAL_MS). */
+  minSaveIntervalMs?: number;
 }
+
+/**
+ * Periodic saves (every checkpointEvery steps, and each new best) are at most this frequent.
+ * Each save fsyncs several files; a small model saving several times a second kept the disk
+ * so busy that other programs' synchronous writes waited (in VS Code, the dashboard webview's
+ * service-worker registration waited 19 s). A due save is made once the interval has passed, a
+ * new best is kept in memory until then, and saves asked for and the final save are never held.
+ */
+export const MIN_SAVE_INTERVAL_MS = 10_000;
 
 /** What showed that the run diverged, and at which step. */
 interface Divergence {
   what: string;
   step: number;
+}
+
+/** What one save writes: the model folder's contents at one step. */
+type SaveData = Parameters<typeof saveModelFolder>[1];
+
+/** A new best held in memory until the save interval allows writing it. */
+interface PendingBest {
+  data: SaveData;
+  step: number;
+  valLoss: number | null;
 }
 
 /** A save of this model known to be sane: the state a diverged run falls back to. */
@@ -86,6 +107,12 @@ class Session {
   private latestStep: number;
   private tokensPerSecond = 0;
   private lastEvalStep = -1;
+  /** performance.now() of the last write of a checkpoint. */
+  private lastSaveAt = -Infinity;
+  /** A periodic save of checkpoints/latest was due but held by the save interval. */
+  private latestDue = false;
+  private pendingBest: PendingBest | null = null;
+  private readonly minSaveIntervalMs: number;
   /** Last good weights, restored when an update produces NaN or Infinity. */
   private readonly backupParams: Float32Array[];
 
@@ -119,6 +146,7 @@ class Session {
     const from = prepared.resumedFrom;
     this.lastSane = from ? { kind: from, step: this.startStep, valLoss: this.loop.lastValLoss } : null;
     this.latestStep = from === 'latest' || from === 'root' ? this.startStep : -1;
+    this.minSaveIntervalMs = run.minSaveIntervalMs ?? saveIntervalFromEnv() ?? MIN_SAVE_INTERVAL_MS;
   }
 
   private emit(event: TrainerEvent): void {
@@ -238,7 +266,28 @@ class Session {
       if (diverged) return diverged;
     }
     if (config.sampleEvery > 0 && loop.step % config.sampleEvery === 0) this.sample(this.run.control?.sampleTemperature ?? config.sampleTemperature);
-    return loop.step % config.checkpointEvery === 0 ? this.save('latest') : null;
+    if (loop.step % config.checkpointEvery === 0) this.latestDue = true;
+    return this.savesDue();
+  }
+
+  private saveIntervalPassed(): boolean {
+    return performance.now() - this.lastSaveAt >= this.minSaveIntervalMs;
+  }
+
+  /** Writes a held best and a due periodic save once the save interval has passed. */
+  private savesDue(): Divergence | null {
+    if (!this.saveIntervalPassed()) return null;
+    if (this.latestDue) return this.save('latest');
+    this.flushBest();
+    return null;
+  }
+
+  /** Writes the best held in memory, if any (it was judged sane when it was evaluated). */
+  private flushBest(): void {
+    const pending = this.pendingBest;
+    if (!pending) return;
+    this.pendingBest = null;
+    this.write('best', pending.data, pending.step, pending.valLoss);
   }
 
   /** Measures the validation loss (and saves a new best); a divergence it shows. */
@@ -254,7 +303,11 @@ class Session {
     this.history.evals.push([loop.step, r.loss]);
     this.emit({ event: 'eval', step: loop.step, epoch: this.fractionalEpoch(), valLoss: r.loss, valBitsPerToken: r.loss / Math.LN2, valPerplexity: Math.exp(r.loss), best });
     if (diverged) return { what: diverged, step: loop.step };
-    return best ? this.save('best') : null;
+    if (!best) return null;
+    if (this.saveIntervalPassed()) return this.save('best');
+    // The weights move on with the next step: the best is copied now and written when allowed.
+    this.pendingBest = { data: structuredClone(this.saveData()), step: loop.step, valLoss: loop.lastValLoss };
+    return null;
   }
 
   sample(temperature: number): void {
@@ -276,12 +329,22 @@ class Session {
   save(kind: 'latest' | 'best'): Divergence | null {
     const diverged = this.checkSaveable();
     if (diverged) return diverged;
+    const { loop } = this;
+    if (kind === 'best') this.pendingBest = null;
+    // A save of latest also writes a best held by the interval, so nothing evaluated waits longer.
+    else this.flushBest();
+    this.write(kind, this.saveData(), loop.step, this.lastEvalStep === loop.step ? loop.lastValLoss : null);
+    return null;
+  }
+
+  /** The folder's contents now (typed arrays shared with the live network). */
+  private saveData(): SaveData {
     const { loop, network } = this;
     loop.elapsedMs = this.elapsedBefore + (performance.now() - this.started);
     loop.rng = this.rng.state;
     this.record.endStep = loop.step;
     this.record.tokensPerSecond = Math.round(this.tokensPerSecond);
-    const data = {
+    return {
       name: this.name,
       network: network.config,
       params: network.params.map((p) => ({ name: p.name, shape: p.shape, data: p.data })),
@@ -292,12 +355,19 @@ class Session {
       optimizer: { name: this.config.optimizer, step: this.optimizer.step, slots: this.optimizer.slots().map((s) => ({ name: s.name, shape: s.shape, data: s.data })) },
       carry: this.carry ? carryData(network, this.carry) : null,
     };
+  }
+
+  private write(kind: 'latest' | 'best', data: SaveData, step: number, valLoss: number | null): void {
     const dirs = kind === 'best' ? [checkpointDir(this.run.modelDir, 'best')] : [checkpointDir(this.run.modelDir, 'latest'), this.run.modelDir];
     for (const dir of dirs) saveModelFolder(dir, data, saveHooksFromEnv());
-    this.lastSane = { kind, step: loop.step, valLoss: this.lastEvalStep === loop.step ? loop.lastValLoss : null };
-    if (kind === 'latest') this.latestStep = loop.step;
-    this.emit({ event: 'checkpoint', step: loop.step, kind, dir: dirs[0] });
-    return null;
+    this.lastSaveAt = performance.now();
+    // A held best written after a newer latest does not become the state a divergence falls back to.
+    if (!this.lastSane || step >= this.lastSane.step) this.lastSane = { kind, step, valLoss };
+    if (kind === 'latest') {
+      this.latestStep = step;
+      this.latestDue = false;
+    }
+    this.emit({ event: 'checkpoint', step, kind, dir: dirs[0] });
   }
 
   /** Saves and samples asked for through the TrainerControl; a divergence the save found. */
@@ -325,6 +395,7 @@ class Session {
     const { config } = this;
     const norms = this.recentNorms.map((n) => (Number.isFinite(n) ? Number(n.toPrecision(4)) : n));
     let kept = 'Nothing was saved: no state of this run was known to be sane.';
+    this.flushBest();
     const sane = this.lastSane;
     if (sane) {
       const where = sane.kind === 'root' ? 'the model folder' : `checkpoints/${sane.kind}`;

@@ -132,7 +132,7 @@ describe('the manifest matches the code', () => {
     for (const id of ['rnnLab.train', 'rnnLab.stopTraining', 'rnnLab.pauseTraining', 'rnnLab.resumeTraining', 'rnnLab.continueTraining',
       'rnnLab.sample', 'rnnLab.evaluate', 'rnnLab.showSurprisal', 'rnnLab.clearSurprisal', 'rnnLab.useForCompletions',
       'rnnLab.disableCompletions', 'rnnLab.renameModel', 'rnnLab.deleteModel', 'rnnLab.revealModel', 'rnnLab.refreshModels',
-      'rnnLab.openDashboard', 'rnnLab.inspectSelection', 'rnnLab.showGradientFlow']) {
+      'rnnLab.openDashboard', 'rnnLab.inspectSelection', 'rnnLab.showGradientFlow', 'rnnLab.exportModel', 'rnnLab.importModel']) {
       assert.ok(ids.has(id), id);
     }
     assert.equal(pkg.contributes.commands.find((c: { command: string }) => c.command === 'rnnLab.train').title, 'Train Model on Active File…');

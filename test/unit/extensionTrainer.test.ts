@@ -4,7 +4,7 @@
 // loadable checkpoints/latest, Continue resumes exactly there, one run per model, bad text
 // fails with one sentence, and a crashing worker becomes one outcome.
 
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -141,6 +141,23 @@ describe('trainer worker', () => {
     const outcome = await run.outcome;
     assert.equal(outcome.kind, 'failed');
     assert.ok(outcome.kind === 'failed' && /empty/.test(outcome.message), JSON.stringify(outcome));
+  });
+
+  test('the training thread runs ten nice levels below the extension host', { skip: existsSync('/proc/thread-self') ? false : 'no per-thread priorities on this platform (no /proc/thread-self)' }, async () => {
+    const niceOf = (tid: string): number => {
+      const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19 - 3]);
+    };
+    const host = niceOf(String(process.pid));
+    const threadsAt = (nice: number) => readdirSync(`/proc/${process.pid}/task`).filter((tid) => niceOf(tid) === nice);
+    const before = threadsAt(Math.min(19, host + 10)).length;
+    const run = client().start({ text, modelDir: join(work, 'models', 'nice'), options, name: 'nice', resume: false }, 'nice');
+    let stepped = false;
+    run.listen({ onEvent: (e) => { if (e.event === 'step') stepped = true; } });
+    await until('a training step', () => stepped);
+    assert.equal(threadsAt(Math.min(19, host + 10)).length, before + 1, 'one more thread at the training priority');
+    assert.equal(niceOf(String(process.pid)), host, 'the host thread keeps its priority');
+    await run.stop();
   });
 
   test('a worker that dies is one crashed outcome, and another run can start after it', async () => {

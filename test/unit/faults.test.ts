@@ -120,6 +120,7 @@ describe('fault suite', () => {
       // Each save stage pauses 8 ms, so a save spans a good part of every step and kills land in it.
       const run = new Trainer([corpus, '--out', model, ...TINY, '--checkpoint-every', '2', '--minutes', '5', ...(resume ? ['--resume'] : [])], {
         RNNLAB_FAULT_SAVE_PAUSE_MS: '8',
+        RNNLAB_FAULT_SAVE_INTERVAL_MS: '0',
       });
       // The first run lives until one save is complete, so later runs always have a model to resume.
       const more = 1 + Math.floor(Math.random() * 5);

@@ -124,7 +124,10 @@ describe('strict reader', () => {
     const m = JSON.parse(text);
     assert.equal(m.carry.file, 'carry.bin');
     m.carry.tensors.pop();
-    assert.match(strictError(JSON.stringify(m)), /\(carry\) holds tensors layer0\/a, layer0\/c, layer1\/a but a 2-layer lstm carries layer0\/a, layer0\/c, layer1\/a, layer1\/c$/);
+    assert.match(
+      strictError(JSON.stringify(m)),
+      /\(carry\) holds tensors layer0\/a, layer0\/c, layer1\/a but a 2-layer lstm carries layer0\/a, layer0\/c, layer1\/a, layer1\/c$/,
+    );
   });
 });
 
@@ -212,7 +215,10 @@ describe('migration of the layout before the carry field', () => {
     assert.ok(meta.optimizer!.tensors.every((t) => !t.name.startsWith('carry/')));
     const loaded = loadModelFolder(dir);
     assert.equal(loaded.optimizer!.slots.length, data.optimizer!.slots.length);
-    assert.deepEqual(loaded.carry!.tensors.map((t) => t.name), carryNames);
+    assert.deepEqual(
+      loaded.carry!.tensors.map((t) => t.name),
+      carryNames,
+    );
     loaded.carry!.tensors.forEach((t, i) => assert.deepEqual(t.data, carry[i]!.data));
     // The next save writes the current layout and drops nothing.
     saveModelFolder(dir, loaded);
@@ -230,7 +236,19 @@ describe('migration of the layout before the carry field', () => {
 
   test('training resumed from a legacy folder continues exactly as from the current layout', async () => {
     const text = Array.from({ length: 120 }, (_, i) => `line ${i % 7}: a fox ${i % 3 ? 'jumps' : 'naps'}.\n`).join('');
-    const options = { cell: 'lstm' as const, units: 6, layers: 2, seqLen: 8, batch: 2, steps: 3, evalEvery: 1000, sampleEvery: 0, checkpointEvery: 1000, backend: 'cpu' as const, stateReset: 0 };
+    const options = {
+      cell: 'lstm' as const,
+      units: 6,
+      layers: 2,
+      seqLen: 8,
+      batch: 2,
+      steps: 3,
+      evalEvery: 1000,
+      sampleEvery: 0,
+      checkpointEvery: 1000,
+      backend: 'cpu' as const,
+      stateReset: 0,
+    };
     const current = fresh();
     const onEvent = () => undefined;
     await train({ text, modelDir: current, options, wasmDir, onEvent });
@@ -238,7 +256,11 @@ describe('migration of the layout before the carry field', () => {
     assert.ok(folder.carry && folder.carry.tensors.some((t) => t.data.some((x) => x !== 0)), 'a non-zero carried state was saved');
     // The same checkpoint as the old code wrote it.
     const legacy = fresh();
-    writeLegacyFolder(join(legacy, 'checkpoints', 'latest'), folder, folder.carry.tensors.map((t) => ({ ...t, name: `carry/${t.name}` })));
+    writeLegacyFolder(
+      join(legacy, 'checkpoints', 'latest'),
+      folder,
+      folder.carry.tensors.map((t) => ({ ...t, name: `carry/${t.name}` })),
+    );
     // And without its carried state, to show that the carried state matters.
     const zero = fresh();
     cpSync(current, zero, { recursive: true });
@@ -263,7 +285,11 @@ describe('atomic writes', () => {
     const path = join(dir, 'model.json');
     writeFileSync(path, 'old content');
     // A chunk that fails when read stands for an I/O error after the first chunk reached the temp file.
-    const failing = { get byteLength(): number { throw new Error('simulated I/O error'); } } as unknown as Uint8Array;
+    const failing = {
+      get byteLength(): number {
+        throw new Error('simulated I/O error');
+      },
+    } as unknown as Uint8Array;
     assert.throws(() => writeFileAtomic(path, [Buffer.from('new '), failing]), /simulated I\/O error/);
     assert.equal(readFileSync(path, 'utf8'), 'old content');
     assert.deepEqual(readdirSync(dir), ['model.json']);

@@ -52,11 +52,20 @@ describe('a fresh run never overwrites checkpoints; --resume uses the newest com
         /already holds a model \(checkpoints\/latest and checkpoints\/best\); pass --resume to continue training it, or choose another --out$/.test(e.message),
     );
     // The trainer refuses too (the extension calls it directly), and the Models view lists the folder.
-    await assert.rejects(run(dir, { ...SMALL, steps: 2 }), (e: unknown) =>
-      e instanceof TrainingError && /already holds a model \(checkpoints\/latest, checkpoints\/best\); continue training it, or train the new one into another folder$/.test(e.message));
+    await assert.rejects(
+      run(dir, { ...SMALL, steps: 2 }),
+      (e: unknown) =>
+        e instanceof TrainingError &&
+        /already holds a model \(checkpoints\/latest, checkpoints\/best\); continue training it, or train the new one into another folder$/.test(e.message),
+    );
     assert.deepEqual(bytesOf(join(dir, 'checkpoints', 'latest')), latest);
     const listing = readModelListing(dir);
-    assert.ok(listing.kind === 'broken' && listing.problem === 'model.json is missing but checkpoints/latest and checkpoints/best remain; rnnlab train FILE --out DIR --resume recovers the model.', JSON.stringify(listing));
+    assert.ok(
+      listing.kind === 'broken' &&
+        listing.problem ===
+          'model.json is missing but checkpoints/latest and checkpoints/best remain; rnnlab train FILE --out DIR --resume recovers the model.',
+      JSON.stringify(listing),
+    );
     const { notes, resumeFrom } = prepareTrain(textFile, { out: dir, steps: 2, resume: true });
     assert.equal(resumeFrom, 'latest');
     assert.deepEqual(notes, []);
@@ -78,7 +87,10 @@ describe('a fresh run never overwrites checkpoints; --resume uses the newest com
     const newest = loadNewestCheckpoint(dir);
     assert.equal(newest.kind, 'best');
     assert.equal(newest.folder.state.step, 3);
-    assert.deepEqual(newest.skipped.map((s) => s.kind), ['latest']);
+    assert.deepEqual(
+      newest.skipped.map((s) => s.kind),
+      ['latest'],
+    );
     const { notes } = prepareTrain(textFile, { out: dir, steps: 1, resume: true });
     assert.equal(notes.length, 1);
     assert.match(notes[0]!, /^note: resuming from checkpoints\/best at step 3, the newest save that loads \(.*latest.*weights\.bin is truncated/);
@@ -90,7 +102,10 @@ describe('a fresh run never overwrites checkpoints; --resume uses the newest com
   test('no save at all: --resume names the missing model.json', () => {
     const dir = fresh();
     assert.deepEqual(savedCheckpoints(dir), []);
-    assert.throws(() => loadNewestCheckpoint(dir), (e: unknown) => e instanceof ModelFormatError && /^no model at .*: the folder does not exist$/.test(e.message));
+    assert.throws(
+      () => loadNewestCheckpoint(dir),
+      (e: unknown) => e instanceof ModelFormatError && /^no model at .*: the folder does not exist$/.test(e.message),
+    );
   });
 });
 
@@ -101,7 +116,10 @@ describe('divergence', () => {
     assert.match(lossDivergence('loss', 7.5, losses, 11)!, /^the loss jumped to 7\.5, far above the run's recent range \(the limit is 7\.19/);
     for (const x of [4, 5, 6]) losses.push(x);
     assert.equal(lossDivergence('loss', 14, losses, 11), null); // 3 × median 5
-    assert.match(lossDivergence('loss', 1.06e38, losses, 11)!, /jumped to 1\.06e\+38, far above the run's recent range \(4–6 over the last 3 steps; the limit is 15,/);
+    assert.match(
+      lossDivergence('loss', 1.06e38, losses, 11)!,
+      /jumped to 1\.06e\+38, far above the run's recent range \(4–6 over the last 3 steps; the limit is 15,/,
+    );
     assert.equal(lossDivergence('loss', Number.NaN, losses, 11), 'the loss became NaN');
     const norms = new RecentRange();
     for (let i = 0; i < 10; i++) norms.push(0.5);
@@ -144,7 +162,10 @@ describe('divergence', () => {
     assert.equal(done.reason, 'nan');
     assert.ok(done.message.includes(`rolls back to step ${bestStep} (checkpoints/best, now also checkpoints/latest and the model folder)`), done.message);
     assert.equal(readModelMeta(dir).state.step, bestStep);
-    assert.deepEqual(loadModelFolder(dir, 'latest').params.map((p) => p.data), loadModelFolder(dir, 'best').params.map((p) => p.data));
+    assert.deepEqual(
+      loadModelFolder(dir, 'latest').params.map((p) => p.data),
+      loadModelFolder(dir, 'best').params.map((p) => p.data),
+    );
   });
 
   test('finite but diverged weights do not load (eval, sample and inspect exit 1)', async () => {
@@ -155,7 +176,10 @@ describe('divergence', () => {
     await initBackend('cpu');
     await assert.rejects(loadModel(dir), (e: unknown) => {
       assert.ok(e instanceof ModelFormatError);
-      assert.match(e.message, /weights\.bin holds weights whose outputs are not finite \(the training diverged\); use an earlier checkpoint or train again with a lower learning rate$/);
+      assert.match(
+        e.message,
+        /weights\.bin holds weights whose outputs are not finite \(the training diverged\); use an earlier checkpoint or train again with a lower learning rate$/,
+      );
       assert.equal(exitCodeFor(e), 1);
       return true;
     });
@@ -168,8 +192,12 @@ describe('resuming a finished run', () => {
     const dir = fresh();
     await run(dir, { ...SMALL, steps: 3 });
     const before = readFileSync(join(dir, 'model.json'), 'utf8');
-    await assert.rejects(run(dir, {}, true), (e: unknown) =>
-      e instanceof TrainingError && e.message === 'the model already finished its training at step 3; pass --steps, --epochs or --minutes to train it further');
+    await assert.rejects(
+      run(dir, {}, true),
+      (e: unknown) =>
+        e instanceof TrainingError &&
+        e.message === 'the model already finished its training at step 3; pass --steps, --epochs or --minutes to train it further',
+    );
     assert.equal(readFileSync(join(dir, 'model.json'), 'utf8'), before);
     const { done } = await run(dir, { steps: 2 }, true);
     assert.equal(done.step, 5);
