@@ -1,6 +1,8 @@
 // `rnnlab eval DIR FILE`: loss (nats per token), bits per token and perplexity of a text.
 
+import { evaluateStream } from '../engine/evaluate.js';
 import { score } from '../engine/sampler.js';
+import { readCorpusFile } from './readCorpus.js';
 import { openModel } from './openModel.js';
 import type { ModelFlags } from './openModel.js';
 import { readTextFile } from './readTextFile.js';
@@ -12,6 +14,7 @@ export interface EvalFlags extends ModelFlags {
 }
 
 export async function runEval(dir: string, file: string, flags: EvalFlags, wasmDir: string): Promise<number> {
+  if (!flags.perToken) return evalStreaming(dir, file, flags, wasmDir);
   const text = readTextFile(file, 'text file to evaluate');
   const { model, backend } = await openModel(dir, flags, wasmDir);
   if (model.vocab.encode(text).length < 2) throw new InputError(`${file} has too little text to evaluate: it needs at least two tokens`);
@@ -30,13 +33,7 @@ export async function runEval(dir: string, file: string, flags: EvalFlags, wasmD
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     return 0;
   }
-  const lines = [
-    `tokens: ${result.tokens.toLocaleString('en-US')}`,
-    `loss: ${result.loss.toFixed(4)} nats/token`,
-    `bits per token: ${result.bitsPerToken.toFixed(4)}`,
-    `perplexity: ${result.perplexity.toFixed(3)}`,
-    `backend: ${backend.name}`,
-  ];
+  const lines = summaryLines(result, backend.name);
   if (flags.perToken) {
     lines.push('surprisal (nats) per token:');
     for (let i = 0; i < result.surprisal.length; i++) {
@@ -45,4 +42,36 @@ export async function runEval(dir: string, file: string, flags: EvalFlags, wasmD
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/** Window of the streaming score; the state is carried across windows, so it is score() exactly. */
+const STREAM_WINDOW = 512;
+
+/** The loss of a text of any size, read in windows from its token ids (in memory or a file). */
+async function evalStreaming(dir: string, file: string, flags: EvalFlags, wasmDir: string): Promise<number> {
+  const { model, backend } = await openModel(dir, flags, wasmDir);
+  const corpus = readCorpusFile(file, 'text file to evaluate', { mode: model.vocab.mode, vocabulary: model.vocab });
+  try {
+    if (corpus.tokens.length < 2) throw new InputError(`${file} has too little text to evaluate: it needs at least two tokens`);
+    const r = evaluateStream(model.network, corpus.tokens, 1, STREAM_WINDOW);
+    const result = { tokens: r.tokens, loss: r.loss, bitsPerToken: r.loss / Math.LN2, perplexity: Math.exp(r.loss) };
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      return 0;
+    }
+    process.stdout.write(`${summaryLines(result, backend.name).join('\n')}\n`);
+    return 0;
+  } finally {
+    corpus.close();
+  }
+}
+
+function summaryLines(r: { tokens: number; loss: number; bitsPerToken: number; perplexity: number }, backend: string): string[] {
+  return [
+    `tokens: ${r.tokens.toLocaleString('en-US')}`,
+    `loss: ${r.loss.toFixed(4)} nats/token`,
+    `bits per token: ${r.bitsPerToken.toFixed(4)}`,
+    `perplexity: ${r.perplexity.toFixed(3)}`,
+    `backend: ${backend}`,
+  ];
 }

@@ -39,18 +39,16 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
 
 /** The file's text (a leading byte-order mark dropped). `what` names the file's role in messages. */
 export function readTextFile(path: string, what = 'text file'): string {
-  let size: number;
   try {
     const st = statSync(path);
     if (st.isDirectory()) throw new InputError(`${path} is a folder, not a ${what}`);
-    size = st.size;
   } catch (error) {
     if (error instanceof InputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new InputError(`${path} does not exist`);
     throw new InputError(`cannot read ${path}: ${(error as Error).message}`);
   }
-  if (size === 0) throw new InputError(`${path} is empty; give a ${what} with some text in it`);
+  // No size check: pipes and /proc files say 0 bytes and still hold text; reading tells.
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);

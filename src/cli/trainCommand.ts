@@ -15,7 +15,11 @@ import type { TrainConfig, TrainOptions } from '../training/config.js';
 import type { DoneEvent } from '../training/events.js';
 import { train } from '../training/trainer.js';
 import { EXIT_FAILURE, EXIT_OK, InputError, UsageError } from './cliErrors.js';
-import { readTextFile } from './readTextFile.js';
+import { acquireModelLock, refuseIfLocked } from '../model/lock.js';
+import { ensureWritableDir } from '../model/outDir.js';
+import { cleanAfterFailedSave, isSaveFailure, saveFailureMessage } from '../model/saveFailure.js';
+import type { Corpus } from '../training/corpus.js';
+import { readCorpusFile } from './readCorpus.js';
 import { TrainProgress } from './trainProgress.js';
 
 export interface TrainFlags extends TrainOptions {
@@ -86,7 +90,7 @@ export function checkResumeFlags(options: TrainOptions, meta: ModelMeta): void {
 export function prepareTrain(
   file: string,
   flags: TrainFlags,
-): { text: string; options: TrainOptions; config: TrainConfig; notes: string[]; resumeFrom?: CheckpointKind } {
+): { corpus: Corpus; options: TrainOptions; config: TrainConfig; notes: string[]; resumeFrom?: CheckpointKind } {
   const options = trainOptionsFrom(flags);
   // Usage errors first (before touching any file): ConfigError → exit 2.
   let config: TrainConfig;
@@ -100,6 +104,7 @@ export function prepareTrain(
   }
 
   const out = resolve(flags.out);
+  refuseIfLocked(out);
   // Any save counts: a fresh run would overwrite checkpoints even when the root model.json is gone.
   const saved = savedCheckpoints(out);
   if (flags.resume && saved.length === 0) throw new InputError(`there is no model to resume in ${flags.out} (no ${MODEL_FILE})`);
@@ -109,9 +114,11 @@ export function prepareTrain(
   }
   const notes: string[] = [];
   let resumeFrom: CheckpointKind | undefined;
+  let meta: ModelMeta | null = null;
   if (flags.resume) {
     const newest = loadNewestCheckpoint(out);
-    checkResumeFlags(options, newest.folder.meta);
+    meta = newest.folder.meta;
+    checkResumeFlags(options, meta);
     resumeFrom = newest.kind;
     if (newest.skipped.length > 0) {
       const where = newest.kind === 'root' ? 'the folder itself' : `checkpoints/${newest.kind}`;
@@ -119,46 +126,73 @@ export function prepareTrain(
     }
   }
 
-  const text = readTextFile(file, 'text file to train on');
+  const corpus = readCorpusFile(file, 'text file to train on', {
+    mode: config.tokens,
+    minCount: config.minCount,
+    maxVocab: config.maxVocab,
+    charEos: config.charEos,
+    vocabulary: meta ? Vocabulary.fromJSON(meta.vocabulary) : undefined,
+  });
+  const used = meta ? meta.train : config;
   if (!flags.resume) {
-    const vocab = Vocabulary.build(text, { mode: config.tokens, minCount: config.minCount, maxVocab: config.maxVocab, charEos: config.charEos });
-    const tokens = vocab.encode(text).length;
+    const tokens = corpus.tokens.length;
     const needed = minimumTokens(config);
     if (tokens < needed) {
+      corpus.close();
       throw new InputError(
         `${file} is too small to train on: it has ${fmt(tokens)} ${config.tokens} tokens and --seq-len ${config.seqLen} with --val-fraction ${config.valFraction} needs at least ${fmt(needed)}; use a longer text or a smaller --seq-len`,
       );
     }
-    const distinct = vocab.tokens.filter((t) => t !== '<UNK>' && t !== '<EOS>').length;
+    const distinct = corpus.vocab.tokens.filter((t) => t !== '<UNK>' && t !== '<EOS>').length;
     if (distinct === 1) {
       notes.push(`note: ${file} holds a single distinct ${config.tokens === 'char' ? 'character' : 'word'} repeated; the model can only learn to repeat it`);
     }
   }
-  return { text, options, config, notes, resumeFrom };
+  const streams = streamsFor(corpus.tokens.length, used);
+  if (streams < used.batch) {
+    notes.push(`note: ${file} is long enough for only ${fmt(streams)} parallel streams of --seq-len ${used.seqLen}, so training uses a batch of ${fmt(streams)} instead of ${fmt(used.batch)}`);
+  }
+  return { corpus, options, config, notes, resumeFrom };
+}
+
+/** Streams the batcher reads from this many tokens (training/batches.ts cuts the batch to fit). */
+export function streamsFor(tokens: number, config: Pick<TrainConfig, 'seqLen' | 'valFraction' | 'batch'>): number {
+  const trainTokens = tokens - Math.floor(tokens * config.valFraction);
+  return Math.max(1, Math.min(config.batch, Math.floor((trainTokens - 1) / config.seqLen)));
 }
 
 export async function runTrain(file: string, flags: TrainFlags, wasmDir: string): Promise<number> {
-  const { text, options, notes, resumeFrom } = prepareTrain(file, flags);
+  const { corpus, options, notes, resumeFrom } = prepareTrain(file, flags);
+  const out = resolve(flags.out);
+  let lock;
+  try {
+    ensureWritableDir(out);
+    lock = acquireModelLock(out, { onNote: (line) => process.stderr.write(`rnnlab: note: ${line}\n`) });
+  } catch (error) {
+    corpus.close();
+    throw error;
+  }
   const json = flags.json === true;
   for (const note of notes) process.stderr.write(`rnnlab: ${note}\n`);
   const progress = new TrainProgress(json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain', process.stdout, process.stderr);
 
   const controller = new AbortController();
-  const onSigint = () => {
+  // SIGTERM (a service manager, the extension, `kill`) saves like Ctrl-C.
+  const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) {
       progress.close();
       process.stderr.write('rnnlab: interrupted twice; exiting without waiting for the save\n');
       process.exit(130);
     }
-    process.stderr.write('rnnlab: stopping after this step and saving (Ctrl-C again to quit at once)\n');
+    process.stderr.write(`rnnlab: stopping after this step and saving (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit at once)\n`);
     controller.abort();
   };
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let done: DoneEvent;
   try {
-    const out = resolve(flags.out);
     done = await train({
-      text,
+      corpus,
       modelDir: out,
       options,
       name: flags.name ?? basename(out),
@@ -171,10 +205,17 @@ export async function runTrain(file: string, flags: TrainFlags, wasmDir: string)
   } catch (error) {
     // The trainer's data checks do not know the file's name; the user needs it.
     if (error instanceof DataError) throw new InputError(`${file}: ${error.message}`);
+    if (isSaveFailure(error)) {
+      cleanAfterFailedSave(out);
+      throw new InputError(saveFailureMessage(error, flags.out));
+    }
     throw error;
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     progress.close();
+    lock.release();
+    corpus.close();
   }
   if (done.reason === 'nan') {
     process.stderr.write(`rnnlab: ${done.message.split('\n')[0]}\n`);

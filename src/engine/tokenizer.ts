@@ -29,7 +29,7 @@ export class VocabularyError extends Error {
 }
 
 // Words, numbers, single punctuation marks, and newlines (which become <EOS>).
-const WORD_RE = /[\p{L}\p{N}_]+(?:'[\p{L}]+)?|\n|[^\s\p{L}\p{N}_]/gu;
+export const WORD_RE = /[\p{L}\p{N}_]+(?:'[\p{L}]+)?|\n|[^\s\p{L}\p{N}_]/gu;
 
 interface Piece {
   text: string;
@@ -75,13 +75,20 @@ export class Vocabulary {
   static build(text: string, options: VocabularyOptions): Vocabulary {
     const mode = options.mode;
     const charEos = mode === 'char' && (options.charEos ?? false);
-    const minCount = options.minCount ?? 1;
-    const maxVocab = options.maxVocab ?? 10000;
     const counts = new Map<string, number>();
     for (const p of pieces(text, mode)) {
       if (p.text === '\n' && (mode === 'word' || charEos)) continue;
       counts.set(p.text, (counts.get(p.text) ?? 0) + 1);
     }
+    return Vocabulary.fromCounts(counts, { ...options, charEos });
+  }
+
+  /** The vocabulary `build` makes from a text whose symbol counts are `counts` (newlines that become <EOS> not counted). */
+  static fromCounts(counts: ReadonlyMap<string, number>, options: VocabularyOptions): Vocabulary {
+    const mode = options.mode;
+    const charEos = mode === 'char' && (options.charEos ?? false);
+    const minCount = options.minCount ?? 1;
+    const maxVocab = options.maxVocab ?? 10000;
     const specials = mode === 'word' || charEos ? [UNK, EOS] : [UNK];
     let kept = [...counts].filter(([, n]) => n >= minCount);
     // Most frequent first when the cap bites; ties broken by the symbol so builds are stable.

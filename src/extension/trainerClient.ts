@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SampleResult, ScoreResult } from '../engine/types.js';
+import { releaseOwnLock } from '../model/lock.js';
 import { checkWorkerToHost } from '../protocol/worker.js';
 import type { HostToWorkerMessage, SampleJob, ScoreJob, WorkerRun, WorkerToHostMessage } from '../protocol/worker.js';
 import type { DoneEvent, StartEvent, StepEvent, TrainerEvent } from '../training/events.js';
@@ -59,6 +60,8 @@ export class TrainingRun {
         crash = err instanceof Error ? err.message : String(err);
       });
       this.worker.on('exit', (code) => {
+        // A worker that was terminated or crashed could not release its lock; only it trained here.
+        releaseOwnLock(run.modelDir);
         if (this.done) resolve({ kind: 'done', done: this.done });
         else if (this.failure !== null) resolve({ kind: 'failed', message: this.failure });
         else resolve({ kind: 'crashed', message: crash ?? `the training worker exited with code ${code} before finishing` });

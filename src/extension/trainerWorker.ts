@@ -8,6 +8,10 @@ import { initBackend } from '../engine/backend.js';
 import { sample, score } from '../engine/sampler.js';
 import { checkHostToWorker } from '../protocol/worker.js';
 import type { SampleJob, ScoreJob, WorkerRun, WorkerToHostMessage } from '../protocol/worker.js';
+import { acquireModelLock } from '../model/lock.js';
+import type { ModelLock } from '../model/lock.js';
+import { ensureWritableDir } from '../model/outDir.js';
+import { isSaveFailure, saveFailureMessage } from '../model/saveFailure.js';
 import { loadModel } from '../training/checkpoint.js';
 import type { TrainerEvent } from '../training/events.js';
 import { train } from '../training/trainer.js';
@@ -75,7 +79,11 @@ function flushHeldStep(): void {
 }
 
 async function run(r: WorkerRun): Promise<void> {
+  // The same lock as `rnnlab train`: the CLI and the extension never write one folder at once.
+  let lock: ModelLock | null = null;
   try {
+    ensureWritableDir(r.modelDir);
+    lock = acquireModelLock(r.modelDir);
     await train({
       text: r.text,
       modelDir: r.modelDir,
@@ -88,8 +96,10 @@ async function run(r: WorkerRun): Promise<void> {
       onEvent: relayThrottled,
     });
   } catch (err) {
-    send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+    const message = isSaveFailure(err) ? saveFailureMessage(err, r.modelDir) : err instanceof Error ? err.message : String(err);
+    send({ type: 'failed', message });
   } finally {
+    lock?.release();
     // Closing the port lets the thread end once messages are flushed; the unref'd timer ends
     // it anyway if a backend keeps a handle open, so the host always sees 'exit'.
     finish();

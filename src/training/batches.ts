@@ -2,9 +2,12 @@
 // windows of T steps; the hidden state is carried from one window to the next (truncated BPTT)
 // and reset at each epoch. The last valFraction of the text is held out for validation.
 
-export interface Split {
-  train: Int32Array;
-  val: Int32Array;
+import type { TokenArray, TokenSequence } from './tokenSequence.js';
+import { asTokenSequence } from './tokenSequence.js';
+
+export interface Split<T extends TokenArray | TokenSequence = Int32Array> {
+  train: T;
+  val: T;
 }
 
 export class DataError extends Error {
@@ -12,7 +15,7 @@ export class DataError extends Error {
 }
 
 /** Splits at a token boundary; validation is the end of the text. */
-export function splitTokens(ids: Int32Array, valFraction: number, seqLen: number): Split {
+export function splitTokens<T extends TokenArray | TokenSequence>(ids: T, valFraction: number, seqLen: number): Split<T> {
   const nVal = Math.floor(ids.length * valFraction);
   const minimum = 2 * (seqLen + 1);
   if (ids.length < minimum || nVal < 2) {
@@ -20,7 +23,7 @@ export function splitTokens(ids: Int32Array, valFraction: number, seqLen: number
       `the text has ${ids.length} tokens; training with a sequence length of ${seqLen} needs at least ${Math.max(minimum, Math.ceil(2 / valFraction))}`,
     );
   }
-  return { train: ids.subarray(0, ids.length - nVal), val: ids.subarray(ids.length - nVal) };
+  return { train: ids.subarray(0, ids.length - nVal) as T, val: ids.subarray(ids.length - nVal, ids.length) as T };
 }
 
 export interface Batch {
@@ -36,12 +39,11 @@ export class StreamBatcher {
   /** Tokens per stream (inputs). */
   readonly streamLength: number;
   readonly windowsPerEpoch: number;
+  private readonly tokens: TokenSequence;
+  private readonly row: Int32Array;
 
-  constructor(
-    private readonly tokens: Int32Array,
-    batch: number,
-    seqLen: number,
-  ) {
+  constructor(tokens: TokenArray | TokenSequence, batch: number, seqLen: number) {
+    this.tokens = asTokenSequence(tokens);
     // A small text gets fewer streams rather than no training at all.
     this.batch = Math.max(1, Math.min(batch, Math.floor((tokens.length - 1) / seqLen)));
     this.seqLen = seqLen;
@@ -50,6 +52,7 @@ export class StreamBatcher {
     if (this.windowsPerEpoch < 1) {
       throw new DataError(`the training part has ${tokens.length} tokens; a sequence length of ${seqLen} needs at least ${seqLen + 1}`);
     }
+    this.row = new Int32Array(seqLen + 1);
   }
 
   /** Window w (0 ≤ w < windowsPerEpoch) of every stream. */
@@ -57,11 +60,12 @@ export class StreamBatcher {
     const { batch: B, seqLen: T, streamLength: L } = this;
     const ids = new Int32Array(T * B);
     const targets = new Int32Array(T * B);
+    const row = this.row;
     for (let b = 0; b < B; b++) {
-      const base = b * L + w * T;
+      this.tokens.read(b * L + w * T, T + 1, row);
       for (let t = 0; t < T; t++) {
-        ids[t * B + b] = this.tokens[base + t];
-        targets[t * B + b] = this.tokens[base + t + 1];
+        ids[t * B + b] = row[t];
+        targets[t * B + b] = row[t + 1];
       }
     }
     return { ids, targets };

@@ -13,6 +13,7 @@ import { DataError } from './batches.js';
 import type { CarryData } from './checkpoint.js';
 import { loadModelFolder, loadNewestCheckpoint } from './checkpoint.js';
 import type { TrainConfig, TrainOptions } from './config.js';
+import type { Corpus } from './corpus.js';
 import { RESUMABLE_KEYS, resolveTrainConfig } from './config.js';
 import type { Optimizer } from './optimizers.js';
 import { createOptimizer } from './optimizers.js';
@@ -20,7 +21,9 @@ import { createOptimizer } from './optimizers.js';
 /** What a run is prepared from (the part of TrainRun that prepare reads). */
 export interface PrepareInput {
   /** The training text (the whole of it; the end is held out for validation). */
-  text: string;
+  text?: string;
+  /** Or the text already tokenised, of any size (training/corpus.ts); its vocabulary is used. */
+  corpus?: Corpus;
   /** Model folder to create, or to continue with `resume`. */
   modelDir: string;
   options: TrainOptions;
@@ -82,8 +85,8 @@ export function prepareNew(run: PrepareInput): Prepared {
   }
   const config = resolveTrainConfig(run.options);
   if (config.steps === null && config.epochs === null && config.minutes === null) config.epochs = 1;
-  if (run.text.length === 0) throw new DataError('the text is empty');
-  const vocab = Vocabulary.build(run.text, { mode: config.tokens, minCount: config.minCount, maxVocab: config.maxVocab, charEos: config.charEos });
+  if (!run.corpus && !run.text) throw new DataError('the text is empty');
+  const vocab = run.corpus?.vocab ?? Vocabulary.build(run.text ?? '', { mode: config.tokens, minCount: config.minCount, maxVocab: config.maxVocab, charEos: config.charEos });
   const netConfig: NetworkConfig = resolveNetworkConfig(run.options, vocab.size, config.tokens);
   if (netConfig.bidirectional) {
     throw new ConfigError(
@@ -131,7 +134,9 @@ export function prepareResume(run: PrepareInput): Prepared {
     throw err;
   }
   const vocab = Vocabulary.fromJSON(folder.vocabulary);
-  const unknown = unknownSymbols(vocab, run.text);
+  const unknown = run.corpus
+    ? { fraction: run.corpus.unknown / Math.max(1, run.corpus.tokens.length), examples: run.corpus.unknownExamples }
+    : unknownSymbols(vocab, run.text ?? '');
   const limit = vocab.mode === 'char' ? 0 : 0.1;
   if (unknown.fraction > limit) {
     throw new TrainingError(

@@ -12,10 +12,12 @@ import type { Model } from '../engine/model.js';
 import type { Network, RecurrentState } from '../engine/network.js';
 import { sample } from '../engine/sampler.js';
 import type { Vocabulary } from '../engine/tokenizer.js';
+import { saveHooksFromEnv, saveIntervalFromEnv } from '../model/faultHooks.js';
 import { checkpointDir } from '../model/index.js';
 import type { CheckpointKind, RunRecord } from '../model/index.js';
 import { splitTokens, StreamBatcher } from './batches.js';
 import type { Split } from './batches.js';
+import type { TokenSequence } from './tokenSequence.js';
 import type { CarryData } from './checkpoint.js';
 import { loadModelFolder, saveModelFolder } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
@@ -92,7 +94,7 @@ class Session {
   readonly history: History;
   readonly optimizer: Optimizer;
   readonly name: string;
-  readonly split: Split;
+  readonly split: Split<Int32Array | TokenSequence>;
   readonly batcher: StreamBatcher;
   readonly rng: Rng;
   readonly model: Model;
@@ -136,7 +138,7 @@ class Session {
     readonly backend: BackendName,
   ) {
     ({ network: this.network, vocab: this.vocab, config: this.config, loop: this.loop, history: this.history, optimizer: this.optimizer, name: this.name } = prepared);
-    const ids = this.vocab.encode(run.text);
+    const ids = run.corpus?.tokens ?? this.vocab.encode(run.text ?? '');
     this.split = splitTokens(ids, this.config.valFraction, this.config.seqLen);
     this.batcher = new StreamBatcher(this.split.train, this.config.batch, this.config.seqLen);
     if (run.resume && this.loop.window >= this.batcher.windowsPerEpoch) {
@@ -160,7 +162,7 @@ class Session {
     const from = prepared.resumedFrom;
     this.lastSane = from ? { kind: from, step: this.startStep, valLoss: this.loop.lastValLoss } : null;
     this.latestStep = from === 'latest' || from === 'root' ? this.startStep : -1;
-    this.minSaveIntervalMs = run.minSaveIntervalMs ?? MIN_SAVE_INTERVAL_MS;
+    this.minSaveIntervalMs = run.minSaveIntervalMs ?? saveIntervalFromEnv() ?? MIN_SAVE_INTERVAL_MS;
     this.clock = new RunClock(run.now);
   }
 
@@ -390,7 +392,7 @@ class Session {
 
   private write(kind: 'latest' | 'best', data: SaveData, step: number, valLoss: number | null): void {
     const dirs = kind === 'best' ? [checkpointDir(this.run.modelDir, 'best')] : [checkpointDir(this.run.modelDir, 'latest'), this.run.modelDir];
-    for (const dir of dirs) saveModelFolder(dir, data);
+    for (const dir of dirs) saveModelFolder(dir, data, saveHooksFromEnv());
     this.lastSaveAt = performance.now();
     // A held best written after a newer latest does not become the state a divergence falls back to.
     if (!this.lastSane || step >= this.lastSane.step) this.lastSane = { kind, step, valLoss };
@@ -434,7 +436,7 @@ class Session {
       if (sane.kind === 'best' && sane.step > this.latestStep) {
         try {
           const best = loadModelFolder(this.run.modelDir, 'best');
-          for (const dir of [checkpointDir(this.run.modelDir, 'latest'), this.run.modelDir]) saveModelFolder(dir, best);
+          for (const dir of [checkpointDir(this.run.modelDir, 'latest'), this.run.modelDir]) saveModelFolder(dir, best, saveHooksFromEnv());
           kept = `The model rolls back to step ${sane.step} (checkpoints/best, now also checkpoints/latest and the model folder); nothing diverged was saved.`;
         } catch (error) {
           kept += ` Restoring checkpoints/best as the model failed: ${(error as Error).message}.`;

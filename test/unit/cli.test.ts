@@ -2,26 +2,17 @@
 // resume, sample, eval, inspect, info, and bad input that must fail in one clear line.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
+import { ensureCliBuilt, rnnlab } from './helpers.js';
+import type { CliRun as Run } from './helpers.js';
+
 const REPO = resolve(__dirname, '..', '..');
 const CLI = join(REPO, 'dist', 'cli.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function rnnlab(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = process.env): Run {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO, encoding: 'utf8', timeout: timeoutMs, env });
-  if (r.error) throw r.error;
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** Asserts a failure: the exit code, and exactly one stderr line `rnnlab: …` matching `pattern`. */
 function assertFails(r: Run, code: number, pattern: RegExp): void {
@@ -41,24 +32,8 @@ const corpus = join(work, 'corpus.txt');
 const model = join(work, 'model');
 const TINY = ['--units', '16', '--seq-len', '16', '--batch', '8', '--eval-every', '10', '--checkpoint-every', '10', '--sample-every', '0'];
 
-/** Newest modification time of the files the CLI bundle is built from. */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
 before(() => {
-  // Build unless dist/cli.js is newer than every source: `npm test` has just built it, and
-  // rewriting dist/ while other test files use it would race with them.
-  const built = existsSync(CLI) ? statSync(CLI).mtimeMs : 0;
-  if (built < Math.max(newestSource(join(REPO, 'src')), newestSource(join(REPO, 'bench')), statSync(join(REPO, 'package.json')).mtimeMs)) {
-    const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, encoding: 'utf8' });
-    assert.equal(build.status, 0, `build failed: ${build.stderr}`);
-  }
+  ensureCliBuilt();
   writeFileSync(corpus, CORPUS);
 });
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -102,7 +77,6 @@ describe('rnnlab end to end', () => {
     const r = rnnlab(['train', corpus, '--out', out, ...TINY, '--steps', '5', '--cell', 'gru', '--backend', 'wasm']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^backend: wasm$/m);
-    assert.match(r.stdout, /^kernels: (native \(OpenBLAS \d|portable \(.{10,}\))/m);
     assert.match(r.stdout, /^step 1\/5 /m);
     assert.match(r.stdout, /^done at step 5 \(steps\): train loss \d+\.\d+/m);
   });
@@ -220,9 +194,6 @@ describe('rnnlab end to end', () => {
     assert.equal(typeof info.history, 'object');
     assert.equal(info.checkpoints.latest.step, 40);
     assert.match(rnnlab(['info', model]).stdout, /parameters/);
-    assert.match(info.kernels.path, /^(native|portable)$/);
-    const off = rnnlab(['info', model], 60_000, { ...process.env, RNNLAB_NATIVE: '0' });
-    assert.match(off.stdout, /^kernels: portable \(RNNLAB_NATIVE=0 turns it off\) here$/m);
   });
 });
 
@@ -284,20 +255,6 @@ describe('rnnlab refuses bad input in one line', () => {
     assertFails(rnnlab(['bench', '--steps', '0']), 2, /^rnnlab: --steps must be a whole number ≥ 1, got 0$/);
     assertFails(rnnlab(['sample', model, '--temperature', '-1']), 2, /--temperature must be ≥ 0, got -1$/);
     assert.equal(existsSync(join(work, 'x5')), false, 'nothing was written');
-  });
-
-  test('the CLI bundle leaves the benchmark (and tfjs-layers) out, and says how to get it', () => {
-    assert.doesNotMatch(readFileSync(CLI, 'utf8'), /node_modules\/@tensorflow\/tfjs-layers\//);
-    assert.match(readFileSync(join(REPO, 'dist', 'bench.js'), 'utf8'), /node_modules\/@tensorflow\/tfjs-layers\//);
-    const alone = mkdtempSync(join(tmpdir(), 'rnnlab-cli-alone-'));
-    try {
-      writeFileSync(join(alone, 'cli.js'), readFileSync(CLI));
-      const r = spawnSync(process.execPath, [join(alone, 'cli.js'), 'bench'], { encoding: 'utf8' });
-      assert.equal(r.status, 1);
-      assert.equal(r.stderr, 'rnnlab bench needs the development install: run `npm install` and `npm run bench` in the RNN Lab repository\n');
-    } finally {
-      rmSync(alone, { recursive: true, force: true });
-    }
   });
 
   test('training into a folder that already holds a model needs --resume (exit 2)', () => {
