@@ -164,7 +164,7 @@ describe('RNN Lab in a real VS Code', () => {
     // step 4, before any training.
     await session.openView('Models');
     const enteredAt = await session.runCommand('RNN Lab: Show Log');
-    await waitFor(async () => (await session.panelText()).includes('RNN Lab activated'), { timeout: 10_000, what: 'the RNN Lab log in the panel' });
+    await waitFor(async () => (await session.panelText()).includes('RNN Lab activated'), { timeout: 30_000, what: 'the RNN Lab log in the panel' });
     idleCommandMs = Date.now() - enteredAt;
     console.log(`command round trip, idle: ${idleCommandMs} ms`);
     // Known problem (reported): with the Output panel showing the RNN Lab log when a training
@@ -283,8 +283,9 @@ describe('RNN Lab in a real VS Code', () => {
     }, { timeout: 10_000, what: 'the training step to advance' });
     console.log(`responsive during training: command round trip ${commandMs} ms (idle ${idleCommandMs} ms); keystroke to screen p50 ${busyP50.toFixed(0)} ms, max ${Math.max(...busy).toFixed(0)} ms (idle p50 ${idleKeyP50.toFixed(0)} ms); steps ${stepBefore} → ${stepAfter}`);
     assert.ok(commandMs < 5_000, `a command took ${commandMs} ms while training`);
-    // A frozen editor shows keys seconds late; a busy 2-core machine may double the idle time.
-    assert.ok(busyP50 < Math.max(250, 4 * idleKeyP50), `keystrokes took ${busyP50.toFixed(0)} ms (p50) while training, ${idleKeyP50.toFixed(0)} ms idle`);
+    // A frozen editor shows keys seconds late. The figures are printed above; the bound is where
+    // a user notices, so other load on a 2-core machine between step 1 and now does not fail it.
+    assert.ok(busyP50 < Math.max(500, 4 * idleKeyP50), `keystrokes took ${busyP50.toFixed(0)} ms (p50) while training, ${idleKeyP50.toFixed(0)} ms idle`);
     await session.screenshot('responsive-while-training');
   }));
 
