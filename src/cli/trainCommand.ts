@@ -24,6 +24,7 @@ import { TrainProgress } from './trainProgress.js';
 
 export interface TrainFlags extends TrainOptions {
   out: string;
+  task?: 'lm' | 'classify';
   name?: string;
   resume?: boolean;
   json?: boolean;
@@ -36,7 +37,7 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 export function trainOptionsFrom(flags: TrainFlags): TrainOptions {
   const options: TrainOptions = {};
   for (const [key, value] of Object.entries(flags)) {
-    if (value === undefined || ['out', 'name', 'resume', 'json', 'verbose'].includes(key)) continue;
+    if (value === undefined || ['out', 'name', 'resume', 'json', 'verbose', 'task'].includes(key)) continue;
     (options as Record<string, unknown>)[key] = value;
   }
   return options;
@@ -118,6 +119,7 @@ export function prepareTrain(
   if (flags.resume) {
     const newest = loadNewestCheckpoint(out);
     meta = newest.folder.meta;
+    if (meta.task !== 'lm') throw new InputError(`train --resume does not apply to ${flags.out}, a ${meta.task} model: it continues a language model`);
     checkResumeFlags(options, meta);
     resumeFrom = newest.kind;
     if (newest.skipped.length > 0) {
