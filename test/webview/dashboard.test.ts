@@ -50,6 +50,9 @@ describe('training dashboard', () => {
     await p.waitFor(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
     assert.deepEqual(await p.posted(), [{ type: 'ready' }]);
     assert.match(await p.page.textContent('#stats') ?? '', /No training run yet/);
+    // The HTML's own heading and loading line gave way to the panel the script built.
+    assert.equal(await p.page.locator('#loading').count(), 0);
+    assert.equal(await p.page.locator('#title').count(), 1);
     await p.push(DashboardState.create({ snapshot: snapshotAfter(half) }));
     await p.waitFor(() => Number(document.getElementById('loss-chart')?.dataset.draws ?? 0) > 0);
 

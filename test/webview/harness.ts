@@ -121,6 +121,8 @@ export async function startServer(bundleDir: string): Promise<PanelServer> {
         nonce: newNonce(),
         scriptUri: `${origin}/dist/webview/${name}.js`,
         styleUris: [`${origin}/dist/webview/uPlot.min.css`, `${origin}/media/webview.css`, `${origin}/theme/${theme}.css`],
+        // As the extension serves the dashboard: its heading and a loading line before the script runs.
+        loading: name === 'dashboard' ? { heading: 'Training dashboard', message: 'Loading the dashboard…' } : undefined,
       }).replace('<body>', `<body class="${THEMES[theme].bodyClass}">`);
       return send(200, 'text/html', html);
     }

@@ -243,4 +243,11 @@ describe('panel page', () => {
     assert.equal((html.match(/<script/g) ?? []).length, 1, 'one script, no inline code');
     assert.match(html, /<title>T &lt;x><\/title>/);
   });
+
+  it('a page with a loading state shows its heading in the HTML itself, before any script runs', () => {
+    const html = renderPanelHtml({ title: 'T', cspSource: 'https://c', nonce: 'n', scriptUri: 'https://r/d.js', styleUris: [], loading: { heading: 'Training dashboard — a<b>', message: 'Loading…' } });
+    assert.match(html, /<div id="app"><h1 id="title">Training dashboard — a&lt;b><\/h1><p id="loading" class="muted" role="status">Loading…<\/p><\/div>/);
+    const plain = renderPanelHtml({ title: 'T', cspSource: 'https://c', nonce: 'n', scriptUri: 'https://r/d.js', styleUris: [] });
+    assert.match(plain, /<div id="app"><\/div>/);
+  });
 });

@@ -87,6 +87,8 @@ const progress = h('vscode-progress-bar', { id: 'progress', class: 'progress', '
 const lossEl = h('div', { id: 'loss-chart', class: 'chart' });
 const gradEl = h('div', { id: 'grad-chart', class: 'chart' });
 
+// The page's HTML showed the heading and a loading line until now.
+app.replaceChildren();
 app.append(
   h('h1', { id: 'title' }, 'Training dashboard'),
   page.messageBox,

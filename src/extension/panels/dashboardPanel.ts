@@ -61,7 +61,10 @@ export class DashboardPanel extends PanelHost<DashboardToHost, HostToDashboard> 
     private readonly store: RunStore,
     modelDir: string | null,
   ) {
-    super(panel, ctx, DashboardPanel.slot, DASHBOARD_TO_HOST);
+    super(panel, ctx, DashboardPanel.slot, DASHBOARD_TO_HOST, {
+      heading: modelDir ? `Training dashboard — ${ctx.deps.listModels().find((m) => m.dir === modelDir)?.name ?? path.basename(modelDir)}` : 'Training dashboard',
+      message: 'Loading the dashboard…',
+    });
     this.modelDir = modelDir;
     this.batcher = new EventBatcher(DASHBOARD_FLUSH_MS, (events) => this.channel.post({ type: 'dashboard/events', events }));
   }

@@ -54,8 +54,10 @@ export abstract class PanelHost<ToHost extends { type: string }, FromHost> imple
     protected readonly ctx: PanelContext,
     private readonly slot: PanelSlot<PanelHost<ToHost, FromHost>, unknown>,
     toHost: readonly MessageType<string, ToHost>[],
+    /** What the page says before its script has run (code-server may take seconds to start a webview). */
+    loading?: { heading: string; message: string },
   ) {
-    setPanelHtml(panel.webview, ctx.extensionUri, vscode.Uri, slot.bundle, slot.title);
+    setPanelHtml(panel.webview, ctx.extensionUri, vscode.Uri, slot.bundle, slot.title, loading);
     panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'icons', 'rnnlab.svg');
     this.channel = new PanelChannel<ToHost, FromHost>(panel, toHost, {
       onReady: () => this.sendState(),

@@ -13,6 +13,8 @@ export interface PanelPage {
   nonce: string;
   scriptUri: string;
   styleUris: string[];
+  /** Shown by the HTML itself until the script has built the panel (it replaces #app's content). */
+  loading?: { heading: string; message: string };
 }
 
 export const newNonce = (): string => randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');
@@ -42,7 +44,7 @@ ${styles}
   <title>${escapeAttr(page.title)}</title>
 </head>
 <body>
-  <div id="app"></div>
+  <div id="app">${page.loading ? `<h1 id="title">${escapeAttr(page.loading.heading)}</h1><p id="loading" class="muted" role="status">${escapeAttr(page.loading.message)}</p>` : ''}</div>
   <script nonce="${page.nonce}" src="${escapeAttr(page.scriptUri)}"></script>
 </body>
 </html>`;
@@ -54,7 +56,9 @@ export function localResourceRoots(extensionUri: vscode.Uri, uri: typeof vscode.
 }
 
 /** Sets options and HTML of a panel's webview for bundle `name`. */
-export function setPanelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, uri: typeof vscode.Uri, name: PanelName, title: string): void {
+export function setPanelHtml(
+  webview: vscode.Webview, extensionUri: vscode.Uri, uri: typeof vscode.Uri, name: PanelName, title: string, loading?: PanelPage['loading'],
+): void {
   webview.options = { enableScripts: true, localResourceRoots: localResourceRoots(extensionUri, uri) };
   const asUri = (...parts: string[]) => webview.asWebviewUri(uri.joinPath(extensionUri, ...parts)).toString();
   webview.html = renderPanelHtml({
@@ -63,5 +67,6 @@ export function setPanelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, 
     nonce: newNonce(),
     scriptUri: asUri('dist', 'webview', `${name}.js`),
     styleUris: [asUri('dist', 'webview', 'uPlot.min.css'), asUri('media', 'webview.css')],
+    loading,
   });
 }
