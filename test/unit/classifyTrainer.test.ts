@@ -28,7 +28,7 @@ before(async () => {
 after(() => rmSync(work, { recursive: true, force: true }));
 
 describe('classify trainer', () => {
-  let events: ClassifyEvent[] = [];
+  const events: ClassifyEvent[] = [];
 
   test('a bidirectional GRU learns a marker 15+ words from both ends: held-out accuracy ≥ 95% in 150 steps', async () => {
     const prepared = prepareClassify(train, { cell: 'gru', units: 16, embeddingSize: 8, steps: 150, evalEvery: 50 });

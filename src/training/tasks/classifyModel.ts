@@ -73,7 +73,7 @@ export function evaluateExamples(classifier: Classifier, examples: readonly Clas
     encoded = encodeExamples(classifier.vocab, classifier.labels, examples);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
-    throw new RangeError(`${file}:${error.message.replace(/^line /, '')} (${classifier.labels.join(', ')})`);
+    throw new RangeError(`${file}:${error.message.replace(/^line /, '')} (${classifier.labels.join(', ')})`, { cause: error });
   }
   return evaluateIds(classifier.head, classifier.labels, encoded.ids, encoded.labelIds);
 }
