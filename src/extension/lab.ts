@@ -11,6 +11,8 @@ import type { SettingsReader } from './settings.js';
 
 export interface PanelHooks {
   openDashboard(modelDir?: string): void;
+  /** Opens the dashboard on `modelDir`; resolves once its page listens (false: closed or timed out). */
+  openDashboardLoaded(modelDir: string, timeoutMs: number): Promise<boolean>;
   inspectSelection(modelDir?: string): void | Promise<void>;
   showGradientFlow(modelDir?: string): void | Promise<void>;
   /** Pause and resume are not trainer events: the dashboard hears of them from here. */

@@ -100,10 +100,26 @@ function optionsProblem(options: TrainOptions): string | null {
   }
 }
 
-export function startTraining(
+/**
+ * How long a new run waits for its dashboard to load before it starts anyway. code-server can
+ * take seconds to start a webview, and longer while a fast model trains beside it: the panel is
+ * loaded first so it shows the run from its first step.
+ */
+export const DASHBOARD_WAIT_MS = 10_000;
+
+export async function startTraining(
   lab: Lab, ui: TrainingUi,
   run: { text: string; modelDir: string; options: TrainOptions; name: string; resume: boolean; source?: vscode.Uri },
-): TrainingRun | undefined {
+): Promise<TrainingRun | undefined> {
+  const existing = lab.trainer.runFor(run.modelDir);
+  if (existing) {
+    void vscode.window.showWarningMessage(`${existing.name} is already training: stop it first or wait for it to finish.`);
+    return undefined;
+  }
+  // The dashboard opens with every training, and the run starts once it listens.
+  const started = Date.now();
+  const loaded = await lab.panels.openDashboardLoaded(run.modelDir, DASHBOARD_WAIT_MS);
+  lab.log.info(`${run.name}: dashboard ${loaded ? 'loaded' : 'not loaded yet'} after ${Date.now() - started} ms; starting the run`);
   let r: TrainingRun;
   try {
     r = lab.trainer.start({ text: run.text, modelDir: run.modelDir, options: run.options, name: run.name, resume: run.resume }, run.name);
@@ -124,8 +140,6 @@ export function startTraining(
     });
   }
   ui.attach(r);
-  // The dashboard opens with every training.
-  lab.panels.openDashboard(r.modelDir);
   return r;
 }
 
@@ -168,7 +182,7 @@ async function trainOnActiveFile(lab: Lab, ui: TrainingUi): Promise<void> {
   });
   if (name === undefined || modelNameProblem(name, existingNames(lab))) return;
   // Re-read the buffer: the user may have typed while answering the questions.
-  startTraining(lab, ui, {
+  await startTraining(lab, ui, {
     text: doc.isClosed ? text : doc.getText(), modelDir: path.join(lab.modelsDir(), name), options, name, resume: false, source: doc.uri,
   });
 }
@@ -242,7 +256,7 @@ async function continueTraining(lab: Lab, ui: TrainingUi, arg: unknown): Promise
   const s = readSettings(lab, source.uri);
   const stopAfter = await askStopAfter(defaultStopAfter(s), `RNN Lab: Continue Training ${ref.name} on ${source.label}`);
   if (!stopAfter) return;
-  startTraining(lab, ui, { text: source.text, modelDir: ref.dir, options: { ...stopAfter }, name: ref.name, resume: true, source: source.uri });
+  await startTraining(lab, ui, { text: source.text, modelDir: ref.dir, options: { ...stopAfter }, name: ref.name, resume: true, source: source.uri });
 }
 
 /** The run a Stop/Pause/… command targets: the tree item's, the only one, or a pick. */

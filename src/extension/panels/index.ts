@@ -28,6 +28,8 @@ const DEFAULT_GRADIENT_MODELS = 3;
 export interface Panels extends vscode.Disposable {
   /** Opens the training dashboard on `modelDir`'s run (default: the latest run). */
   openDashboard(modelDir?: string): void;
+  /** Opens the dashboard on `modelDir` and resolves once its page listens (false: closed or timed out). */
+  openDashboardLoaded(modelDir: string, timeoutMs: number): Promise<boolean>;
   /** Inspects the active editor's selection (or opens an empty inspector) with `modelDir` or a picked model. */
   inspectSelection(modelDir?: string): Promise<void>;
   /** Gradient flow over the selection (or the text before the cursor) for `modelDir`, or the first few models. */
@@ -89,6 +91,9 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
   return {
     openDashboard(modelDir) {
       DashboardPanel.createOrShow(ctx, store, modelDir);
+    },
+    openDashboardLoaded(modelDir, timeoutMs) {
+      return DashboardPanel.createOrShow(ctx, store, modelDir).whenLoaded(timeoutMs);
     },
     async inspectSelection(modelDir) {
       const dir = modelDir ?? (await deps.pickModel('Model to inspect the selection with'));

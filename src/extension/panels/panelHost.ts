@@ -48,6 +48,8 @@ export abstract class PanelHost<ToHost extends { type: string }, FromHost> imple
   protected readonly channel: PanelChannel<ToHost, FromHost>;
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
+  private loaded = false;
+  private readonly loadWaiters = new Set<(loaded: boolean) => void>();
 
   protected constructor(
     protected readonly panel: vscode.WebviewPanel,
@@ -60,7 +62,10 @@ export abstract class PanelHost<ToHost extends { type: string }, FromHost> imple
     setPanelHtml(panel.webview, ctx.extensionUri, vscode.Uri, slot.bundle, slot.title, loading);
     panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'icons', 'rnnlab.svg');
     this.channel = new PanelChannel<ToHost, FromHost>(panel, toHost, {
-      onReady: () => this.sendState(),
+      onReady: () => {
+        this.settleLoad(true);
+        this.sendState();
+      },
       onMessage: (m) => this.onMessage(m),
       onInvalid: (d) => this.log(d),
     });
@@ -85,6 +90,29 @@ export abstract class PanelHost<ToHost extends { type: string }, FromHost> imple
     this.panel.reveal(undefined, true);
   }
 
+  /**
+   * Resolves true once the page has said "ready" (at once if it already has), false when the
+   * panel closes or `timeoutMs` passes first.
+   */
+  whenLoaded(timeoutMs: number): Promise<boolean> {
+    if (this.loaded) return Promise.resolve(true);
+    if (this.disposed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(false), timeoutMs);
+      const done = (loaded: boolean) => {
+        clearTimeout(timer);
+        this.loadWaiters.delete(done);
+        resolve(loaded);
+      };
+      this.loadWaiters.add(done);
+    });
+  }
+
+  private settleLoad(loaded: boolean): void {
+    if (loaded) this.loaded = true;
+    for (const done of [...this.loadWaiters]) done(loaded);
+  }
+
   protected log(message: string): void {
     this.ctx.deps.log(`${this.slot.logName}: ${message}`);
   }
@@ -97,6 +125,7 @@ export abstract class PanelHost<ToHost extends { type: string }, FromHost> imple
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.settleLoad(false);
     const wasCurrent = this.slot.current === this;
     if (wasCurrent) this.slot.current = undefined;
     this.onDispose(wasCurrent);
