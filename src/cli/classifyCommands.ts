@@ -9,7 +9,6 @@ import { MODEL_FILE, readModelMeta, savedCheckpoints } from '../model/index.js';
 import type { CheckpointKind } from '../model/index.js';
 import { acquireModelLock, refuseIfLocked } from '../model/lock.js';
 import { ensureWritableDir } from '../model/outDir.js';
-import { cleanAfterFailedSave, isSaveFailure, saveFailureMessage } from '../model/saveFailure.js';
 import { readClassify } from '../training/tasks/classifyReader.js';
 import type { ClassifierEvaluation } from '../training/tasks/classifyModel.js';
 import { argmax, classifyIds, evaluateExamples, loadClassifier } from '../training/tasks/classifyModel.js';
@@ -18,6 +17,7 @@ import { prepareClassify, trainClassifier } from '../training/tasks/classifyTrai
 import { EXIT_FAILURE, EXIT_OK, InputError, UsageError } from './cliErrors.js';
 import type { ModelFlags } from './openModel.js';
 import { readTextFile } from './readTextFile.js';
+import { stoppableRun } from './stoppableRun.js';
 import type { TrainFlags } from './trainCommand.js';
 import { trainOptionsFrom } from './trainCommand.js';
 
@@ -53,24 +53,9 @@ export async function runTrainClassify(file: string, flags: TrainFlags, wasmDir:
   ensureWritableDir(out);
   const lock = acquireModelLock(out, { onNote: (line) => process.stderr.write(`rnnlab: note: ${line}\n`) });
   process.stderr.write(`rnnlab: ${file}: ${data.description}\n`);
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  let done;
-  try {
-    done = await trainClassifier(prepared, { modelDir: out, name: flags.name ?? basename(out), backend, signal: controller.signal, onEvent: (e) => progressLine(e, flags.json === true) });
-  } catch (error) {
-    if (isSaveFailure(error)) {
-      cleanAfterFailedSave(out);
-      throw new InputError(saveFailureMessage(error, flags.out));
-    }
-    throw error;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    lock.release();
-  }
+  const done = await stoppableRun({ out, given: flags.out, cleanup: () => lock.release() }, (signal) =>
+    trainClassifier(prepared, { modelDir: out, name: flags.name ?? basename(out), backend, signal, onEvent: (e) => progressLine(e, flags.json === true) }),
+  );
   if (done.reason === 'nan') {
     process.stderr.write(`rnnlab: the loss became NaN or Infinity at step ${done.step + 1}; ${done.saved ? `kept the best evaluation (step ${done.best?.step})` : 'nothing was saved'}; train again with a lower --lr\n`);
     return EXIT_FAILURE;
