@@ -16,6 +16,8 @@ import type { RunOutcome, TrainingRun } from './trainerClient.js';
 export type TrainingEventSink = (modelDir: string, event: TrainerEvent) => void;
 
 const STATUS_EVERY_MS = 250;
+/** The Models view's live row is rebuilt (the whole tree is re-sent) at most once a second. */
+const TREE_EVERY_MS = 1000;
 const PROGRESS_EVERY_MS = 250;
 const LOG_STEP_EVERY_MS = 5_000;
 
@@ -33,6 +35,7 @@ export class TrainingUi implements vscode.Disposable {
   attach(run: TrainingRun): void {
     const log = this.lab.log;
     let lastLogAt = 0;
+    let lastTreeAt = 0;
     log.info(`${run.resume ? 'Continuing' : 'Starting'} training of ${run.name} in ${run.modelDir}`);
     this.explorer.setLive(run.modelDir, { step: 0, loss: null, paused: false });
     this.updateContext();
@@ -57,8 +60,11 @@ export class TrainingUi implements vscode.Disposable {
             }
             if (now - this.lastStatusAt >= STATUS_EVERY_MS) {
               this.lastStatusAt = now;
-              this.explorer.setLive(run.modelDir, { step: e.step, loss: e.loss, paused: run.paused });
               this.render(run);
+            }
+            if (now - lastTreeAt >= TREE_EVERY_MS) {
+              lastTreeAt = now;
+              this.explorer.setLive(run.modelDir, { step: e.step, loss: e.loss, paused: run.paused });
             }
             break;
           }
