@@ -62,6 +62,8 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
   const info = {
     name: meta.name,
     dir,
+    task: meta.task,
+    ...(meta.labels ? { labels: meta.labels } : {}),
     format: meta.format,
     formatVersion: meta.formatVersion,
     savedAt: meta.savedAt,
@@ -83,10 +85,11 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
   }
   const n = meta.network;
   const t = meta.train;
-  const loss = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(4)} nats/token`);
+  const loss = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(4)} nats/${meta.task === 'lm' ? 'token' : 'example'}`);
   const lines = [
     `${meta.name} (${dir}), saved ${meta.savedAt}`,
-    `network: ${architectureLabel(n)}, ${n.input} input${n.input === 'embedding' ? ` (${n.embeddingSize})` : ''}, dropout ${n.dropout}, ${meta.parameters.toLocaleString('en-US')} parameters`,
+    `task: ${meta.task === 'lm' ? 'lm (language model)' : `${meta.task}, ${meta.labels?.length ?? 0} labels: ${(meta.labels ?? []).join(', ')}`}`,
+    `network: ${n.bidirectional ? 'bidirectional ' : ''}${architectureLabel(n)}, ${n.input} input${n.input === 'embedding' ? ` (${n.embeddingSize})` : ''}, dropout ${n.dropout}, ${meta.parameters.toLocaleString('en-US')} parameters`,
     `vocabulary: ${n.vocabSize.toLocaleString('en-US')} ${meta.vocabulary.mode} tokens`,
     `training: ${t.optimizer} lr ${t.lr}, batch ${t.batch}, seq-len ${t.seqLen}, clip ${t.clip} (${t.clipMode}), val fraction ${t.valFraction}, seed ${t.seed}`,
     `state: step ${meta.state.step.toLocaleString('en-US')}, epoch ${meta.state.epoch.toFixed(2)}, best val loss ${loss(meta.state.bestValLoss)}`,

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 
 import { version } from '../../package.json';
 import { runBenchCommand } from './benchCommand.js';
+import { refuseUnlessLm, runEvalClassify, runPredict, runTrainClassify } from './classifyCommands.js';
 import { EXIT_OK, errorLine, exitCodeFor } from './cliErrors.js';
 import { runEval } from './evalCommand.js';
 import { runExport } from './exportCommand.js';
@@ -15,6 +16,7 @@ import { runInspect } from './inspectCommand.js';
 import { parseInteger, parseNumber } from './optionParsers.js';
 import { runSample } from './sampleCommand.js';
 import { runTrain } from './trainCommand.js';
+import { readModelMeta } from '../model/index.js';
 
 
 /** Where the bundle lives: the tfjs .wasm files are copied next to dist/cli.js. */
@@ -37,9 +39,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('train')
-    .description('train a language model on a text file')
+    .description('train a language model on a text file, or a classifier on labelled lines (--task classify)')
     .argument('<file>', 'UTF-8 text file to train on')
     .requiredOption('--out <dir>', 'model folder to write (created if needed)')
+    .addOption(new Option('--task <task>', 'lm: next token (default); classify: one label per line (label<TAB>text, text<TAB>label, CSV, JSON lines)').choices(['lm', 'classify']))
     .addOption(new Option('--cell <type>', 'recurrent cell').choices(['lstm', 'gru', 'rnn']))
     .option('--layers <n>', 'stacked recurrent layers', parseInteger)
     .option('--units <n>', 'hidden units per layer', parseInteger)
@@ -48,7 +51,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--embedding-size <n>', 'embedding width', parseInteger)
     .option('--seq-len <t>', 'truncated-BPTT window T', parseInteger)
     .option('--batch <b>', 'parallel streams B', parseInteger)
-    .addOption(new Option('--steps <n>', 'stop after N optimizer steps').argParser(parseInteger).conflicts(['epochs', 'minutes']))
+    .addOption(new Option('--steps <n>', 'stop after N optimizer steps (classify without a budget: 10 epochs)').argParser(parseInteger).conflicts(['epochs', 'minutes']))
     .addOption(new Option('--epochs <e>', 'stop after E passes over the text').argParser(parseNumber).conflicts(['steps', 'minutes']))
     .addOption(new Option('--minutes <m>', 'stop after M minutes').argParser(parseNumber).conflicts(['steps', 'epochs']))
     .option('--lr <x>', 'learning rate', parseNumber)
@@ -61,6 +64,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--clip <x>', 'gradient clipping threshold (0 = off)', parseNumber)
     .addOption(new Option('--clip-mode <mode>', 'clip the global norm or each value').choices(['norm', 'value']))
     .option('--dropout <p>', 'dropout between stacked layers', parseNumber)
+    .option('--bidirectional', 'classify: read each line both ways (the default)')
+    .option('--no-bidirectional', 'classify: read each line forwards only')
     .option('--val-fraction <f>', 'fraction of the text held out for validation', parseNumber)
     .option('--seed <s>', 'seed for initialisation, dropout and sampling', parseInteger)
     .addOption(new Option('--backend <name>', 'tensorflow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
@@ -73,7 +78,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--name <name>', 'model name (default: the folder name)')
     .option('--resume', 'continue training the model in --out')
     .option('--json', 'print JSON lines only: one trainer event per line')
-    .action(async (file: string, flags) => setExitCode(await runTrain(file, flags, WASM_DIR)));
+    .action(async (file: string, flags) => setExitCode(await (flags.task === 'classify' ? runTrainClassify(file, flags, WASM_DIR) : runTrain(file, flags, WASM_DIR))));
 
   program
     .command('sample')
@@ -87,18 +92,34 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--stop-at-newline', 'stop after generating a newline')
     .addOption(checkpointOption())
     .addOption(backendOption())
-    .action(async (dir: string, flags) => setExitCode(await runSample(dir, flags, WASM_DIR)));
+    .action(async (dir: string, flags) => {
+      refuseUnlessLm(dir, flags.checkpoint, 'sample');
+      setExitCode(await runSample(dir, flags, WASM_DIR));
+    });
 
   program
     .command('eval')
-    .description('score a text: loss in nats per token, bits per token, perplexity')
+    .description('score a text: loss in nats per token, bits per token, perplexity; for a classify model: accuracy, macroF1, per-class precision/recall, confusion')
     .argument('<dir>', 'model folder')
-    .argument('<file>', 'UTF-8 text file to score')
+    .argument('<file>', 'UTF-8 text file to score (labelled lines for a classify model)')
     .option('--json', 'print one JSON object')
     .option('--per-token', 'add the surprisal (−log p, nats) of each token')
     .addOption(checkpointOption())
     .addOption(backendOption())
-    .action(async (dir: string, file: string, flags) => setExitCode(await runEval(dir, file, flags, WASM_DIR)));
+    .action(async (dir: string, file: string, flags) =>
+      setExitCode(await (readModelMeta(dir, flags.checkpoint).task === 'classify' ? runEvalClassify(dir, file, flags, WASM_DIR) : runEval(dir, file, flags, WASM_DIR))),
+    );
+
+  program
+    .command('predict')
+    .description('label texts with a classify model: the label and every class probability')
+    .argument('<dir>', 'classify model folder')
+    .argument('[file]', 'UTF-8 file of texts, one per line')
+    .option('--text <text>', 'one text to classify')
+    .option('--json', 'print one JSON object per text')
+    .addOption(checkpointOption())
+    .addOption(backendOption())
+    .action(async (dir: string, file: string | undefined, flags) => setExitCode(await runPredict(dir, file, flags, WASM_DIR)));
 
   program
     .command('inspect')
@@ -111,7 +132,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--top-k <k>', 'next-token predictions per step', parseInteger)
     .addOption(checkpointOption())
     .addOption(backendOption())
-    .action(async (dir: string, flags) => setExitCode(await runInspect(dir, flags, WASM_DIR)));
+    .action(async (dir: string, flags) => {
+      refuseUnlessLm(dir, flags.checkpoint, 'inspect');
+      setExitCode(await runInspect(dir, flags, WASM_DIR));
+    });
 
   program
     .command('info')
@@ -130,7 +154,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .requiredOption('--out <dir>', 'new folder to write (must not exist or be empty)')
     .addOption(checkpointOption())
     .addOption(backendOption())
-    .action(async (dir: string, flags) => setExitCode(await runExport(dir, flags, WASM_DIR)));
+    .action(async (dir: string, flags) => {
+      refuseUnlessLm(dir, flags.checkpoint, 'export');
+      setExitCode(await runExport(dir, flags, WASM_DIR));
+    });
 
   program
     .command('import')
@@ -166,7 +193,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError && code === EXIT_OK) return code; // --help, --version
     let line = errorLine(error);
     // Bare `rnnlab`: commander has printed the help; say in one line what was missing.
-    if (error instanceof CommanderError && error.code === 'commander.help') line = 'no command given: use train, sample, eval, inspect, info, export, import or bench';
+    if (error instanceof CommanderError && error.code === 'commander.help') line = 'no command given: use train, sample, eval, predict, inspect, info, export, import or bench';
     if (error instanceof CommanderError && !/--help/.test(line)) {
       const sub = program.commands.find((c) => argv.includes(c.name()));
       line += ` (see rnnlab ${sub ? `${sub.name()} ` : ''}--help)`;

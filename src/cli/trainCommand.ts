@@ -17,13 +17,14 @@ import { train } from '../training/trainer.js';
 import { EXIT_FAILURE, EXIT_OK, InputError, UsageError } from './cliErrors.js';
 import { acquireModelLock, refuseIfLocked } from '../model/lock.js';
 import { ensureWritableDir } from '../model/outDir.js';
-import { cleanAfterFailedSave, isSaveFailure, saveFailureMessage } from '../model/saveFailure.js';
 import type { Corpus } from '../training/corpus.js';
 import { readCorpusFile } from './readCorpus.js';
+import { stoppableRun } from './stoppableRun.js';
 import { TrainProgress } from './trainProgress.js';
 
 export interface TrainFlags extends TrainOptions {
   out: string;
+  task?: 'lm' | 'classify';
   name?: string;
   resume?: boolean;
   json?: boolean;
@@ -36,7 +37,7 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 export function trainOptionsFrom(flags: TrainFlags): TrainOptions {
   const options: TrainOptions = {};
   for (const [key, value] of Object.entries(flags)) {
-    if (value === undefined || ['out', 'name', 'resume', 'json', 'verbose'].includes(key)) continue;
+    if (value === undefined || ['out', 'name', 'resume', 'json', 'verbose', 'task'].includes(key)) continue;
     (options as Record<string, unknown>)[key] = value;
   }
   return options;
@@ -118,6 +119,7 @@ export function prepareTrain(
   if (flags.resume) {
     const newest = loadNewestCheckpoint(out);
     meta = newest.folder.meta;
+    if (meta.task !== 'lm') throw new InputError(`train --resume does not apply to ${flags.out}, a ${meta.task} model: it continues a language model`);
     checkResumeFlags(options, meta);
     resumeFrom = newest.kind;
     if (newest.skipped.length > 0) {
@@ -176,47 +178,30 @@ export async function runTrain(file: string, flags: TrainFlags, wasmDir: string)
   for (const note of notes) process.stderr.write(`rnnlab: ${note}\n`);
   const progress = new TrainProgress(json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain', process.stdout, process.stderr);
 
-  const controller = new AbortController();
-  // SIGTERM (a service manager, the extension, `kill`) saves like Ctrl-C.
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) {
-      progress.close();
-      process.stderr.write('rnnlab: interrupted twice; exiting without waiting for the save\n');
-      process.exit(130);
-    }
-    process.stderr.write(`rnnlab: stopping after this step and saving (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit at once)\n`);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  let done: DoneEvent;
-  try {
-    done = await train({
-      corpus,
-      modelDir: out,
-      options,
-      name: flags.name ?? basename(out),
-      resume: flags.resume === true,
-      resumeFrom,
-      signal: controller.signal,
-      onEvent: (e) => progress.onEvent(e),
-      wasmDir,
-    });
-  } catch (error) {
-    // The trainer's data checks do not know the file's name; the user needs it.
-    if (error instanceof DataError) throw new InputError(`${file}: ${error.message}`);
-    if (isSaveFailure(error)) {
-      cleanAfterFailedSave(out);
-      throw new InputError(saveFailureMessage(error, flags.out));
-    }
-    throw error;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+  const cleanup = () => {
     progress.close();
     lock.release();
     corpus.close();
-  }
+  };
+  const done: DoneEvent = await stoppableRun({ out, given: flags.out, cleanup }, async (signal) => {
+    try {
+      return await train({
+        corpus,
+        modelDir: out,
+        options,
+        name: flags.name ?? basename(out),
+        resume: flags.resume === true,
+        resumeFrom,
+        signal,
+        onEvent: (e) => progress.onEvent(e),
+        wasmDir,
+      });
+    } catch (error) {
+      // The trainer's data checks do not know the file's name; the user needs it.
+      if (error instanceof DataError) throw new InputError(`${file}: ${error.message}`, { cause: error });
+      throw error;
+    }
+  });
   if (done.reason === 'nan') {
     process.stderr.write(`rnnlab: ${done.message.split('\n')[0]}\n`);
     return EXIT_FAILURE;

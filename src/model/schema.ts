@@ -15,9 +15,9 @@ export const CARRY_FILE = 'carry.bin';
 /** Suffix of a bin written but not yet renamed into place by a save. */
 export const PENDING_SUFFIX = '.next';
 
-/** What a model predicts. Language models ('lm') are the only kind so far. */
-export type ModelTask = 'lm';
-export const MODEL_TASKS: readonly ModelTask[] = ['lm'];
+/** What a model predicts: the next token ('lm') or one label per line ('classify', many-to-one). */
+export type ModelTask = 'lm' | 'classify';
+export const MODEL_TASKS: readonly ModelTask[] = ['lm', 'classify'];
 export const DEFAULT_TASK: ModelTask = 'lm';
 
 export type CheckpointKind = 'root' | 'latest' | 'best';
@@ -105,6 +105,8 @@ export interface ModelMeta {
   format: typeof MODEL_FORMAT;
   formatVersion: number;
   task: ModelTask;
+  /** A classify model's labels in the order of its outputs; absent for a language model. */
+  labels?: string[];
   name: string;
   savedAt: string;
   network: NetworkConfig;

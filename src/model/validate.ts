@@ -208,6 +208,18 @@ function validateCarry(where: string, raw: unknown, network: NetworkConfig, opti
   return { ...m, batch };
 }
 
+/** A classify model needs at least two distinct, non-empty labels; a language model has none. */
+function validateLabels(where: string, task: ModelTask, raw: unknown): string[] | undefined {
+  if (task === 'lm') {
+    if (raw !== undefined) bad(where, 'has "labels" but is a language model (task lm)');
+    return undefined;
+  }
+  if (!Array.isArray(raw) || !raw.every((l) => typeof l === 'string' && l !== '')) bad(where, `has no valid "labels" (expected a list of label names for task ${task})`);
+  if (raw.length < 2) bad(where, `has ${raw.length} label${raw.length === 1 ? '' : 's'}, but a ${task} model needs at least 2`);
+  if (new Set(raw).size !== raw.length) bad(where, 'lists a label twice in "labels"');
+  return raw.slice() as string[];
+}
+
 /** Validates parsed model.json content (migrating an older layout first); `where` names the file in messages. */
 export function validateModelMeta(parsed: unknown, where: string): ModelMeta {
   if (!isObject(parsed)) bad(where, 'is not a JSON object');
@@ -225,6 +237,7 @@ export function validateModelMeta(parsed: unknown, where: string): ModelMeta {
   }
   const task = raw.task === undefined ? DEFAULT_TASK : raw.task;
   if (!MODEL_TASKS.includes(task as ModelTask)) bad(where, `has task ${JSON.stringify(task)}, which this RNN Lab does not know`);
+  const labels = validateLabels(where, task as ModelTask, raw.labels);
   const name = field(where, raw, 'name', isString, 'a string');
   const savedAt = field(where, raw, 'savedAt', isString, 'a date');
   const train = validateTrain(where, raw.train);
@@ -254,6 +267,7 @@ export function validateModelMeta(parsed: unknown, where: string): ModelMeta {
     format: MODEL_FORMAT,
     formatVersion: version,
     task: task as ModelTask,
+    ...(labels ? { labels } : {}),
     name,
     savedAt,
     network,

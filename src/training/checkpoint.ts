@@ -18,6 +18,7 @@ import { crc32 } from 'node:zlib';
 import { ConfigError } from '../engine/config.js';
 import type { NetworkConfig } from '../engine/config.js';
 import type { Model } from '../engine/model.js';
+import { ClassifierHead } from '../engine/heads/classifierHead.js';
 import { Network } from '../engine/network.js';
 import { Vocabulary } from '../engine/tokenizer.js';
 import type { VocabularyJSON } from '../engine/tokenizer.js';
@@ -39,7 +40,7 @@ import {
   writeFileSynced,
   writeModelJson,
 } from '../model/index.js';
-import type { BinManifest, CheckpointKind, ModelMeta, TensorEntry, TrainingHistory, TrainingState } from '../model/index.js';
+import type { BinManifest, CheckpointKind, ModelMeta, ModelTask, TensorEntry, TrainingHistory, TrainingState } from '../model/index.js';
 import type { OptimizerName, TrainConfig } from './config.js';
 
 /** One tensor as plain data: row-major float32 values. */
@@ -58,6 +59,10 @@ export interface OptimizerData {
 }
 
 export interface ModelFolderData {
+  /** Default 'lm'. */
+  task?: ModelTask;
+  /** The labels of a classify model, in output order. */
+  labels?: string[];
   name: string;
   network: NetworkConfig;
   params: TensorData[];
@@ -167,7 +172,8 @@ export function saveModelFolder(dir: string, data: ModelFolderData, options: Sav
   const meta: ModelMeta = {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
-    task: DEFAULT_TASK,
+    task: data.task ?? DEFAULT_TASK,
+    ...(data.labels ? { labels: data.labels.slice() } : {}),
     name: data.name,
     savedAt: new Date().toISOString(),
     network: data.network,
@@ -310,7 +316,7 @@ export function loadModelFolder(dir: string, checkpoint: CheckpointKind = 'root'
       const bins = new Map<string, Buffer>();
       const bin = (m: BinManifest) => bins.get(m.file) ?? bins.set(m.file, readBin(folder, m)).get(m.file)!;
       const params = unpack(folder, meta.weights, bin(meta.weights));
-      checkTensorsMatch(join(folder, WEIGHTS_FILE), Network.paramShapes(meta.network), params);
+      checkTensorsMatch(join(folder, WEIGHTS_FILE), expectedShapes(meta), params);
       const optimizer = meta.optimizer
         ? { name: meta.optimizer.name, step: meta.optimizer.step, slots: unpack(folder, meta.optimizer, bin(meta.optimizer)) }
         : null;
@@ -318,6 +324,8 @@ export function loadModelFolder(dir: string, checkpoint: CheckpointKind = 'root'
       return {
         dir: folder,
         meta,
+        task: meta.task,
+        ...(meta.labels ? { labels: meta.labels } : {}),
         name: meta.name,
         network: meta.network,
         params,
@@ -332,6 +340,11 @@ export function loadModelFolder(dir: string, checkpoint: CheckpointKind = 'root'
       if (!(error instanceof ModelFormatError) || attempt >= 2 || !modelJsonChanged(folder, text)) throw error;
     }
   }
+}
+
+/** The tensors a model's task and config imply. */
+function expectedShapes(meta: ModelMeta): { name: string; shape: number[] }[] {
+  return meta.task === 'classify' ? ClassifierHead.paramShapes(meta.network, meta.labels?.length ?? 0) : Network.paramShapes(meta.network);
 }
 
 export interface NewestCheckpoint {
@@ -413,6 +426,7 @@ export interface LoadedModel {
 export async function loadModel(dir: string, options: { checkpoint?: CheckpointKind } = {}): Promise<LoadedModel> {
   const folder = loadModelFolder(dir, options.checkpoint ?? 'root');
   const meta = folder.meta;
+  if (meta.task !== 'lm') throw new ModelFormatError(`${dir} is a ${meta.task} model, not a language model`);
   const weightsPath = join(folder.dir, WEIGHTS_FILE);
   let network: Network;
   try {

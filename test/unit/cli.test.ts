@@ -248,7 +248,7 @@ describe('rnnlab refuses bad input in one line', () => {
     const bare = rnnlab([]);
     assert.equal(bare.code, 2);
     assert.match(bare.stderr, /^Usage: rnnlab /);
-    assert.match(bare.stderr, /\nrnnlab: no command given: use train, sample, eval, inspect, info, export, import or bench \(see rnnlab --help\)\n$/);
+    assert.match(bare.stderr, /\nrnnlab: no command given: use train, sample, eval, predict, inspect, info, export, import or bench \(see rnnlab --help\)\n$/);
     const help = rnnlab(['train', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /--seq-len <t> +truncated-BPTT window T/);

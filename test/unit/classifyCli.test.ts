@@ -1,0 +1,115 @@
+// `--task classify` through the built CLI (dist/cli.js): train, then eval, predict and info on
+// the classify model; language-model commands refuse it in one sentence; a malformed file fails
+// in one line naming the file and line, and writes nothing.
+
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { ensureCliBuilt, rnnlab } from './helpers.js';
+import type { CliRun } from './helpers.js';
+import { markerLines } from './classifyData.js';
+
+const work = mkdtempSync(join(tmpdir(), 'rnnlab-classify-cli-'));
+const trainFile = join(work, 'train.tsv');
+const testFile = join(work, 'test.tsv');
+const model = join(work, 'model');
+
+/** Exit 1 and exactly one stderr line `rnnlab: …` matching `pattern`, nothing on stdout. */
+function assertOneLineFailure(r: CliRun, pattern: RegExp): void {
+  assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  assert.equal(lines.length, 1, `one stderr line, got: ${r.stderr}`);
+  assert.match(lines[0], /^rnnlab: /);
+  assert.match(lines[0], pattern);
+  assert.equal(r.stdout, '');
+}
+
+before(() => {
+  ensureCliBuilt();
+  writeFileSync(trainFile, markerLines(600, 3).join('\n') + '\n');
+  // The held-out file in the other column order: the reader detects the label column.
+  writeFileSync(testFile, markerLines(200, 99).map((l) => l.split('\t').reverse().join('\t')).join('\n') + '\n');
+});
+after(() => rmSync(work, { recursive: true, force: true }));
+
+describe('rnnlab --task classify', () => {
+  test('train says what it detected, evaluates as it goes and saves the model', () => {
+    const r = rnnlab(['train', trainFile, '--task', 'classify', '--out', model, '--cell', 'gru', '--units', '16', '--embedding-size', '8', '--steps', '120', '--eval-every', '40']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /train\.tsv: this looks like label<TAB>text, 600 lines, 2 labels/);
+    assert.match(r.stdout, /^classify: 540 training and 60 validation lines, \d+ word tokens, bidirectional GRU 1×16/);
+    assert.equal(r.stdout.match(/^step \d+ .* accuracy [\d.]+ {2}macroF1 [\d.]+/gm)?.length, 3);
+    assert.match(r.stdout, /done \(steps\) after 120 steps in [\d.]+ s, [\d,]+ tokens\/s; saved the best evaluation/);
+    assert.ok(existsSync(join(model, 'model.json')) && existsSync(join(model, 'weights.bin')));
+  });
+
+  test('eval --json reports accuracy, macroF1, per-class precision/recall and the confusion matrix', () => {
+    const r = rnnlab(['eval', model, testFile, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { accuracy: number; macroF1: number; perClass: { label: string; precision: number; recall: number }[]; confusion: number[][]; labels: string[] };
+    assert.ok(j.accuracy >= 0.95, `held-out accuracy ${j.accuracy}`);
+    assert.ok(j.macroF1 >= 0.95);
+    assert.deepEqual(j.labels, ['pos', 'neg']);
+    assert.deepEqual(
+      j.perClass.map((c) => c.label),
+      ['pos', 'neg'],
+    );
+    assert.ok(j.perClass.every((c) => c.precision >= 0.9 && c.recall >= 0.9));
+    assert.deepEqual(
+      j.confusion.map((row) => row.reduce((a, b) => a + b, 0)),
+      [100, 100],
+    );
+    const human = rnnlab(['eval', model, testFile]);
+    assert.match(human.stdout, /^examples: 200\naccuracy: [\d.]+\nmacroF1: [\d.]+\n/);
+    assert.match(human.stdout, /confusion \(rows: true label, columns: predicted\):/);
+  });
+
+  test('predict prints the label and the probabilities of a text, or of each line of a file', () => {
+    const text = 'the film was long and the plot odd so it is quite superb and then the music was fine and short';
+    const one = rnnlab(['predict', model, '--text', text, '--json']);
+    assert.equal(one.code, 0, one.stderr);
+    const p = JSON.parse(one.stdout) as { label: string; probabilities: Record<string, number> };
+    assert.equal(p.label, 'pos');
+    assert.ok(Math.abs(p.probabilities.pos + p.probabilities.neg - 1) < 1e-6);
+    assert.match(rnnlab(['predict', model, '--text', text]).stdout, /^pos\t\(pos 0\.\d{4}, neg 0\.\d{4}\)\n$/);
+    const texts = join(work, 'texts.txt');
+    writeFileSync(texts, `${text}\n\n${text.replace('superb', 'dreadful')}\n`);
+    const many = rnnlab(['predict', model, texts, '--json']);
+    assert.deepEqual(
+      many.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { label: string }).label),
+      ['pos', 'neg'],
+    );
+  });
+
+  test('info shows the task and the labels', () => {
+    const r = rnnlab(['info', model]);
+    assert.match(r.stdout, /^task: classify, 2 labels: pos, neg$/m);
+    const j = JSON.parse(rnnlab(['info', model, '--json']).stdout) as { task: string; labels: string[] };
+    assert.equal(j.task, 'classify');
+    assert.deepEqual(j.labels, ['pos', 'neg']);
+  });
+
+  test('sample and inspect say in one sentence that they do not apply to a classify model', () => {
+    assertOneLineFailure(rnnlab(['sample', model]), /sample does not apply to .*, a classify model: it generates text from a language model; use rnnlab predict/);
+    assertOneLineFailure(rnnlab(['inspect', model, '--text', 'the film']), /inspect does not apply to .*, a classify model/);
+  });
+
+  test('a format error is one line naming the file and line, exit 1, and nothing is written', () => {
+    const bad = join(work, 'bad.tsv');
+    const lines = markerLines(20, 5);
+    lines[6] = `${lines[6]}\textra`;
+    writeFileSync(bad, lines.join('\n') + '\n');
+    const out = join(work, 'never');
+    assertOneLineFailure(rnnlab(['train', bad, '--task', 'classify', '--out', out]), /bad\.tsv:7: expected 2 tab-separated columns .*found 3/);
+    assert.equal(existsSync(out), false, 'no model folder');
+    const unknown = join(work, 'unknown.tsv');
+    writeFileSync(unknown, 'pos\tthe film\nmeh\tthe plot\n');
+    assertOneLineFailure(rnnlab(['eval', model, unknown]), /unknown\.tsv:2: the label "meh" is not one of the model's labels/);
+  });
+});
