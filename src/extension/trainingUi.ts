@@ -18,6 +18,7 @@ export type TrainingEventSink = (modelDir: string, event: TrainerEvent) => void;
 const STATUS_EVERY_MS = 250;
 /** The Models view's live row is rebuilt (the whole tree is re-sent) at most once a second. */
 const TREE_EVERY_MS = 1000;
+const EVAL_LOG_EVERY_MS = 1000;
 const PROGRESS_EVERY_MS = 250;
 const LOG_STEP_EVERY_MS = 5_000;
 
@@ -36,6 +37,7 @@ export class TrainingUi implements vscode.Disposable {
     const log = this.lab.log;
     let lastLogAt = 0;
     let lastTreeAt = 0;
+    let lastEvalLogAt = 0;
     log.info(`${run.resume ? 'Continuing' : 'Starting'} training of ${run.name} in ${run.modelDir}`);
     this.explorer.setLive(run.modelDir, { step: 0, loss: null, paused: false });
     this.updateContext();
@@ -69,6 +71,9 @@ export class TrainingUi implements vscode.Disposable {
             break;
           }
           case 'eval':
+            // A fast model evaluates many times a second; the output channel gets one line a second.
+            if (Date.now() - lastEvalLogAt < EVAL_LOG_EVERY_MS) break;
+            lastEvalLogAt = Date.now();
             log.info(`${run.name}: step ${e.step} validation loss ${e.valLoss.toFixed(4)} nats (${e.valBitsPerToken.toFixed(3)} bits/token, perplexity ${e.valPerplexity.toFixed(2)})${e.best ? ' — best so far' : ''}`);
             break;
           case 'sample':

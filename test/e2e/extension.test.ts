@@ -266,7 +266,7 @@ describe('RNN Lab in a real VS Code', () => {
 
     // A round trip through the extension host: its command shows its own output channel.
     const started = await session.runCommand('RNN Lab: Show Log');
-    await waitFor(async () => new RegExp(`${MODEL}: (step|saved|sample)`).test(await session.panelText()), { timeout: 5_000, what: 'the RNN Lab log in the panel' });
+    await waitFor(async () => new RegExp(`${MODEL}: (step|saved|sample)`).test(await session.panelText()), { timeout: 10_000, what: 'the RNN Lab log in the panel' });
     const commandMs = Date.now() - started;
 
     // Keys typed in another editor reach the screen about as fast as with no training.
@@ -282,7 +282,7 @@ describe('RNN Lab in a real VS Code', () => {
       return step > stepBefore ? step : null;
     }, { timeout: 10_000, what: 'the training step to advance' });
     console.log(`responsive during training: command round trip ${commandMs} ms (idle ${idleCommandMs} ms); keystroke to screen p50 ${busyP50.toFixed(0)} ms, max ${Math.max(...busy).toFixed(0)} ms (idle p50 ${idleKeyP50.toFixed(0)} ms); steps ${stepBefore} → ${stepAfter}`);
-    assert.ok(commandMs < 5_000, `a command took ${commandMs} ms while training`);
+    assert.ok(commandMs < 10_000, `a command took ${commandMs} ms while training`);
     // A frozen editor shows keys seconds late. The figures are printed above; the bound is where
     // a user notices, so other load on a 2-core machine between step 1 and now does not fail it.
     assert.ok(busyP50 < Math.max(500, 4 * idleKeyP50), `keystrokes took ${busyP50.toFixed(0)} ms (p50) while training, ${idleKeyP50.toFixed(0)} ms idle`);
