@@ -128,6 +128,11 @@ function panelDeps(lab: LabServices, trainerEvents: vscode.Event<{ modelDir: str
       const engine = await loadEngine();
       return engine.inspectText(model, text, options);
     },
+    inspectQuantised: async (modelDir, text, options) => {
+      const { model } = await getModel({ dir: modelDir, checkpoint: 'root' }, lab.distDir);
+      const engine = await loadEngine();
+      return engine.inspectTextQuantised(model, text, options);
+    },
     controlTraining: (modelDir, action, temperature) => {
       const run = lab.trainer.runFor(modelDir);
       if (!run) return false;

@@ -2,7 +2,7 @@
 // message with a type guard, so both sides validate what arrives and narrow its payload.
 
 import type { GateName } from '../engine/config.js';
-import type { GradientFlow, InspectResult } from '../engine/types.js';
+import type { GradientFlow } from '../engine/types.js';
 import type { DoneEvent, EvalEvent, NanEvent, SampleEvent, StartEvent, StepEvent, TrainerEvent } from '../training/events.js';
 import {
   isArrayOf,
@@ -10,7 +10,7 @@ import {
   isFiniteNumber,
   isGateName,
   isGradientFlow,
-  isInspectResult,
+  isWireInspectResult,
   isNullOr,
   isNumber,
   isNumberArray,
@@ -20,6 +20,7 @@ import {
   isTrainerEvent,
   type Json,
 } from './guards.js';
+import type { WireInspectResult } from './inspectWire.js';
 import { isOverlayRunArray, isRunSeries, type OverlayRun, type RunSeries } from './runSeries.js';
 
 /** A message descriptor: its type tag, and a guard that checks the whole payload. */
@@ -137,13 +138,14 @@ export interface InspectorResultMessage {
   type: 'inspector/result';
   model: ModelRef;
   text: string;
-  result: InspectResult;
+  /** Quantised traces (src/protocol/inspectWire.ts); decodeInspectResult gives the values. */
+  result: WireInspectResult;
   /** Engine time for the inspection, for the status line. */
   inspectMs: number;
 }
 export const InspectorResult = messageType<InspectorResultMessage>(
   'inspector/result',
-  (m) => isModelRef(m.model) && isString(m.text) && isInspectResult(m.result) && isNumber(m.inspectMs),
+  (m) => isModelRef(m.model) && isString(m.text) && isWireInspectResult(m.result) && isNumber(m.inspectMs),
 );
 
 /** Inspector → host: run `modelDir` over text typed in the panel. */

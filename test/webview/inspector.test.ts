@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CELL_GATES } from '../../src/engine/config.js';
 import { InspectorResult, isUnitSelection, type InspectorResultMessage } from '../../src/protocol/webview.js';
-import { allProblems, canvasStats, loadFixture, screenshot, type PanelPage, usePanels } from './harness.js';
+import { allProblems, canvasStats, loadInspection, screenshot, type PanelPage, usePanels } from './harness.js';
 
-const lstm = loadFixture<InspectorResultMessage>('inspect-lstm.json');
-const gru = loadFixture<InspectorResultMessage>('inspect-gru.json');
-const rnn = loadFixture<InspectorResultMessage>('inspect-rnn.json');
+const lstmRecorded = loadInspection('lstm');
+const lstm = lstmRecorded.message;
+const gru = loadInspection('gru').message;
+const rnn = loadInspection('rnn').message;
 const models = [lstm.model, gru.model, rnn.model];
 
 const open = usePanels();
@@ -72,7 +73,7 @@ describe('gate inspector', () => {
     await p.page.mouse.move(pt.x, pt.y);
     await p.waitFor(() => !document.getElementById('tooltip')!.hidden);
     const tip = (await p.page.textContent('#tooltip')) ?? '';
-    const v = lstm.result.layers[0]!.gates.gammaU![step]![unit]!;
+    const v = lstmRecorded.shown.layers[0]!.gates.gammaU![step]![unit]!;
     assert.match(tip, new RegExp(`unit ${unit} · step ${step}`));
     assert.match(tip, new RegExp(`value ${v.toFixed(3)}`));
     assert.equal(await p.page.locator('#tooltip tr').count(), 5);

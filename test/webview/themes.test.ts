@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RunStore } from '../../src/extension/panels/runStore.js';
-import type { GradientsStateMessage, InspectorResultMessage, ModelRef } from '../../src/protocol/webview.js';
+import type { GradientsStateMessage, ModelRef } from '../../src/protocol/webview.js';
 import type { TrainerEvent } from '../../src/training/events.js';
-import { allProblems, canvasStats, loadFixture, screenshot, usePanels } from './harness.js';
+import { allProblems, canvasStats, loadFixture, loadInspection, screenshot, usePanels } from './harness.js';
 
 const open = usePanels();
 
@@ -19,7 +19,7 @@ describe('high-contrast theme', () => {
     for (const e of run.events) store.add(run.model.dir, e);
     const cases = [
       { panel: 'dashboard', message: { type: 'dashboard/state', snapshot: store.snapshot(run.model.dir, run.model.name, []) }, canvas: '#loss-chart canvas' },
-      { panel: 'inspector', message: loadFixture<InspectorResultMessage>('inspect-gru.json'), canvas: 'canvas.heatmap' },
+      { panel: 'inspector', message: loadInspection('gru').message, canvas: 'canvas.heatmap' },
       { panel: 'gradients', message: loadFixture<GradientsStateMessage>('gradients-state.json'), canvas: '#gradient-chart canvas' },
     ] as const;
     for (const c of cases) {
