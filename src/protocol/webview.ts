@@ -21,6 +21,7 @@ import {
   type Json,
 } from './guards.js';
 import type { WireInspectResult } from './inspectWire.js';
+import { SERIES_FORMATS, type SeriesFormat } from './seriesExport.js';
 import { isOverlayRunArray, isRunSeries, type OverlayRun, type RunSeries } from './runSeries.js';
 
 /** A message descriptor: its type tag, and a guard that checks the whole payload. */
@@ -188,12 +189,15 @@ export interface GradientsStateMessage {
   /** Token strings of `text` (from the first model), to show the chosen position. */
   tokens: string[];
   position: number;
+  /** Where `text` came from, in words ("the selection in notes.txt"); absent after a reload. */
+  source?: string;
   models: ModelRef[];
   series: GradientSeries[];
 }
 export const GradientsState = messageType<GradientsStateMessage>(
   'gradients/state',
-  (m) => isString(m.text) && isStringArray(m.tokens) && isNumber(m.position) && isArrayOf(m.models, isModelRef) && isArrayOf(m.series, isGradientSeries),
+  (m) => isString(m.text) && isStringArray(m.tokens) && isNumber(m.position) && (m.source === undefined || isString(m.source)) &&
+    isArrayOf(m.models, isModelRef) && isArrayOf(m.series, isGradientSeries),
 );
 
 /** Host → gradients: a computation is running. */
@@ -238,8 +242,12 @@ export const readGradientsRevive = (saved: Json): GradientsReviveState => ({
 // ─── dispatch ───────────────────────────────────────────────────────────────────────────
 // Unions and descriptor lists are named by direction, as HostToWorkerMessage is.
 
+/** Dashboard → host: save the shown run's series as a file (the host asks where). */
+export interface DashboardExportMessage { type: 'dashboard/export'; format: SeriesFormat }
+export const DashboardExport = messageType<DashboardExportMessage>('dashboard/export', (m) => SERIES_FORMATS.includes(m.format as SeriesFormat));
+
 export type HostToDashboard = DashboardStateMessage | DashboardEventsMessage | DashboardStatusMessage | ErrorMessage;
-export type DashboardToHost = ReadyMessage | DashboardControlMessage;
+export type DashboardToHost = ReadyMessage | DashboardControlMessage | DashboardExportMessage;
 export type HostToInspector = InspectorModelsMessage | InspectorBusyMessage | InspectorResultMessage | ErrorMessage;
 export type InspectorToHost = ReadyMessage | InspectorRunMessage | InspectorSelectUnitMessage;
 export type HostToGradients = GradientsStateMessage | GradientsBusyMessage | ErrorMessage;
@@ -247,7 +255,7 @@ export type GradientsToHost = ReadyMessage | GradientsComputeMessage;
 
 /** Descriptors each side accepts; anything else is dropped (and logged, or warned about in the console). */
 export const HOST_TO_DASHBOARD = [DashboardState, DashboardEvents, DashboardStatus, ErrorMsg] as const;
-export const DASHBOARD_TO_HOST = [Ready, DashboardControl] as const;
+export const DASHBOARD_TO_HOST = [Ready, DashboardControl, DashboardExport] as const;
 export const HOST_TO_INSPECTOR = [InspectorModels, InspectorBusy, InspectorResult, ErrorMsg] as const;
 export const INSPECTOR_TO_HOST = [Ready, InspectorRun, InspectorSelectUnit] as const;
 export const HOST_TO_GRADIENTS = [GradientsState, GradientsBusy, ErrorMsg] as const;

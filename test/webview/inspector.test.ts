@@ -60,6 +60,9 @@ describe('gate inspector', () => {
     }
     assert.match((await p.page.textContent('#status')) ?? '', new RegExp(`${lstm.result.tokens.length} tokens`));
     assert.match((await p.page.textContent('.gate-block')) ?? '', /saturated: \d+\.\d% < 0\.1, \d+\.\d% > 0\.9/);
+    const captions = await p.page.locator('.hist-caption').allTextContents();
+    assert.equal(captions[0], 'number of units by share of steps saturated (0 → 100%, left to right): ▲ above 0.9, ▼ below 0.1');
+    assert.ok(captions.includes('number of units by share of steps saturated (0 → 100%, left to right): ▲ above 0.9, ▼ below −0.9'), 'tanh states name their own threshold');
     await screenshot(p, 'inspector-initial');
     assert.deepEqual(await allProblems(p), []);
     await p.page.close();

@@ -74,6 +74,8 @@ const stopBtn = button('stop', 'Stop', false);
 const pauseBtn = button('pause', 'Pause');
 const checkpointBtn = button('checkpoint', 'Save checkpoint now');
 const sampleBtn = button('sample-now', 'Sample now');
+const csvBtn = button('save-csv', 'Save series as CSV…');
+const jsonBtn = button('save-json', 'Save series as JSON…');
 const tempInput = h('input', { type: 'range', id: 'temperature', min: 0, max: 2, step: 0.05, value: ui.temperature, 'aria-label': 'Sampling temperature' });
 const tempValue = h('span', { id: 'temperature-value' });
 const smoothInput = h('input', { type: 'range', id: 'smoothing', min: 0, max: 0.99, step: 0.01, value: ui.smoothing, 'aria-label': 'Smoothing' });
@@ -97,7 +99,7 @@ app.append(
   h('div', { class: 'row', id: 'controls' }, stopBtn, pauseBtn, checkpointBtn, sampleBtn,
     h('label', { class: 'inline' }, 'Temperature', tempInput, tempValue), h('span', { id: 'control-status', class: 'muted' })),
   h('h2', {}, 'Loss'),
-  h('div', { class: 'row' }, h('label', { class: 'inline' }, 'Smoothing', smoothInput, smoothValue), h('label', { class: 'inline' }, 'X axis', xSelect), logBox),
+  h('div', { class: 'row' }, h('label', { class: 'inline' }, 'Smoothing', smoothInput, smoothValue), h('label', { class: 'inline' }, 'X axis', xSelect), logBox, csvBtn, jsonBtn),
   h('div', { id: 'overlays', class: 'overlays' }),
   lossEl,
   h('h2', {}, 'Gradient norm and learning rate'),
@@ -115,6 +117,9 @@ stopBtn.addEventListener('click', () => control('stop'));
 pauseBtn.addEventListener('click', () => control(snap.status === 'paused' ? 'resume' : 'pause'));
 checkpointBtn.addEventListener('click', () => control('checkpoint'));
 sampleBtn.addEventListener('click', () => control('sample'));
+// The host asks where to save and writes the run at full resolution (the chart's copy is downsampled).
+csvBtn.addEventListener('click', () => page.post({ type: 'dashboard/export', format: 'csv' }));
+jsonBtn.addEventListener('click', () => page.post({ type: 'dashboard/export', format: 'json' }));
 tempInput.addEventListener('input', () => {
   ui.temperature = Number(tempInput.value);
   tempValue.textContent = ui.temperature.toFixed(2);
@@ -395,6 +400,7 @@ function renderHeader(): void {
   pauseBtn.disabled = !running;
   checkpointBtn.disabled = !running;
   sampleBtn.disabled = !running;
+  csvBtn.disabled = jsonBtn.disabled = snap.series.step.length + snap.series.valStep.length === 0;
   // The slider sets the temperature of the run's samples: with no run there is nothing to set.
   tempInput.disabled = !running;
   pauseBtn.textContent = snap.status === 'paused' ? 'Resume' : 'Pause';

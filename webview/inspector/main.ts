@@ -183,7 +183,7 @@ function renderGates(): void {
       const histHelp = `Units by fraction of time saturated: bars up > 0.9, bars down ${kind === 'unit' ? '< 0.1' : '< −0.9'} (0 → 1 left to right)`;
       hist.title = histHelp;
       block.append(h('div', { class: 'gate-head' }, h('b', { class: 'gate-title' }, GATE_LABELS[gate]), h('span', { class: 'muted' }, satText),
-        sat ? hist : null, sat ? h('span', { class: 'muted hist-caption' }, 'units: ▲ time high, ▼ time low') : null));
+        sat ? hist : null, sat ? h('span', { class: 'muted hist-caption' }, histCaption(kind)) : null));
       box.append(block);
       if (sat) drawSaturationHistogram(hist, sat.unitLow, sat.unitHigh, theme);
       const map = new Heatmap(block, `Heatmap of ${GATE_LABELS[gate]}, layer ${li + 1}: units by time steps`);
@@ -193,6 +193,10 @@ function renderGates(): void {
   });
   box.dataset.renderMs = (performance.now() - t0).toFixed(1);
 }
+
+/** The saturation histogram's legend in words: bins of units by the share of steps they spend saturated. */
+const histCaption = (kind: ScaleKind): string =>
+  `number of units by share of steps saturated (0 → 100%, left to right): ▲ above 0.9, ▼ below ${kind === 'unit' ? '0.1' : '−0.9'}`;
 
 const selectedUnitFor = (layer: number, gate: GateName): number | null =>
   ui.selected && ui.selected.layer === layer && ui.selected.gate === gate ? ui.selected.unit : null;
