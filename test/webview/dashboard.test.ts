@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RunStore } from '../../src/extension/panels/runStore.js';
 import { overlayRunsFromHistory } from '../../src/protocol/runSeries.js';
-import { DashboardEvents, DashboardState, type DashboardSnapshot, type ModelRef } from '../../src/protocol/webview.js';
+import { DashboardEvents, DashboardExport, DashboardState, type DashboardSnapshot, type ModelRef } from '../../src/protocol/webview.js';
 import type { TrainerEvent } from '../../src/training/events.js';
 import { allProblems, canvasStats, loadFixture, screenshot, waitUntil, type PanelPage, usePanels } from './harness.js';
 
@@ -169,6 +169,23 @@ describe('training dashboard', () => {
     assert.match((await again.page.textContent('#loss-chart .u-legend')) ?? '', /tiny-gru run 1/);
     assert.deepEqual(await allProblems(again), []);
     await again.page.close();
+  });
+
+  it('asks the host to save the series as CSV or JSON, and offers it only when there is a series', async () => {
+    const p = await open('dashboard', { theme: 'dark' });
+    await p.waitFor(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+    await p.push(DashboardState.create({ snapshot: snapshotAfter(1) }));
+    await p.waitFor(() => (document.getElementById('save-csv') as HTMLElement & { disabled: boolean }).disabled);
+    assert.equal(await p.page.locator('#save-json').evaluate((b) => (b as HTMLElement & { disabled: boolean }).disabled), true, 'no steps yet: nothing to save');
+    await p.push(DashboardState.create({ snapshot: snapshotAfter(half) }));
+    await p.waitFor(() => !(document.getElementById('save-csv') as HTMLElement & { disabled: boolean }).disabled);
+    await p.page.click('#save-csv');
+    await p.page.click('#save-json');
+    const posted = (await p.posted()).slice(1);
+    assert.deepEqual(posted, [{ type: 'dashboard/export', format: 'csv' }, { type: 'dashboard/export', format: 'json' }]);
+    assert.ok(posted.every((m) => DashboardExport.is(m)), 'the host accepts what the page sends');
+    assert.deepEqual(await allProblems(p), []);
+    await p.page.close();
   });
 
   it('disables the temperature slider once the run is over (nothing samples any more)', async () => {
