@@ -221,6 +221,29 @@ describe('fault suite', () => {
     assert.equal(existsSync(join(model, LOCK_FILE)), false);
   });
 
+  test('a diverging run (--resume --lr 1e37 on a good model): stopped with the numbers, root and latest stay the good ones, exit 1', () => {
+    const model = join(work, 'diverging');
+    const good = rnnlab(['train', corpus, '--out', model, ...TINY, '--steps', '6', '--eval-every', '3', '--json']);
+    assert.equal(good.code, 0, good.stderr);
+    const files = ['model.json', 'weights.bin', 'optimizer.bin', 'checkpoints/latest/model.json', 'checkpoints/latest/weights.bin', 'checkpoints/best/weights.bin'];
+    const before = files.map((f) => readFileSync(join(model, f)));
+    const r = rnnlab(['train', corpus, '--out', model, ...TINY, '--steps', '10', '--resume', '--lr', '1e37', '--json']);
+    assert.equal(r.code, 1, r.stderr);
+    const lines = r.stderr.split('\n').filter((l) => l !== '');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(
+      lines[0]!,
+      /^rnnlab: the loss jumped to \d\.\d+e\+\d+, far above the run's recent range \([\d.]+–[\d.]+ over the last \d+ steps?; the limit is [\d.]+, 3× the larger of the recent median and ln \d+ = [\d.]+\) at step \d+ .*The model stays at step 6 .*nothing diverged was saved\. Try a lower learning rate \(now 1e\+37\)/,
+    );
+    const done = JSON.parse(r.stdout.trim().split('\n').pop()!) as { event: string; reason: string };
+    assert.deepEqual([done.event, done.reason], ['done', 'nan']);
+    files.forEach((f, i) => assert.ok(readFileSync(join(model, f)).equals(before[i]!), `${f} is unchanged`));
+    assert.equal(existsSync(join(model, LOCK_FILE)), false, 'the lock is released');
+    const score = rnnlab(['eval', model, corpus, '--json']);
+    assert.equal(score.code, 0, score.stderr);
+    assert.ok(Number.isFinite((JSON.parse(score.stdout) as { loss: number }).loss));
+  });
+
   test('pipes and /proc files are read, not refused as empty', () => {
     const out = join(work, 'from-pipe');
     const r = spawnSync('bash', ['-c', `"${process.execPath}" "${cliPath}" train <(cat "${corpus}") --out "${out}" ${TINY.join(' ')} --steps 2 --json`], {
