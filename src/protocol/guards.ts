@@ -42,7 +42,7 @@ const STOP_REASONS: readonly StopReason[] = ['steps', 'epochs', 'minutes', 'abor
 const EVENT_FIELDS: { [K in TrainerEvent['event']]: Record<Exclude<keyof Extract<TrainerEvent, { event: K }>, 'event'>, FieldCheck> } = {
   start: {
     modelDir: isString, backend: isString, network: isNetworkShape, train: isObject, parameters: isNumber,
-    vocabSize: isNumber, trainTokens: isNumber, valTokens: isNumber, stepsPerEpoch: isNumber,
+    vocabSize: isNumber, trainTokens: isNumber, valTokens: isNumber, valScored: (v) => v === undefined || isNumber(v), stepsPerEpoch: isNumber,
     startStep: isNumber, startElapsedMs: isNumber, totalSteps: (v) => isNullOr(v, isNumber), resumed: isBool,
   },
   step: {

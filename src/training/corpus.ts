@@ -34,6 +34,9 @@ export interface CorpusOptions extends VocabularyOptions {
   /** Folder of that temporary file. Default: the system's temporary folder. */
   tempDir?: string;
   onProgress?: (phase: CorpusPhase, bytesDone: number, totalBytes: number | null) => void;
+  /** Read no further than this many tokens (scoring the start of a huge text with a given
+   * vocabulary); the rest of the text is not read. Default: all of it. */
+  maxTokens?: number;
 }
 
 export interface CorpusConfig {
@@ -56,6 +59,8 @@ export interface Corpus {
   unknownExamples: string[];
   /** Where the ids are kept. */
   storage: 'memory' | 'file';
+  /** Whether the text goes on past maxTokens (the tokens are its first maxTokens). */
+  truncated: boolean;
   /** Wall time of both passes, milliseconds. */
   elapsedMs: number;
   /** Closes the temporary file (it was unlinked when made, so it also goes when the process ends). */
@@ -90,6 +95,43 @@ function decodeAt(b: Uint8Array, i: number): number {
   if (c < 0xe0) return ((((c & 0x1f) << 6) | (b[i + 1]! & 0x3f)) << 2) | 1;
   if (c < 0xf0) return ((((c & 0x0f) << 12) | ((b[i + 1]! & 0x3f) << 6) | (b[i + 2]! & 0x3f)) << 2) | 2;
   return (((c & 0x07) << 18) | ((b[i + 1]! & 0x3f) << 12) | ((b[i + 2]! & 0x3f) << 6) | (b[i + 3]! & 0x3f)) * 4 + 3;
+}
+
+/** The chunks of a char text up to its first `max` code points; `onCut` is told when text is left over. */
+function* firstCodePoints(chunks: Iterable<Uint8Array>, max: number, onCut: () => void): Generator<Uint8Array> {
+  if (max === Infinity) {
+    yield* chunks;
+    return;
+  }
+  let left = max;
+  for (const b of chunks) {
+    if (left === 0) {
+      onCut();
+      return;
+    }
+    let end = b.length;
+    if (isAscii(b)) end = Math.min(end, left);
+    else {
+      // Stop at the byte that starts code point number `left` (continuation bytes are 10xxxxxx).
+      let seen = 0;
+      for (let i = 0; i < b.length; i++) {
+        if ((b[i]! & 0xc0) === 0x80) continue;
+        if (seen === left) {
+          end = i;
+          break;
+        }
+        seen++;
+      }
+    }
+    const cut = end < b.length;
+    const kept = cut ? b.subarray(0, end) : b;
+    left -= isAscii(kept) ? kept.length : countCodePoints(kept);
+    if (kept.length > 0) yield kept;
+    if (cut) {
+      onCut();
+      return;
+    }
+  }
 }
 
 /** Symbol counts of char text: ASCII in a flat array, the rest (rare in most texts) in a map. */
@@ -314,13 +356,16 @@ export function buildCorpus(source: TextSource, options: CorpusOptions): Corpus 
   };
 
   // Pass 1: how many tokens, and (unless given) how often each symbol occurs.
+  const max = options.maxTokens ?? Infinity;
+  let truncated = false;
+  const cut = () => (truncated = true);
   let length = 0;
   let vocab = options.vocabulary ?? null;
   const passOne = progress('counting');
   if (mode === 'char') {
     // Scoring or resuming with a vocabulary only needs the length; building one needs the counts.
     const counts = vocab ? null : new CharCounts();
-    for (const b of source.chunks(passOne)) {
+    for (const b of firstCodePoints(source.chunks(passOne), max, cut)) {
       if (isAscii(b)) {
         length += b.length;
         counts?.addAscii(b);
@@ -342,8 +387,12 @@ export function buildCorpus(source: TextSource, options: CorpusOptions): Corpus 
     }
   } else {
     const counts = vocab ? null : new Map<string, number>();
-    for (const chunk of wholeWords(source.chunks(passOne))) {
+    words: for (const chunk of wholeWords(source.chunks(passOne))) {
       for (const m of chunk.matchAll(WORD_RE)) {
+        if (length === max) {
+          truncated = true;
+          break words;
+        }
         length++;
         if (!counts) continue;
         const w = m[0];
@@ -370,12 +419,14 @@ export function buildCorpus(source: TextSource, options: CorpusOptions): Corpus 
   try {
     if (mode === 'char') {
       const table = new CharTable(v, unk, eosNewline);
-      for (const b of source.chunks(passTwo)) {
+      for (const b of firstCodePoints(source.chunks(passTwo), max, () => undefined)) {
         unknown += isAscii(b) ? encodeAscii(b, table, store, examples) : encodeMixed(b, table, store, examples);
       }
     } else {
-      for (const chunk of wholeWords(source.chunks(passTwo))) {
+      let written = 0;
+      words: for (const chunk of wholeWords(source.chunks(passTwo))) {
         for (const m of chunk.matchAll(WORD_RE)) {
+          if (written++ === length) break words;
           const w = m[0];
           const id = w === '\n' ? v.eos : v.id(w);
           if (id === unk) {
@@ -395,6 +446,7 @@ export function buildCorpus(source: TextSource, options: CorpusOptions): Corpus 
       unknown,
       unknownExamples: [...examples],
       storage: store.storage,
+      truncated,
       elapsedMs: performance.now() - started,
       close: () => store.close(),
     };
