@@ -97,9 +97,10 @@ const COMMANDS: [string, 'lm' | 'classify', (dir: string) => string[]][] = [
   ['predict', 'classify', (d) => ['predict', d, '--text', 'the film was superb']],
   ['eval (classify)', 'classify', (d) => ['eval', d, labelled]],
   ['info (classify)', 'classify', (d) => ['info', d]],
+  ['train --resume (classify)', 'classify', (d) => ['train', labelled, '--out', d, '--steps', '1', '--resume']],
 ];
 
-/** The folder and each of its checkpoints (a classify model has none). */
+/** The folder and each of its checkpoints. */
 function saves(dir: string): string[] {
   const checkpoints = join(dir, 'checkpoints');
   return [dir, ...(existsSync(checkpoints) ? readdirSync(checkpoints).map((k) => join(checkpoints, k)) : [])];
