@@ -134,11 +134,12 @@ function* firstCodePoints(chunks: Iterable<Uint8Array>, max: number, onCut: () =
   }
 }
 
-/** Symbol counts of char text: ASCII in a flat array, the rest (rare in most texts) in a map. */
+/** Symbol counts of char text: flat arrays for ASCII and (once seen) the rest of the BMP, a map beyond. */
 class CharCounts {
   readonly ascii = new Float64Array(0x80);
-  readonly other = new Map<number, number>();
-  /** Per-chunk byte histogram: a Uint32 increment is cheaper than a Float64 one, and a chunk is < 4 GiB. */
+  bmp: Float64Array | null = null;
+  readonly astral = new Map<number, number>();
+  /** Per-chunk ASCII histogram: a Uint32 increment is cheaper than a Float64 one, and a chunk is < 4 GiB. */
   private readonly bytes = new Uint32Array(0x80);
 
   /** An all-ASCII chunk: one increment per byte. */
@@ -147,23 +148,39 @@ class CharCounts {
     h.fill(0);
     const n = b.length;
     for (let i = 0; i < n; i++) h[b[i]!]++;
-    for (let c = 0; c < 0x80; c++) this.ascii[c]! += h[c]!;
+    this.fold();
   }
 
   /** Any chunk of valid UTF-8. */
   addMixed(b: Uint8Array): void {
+    const h = this.bytes;
+    h.fill(0);
+    const bmp = (this.bmp ??= new Float64Array(0x10000));
     const n = b.length;
     for (let i = 0; i < n; i++) {
       const c = b[i]!;
       if (c < 0x80) {
-        this.ascii[c]!++;
+        h[c]++;
         continue;
       }
       const d = decodeAt(b, i);
       const cp = d >>> 2;
-      this.other.set(cp, (this.other.get(cp) ?? 0) + 1);
+      if (cp < 0x10000) bmp[cp]++;
+      else this.astral.set(cp, (this.astral.get(cp) ?? 0) + 1);
       i += d & 3;
     }
+    this.fold();
+  }
+
+  private fold(): void {
+    for (let c = 0; c < 0x80; c++) this.ascii[c]! += this.bytes[c]!;
+  }
+
+  /** Every symbol seen and its count, in code-point order. */
+  forEach(f: (cp: number, n: number) => void): void {
+    this.ascii.forEach((n, cp) => n > 0 && f(cp, n));
+    this.bmp?.forEach((n, cp) => n > 0 && cp >= 0x80 && f(cp, n));
+    [...this.astral.keys()].sort((x, y) => x - y).forEach((cp) => f(cp, this.astral.get(cp)!));
   }
 }
 
@@ -175,28 +192,36 @@ function countCodePoints(b: Uint8Array): number {
   return n - continuation;
 }
 
-/** Token id of each code point of a char vocabulary: ASCII in a flat table, the rest in a map. */
+/** In CharTable.bytes: an ASCII byte without an id of its own, and the first byte of a longer code point. */
+const UNKNOWN_BYTE = -1;
+const MULTIBYTE = -2;
+
+/** Token id of each code point of a char vocabulary: flat tables for bytes and the BMP, a map beyond. */
 class CharTable {
-  readonly ascii: Int32Array;
-  readonly other = new Map<number, number>();
+  /** By byte: the id of an ASCII symbol, or UNKNOWN_BYTE / MULTIBYTE (the fast loop stops at both). */
+  readonly bytes = new Int32Array(0x100).fill(MULTIBYTE);
+  private readonly bmp: Int32Array;
+  private readonly astral = new Map<number, number>();
 
   constructor(
     v: Vocabulary,
     readonly unk: number,
     eosNewline: boolean,
   ) {
-    this.ascii = new Int32Array(0x80).fill(unk);
+    this.bytes.fill(UNKNOWN_BYTE, 0, 0x80);
+    this.bmp = new Int32Array(0x10000).fill(unk);
     v.tokens.forEach((t, id) => {
       const cp = t.codePointAt(0)!;
       if (id === unk || t.length !== String.fromCodePoint(cp).length) return; // <UNK>, <EOS>
-      if (cp < 0x80) this.ascii[cp] = id;
-      else this.other.set(cp, id);
+      if (cp < 0x80) this.bytes[cp] = id;
+      if (cp < 0x10000) this.bmp[cp] = id;
+      else this.astral.set(cp, id);
     });
-    if (eosNewline) this.ascii[10] = v.eos;
+    if (eosNewline) this.bytes[10] = this.bmp[10] = v.eos;
   }
 
   id(cp: number): number {
-    return cp < 0x80 ? this.ascii[cp]! : (this.other.get(cp) ?? this.unk);
+    return cp < 0x10000 ? this.bmp[cp]! : (this.astral.get(cp) ?? this.unk);
   }
 }
 
@@ -263,68 +288,53 @@ class TokenStore {
 }
 
 /**
- * Ids of `b[from, to)` into `out` from `pos` until a byte without an id of its own; returns where
+ * Ids of `b[from, to)` into `out` from `pos` until a byte the table has no id for; returns where
  * it stopped. Its own function with plain locals, so V8 keeps everything in registers (a counter
  * shared with a closure lives in memory, and that loop ran 10× slower).
  */
-function mapKnownBytes(b: Uint8Array, from: number, to: number, ascii: Int32Array, unk: number, out: TokenArray, pos: number): number {
+function mapKnownBytes(b: Uint8Array, from: number, to: number, bytes: Int32Array, out: TokenArray, pos: number): number {
   let i = from;
   for (; i < to; i++) {
-    const id = ascii[b[i]!]!;
-    if (id === unk) break;
+    const id = bytes[b[i]!]!;
+    if (id < 0) break;
     out[pos++] = id;
   }
   return i;
 }
 
-/** The fast path of an all-ASCII chunk: a table load and a store per byte, no decoding. */
-function encodeAscii(b: Uint8Array, table: CharTable, store: TokenStore, examples: Set<string>): number {
+/**
+ * Ids of a chunk of valid UTF-8 into the store: runs of known ASCII bytes by the byte table (no
+ * decoding), the rest one code point at a time. Returns the <UNK>s (up to five go to `examples`).
+ */
+function encodeChars(b: Uint8Array, table: CharTable, store: TokenStore, examples: Set<string>): number {
   let unknown = 0;
   const n = b.length;
   for (let i = 0; i < n; ) {
-    const end = Math.min(n, i + store.block.length - store.pos);
-    const stop = mapKnownBytes(b, i, end, table.ascii, table.unk, store.block, store.pos);
+    const room = store.block.length - store.pos;
+    if (room === 0) throw new Error('the text changed while it was read: it has more tokens than counted');
+    // A token takes at least one byte, so `room` bytes never overfill the block.
+    const end = Math.min(n, i + room);
+    const stop = mapKnownBytes(b, i, end, table.bytes, store.block, store.pos);
     store.pos += stop - i;
     i = stop;
     if (i < end) {
-      unknown++;
-      if (examples.size < 5) examples.add(String.fromCharCode(b[i]!));
-      store.block[store.pos++] = table.unk;
-      i++;
+      let cp = b[i]!;
+      let id = table.unk;
+      if (cp < 0x80) i++;
+      else {
+        const d = decodeAt(b, i);
+        cp = d >>> 2;
+        i += (d & 3) + 1;
+        id = table.id(cp);
+      }
+      if (id === table.unk) {
+        unknown++;
+        if (examples.size < 5) examples.add(String.fromCodePoint(cp));
+      }
+      store.block[store.pos++] = id;
     }
     if (store.pos === store.block.length) store.commit();
   }
-  return unknown;
-}
-
-/** Any chunk of valid UTF-8: decodes code points, counts <UNK>s (keeping up to five examples). */
-function encodeMixed(b: Uint8Array, table: CharTable, store: TokenStore, examples: Set<string>): number {
-  let unknown = 0;
-  const unk = table.unk;
-  let block = store.block;
-  let pos = store.pos;
-  const n = b.length;
-  for (let i = 0; i < n; i++) {
-    let cp = b[i]!;
-    if (cp >= 0x80) {
-      const d = decodeAt(b, i);
-      cp = d >>> 2;
-      i += d & 3;
-    }
-    const id = table.id(cp);
-    if (id === unk) {
-      unknown++;
-      if (examples.size < 5) examples.add(String.fromCodePoint(cp));
-    }
-    block[pos++] = id;
-    if (pos === block.length) {
-      store.pos = pos;
-      store.commit();
-      block = store.block;
-      pos = store.pos;
-    }
-  }
-  store.pos = pos;
   return unknown;
 }
 
@@ -376,13 +386,10 @@ export function buildCorpus(source: TextSource, options: CorpusOptions): Corpus 
     }
     if (counts) {
       const map = new Map<string, number>();
-      const add = (cp: number, n: number) => {
-        if (n === 0 || (cp === 10 && eosNewline)) return;
-        map.set(String.fromCodePoint(cp), n);
-      };
-      counts.ascii.forEach((n, cp) => add(cp, n));
-      // Code point order, as a full scan of all code points would give (ties in the vocabulary keep it).
-      [...counts.other.keys()].sort((a, b) => a - b).forEach((cp) => add(cp, counts.other.get(cp)!));
+      // Code-point order, as before (ties in the vocabulary keep it).
+      counts.forEach((cp, n) => {
+        if (!(cp === 10 && eosNewline)) map.set(String.fromCodePoint(cp), n);
+      });
       vocab = Vocabulary.fromCounts(map, { ...options, mode, charEos });
     }
   } else {
@@ -420,7 +427,7 @@ export function buildCorpus(source: TextSource, options: CorpusOptions): Corpus 
     if (mode === 'char') {
       const table = new CharTable(v, unk, eosNewline);
       for (const b of firstCodePoints(source.chunks(passTwo), max, () => undefined)) {
-        unknown += isAscii(b) ? encodeAscii(b, table, store, examples) : encodeMixed(b, table, store, examples);
+        unknown += encodeChars(b, table, store, examples);
       }
     } else {
       let written = 0;
