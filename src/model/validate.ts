@@ -140,7 +140,14 @@ const STATE_FIELDS: readonly FieldSpec[] = [
   ['elapsedMs', isNumber, 'a number', false],
   ['scheduleStart', isCount, 'a whole number', false],
   ['targetStep', isNullableCount, 'a whole number or null', false],
+  ['best', isNullableBest, 'null or {step, valLoss, metrics}', false],
 ];
+
+function isNullableBest(v: unknown): boolean {
+  if (v === null) return true;
+  if (!isObject(v) || !isCount(v.step) || !isNumber(v.valLoss) || !isObject(v.metrics)) return false;
+  return Object.values(v.metrics).every(isNumber);
+}
 
 const RUN_FIELDS: readonly FieldSpec[] = [
   ['startStep', isCount, 'a whole number', true],
@@ -288,6 +295,9 @@ export function parseModelMeta(text: string, where: string): ModelMeta {
   try {
     raw = JSON.parse(text);
   } catch (error) {
+    // Quoting the parser's snippet of binary junk would print unreadable bytes.
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(text)) throw new ModelFormatError(`${where} is corrupt: it holds binary data, not JSON`);
     throw new ModelFormatError(`${where} is corrupt: it is not valid JSON (${(error as Error).message})`);
   }
   return validateModelMeta(raw, where);
