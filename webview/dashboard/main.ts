@@ -22,7 +22,7 @@ import {
   type TrainingAction,
   type TrainingStatus,
 } from '../../src/protocol/webview.js';
-import type { TrainerEvent } from '../../src/training/events.js';
+import type { StartEvent, TrainerEvent } from '../../src/training/events.js';
 import { alignSeries, axis, followWidth, widthOf, type XYSeries } from '../common/chart.js';
 import { byId, formatDuration, formatNumber, h } from '../common/dom.js';
 import { runProgress } from '../../src/protocol/runProgress.js';
@@ -342,6 +342,9 @@ function stat(label: string, value: string, id: string): HTMLElement {
   return h('span', { class: 'stat', id }, h('span', { class: 'muted' }, label), h('b', {}, value));
 }
 
+/** native (the C++ addon over OpenBLAS), else the TensorFlow.js backend the portable cells run on: wasm or cpu. */
+const kernelsLabel = (s: StartEvent): string => (s.kernels === 'native' ? 'native' : s.backend);
+
 function renderHeader(): void {
   const s = snap.start;
   const last = snap.lastStep;
@@ -358,7 +361,7 @@ function renderHeader(): void {
       stat('Cell', n.cell.toUpperCase(), 'stat-cell'),
       stat('Layers × units', `${n.layers} × ${n.units}`, 'stat-size'),
       stat('Parameters', formatCount(s.parameters), 'stat-params'),
-      stat('Backend', s.backend, 'stat-backend'),
+      stat('Kernels', kernelsLabel(s), 'stat-kernels'),
       stat('Tokens/s', last ? formatCount(last.tokensPerSecond) : '—', 'stat-speed'),
       stat('Step', last ? String(last.step) : String(s.startStep), 'stat-step'),
       stat('Loss', last ? formatNumber(last.loss) : '—', 'stat-loss'),
