@@ -54,7 +54,8 @@ export function prepareSeq2seq(data: PairData, options: TrainOptions): PreparedS
   const config = resolveTrainConfig({ ...options, tokens: 'char', ...(noBudget ? { epochs: DEFAULT_SEQ2SEQ_EPOCHS } : {}) });
   const split = splitPairs(data.pairs, config.valFraction, config.seed);
   const vocab = buildPairVocabulary(split.train, { minCount: config.minCount, maxVocab: config.maxVocab });
-  const network = resolveNetworkConfig({ ...options, bidirectional: options.bidirectional ?? true }, vocab.size, 'char');
+  // No dropout unless asked: an output is wrong when one token is, and the sets are small.
+  const network = resolveNetworkConfig({ ...options, bidirectional: options.bidirectional ?? true, dropout: options.dropout ?? 0 }, vocab.size, 'char');
   return prepared(config, network, vocab, data);
 }
 
