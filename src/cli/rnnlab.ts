@@ -16,7 +16,7 @@ import { runInfo } from './infoCommand.js';
 import { runInspect } from './inspectCommand.js';
 import { parseInteger, parseNumber } from './optionParsers.js';
 import { runSample } from './sampleCommand.js';
-import { runEvalSeq2seq, runPredictSeq2seq, runTrainSeq2seq } from './seq2seqCommands.js';
+import { runEvalSeq2seq, runInspectSeq2seq, runPredictSeq2seq, runTrainSeq2seq } from './seq2seqCommands.js';
 import { runTrain } from './trainCommand.js';
 import { readModelMeta } from '../model/index.js';
 import type { ModelTask } from '../model/index.js';
@@ -152,16 +152,18 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('inspect')
-    .description('gates, states, saturation, predictions and gradient flow for a text')
+    .description('gates, states, saturation, predictions and gradient flow for a text; for a seq2seq model, its output and the source × output saliency')
     .argument('<dir>', 'model folder')
     .requiredOption('--text <text>', 'text to run through the model')
     .option('--json', 'print one JSON object')
     .option('--gradients', 'add ‖∂L⟨T⟩/∂a⟨t⟩‖ for every t ≤ T and layer')
     .option('--position <t>', 'the position T whose loss is differentiated (default: the last)', parseInteger)
     .option('--top-k <k>', 'next-token predictions per step', parseInteger)
+    .option('--beam <k>', 'seq2seq: decode with a beam of width K (default 1: greedy)', parseInteger)
     .addOption(checkpointOption())
     .addOption(backendOption())
     .action(async (dir: string, flags) => {
+      if (readModelMeta(dir, flags.checkpoint).task === 'seq2seq') return setExitCode(await runInspectSeq2seq(dir, flags, WASM_DIR));
       refuseUnlessLm(dir, flags.checkpoint, 'inspect');
       setExitCode(await runInspect(dir, flags, WASM_DIR));
     });

@@ -1,10 +1,11 @@
-// The seq2seq task on the command line: `train --task seq2seq`, and `eval` and `predict` on a
-// seq2seq model (greedy outputs, or beam search with --beam K).
+// The seq2seq task on the command line: `train --task seq2seq`, and `eval`, `predict` and
+// `inspect` (the source × output saliency) on a seq2seq model (greedy, or beam search with --beam K).
 
 import { initBackend } from '../engine/backend.js';
 import type { BackendChoice } from '../engine/config.js';
 import { readPairs } from '../training/tasks/pairReader.js';
-import { evaluatePairs, loadTransducer, transduceTexts } from '../training/tasks/seq2seqModel.js';
+import { transduce as transduceIds } from '../engine/transduce.js';
+import { decodeOptions, evaluatePairs, loadTransducer, transduceTexts } from '../training/tasks/seq2seqModel.js';
 import { prepareSeq2seq, resumeSeq2seq, trainSeq2seq } from '../training/tasks/seq2seqTrainer.js';
 import { resumedConfig } from '../training/tasks/classifyTrainer.js';
 import { EXIT_OK, InputError, UsageError } from './cliErrors.js';
@@ -94,6 +95,31 @@ export async function runPredictSeq2seq(dir: string, file: string | undefined, f
   const t = await openTransducer(dir, flags, wasmDir);
   const outputs = transduceTexts(t, texts, beam);
   const lines = outputs.map((o, i) => (flags.json ? JSON.stringify({ text: texts[i], output: o }) : texts.length === 1 ? o : `${texts[i]}\t${o}`));
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return EXIT_OK;
+}
+
+/** `inspect` on a seq2seq model: the greedy (or beam) output of --text and its source × output saliency. */
+export async function runInspectSeq2seq(dir: string, flags: TransduceFlags, wasmDir: string): Promise<number> {
+  const beam = beamOf(flags);
+  if (!flags.text) throw new UsageError('--text must not be empty');
+  const t = await openTransducer(dir, flags, wasmDir);
+  const source = t.vocab.encode(flags.text);
+  const [output] = transduceIds(t.head, [source], beam, decodeOptions(t.vocab));
+  const saliency = t.head.saliency(source, output.ids, t.vocab.eos, t.vocab.eos);
+  const sourceTokens = Array.from(source, (id) => t.vocab.tokenText(id));
+  const outputTokens = [...Array.from(output.ids, (id) => t.vocab.tokenText(id)), '<EOS>'];
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ task: 'seq2seq', text: flags.text, output: t.vocab.decode(output.ids), sourceTokens, outputTokens, logProb: output.logProb, saliency })}\n`);
+    return EXIT_OK;
+  }
+  const cell = (x: number) => x.toFixed(3).padStart(6);
+  const lines = [
+    `output: ${t.vocab.decode(output.ids)}  (log p ${output.logProb.toFixed(4)})`,
+    `saliency ‖∂ log p(y⟨j⟩)/∂x⟨i⟩‖ (rows: output tokens, columns: source tokens):`,
+    `${''.padStart(6)} ${sourceTokens.map((s) => JSON.stringify(s).padStart(6)).join('')}`,
+    ...saliency.map((row, j) => `${JSON.stringify(outputTokens[j]).padStart(6)} ${row.map(cell).join('')}`),
+  ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return EXIT_OK;
 }

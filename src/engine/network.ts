@@ -73,8 +73,10 @@ export interface EncodeOptions {
 export interface EncoderBackwardOptions {
   /** Extra ∂L/∂a of layer l, direction k, in that direction's own time (T·B·H), added to what comes from above: a head that reads lower layers' states. */
   layerGradients?: (readonly (Float32Array | null)[] | null)[];
-  /** Filled with ∂L/∂(initial state) of each layer's forward direction (a decoder started from a bridge). */
+  /** Filled with ∂L/∂state0 of each layer's forward direction (a decoder started from a bridge). */
   stateGradients?: LayerState[];
+  /** Receives ∂L/∂x of the first layer's input, T·B·width (one-hot: V wide; embedding: E wide): saliency. */
+  inputGradient?: { dx?: Float32Array };
 }
 
 export interface NetworkBuildOptions {
@@ -380,7 +382,7 @@ export class Network {
       if (extra) dOuts = dOuts.map((d, k) => (extra[k] ? d.map((v, i) => v + (extra[k] as Float32Array)[i]) : d));
       const input = pass.inputs[l];
       const inWidth = pass.inputWidths[l];
-      const needInputGrad = l > 0 || this.embedding !== null;
+      const needInputGrad = l > 0 || this.embedding !== null || more.inputGradient !== undefined;
       const dIn: Float32Array | null = needInputGrad ? new Float32Array(T * B * inWidth) : null;
       this.dirs[l].forEach((d, k) => {
         const backward = k === 1;
@@ -396,6 +398,10 @@ export class Network {
         if (input === null) {
           // One-hot input: Wx·x⟨t⟩ is a row lookup, so its gradient is a scatter-add of rows.
           grads.set(d.Wx.name, this.kernels.scatterRows(ids, dXProj, G * H, d.Wx.shape[0]));
+          if (dIn) {
+            const part = this.kernels.matmulT({ data: dXProj, rows: T * B, cols: G * H }, d.wx, d.wxT);
+            for (let i = 0; i < part.length; i++) dIn[i] += part[i];
+          }
         } else {
           grads.set(d.Wx.name, this.kernels.matmulTN({ data: input, rows: T * B, cols: inWidth }, { data: dXProj, rows: T * B, cols: G * H }));
           if (dIn) {
@@ -406,6 +412,7 @@ export class Network {
       });
       const mask = pass.dropoutMasks[l];
       if (dIn && mask) for (let i = 0; i < dIn.length; i++) dIn[i] *= mask[i];
+      if (l === 0 && more.inputGradient && dIn) more.inputGradient.dx = dIn;
       if (l === 0 && this.embedding && dIn) {
         const E = this.config.embeddingSize;
         grads.set('embedding', this.kernels.scatterRows(ids, dIn, E, this.embedding.shape[0]));

@@ -176,3 +176,45 @@ describe('seq2seq decoding', () => {
     copy.dispose();
   });
 });
+
+describe('seq2seq saliency: ‖∂ log p(y⟨j⟩)/∂x⟨i⟩‖', () => {
+  test('matches finite differences on the embedded inputs (a source of distinct tokens, so each embedding row is one x⟨i⟩)', () => {
+    const cfg = config({ cell: 'lstm', layers: 2, bidirectional: true, input: 'embedding', embeddingSize: 3 });
+    const head = Seq2seqHead.create(cfg, 17);
+    const source = Int32Array.from([2, 5, 3, 6]);
+    const target = Int32Array.from([4, 2]);
+    const map = head.saliency(source, target, START, END);
+    assert.equal(map.length, target.length + 1);
+    assert.ok(map.every((row) => row.length === source.length));
+    const embedding = head.params.find((p) => p.name === 'encoder.embedding')!;
+    const batch = seq2seqBatch([source], [target], START, END, PAD);
+    const logP = (j: number, y: number) => {
+      const { logits } = head.forward(batch);
+      let max = -Infinity;
+      for (let v = 0; v < V; v++) max = Math.max(max, logits[j * V + v]);
+      let sum = 0;
+      for (let v = 0; v < V; v++) sum += Math.exp(logits[j * V + v] - max);
+      return logits[j * V + y] - max - Math.log(sum);
+    };
+    const outputs = [...target, END];
+    const eps = 1e-2;
+    outputs.forEach((y, j) => {
+      source.forEach((tok, i) => {
+        let sq = 0;
+        for (let k = 0; k < 3; k++) {
+          const at = tok * 3 + k;
+          const old = embedding.data[at];
+          embedding.data[at] = old + eps;
+          const up = logP(j, y);
+          embedding.data[at] = old - eps;
+          const down = logP(j, y);
+          embedding.data[at] = old;
+          sq += ((up - down) / (2 * eps)) ** 2;
+        }
+        const numeric = Math.sqrt(sq);
+        assert.ok(Math.abs(numeric - map[j][i]) <= 2e-2 * Math.max(1e-3, numeric + map[j][i]), `y${j}, x${i}: ${map[j][i]} vs numeric ${numeric}`);
+      });
+    });
+    head.dispose();
+  });
+});

@@ -1,5 +1,5 @@
 // `--task seq2seq` through the built CLI (dist/cli.js): train, then eval (greedy and --beam),
-// predict and info on the seq2seq model; language-model commands refuse it in one sentence;
+// predict, inspect (saliency) and info on the seq2seq model; language-model commands refuse it in one sentence;
 // format errors fail in one line naming the file and line, and write nothing.
 
 import assert from 'node:assert/strict';
@@ -80,9 +80,20 @@ describe('rnnlab --task seq2seq', () => {
     assert.match(rnnlab(['info', model]).stdout, /^task: seq2seq \(source → target: bidirectional encoder, bridge, decoder/m);
   });
 
-  test('sample, inspect and export say in one sentence that they do not apply to a seq2seq model', () => {
+  test('inspect --json gives the output and its source × output saliency', () => {
+    const r = rnnlab(['inspect', model, '--text', 'abcd', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { task: string; sourceTokens: string[]; outputTokens: string[]; saliency: number[][] };
+    assert.equal(out.task, 'seq2seq');
+    assert.deepEqual(out.sourceTokens, ['a', 'b', 'c', 'd']);
+    assert.equal(out.outputTokens[out.outputTokens.length - 1], '<EOS>');
+    assert.equal(out.saliency.length, out.outputTokens.length);
+    assert.ok(out.saliency.every((row) => row.length === 4 && row.every((x) => Number.isFinite(x) && x >= 0)));
+    assert.ok(out.saliency.flat().some((x) => x > 0));
+  });
+
+  test('sample and export say in one sentence that they do not apply to a seq2seq model', () => {
     assertOneLineFailure(rnnlab(['sample', model]), /sample does not apply to .*, a seq2seq model: it generates text from a language model; use rnnlab predict/);
-    assertOneLineFailure(rnnlab(['inspect', model, '--text', 'abc']), /inspect does not apply to .*, a seq2seq model/);
     assertOneLineFailure(rnnlab(['export', model, '--format', 'pytorch', '--out', join(work, 'x')]), /export does not apply to .*, a seq2seq model/);
   });
 

@@ -249,12 +249,49 @@ export class Seq2seqHead {
   }
 
   lossAndGrads(batch: Seq2seqBatch, rng?: Rng): HeadGrads {
-    const { source, target } = batch;
-    const B = source.B;
-    const H = this.config.units;
     const pass = this.forward(batch, rng);
     const dLogits = new Float32Array(pass.logits.length);
     const { loss, count } = crossEntropy(pass.logits, this.targetsOf(batch), this.config.vocabSize, dLogits);
+    const named = this.backward(batch, pass, dLogits);
+    const grads = this.params.map((p) => {
+      const g = named.get(p.name);
+      if (!g) throw new Error(`no gradient for ${p.name}`);
+      return g;
+    });
+    return { loss, count, grads };
+  }
+
+  /**
+   * Source × target saliency of one pair: row j, column i is ‖∂ log p(y⟨j⟩)/∂x⟨i⟩‖, how strongly
+   * output token j (the target's, then <EOS>) depends on source token i (its one-hot or embedded input).
+   */
+  saliency(source: Int32Array, target: Int32Array, start: number, end: number): number[][] {
+    const batch = seq2seqBatch([source], [target], start, end);
+    const pass = this.forward(batch);
+    const V = this.config.vocabSize;
+    const targets = this.targetsOf(batch);
+    const width = this.config.input === 'embedding' ? this.config.embeddingSize : V;
+    return Array.from(targets, (y, j) => {
+      // ∂ log p(y⟨j⟩)/∂logits⟨j⟩ = onehot(y) − p⟨j⟩; every other step's logits get nothing.
+      const dLogits = new Float32Array(pass.logits.length);
+      const row = logSoftmaxRow(pass.logits, j * V, V);
+      for (let v = 0; v < V; v++) dLogits[j * V + v] = (v === y ? 1 : 0) - Math.exp(row[v]);
+      const input: { dx?: Float32Array } = {};
+      this.backward(batch, pass, dLogits, input);
+      const dx = input.dx as Float32Array;
+      return Array.from(source, (_, i) => {
+        let sq = 0;
+        for (let k = 0; k < width; k++) sq += dx[i * width + k] ** 2;
+        return Math.sqrt(sq);
+      });
+    });
+  }
+
+  /** Every parameter's gradient by name from ∂L/∂logits: output layer, decoder, bridges, encoder. */
+  private backward(batch: Seq2seqBatch, pass: Seq2seqPass, dLogits: Float32Array, inputGradient?: { dx?: Float32Array }): Map<string, Float32Array> {
+    const { source, target } = batch;
+    const B = source.B;
+    const H = this.config.units;
     const out = this.output.backward(pass.decoder.top, target.T * B, dLogits);
     const stateGradients: LayerState[] = [];
     const dec = this.decoder.backwardEncoder(pass.decoder, this.decoder.directionGradients(pass.decoder, out.dX), undefined, { stateGradients });
@@ -276,16 +313,11 @@ export class Seq2seqHead {
       });
     });
     const top = pass.encoder.caches[pass.encoder.caches.length - 1].map(() => new Float32Array(source.T * B * H));
-    const enc = this.encoder.backwardEncoder(pass.encoder, top, undefined, { layerGradients });
+    const enc = this.encoder.backwardEncoder(pass.encoder, top, undefined, { layerGradients, inputGradient });
     for (const [k, g] of enc) named.set(ENCODER + k, g);
     named.set(this.output.Wy.name, out.dWy);
     named.set(this.output.by.name, out.dby);
-    const grads = this.params.map((p) => {
-      const g = named.get(p.name);
-      if (!g) throw new Error(`no gradient for ${p.name}`);
-      return g;
-    });
-    return { loss, count, grads };
+    return named;
   }
 
   /** The decoder's initial state for each source (each at least one token). */
