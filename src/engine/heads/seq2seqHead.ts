@@ -14,6 +14,7 @@ import type { EncoderPass, Param, RecurrentState } from '../network.js';
 import { crossEntropy, Network } from '../network.js';
 import { DenseLayer } from './denseLayer.js';
 import type { HeadGrads, HeadLoss } from './sequenceHead.js';
+import { storedTensor } from './sequenceHead.js';
 import type { PaddedBatch } from './paddedBatch.js';
 import { padBatch } from './paddedBatch.js';
 
@@ -143,17 +144,8 @@ export class Seq2seqHead {
   static fromParams(config: NetworkConfig, params: readonly Param[]): Seq2seqHead {
     const strip = (prefix: string) => params.filter((p) => p.name.startsWith(prefix)).map((p) => ({ ...p, name: p.name.slice(prefix.length) }));
     const byName = new Map(params.map((p) => [p.name, p]));
-    const dense = (prefix: string, inWidth: number, outWidth: number): DenseLayer => {
-      const take = (name: string, shape: number[]): Float32Array => {
-        const p = byName.get(name);
-        if (!p) throw new ConfigError(`parameter ${name} is missing`);
-        if (p.shape.join() !== shape.join() || p.data.length !== shape.reduce((a, b) => a * b, 1)) {
-          throw new ConfigError(`parameter ${name} has shape [${p.shape}], expected [${shape}]`);
-        }
-        return p.data.slice();
-      };
-      return new DenseLayer(prefix, inWidth, outWidth, { Wy: take(`${prefix}.Wy`, [inWidth, outWidth]), by: take(`${prefix}.by`, [outWidth]) });
-    };
+    const dense = (prefix: string, inWidth: number, outWidth: number): DenseLayer =>
+      new DenseLayer(prefix, inWidth, outWidth, { Wy: storedTensor(byName, `${prefix}.Wy`, [inWidth, outWidth]), by: storedTensor(byName, `${prefix}.by`, [outWidth]) });
     const { bridgeIn, bridgeOut } = Seq2seqHead.widths(config);
     const encoder = Network.fromParams(config, strip(ENCODER), { outputLayer: false });
     const decoder = Network.fromParams(decoderConfig(config), strip(DECODER), { outputLayer: false });
