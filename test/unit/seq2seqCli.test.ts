@@ -3,7 +3,7 @@
 // format errors fail in one line naming the file and line, and write nothing.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -38,6 +38,16 @@ describe('rnnlab --task seq2seq', () => {
     assert.equal(meta.labels, undefined);
     assert.ok(meta.vocabulary.tokens.includes('<EOS>'));
     for (const kind of ['latest', 'best']) assert.ok(existsSync(join(model, 'checkpoints', kind, 'model.json')), `checkpoints/${kind} saved`);
+  });
+
+  test('train --resume continues the seq2seq model from its latest save', () => {
+    const copy = join(work, 'resumed');
+    cpSync(model, copy, { recursive: true });
+    const r = rnnlab(['train', trainFile, '--out', copy, '--resume', '--steps', '20', '--eval-every', '20']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /resuming at step 60/);
+    assert.match(r.stdout, /done \(steps\) at step 80 /);
+    assert.equal(readModelMeta(copy).state.step, 80);
   });
 
   test('eval reports exactMatch and cer, greedy and with --beam', () => {
