@@ -16,6 +16,7 @@ import { runInfo } from './infoCommand.js';
 import { runInspect } from './inspectCommand.js';
 import { parseInteger, parseNumber } from './optionParsers.js';
 import { runSample } from './sampleCommand.js';
+import { runEvalSeq2seq, runInspectSeq2seq, runPredictSeq2seq, runTrainSeq2seq } from './seq2seqCommands.js';
 import { runTrain } from './trainCommand.js';
 import { readModelMeta } from '../model/index.js';
 import type { ModelTask } from '../model/index.js';
@@ -29,7 +30,7 @@ const WASM_DIR = __dirname;
 const TASK_TRAINERS: Record<Exclude<ModelTask, 'lm'>, (file: string, flags: TrainFlags, wasmDir: string) => Promise<number>> = {
   classify: runTrainClassify,
   tag: () => Promise.reject(new UsageError('--task tag is not in this build')),
-  seq2seq: () => Promise.reject(new UsageError('--task seq2seq is not in this build')),
+  seq2seq: runTrainSeq2seq,
 };
 
 const backendOption = () => new Option('--backend <name>', 'tensorflow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto');
@@ -52,7 +53,13 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description('train a language model on a text file, or a classifier on labelled lines (--task classify)')
     .argument('<file>', 'UTF-8 text file to train on')
     .requiredOption('--out <dir>', 'model folder to write (created if needed)')
-    .addOption(new Option('--task <task>', 'lm: next token (default); classify: one label per line (label<TAB>text, text<TAB>label, CSV, JSON lines)').choices(['lm', 'classify']))
+    .addOption(
+      new Option('--task <task>', 'lm: next token (default); classify: one label per line (label<TAB>text, text<TAB>label, CSV, JSON lines); seq2seq: source<TAB>target per line').choices([
+        'lm',
+        'classify',
+        'seq2seq',
+      ]),
+    )
     .addOption(new Option('--cell <type>', 'recurrent cell').choices(['lstm', 'gru', 'rnn']))
     .option('--layers <n>', 'stacked recurrent layers', parseInteger)
     .option('--units <n>', 'hidden units per layer', parseInteger)
@@ -74,8 +81,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--clip <x>', 'gradient clipping threshold (0 = off)', parseNumber)
     .addOption(new Option('--clip-mode <mode>', 'clip the global norm or each value').choices(['norm', 'value']))
     .option('--dropout <p>', 'dropout between stacked layers', parseNumber)
-    .option('--bidirectional', 'classify: read each line both ways (the default)')
-    .option('--no-bidirectional', 'classify: read each line forwards only')
+    .option('--bidirectional', 'classify, seq2seq: read each line (the source) both ways (the default)')
+    .option('--no-bidirectional', 'classify, seq2seq: read each line (the source) forwards only')
     .option('--val-fraction <f>', 'fraction of the text held out for validation', parseNumber)
     .option('--seed <s>', 'seed for initialisation, dropout and sampling', parseInteger)
     .addOption(new Option('--backend <name>', 'tensorflow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
@@ -120,37 +127,45 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--json', 'print one JSON object')
     .option('--per-token', 'add the surprisal (−log p, nats) of each token')
     .option('--max-tokens <n>', 'score only the first N tokens (a huge file is then read no further)', parseInteger)
+    .option('--beam <k>', 'seq2seq: beam search of width K (default 1: greedy)', parseInteger)
     .addOption(checkpointOption())
     .addOption(backendOption())
     .action(async (dir: string, file: string, flags) => {
-      if (readModelMeta(dir, flags.checkpoint).task !== 'classify') return setExitCode(await runEval(dir, file, flags, WASM_DIR));
-      if (flags.maxTokens !== undefined) throw new UsageError('--max-tokens is for language models; a classify model scores every labelled line');
-      setExitCode(await runEvalClassify(dir, file, flags, WASM_DIR));
+      const task = readModelMeta(dir, flags.checkpoint).task;
+      if (task !== 'lm' && flags.maxTokens !== undefined) throw new UsageError(`--max-tokens is for language models; a ${task} model scores every example`);
+      if (task === 'classify') setExitCode(await runEvalClassify(dir, file, flags, WASM_DIR));
+      else if (task === 'seq2seq') setExitCode(await runEvalSeq2seq(dir, file, flags, WASM_DIR));
+      else setExitCode(await runEval(dir, file, flags, WASM_DIR));
     });
 
   program
     .command('predict')
-    .description('label texts with a classify model: the label and every class probability')
-    .argument('<dir>', 'classify model folder')
+    .description('label texts with a classify model (the label and every class probability), or transduce them with a seq2seq model (the output)')
+    .argument('<dir>', 'classify or seq2seq model folder')
     .argument('[file]', 'UTF-8 file of texts, one per line')
-    .option('--text <text>', 'one text to classify')
+    .option('--text <text>', 'one text to classify or transduce')
     .option('--json', 'print one JSON object per text')
+    .option('--beam <k>', 'seq2seq: beam search of width K (default 1: greedy)', parseInteger)
     .addOption(checkpointOption())
     .addOption(backendOption())
-    .action(async (dir: string, file: string | undefined, flags) => setExitCode(await runPredict(dir, file, flags, WASM_DIR)));
+    .action(async (dir: string, file: string | undefined, flags) =>
+      setExitCode(await (readModelMeta(dir, flags.checkpoint).task === 'seq2seq' ? runPredictSeq2seq(dir, file, flags, WASM_DIR) : runPredict(dir, file, flags, WASM_DIR))),
+    );
 
   program
     .command('inspect')
-    .description('gates, states, saturation, predictions and gradient flow for a text')
+    .description('gates, states, saturation, predictions and gradient flow for a text; for a seq2seq model, its output and the source × output saliency')
     .argument('<dir>', 'model folder')
     .requiredOption('--text <text>', 'text to run through the model')
     .option('--json', 'print one JSON object')
     .option('--gradients', 'add ‖∂L⟨T⟩/∂a⟨t⟩‖ for every t ≤ T and layer')
     .option('--position <t>', 'the position T whose loss is differentiated (default: the last)', parseInteger)
     .option('--top-k <k>', 'next-token predictions per step', parseInteger)
+    .option('--beam <k>', 'seq2seq: decode with a beam of width K (default 1: greedy)', parseInteger)
     .addOption(checkpointOption())
     .addOption(backendOption())
     .action(async (dir: string, flags) => {
+      if (readModelMeta(dir, flags.checkpoint).task === 'seq2seq') return setExitCode(await runInspectSeq2seq(dir, flags, WASM_DIR));
       refuseUnlessLm(dir, flags.checkpoint, 'inspect');
       setExitCode(await runInspect(dir, flags, WASM_DIR));
     });

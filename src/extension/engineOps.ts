@@ -12,6 +12,7 @@ import type { InspectResult, Prediction } from '../engine/types.js';
 import { loadModel } from '../training/checkpoint.js';
 import type { LoadedModel } from '../training/checkpoint.js';
 import type { CheckpointKind } from '../model/index.js';
+import { loadTransducer, transduceTexts } from '../training/tasks/seq2seqModel.js';
 
 let backend: Promise<BackendInfo> | null = null;
 
@@ -49,4 +50,15 @@ export function predictionsBefore(model: Model, text: string, index: number, k: 
   const context = ids.subarray(Math.max(0, index - window), index);
   const { logits } = feed(model, context, null);
   return logits ? topPredictions(model, logits, k) : [];
+}
+
+/** A seq2seq model's greedy output for each line (Transduce Selection). */
+export async function transduceLines(dir: string, wasmDir: string, lines: readonly string[], checkpoint: CheckpointKind = 'root'): Promise<string[]> {
+  await ensureBackend(wasmDir);
+  const transducer = loadTransducer(dir, checkpoint);
+  try {
+    return transduceTexts(transducer, lines);
+  } finally {
+    transducer.head.dispose();
+  }
 }

@@ -23,6 +23,7 @@ import { SurprisalController } from './surprisal.js';
 import { registerTrainCommands } from './trainCommands.js';
 import { TrainerClient } from './trainerClient.js';
 import { TrainingUi } from './trainingUi.js';
+import { registerTransduceSelection } from './transduceSelection.js';
 
 /** Every import above has been evaluated by now (bundled ESM keeps that order). */
 const evaluatedAt = performance.now();
@@ -101,6 +102,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     ...registerPanelCommands(lab),
     ...registerInteropCommands(lab),
+    registerTransduceSelection(lab),
   );
   // A finished run saved a newer model: completions reload it if it is the one completing.
   // (Checkpoints during the run are not reloaded: that would reset the state cache each save.)
