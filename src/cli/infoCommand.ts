@@ -85,10 +85,10 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
   }
   const n = meta.network;
   const t = meta.train;
-  const loss = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(4)} nats/${meta.task === 'lm' ? 'token' : 'example'}`);
+  const loss = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(4)} nats/${meta.task === 'lm' || meta.task === 'tag' ? 'token' : 'example'}`);
   const lines = [
     `${meta.name} (${dir}), saved ${meta.savedAt}`,
-    `task: ${meta.task === 'lm' ? 'lm (language model)' : `${meta.task}, ${meta.labels?.length ?? 0} labels: ${(meta.labels ?? []).join(', ')}`}`,
+    `task: ${meta.task === 'lm' ? 'lm (language model)' : `${meta.task}, ${meta.labels?.length ?? 0} ${meta.task === 'tag' ? 'tags' : 'labels'}: ${(meta.labels ?? []).join(', ')}`}`,
     `network: ${n.bidirectional ? 'bidirectional ' : ''}${architectureLabel(n)}, ${n.input} input${n.input === 'embedding' ? ` (${n.embeddingSize})` : ''}, dropout ${n.dropout}, ${meta.parameters.toLocaleString('en-US')} parameters`,
     `vocabulary: ${n.vocabSize.toLocaleString('en-US')} ${meta.vocabulary.mode} tokens`,
     `training: ${t.optimizer} lr ${t.lr}, batch ${t.batch}, seq-len ${t.seqLen}, clip ${t.clip} (${t.clipMode}), val fraction ${t.valFraction}, seed ${t.seed}`,

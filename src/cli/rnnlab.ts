@@ -8,6 +8,7 @@ import { version } from '../../package.json';
 import { runBenchCommand } from './benchCommand.js';
 import { refuseUnlessLm, runEvalClassify, runPredict, runTrainClassify } from './classifyCommands.js';
 import { savedTask } from './taskTrain.js';
+import { runEvalTag, runPredictTag, runTrainTag } from './tagCommands.js';
 import { EXIT_OK, UsageError, errorLine, exitCodeFor } from './cliErrors.js';
 import { runEval } from './evalCommand.js';
 import { runExport } from './exportCommand.js';
@@ -20,6 +21,7 @@ import { runTrain } from './trainCommand.js';
 import { readModelMeta } from '../model/index.js';
 import type { ModelTask } from '../model/index.js';
 import type { TrainFlags } from './trainCommand.js';
+import type { ClassifyFlags } from './classifyCommands.js';
 
 
 /** Where the bundle lives: the tfjs .wasm files are copied next to dist/cli.js. */
@@ -28,8 +30,14 @@ const WASM_DIR = __dirname;
 /** `train --task T` for every task but the language model. */
 const TASK_TRAINERS: Record<Exclude<ModelTask, 'lm'>, (file: string, flags: TrainFlags, wasmDir: string) => Promise<number>> = {
   classify: runTrainClassify,
-  tag: () => Promise.reject(new UsageError('--task tag is not in this build')),
+  tag: runTrainTag,
   seq2seq: () => Promise.reject(new UsageError('--task seq2seq is not in this build')),
+};
+
+/** `eval` of a task model; a language model (and any task not listed) is scored by runEval. */
+const EVALUATORS: Partial<Record<ModelTask, (dir: string, file: string, flags: ClassifyFlags, wasmDir: string) => Promise<number>>> = {
+  classify: runEvalClassify,
+  tag: runEvalTag,
 };
 
 const backendOption = () => new Option('--backend <name>', 'tensorflow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto');
@@ -49,10 +57,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('train')
-    .description('train a language model on a text file, or a classifier on labelled lines (--task classify)')
+    .description('train a language model on a text file, a classifier on labelled lines (--task classify), or a tagger on token<whitespace>tag lines (--task tag)')
     .argument('<file>', 'UTF-8 text file to train on')
     .requiredOption('--out <dir>', 'model folder to write (created if needed)')
-    .addOption(new Option('--task <task>', 'lm: next token (default); classify: one label per line (label<TAB>text, text<TAB>label, CSV, JSON lines)').choices(['lm', 'classify']))
+    .addOption(new Option('--task <task>', 'lm: next token (default); classify: one label per line (label<TAB>text, text<TAB>label, CSV, JSON lines); tag: one token<whitespace>tag per line, a blank line after each sentence').choices(['lm', 'classify', 'tag']))
     .addOption(new Option('--cell <type>', 'recurrent cell').choices(['lstm', 'gru', 'rnn']))
     .option('--layers <n>', 'stacked recurrent layers', parseInteger)
     .option('--units <n>', 'hidden units per layer', parseInteger)
@@ -74,8 +82,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--clip <x>', 'gradient clipping threshold (0 = off)', parseNumber)
     .addOption(new Option('--clip-mode <mode>', 'clip the global norm or each value').choices(['norm', 'value']))
     .option('--dropout <p>', 'dropout between stacked layers', parseNumber)
-    .option('--bidirectional', 'classify: read each line both ways (the default)')
-    .option('--no-bidirectional', 'classify: read each line forwards only')
+    .option('--bidirectional', 'classify, tag: read each line both ways (the default)')
+    .option('--no-bidirectional', 'classify, tag: read each line forwards only')
     .option('--val-fraction <f>', 'fraction of the text held out for validation', parseNumber)
     .option('--seed <s>', 'seed for initialisation, dropout and sampling', parseInteger)
     .addOption(new Option('--backend <name>', 'tensorflow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
@@ -114,7 +122,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('eval')
-    .description('score a text: loss in nats per token, bits per token, perplexity; for a classify model: accuracy, macroF1, per-class precision/recall, confusion')
+    .description('score a text: loss in nats per token, bits per token, perplexity; for a classify model: accuracy, macroF1, per-class precision/recall, confusion; for a tag model: tokenAccuracy, entityF1, precision, recall')
     .argument('<dir>', 'model folder')
     .argument('<file>', 'UTF-8 text file to score (labelled lines for a classify model)')
     .option('--json', 'print one JSON object')
@@ -122,19 +130,21 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(checkpointOption())
     .addOption(backendOption())
     .action(async (dir: string, file: string, flags) =>
-      setExitCode(await (readModelMeta(dir, flags.checkpoint).task === 'classify' ? runEvalClassify(dir, file, flags, WASM_DIR) : runEval(dir, file, flags, WASM_DIR))),
+      setExitCode(await (EVALUATORS[readModelMeta(dir, flags.checkpoint).task] ?? runEval)(dir, file, flags, WASM_DIR)),
     );
 
   program
     .command('predict')
-    .description('label texts with a classify model: the label and every class probability')
-    .argument('<dir>', 'classify model folder')
+    .description('label texts with a classify model (the label and every class probability), or tag each token with a tag model (the tag and its probability)')
+    .argument('<dir>', 'classify or tag model folder')
     .argument('[file]', 'UTF-8 file of texts, one per line')
     .option('--text <text>', 'one text to classify')
     .option('--json', 'print one JSON object per text')
     .addOption(checkpointOption())
     .addOption(backendOption())
-    .action(async (dir: string, file: string | undefined, flags) => setExitCode(await runPredict(dir, file, flags, WASM_DIR)));
+    .action(async (dir: string, file: string | undefined, flags) =>
+      setExitCode(await (readModelMeta(dir, flags.checkpoint).task === 'tag' ? runPredictTag : runPredict)(dir, file, flags, WASM_DIR)),
+    );
 
   program
     .command('inspect')

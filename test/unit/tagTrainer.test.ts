@@ -16,7 +16,7 @@ import type { TrainerEvent } from '../../src/training/events.js';
 import { readTagged } from '../../src/training/tasks/tagReader.js';
 import { encodeTokens, evaluateSentences, loadTagger, splitTokens, tagText } from '../../src/training/tasks/tagModel.js';
 import { prepareTag, resumeTagger, trainTagger } from '../../src/training/tasks/tagTrainer.js';
-import { conllText, numberSentences } from './tagData.js';
+import { conllText, NUMBER_TOKENS, numberSentences } from './tagData.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rnnlab-tag-'));
 const model = join(work, 'gru');
@@ -61,7 +61,7 @@ describe('tag trainer', () => {
 
   test("a sentence's tag probabilities are the same alone and in a batch with longer ones", () => {
     const { head, vocab } = loadTagger(model);
-    const short = encodeTokens(vocab, ['the', '42', 'cat']);
+    const short = encodeTokens(vocab, ['the', NUMBER_TOKENS[0], 'cat']);
     const long = heldOut.sentences.slice(0, 3).map((s) => encodeTokens(vocab, s.tokens));
     const alone = head.probabilities(padBatch([short]))[0];
     const batched = head.probabilities(padBatch([long[0], short, long[1], long[2]]))[1];
