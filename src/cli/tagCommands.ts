@@ -93,7 +93,10 @@ export async function runPredictTag(dir: string, file: string | undefined, flags
   try {
     const out = texts.map((text) => {
       const tags = tagText(tagger, text);
-      if (flags.json) return JSON.stringify({ text, tokens: tags.map(({ token, tag, probability }) => ({ token, tag, probability })) });
+      if (flags.json) {
+        const tokens = tags.map(({ token, tag, probability, probabilities }) => ({ token, tag, probability, probabilities: Object.fromEntries(tagger.tags.map((t, k) => [t, probabilities[k]])) }));
+        return JSON.stringify({ text, tokens });
+      }
       return tags.map(tagLine).join('\n');
     });
     // A blank line between sentences, as in the tag file format.

@@ -26,13 +26,15 @@ export interface TagRange {
   token: string;
   tag: string;
   probability: number;
+  /** Every tag's probability, in the model's tag order. */
+  probabilities: number[];
   /** Null for O: not decorated. */
   type: string | null;
 }
 
 /** Document ranges of the tokens of a text that starts at document offset `base`. */
 export function tagRanges(tokens: readonly TokenTag[], base: number): TagRange[] {
-  return tokens.map((t) => ({ start: base + t.start, end: base + t.end, token: t.token, tag: t.tag, probability: t.probability, type: entityType(t.tag) }));
+  return tokens.map((t) => ({ start: base + t.start, end: base + t.end, token: t.token, tag: t.tag, probability: t.probability, probabilities: t.probabilities, type: entityType(t.tag) }));
 }
 
 /** The decorated ranges of each entity type (types with no token are absent). */

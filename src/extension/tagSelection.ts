@@ -14,6 +14,8 @@ interface Shown {
   version: number;
   ref: ModelRef;
   ranges: TagRange[];
+  /** The model's tag set, in output order. */
+  tags: string[];
   /** Entity types of the model's tag set: a type's index picks its colour. */
   types: string[];
 }
@@ -92,7 +94,7 @@ export class TagSelectionController implements vscode.Disposable {
         return;
       }
       const ranges = tagRanges(tokens, doc.offsetAt(range.start));
-      this.shown.set(doc.uri.toString(), { version, ref, ranges, types: entityTypes(tags) });
+      this.shown.set(doc.uri.toString(), { version, ref, ranges, tags, types: entityTypes(tags) });
       for (const ed of vscode.window.visibleTextEditors) if (ed.document === doc) this.paint(ed);
       this.showLegend();
       this.lab.log.info(`Tagged ${tokens.length} tokens of ${doc.uri.path} with ${ref.name}: ${legendText(ranges)}`);
@@ -137,7 +139,10 @@ export class TagSelectionController implements vscode.Disposable {
     const md = new vscode.MarkdownString();
     md.supportHtml = true;
     const swatch = r.type === null ? '' : `<span style="color:${colourOf(s.types, r.type)};">■</span> `;
-    md.appendMarkdown(`**RNN Lab tag** (${s.ref.name}) of \`${r.token.replace(/`/g, 'ˋ')}\`: ${swatch}**${r.tag}**, p = ${r.probability.toFixed(3)}`);
+    md.appendMarkdown(`**RNN Lab tag** (${s.ref.name}) of \`${r.token.replace(/`/g, 'ˋ')}\`: ${swatch}**${r.tag}**, p = ${r.probability.toFixed(3)}\n\n`);
+    // The runners-up say how sure the model was: the three most likely tags.
+    const top = s.tags.map((tag, k) => ({ tag, p: r.probabilities[k] ?? 0 })).sort((a, b) => b.p - a.p).slice(0, 3);
+    md.appendMarkdown(top.map((t) => `${t.tag} ${t.p.toFixed(3)}`).join(' · '));
     return new vscode.Hover(md, new vscode.Range(doc.positionAt(r.start), doc.positionAt(r.end)));
   }
 

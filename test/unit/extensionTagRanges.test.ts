@@ -8,7 +8,7 @@ import { entityType, entityTypes, legendText, rangeAt, rangesByType, tagRanges }
 import type { TokenTag } from '../../src/training/tasks/tagModel.js';
 import { splitTokens } from '../../src/training/tasks/tagModel.js';
 
-const tagged = (text: string, tags: string[]): TokenTag[] => splitTokens(text).map((t, i) => ({ ...t, tag: tags[i], probability: 0.5 + i / 100 }));
+const tagged = (text: string, tags: string[]): TokenTag[] => splitTokens(text).map((t, i) => ({ ...t, tag: tags[i], probability: 0.5 + i / 100, probabilities: [0.5 + i / 100] }));
 
 describe('Tag Selection ranges', () => {
   test('each token of a selection lands at its document offsets, shifted by where the selection starts', () => {

@@ -8,24 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { ensureCliBuilt, rnnlab } from './helpers.js';
-import type { CliRun } from './helpers.js';
+import { assertOneLineFailure, ensureCliBuilt, rnnlab } from './helpers.js';
 import { conllText, NUMBER_TOKENS, numberSentences } from './tagData.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rnnlab-tag-cli-'));
 const trainFile = join(work, 'train.conll');
 const testFile = join(work, 'test.conll');
 const model = join(work, 'model');
-
-/** Exit 1 and exactly one stderr line `rnnlab: …` matching `pattern`, nothing on stdout. */
-function assertOneLineFailure(r: CliRun, pattern: RegExp): void {
-  assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  assert.equal(lines.length, 1, `one stderr line, got: ${r.stderr}`);
-  assert.match(lines[0], /^rnnlab: /);
-  assert.match(lines[0], pattern);
-  assert.equal(r.stdout, '');
-}
 
 before(() => {
   ensureCliBuilt();
@@ -84,7 +73,11 @@ describe('rnnlab --task tag', () => {
     const parsed = many.stdout
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { tokens: { token: string; tag: string; probability: number }[] });
+      .map((l) => JSON.parse(l) as { tokens: { token: string; tag: string; probability: number; probabilities: Record<string, number> }[] });
+    const first = parsed[0].tokens[1];
+    assert.deepEqual(Object.keys(first.probabilities), ['O', 'B-NUM', 'I-NUM']);
+    assert.equal(first.probabilities[first.tag], first.probability);
+    assert.ok(Math.abs(Object.values(first.probabilities).reduce((a, b) => a + b, 0) - 1) < 1e-6);
     assert.deepEqual(
       parsed.map((p) => p.tokens.map((t) => t.tag)),
       [['O', 'B-NUM', 'O'], ['O', 'O']],

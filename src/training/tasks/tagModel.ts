@@ -45,6 +45,8 @@ export interface TokenTag extends TextToken {
   tag: string;
   /** The model's probability of `tag`. */
   probability: number;
+  /** Every tag's probability, in the model's tag order. */
+  probabilities: number[];
 }
 
 /** Sentences per padded batch at inference: the result does not depend on it (padding is masked). */
@@ -119,7 +121,7 @@ export function tagText(tagger: Tagger, text: string): TokenTag[] {
   );
   return tokens.map((t, i) => {
     const k = argmax(probs[i]);
-    return { ...t, tag: tagger.tags[k], probability: probs[i][k] };
+    return { ...t, tag: tagger.tags[k], probability: probs[i][k], probabilities: Array.from(probs[i]) };
   });
 }
 

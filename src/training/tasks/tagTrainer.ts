@@ -14,6 +14,7 @@ import type { LoadedFolder } from '../checkpoint.js';
 import type { TrainConfig, TrainOptions } from '../config.js';
 import { resolveTrainConfig } from '../config.js';
 import { DEFAULT_CLASSIFY_EPOCHS, resumedConfig } from './classifyTrainer.js';
+import { savedLabels } from './savedLabels.js';
 import { stratifiedSplit } from './stratifiedSplit.js';
 import type { TagData, TaggedSentence } from './tagReader.js';
 import type { EncodedSentences } from './tagModel.js';
@@ -134,10 +135,7 @@ export function trainTagger(p: PreparedTag, run: TaskRun): Promise<TaskDone> {
  */
 export function resumeTagger(folder: LoadedFolder, data: TagData, options: TrainOptions, run: Omit<TaskRun, 'resumeFrom'>): { prepared: PreparedTag; done: Promise<TaskDone> } {
   const { meta } = folder;
-  if (meta.task !== 'tag' || !meta.labels) throw new ConfigError(`${folder.dir} is a ${meta.task} model, not a tag model`);
-  const tags = meta.labels;
-  const unknown = data.tags.filter((t) => !tags.includes(t));
-  if (unknown.length > 0) throw new ConfigError(`the file has tag${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')} that the model does not know (it knows ${tags.join(', ')})`);
+  const tags = savedLabels(folder, 'tag', data.tags, 'tag');
   const config = resumedConfig(folder.train, options);
   const vocab = Vocabulary.fromJSON(meta.vocabulary);
   const split = splitSentences(data.sentences, config);
