@@ -127,11 +127,16 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .argument('<file>', 'UTF-8 text file to score (labelled lines for a classify model)')
     .option('--json', 'print one JSON object')
     .option('--per-token', 'add the surprisal (−log p, nats) of each token')
+    .option('--max-tokens <n>', 'score only the first N tokens (a huge file is then read no further)', parseInteger)
     .addOption(checkpointOption())
     .addOption(backendOption())
-    .action(async (dir: string, file: string, flags) =>
-      setExitCode(await (EVALUATORS[readModelMeta(dir, flags.checkpoint).task] ?? runEval)(dir, file, flags, WASM_DIR)),
-    );
+    .action(async (dir: string, file: string, flags) => {
+      const { task } = readModelMeta(dir, flags.checkpoint);
+      const evaluate = EVALUATORS[task];
+      if (!evaluate) return setExitCode(await runEval(dir, file, flags, WASM_DIR));
+      if (flags.maxTokens !== undefined) throw new UsageError(`--max-tokens is for language models; a ${task} model scores every example of the file`);
+      setExitCode(await evaluate(dir, file, flags, WASM_DIR));
+    });
 
   program
     .command('predict')
