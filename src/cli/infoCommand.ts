@@ -91,7 +91,7 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
   }
   const n = meta.network;
   const t = meta.train;
-  const loss = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(4)} nats/${meta.task === 'lm' || meta.task === 'seq2seq' ? 'token' : 'example'}`);
+  const loss = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(4)} nats/${meta.task === 'classify' ? 'example' : 'token'}`);
   const saved = (kind: 'latest' | 'best', s: CheckpointSummary | null) =>
     s ? `step ${s.step}${kind === 'best' ? ` (${loss(s.bestValLoss)})` : ''}` : checkpointProblems[kind] ? 'broken (see below)' : 'none';
   const lines = [
@@ -120,5 +120,5 @@ function taskLine(meta: ModelMeta): string {
     const best = meta.state.best ? `; best exactMatch ${(meta.state.best.metrics.exactMatch ?? NaN).toFixed(4)}, cer ${(meta.state.best.metrics.cer ?? NaN).toFixed(4)} at step ${meta.state.best.step}` : '';
     return `seq2seq (source → target: ${enc}, bridge, decoder; one ${meta.vocabulary.mode} vocabulary with <EOS>)${best}`;
   }
-  return `${meta.task}, ${meta.labels?.length ?? 0} labels: ${(meta.labels ?? []).join(', ')}`;
+  return `${meta.task}, ${meta.labels?.length ?? 0} ${meta.task === 'tag' ? 'tags' : 'labels'}: ${(meta.labels ?? []).join(', ')}`;
 }
