@@ -20,6 +20,7 @@ import { registerPanels } from './panels/index.js';
 import type { PanelDeps } from './panels/index.js';
 import { resolveModelsDirectory } from './settings.js';
 import { SurprisalController } from './surprisal.js';
+import { ClassifySelection } from './classifySelection.js';
 import { registerTrainCommands } from './trainCommands.js';
 import { TrainerClient } from './trainerClient.js';
 import { TrainingUi } from './trainingUi.js';
@@ -74,6 +75,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ui,
     completions,
     surprisal,
+    new ClassifySelection(lab),
     ...registerTrainCommands(lab, ui),
     ...registerModelCommands(lab, {
       onRenamed: async (from, to) => {

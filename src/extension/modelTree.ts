@@ -51,8 +51,22 @@ export function showToken(t: string): string {
 
 const md = (s: string) => s.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, '\\$1');
 
+/** The metric the Models view shows for each task model (what picks its best checkpoint). */
+const HEADLINE_METRIC: Partial<Record<ModelSummary['task'], string>> = { classify: 'accuracy', tag: 'entityF1', seq2seq: 'exactMatch' };
+
+/** "classify · accuracy 0.98" for a task model, "classify" before its first evaluation; null for a language model. */
+export function taskLabel(s: Pick<ModelSummary, 'task' | 'bestMetrics'>): string | null {
+  if (s.task === 'lm') return null;
+  const metrics = s.bestMetrics ?? {};
+  const name = HEADLINE_METRIC[s.task] ?? Object.keys(metrics)[0];
+  const value = name === undefined ? undefined : metrics[name];
+  return value === undefined ? s.task : `${s.task} · ${name} ${value.toFixed(2)}`;
+}
+
 export function modelDescription(s: ModelSummary, training?: LiveTraining): string {
   const parts = [architectureLabel(s), `${formatCount(s.parameters)} params`];
+  const task = taskLabel(s);
+  if (task) parts.unshift(task);
   if (training) {
     parts.unshift(training.paused ? `paused at step ${training.step}` : `training… step ${training.step}`);
   }
@@ -62,6 +76,8 @@ export function modelDescription(s: ModelSummary, training?: LiveTraining): stri
 
 export function modelTooltip(s: ModelSummary, checkpoints: CheckpointSummary[]): string {
   const rows: [string, string][] = [
+    ...(s.task === 'lm' ? [] : [['Task', taskLabel(s)!] as [string, string]]),
+    ...(s.labels ? [['Labels', s.labels.join(', ')] as [string, string]] : []),
     ['Cell', s.cell.toUpperCase()],
     ['Layers × units', `${s.layers} × ${s.units}`],
     ['Parameters', s.parameters.toLocaleString('en-US')],

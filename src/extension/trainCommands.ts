@@ -16,6 +16,9 @@ import type { TrainingRun } from './trainerClient.js';
 import { continuationChoices, defaultModelName, modelNameProblem, textSize, trainingTextProblem } from './trainingInput.js';
 import type { TextCandidate } from './trainingInput.js';
 import type { TrainingUi } from './trainingUi.js';
+import type { ModelTask } from '../model/index.js';
+import { taskTrainOptions } from './taskChoices.js';
+import { askTask } from './taskStep.js';
 
 const TITLE = 'RNN Lab: Train Model';
 const SOURCE_KEY = (modelDir: string) => `rnnLab.trainingSource:${modelDir}`;
@@ -109,7 +112,7 @@ export const DASHBOARD_WAIT_MS = 10_000;
 
 export async function startTraining(
   lab: Lab, ui: TrainingUi,
-  run: { text: string; modelDir: string; options: TrainOptions; name: string; resume: boolean; source?: vscode.Uri },
+  run: { text: string; modelDir: string; options: TrainOptions; name: string; resume: boolean; source?: vscode.Uri; task?: ModelTask },
 ): Promise<TrainingRun | undefined> {
   const existing = lab.trainer.runFor(run.modelDir);
   if (existing) {
@@ -122,7 +125,8 @@ export async function startTraining(
   lab.log.info(`${run.name}: dashboard ${loaded ? 'loaded' : 'not loaded yet'} after ${Date.now() - started} ms; starting the run`);
   let r: TrainingRun;
   try {
-    r = lab.trainer.start({ text: run.text, modelDir: run.modelDir, options: run.options, name: run.name, resume: run.resume }, run.name);
+    const file = run.source ? path.basename(run.source.path) : undefined;
+    r = lab.trainer.start({ text: run.text, modelDir: run.modelDir, options: run.options, name: run.name, resume: run.resume, task: run.task, file }, run.name);
   } catch (err) {
     if (err instanceof AlreadyTrainingError) {
       void vscode.window.showWarningMessage(err.message);
@@ -156,6 +160,8 @@ async function trainOnActiveFile(lab: Lab, ui: TrainingUi): Promise<void> {
     reportError(lab, problem);
     return;
   }
+  const task = await askTask(`${TITLE} on ${documentName(doc)} (${textSize(text.length)})`, text, documentName(doc));
+  if (!task) return;
   const s = readSettings(lab, doc.uri);
   const presets = [...PRESETS].sort((a, b) => Number(b.id === s.preset) - Number(a.id === s.preset));
   const preset = await vscode.window.showQuickPick(
@@ -168,7 +174,7 @@ async function trainOnActiveFile(lab: Lab, ui: TrainingUi): Promise<void> {
     custom = await askCustom(s);
     if (!custom) return;
   }
-  const options = trainOptionsFor(preset.id, s, custom);
+  const options = taskTrainOptions(task, trainOptionsFor(preset.id, s, custom), preset.id === 'custom');
   const bad = optionsProblem(options);
   if (bad) {
     reportError(lab, `Cannot train with these settings: ${bad}`);
@@ -183,7 +189,7 @@ async function trainOnActiveFile(lab: Lab, ui: TrainingUi): Promise<void> {
   if (name === undefined || modelNameProblem(name, existingNames(lab))) return;
   // Re-read the buffer: the user may have typed while answering the questions.
   await startTraining(lab, ui, {
-    text: doc.isClosed ? text : doc.getText(), modelDir: path.join(lab.modelsDir(), name), options, name, resume: false, source: doc.uri,
+    text: doc.isClosed ? text : doc.getText(), modelDir: path.join(lab.modelsDir(), name), options, name, resume: false, source: doc.uri, task,
   });
 }
 
@@ -256,7 +262,9 @@ async function continueTraining(lab: Lab, ui: TrainingUi, arg: unknown): Promise
   const s = readSettings(lab, source.uri);
   const stopAfter = await askStopAfter(defaultStopAfter(s), `RNN Lab: Continue Training ${ref.name} on ${source.label}`);
   if (!stopAfter) return;
-  await startTraining(lab, ui, { text: source.text, modelDir: ref.dir, options: { ...stopAfter }, name: ref.name, resume: true, source: source.uri });
+  const entry = lab.listModels().find((e) => e.kind === 'ok' && e.summary.dir === ref.dir);
+  const task = entry?.kind === 'ok' ? entry.summary.task : 'lm';
+  await startTraining(lab, ui, { text: source.text, modelDir: ref.dir, options: { ...stopAfter }, name: ref.name, resume: true, source: source.uri, task });
 }
 
 /** The run a Stop/Pause/… command targets: the tree item's, the only one, or a pick. */

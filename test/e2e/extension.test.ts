@@ -179,6 +179,7 @@ describe('RNN Lab in a real VS Code', () => {
     trainStarted = Date.now();
     await session.openFile('stories.txt');
     await session.runCommand('RNN Lab: Train Model on Active File…', { timeout: 60_000 });
+    await session.pickQuickItem(/this looks like plain text.*train a language model\?/, 'Train a language model');
     await session.pickQuickItem(/Choose a preset/, 'Custom…');
     await session.pickQuickItem(/Recurrent cell/, 'LSTM');
     await session.typeQuickInput(/Number of layers/, '1');

@@ -123,6 +123,7 @@ export async function trainTask(learner: TaskLearner, config: TrainConfig, run: 
   emit({
     event: 'start',
     task: learner.task,
+    ...(learner.folder().labels ? { labels: learner.folder().labels } : {}),
     modelDir: run.modelDir,
     backend: run.backend,
     network: learner.network,
