@@ -35,7 +35,7 @@ type FieldCheck = (v: unknown) => boolean;
 const isNetworkShape = (v: unknown) => isObject(v) && isCellType(v.cell) && isNumber(v.layers) && isNumber(v.units);
 const optional = (is: FieldCheck): FieldCheck => (v) => v === undefined || is(v);
 const isMetricRecord = (v: unknown) => isObject(v) && Object.values(v).every(isMeasured);
-const isCountMatrix = (v: unknown) => Array.isArray(v) && v.every(isNumberArray);
+export const isCountMatrix = (v: unknown) => Array.isArray(v) && v.every(isNumberArray);
 const STOP_REASONS: readonly StopReason[] = ['steps', 'epochs', 'minutes', 'aborted', 'nan'];
 
 /**
