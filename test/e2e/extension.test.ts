@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { VsCodeSession, repoRoot, waitFor } from './harness';
 
+import { markerLines } from '../unit/classifyData.js';
+
 const MODEL = 'e2e-lstm';
+const CLASSIFIER = 'e2e-classifier';
 const TRAIN_SECONDS = 45;
 
 /** A few tens of kB of regular English-like prose from a seeded generator (not the shared corpus). */
@@ -124,6 +127,8 @@ describe('RNN Lab in a real VS Code', () => {
     writeFileSync(join(workspace, 'stories.txt'), generatedText(40_000));
     writeFileSync(join(workspace, 'draft.txt'), 'Notes while the model trains.\n');
     writeFileSync(join(workspace, 'empty.txt'), '');
+    writeFileSync(join(workspace, 'reviews.tsv'), `${markerLines(300, 11).join('\n')}\n`);
+    writeFileSync(join(workspace, 'probe.txt'), `${markerLines(1, 12)[0]!.split('\t')[1]}\n`);
     writeFileSync(join(workspace, 'inspect.txt'), 'The cat sat on the mat in the morning. A small bird sang about the river after dinner.');
     writeFileSync(join(workspace, 'complete.txt'), 'The cat sat on the mat in the morning. The dog');
     const started = Date.now();
@@ -429,5 +434,38 @@ describe('RNN Lab in a real VS Code', () => {
     await session.closeQuickInput();
     await session.runCommand('RNN Lab: Refresh Models');
     await session.screenshot('deleted-model');
+  }));
+
+  test('11. Train Model proposes a classifier for a label<TAB>text file and trains it; the Models view shows its accuracy', () => session.step('train-classifier', async () => {
+    await session.clearNotifications();
+    await session.openFile('reviews.tsv');
+    await session.runCommand('RNN Lab: Train Model on Active File…', { timeout: 60_000 });
+    await session.pickQuickItem(/this looks like label<TAB>text, 300 lines, 2 labels.* — train a classifier\?/, 'Train a classifier');
+    await session.pickQuickItem(/Choose a preset/, 'Custom…');
+    await session.pickQuickItem(/Recurrent cell/, 'GRU');
+    await session.typeQuickInput(/Number of layers/, '1');
+    await session.typeQuickInput(/Hidden units per layer/, '16');
+    await session.pickQuickItem(/Tokens: characters or words/, 'Words');
+    await session.typeQuickInput(/Sequence length/, '32');
+    await session.typeQuickInput(/Stop after/, '150 steps');
+    await session.typeQuickInput(/Model name/, CLASSIFIER);
+    const row = await waitFor(async () => (await session.treeRows('Models')).find((r) => r.label === CLASSIFIER && !/training|paused/.test(r.description) && /^classify · accuracy \d/.test(r.description)), {
+      timeout: 180_000,
+      what: `${CLASSIFIER} in the Models view with its accuracy`,
+    });
+    const accuracy = Number(/accuracy (\d\.\d+)/.exec(row.description)![1]);
+    console.log(`classifier from the editor: ${row.description}`);
+    assert.ok(accuracy >= 0.9, `validation accuracy ${accuracy} after 150 steps`);
+    await session.screenshot('classifier-trained');
+  }));
+
+  test('12. Classify Selection shows the label and probabilities of the line', () => session.step('classify-selection', async () => {
+    await session.clearNotifications();
+    await session.openFile('probe.txt');
+    await session.runCommand('RNN Lab: Classify Selection');
+    const message = await session.waitForNotification(new RegExp(`${CLASSIFIER}: (pos|neg) \\(`), 60_000);
+    console.log(`Classify Selection: ${message}`);
+    assert.match(message, new RegExp(`${CLASSIFIER}: pos \\(pos 0\\.\\d\\d · neg 0\\.\\d\\d\\)`), 'the marker word of the probe line says pos');
+    await session.screenshot('classify-selection');
   }));
 });
