@@ -1,11 +1,11 @@
 // Drives a real VS Code (code-server + Debian Chromium through playwright-core) for the end-to-end tests.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Frame, Page } from 'playwright-core';
 
@@ -600,6 +600,54 @@ export class VsCodeSession {
     const file = join(artifactsDir, `${this.name}-${String(this.screenshotCount).padStart(2, '0')}-${name}.png`);
     await this.page.screenshot({ path: file });
     return file;
+  }
+
+  /**
+   * Saves a screenshot as an artifact and copies it to `repoPaths` (relative to the repository):
+   * the README's images and the walkthrough's media are re-made by every run.
+   */
+  async publishScreenshot(name: string, repoPaths: string[]): Promise<string> {
+    const file = await this.screenshot(name);
+    for (const target of repoPaths) {
+      const to = join(repoRoot, target);
+      mkdirSync(dirname(to), { recursive: true });
+      copyFileSync(file, to);
+    }
+    return file;
+  }
+
+  /**
+   * Answers VS Code's own file dialog, which code-server shows as a quick input (the "simple"
+   * dialog), with an absolute path: a folder ends in "/". Enter may first only move the dialog
+   * to the typed folder; it is pressed again until the dialog closes.
+   */
+  async answerFileDialog(title: RegExp, path: string): Promise<void> {
+    await this.waitForQuickInput(title);
+    const input = this.page.locator('.quick-input-widget .quick-input-box input');
+    await input.fill(path);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await this.page.keyboard.press('Enter');
+      const closed = await waitFor(async () => {
+        const state = await this.quickInput();
+        return !state.visible || !title.test(state.title + state.placeholder) ? true : null;
+      }, { timeout: 3_000, what: `the file dialog ${title} to close` }).catch(() => false);
+      if (closed) return;
+    }
+    throw new Error(`the file dialog ${title} did not take ${path}; it shows ${JSON.stringify(await this.quickInput())}`);
+  }
+
+  /** Clicks the button `label` of the notification toast whose message matches `pattern`. */
+  async clickNotificationButton(pattern: RegExp, label: string, timeout = 30_000): Promise<void> {
+    await this.waitForNotification(pattern, timeout);
+    const toast = this.page.locator('.notifications-toasts .notification-toast', {
+      has: this.page.locator('.notification-list-item-message', { hasText: pattern }),
+    }).first();
+    await toast.locator('.monaco-button', { hasText: label }).first().click();
+  }
+
+  /** Number of editor groups on screen. */
+  async editorGroupCount(): Promise<number> {
+    return this.page.$$eval('.editor-group-container', (groups) => groups.length);
   }
 
   /** Closes the browser and stops code-server with its whole process group. */
