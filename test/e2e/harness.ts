@@ -515,7 +515,7 @@ export class VsCodeSession {
     const input = this.page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible', timeout: 15_000 });
     await input.fill(name);
-    await waitFor(async () => (await this.quickInput()).items.some((item) => item === name), { timeout: 15_000, what: `${name} in Quick Open` });
+    await waitFor(async () => (await this.quickInput()).items.some((item) => item === name), { timeout: 30_000, what: `${name} in Quick Open` });
     await this.focusQuickItem(name);
     await this.page.keyboard.press('Enter');
     await waitFor(async () => (await this.activeTabResource()) === name, {
