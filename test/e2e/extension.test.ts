@@ -255,7 +255,7 @@ describe('RNN Lab in a real VS Code', () => {
     timings.trainUntilValLoss = Date.now() - trainStarted;
     // The extension made the models folder, with a .gitignore: models are build outputs.
     assert.match(readFileSync(join(workspace, '.rnnlab', 'models', '.gitignore'), 'utf8'), /^\*$/m);
-    await session.publishScreenshot('models-view', ['docs/images/vscode-models-view.png', 'media/walkthrough/explore.png']);
+    await session.screenshot('models-view');
   }));
 
   test('4. the editor stays responsive while the model trains', () => session.step('responsive', async () => {
@@ -306,6 +306,18 @@ describe('RNN Lab in a real VS Code', () => {
     assert.equal(messages.filter((text) => finished.test(text)).length, 1, 'one message says the training finished');
     await session.clearNotifications();
     await session.screenshot('trained');
+    // The row's inline actions, and a run's tooltip: local start time, duration, speed, why it stopped.
+    await session.clickTreeRow('Models', MODEL);
+    await session.clickTreeRow('Models', 'Training history');
+    const model = await session.hoverTreeRow('Models', MODEL, /Last run/);
+    for (const action of ['Sample Text', 'Inspect Gates on Selection', 'Use Model for Completions']) {
+      assert.ok(model.actions.some((a) => a.startsWith(action)), `inline action ${action} on the row: ${JSON.stringify(model.actions)}`);
+    }
+    const run = await session.hoverTreeRow('Models', 'Run 1', /tokens\/s/);
+    assert.match(run.hover, /Started[\s\S]*\d{1,2}:\d{2}/);
+    assert.match(run.hover, /Duration[\s\S]*\d+m \d{2}s|Duration[\s\S]*\d+s/);
+    assert.match(run.hover, /time budget reached/);
+    await session.publishScreenshot('models-view', ['docs/images/vscode-models-view.png', 'media/walkthrough/explore.png']);
   }));
 
   test('6. an inline suggestion from the model shows as ghost text and Tab accepts it', () => session.step('completion', async () => {
@@ -470,8 +482,7 @@ describe('RNN Lab in a real VS Code', () => {
   }));
 
   test('9b. Train Model on Active File… with no editor open offers Open File…, and goes on with the chosen file', () => session.step('open-file', async () => {
-    await session.runCommand('View: Close All Editors');
-    await waitFor(async () => (await session.activeTabResource()) === '', { timeout: 10_000, what: 'no editor open' });
+    await session.closeAllEditors();
     await session.runCommand('RNN Lab: Train Model on Active File…');
     await session.clickNotificationButton(/Open a text file first/, 'Open File…');
     await session.answerFileDialog(/Text file to train a model on/, join(workspace, 'stories.txt'));

@@ -489,6 +489,22 @@ export class VsCodeSession {
   }
 
   /**
+   * Hovers the row of a tree view labelled `label`; returns the labels of its inline actions
+   * and the text of the hover (tooltip) once one holds `tooltip`.
+   */
+  async hoverTreeRow(viewName: string, label: string, tooltip: RegExp): Promise<{ actions: string[]; hover: string }> {
+    const pane = this.page.locator('.pane', { has: this.page.locator('.pane-header h3.title', { hasText: viewName }) });
+    const row = pane.locator('.pane-body .monaco-list-row', { has: this.page.locator('.label-name', { hasText: label }) }).first();
+    await row.hover();
+    const actions = await row.locator('.actions .action-label').evaluateAll((els) => els.map((el) => el.getAttribute('aria-label') ?? el.getAttribute('title') ?? ''));
+    const hover = await waitFor(async () => {
+      const texts = await this.page.$$eval('.workbench-hover, .monaco-hover', (els) => els.map((el) => (el as HTMLElement).innerText));
+      return texts.find((text) => tooltip.test(text));
+    }, { timeout: 10_000, what: `a tooltip matching ${tooltip} over "${label}"` });
+    return { actions, hover };
+  }
+
+  /**
    * The webview frame (the inner iframe VS Code nests inside its webview host) in which
    * `selector` exists; webviews are reached through page.frames().
    */
@@ -643,6 +659,16 @@ export class VsCodeSession {
       has: this.page.locator('.notification-list-item-message', { hasText: pattern }),
     }).first();
     await toast.locator('.monaco-button', { hasText: label }).first().click();
+  }
+
+  /** Closes every editor, answering "Don't Save" for documents with changes. */
+  async closeAllEditors(): Promise<void> {
+    await this.runCommand('View: Close All Editors');
+    const dontSave = this.page.locator('.monaco-dialog-box .monaco-button', { hasText: "Don't Save" });
+    await waitFor(async () => {
+      if (await dontSave.isVisible()) await dontSave.click();
+      return (await this.page.$$eval('.tabs-container .tab', (tabs) => tabs.length)) === 0;
+    }, { timeout: 15_000, what: 'every editor to close' });
   }
 
   /** Number of editor groups on screen. */
