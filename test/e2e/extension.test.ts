@@ -313,7 +313,7 @@ describe('RNN Lab in a real VS Code', () => {
     for (const action of ['Sample Text', 'Inspect Gates on Selection', 'Use Model for Completions']) {
       assert.ok(model.actions.some((a) => a.startsWith(action)), `inline action ${action} on the row: ${JSON.stringify(model.actions)}`);
     }
-    const run = await session.hoverTreeRow('Models', 'Run 1', /tokens\/s/);
+    const run = await session.hoverTreeRow('Models', 'Run 1', /Run 1\s[\s\S]*tokens\/s/);
     assert.match(run.hover, /Started[\s\S]*\d{1,2}:\d{2}/);
     assert.match(run.hover, /Duration[\s\S]*\d+m \d{2}s|Duration[\s\S]*\d+s/);
     assert.match(run.hover, /time budget reached/);

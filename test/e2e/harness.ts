@@ -640,7 +640,15 @@ export class VsCodeSession {
   async answerFileDialog(title: RegExp, path: string): Promise<void> {
     await this.waitForQuickInput(title);
     const input = this.page.locator('.quick-input-widget .quick-input-box input');
-    await input.fill(path);
+    // The dialog fills in its start folder once it has read it, over what was typed before on a
+    // busy machine: the path is typed again until it holds on two looks in a row.
+    let held = 0;
+    await waitFor(async () => {
+      if ((await this.quickInput()).value === path) return ++held >= 2 ? true : null;
+      held = 0;
+      await input.fill(path);
+      return null;
+    }, { timeout: 15_000, interval: 300, what: `the file dialog ${title} to hold ${path}` });
     for (let attempt = 0; attempt < 5; attempt++) {
       await this.page.keyboard.press('Enter');
       const closed = await waitFor(async () => {
