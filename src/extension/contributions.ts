@@ -5,7 +5,7 @@
  * The editor context menu shows titles without their category, so its entries are aliases
  * titled "RNN Lab: …" (hidden from the palette) of these commands.
  */
-export const EDITOR_MENU_COMMANDS = ['rnnLab.inspectSelection', 'rnnLab.showSurprisal', 'rnnLab.clearSurprisal'] as const;
+export const EDITOR_MENU_COMMANDS = ['rnnLab.inspectSelection', 'rnnLab.transduceSelection', 'rnnLab.showSurprisal', 'rnnLab.clearSurprisal', 'rnnLab.tagSelection'] as const;
 
 /** "rnnLab.inspectSelection" → "rnnLab.editor.inspectSelection". */
 export function editorMenuAlias(command: string): string {

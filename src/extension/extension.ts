@@ -21,9 +21,11 @@ import type { PanelDeps } from './panels/index.js';
 import { EDITOR_MENU_COMMANDS, TEXT_FILE_CONTEXT, editorMenuAlias, isTextFile } from './contributions.js';
 import { resolveModelsDirectory } from './settings.js';
 import { SurprisalController } from './surprisal.js';
+import { TagSelectionController } from './tagSelection.js';
 import { registerTrainCommands } from './trainCommands.js';
 import { TrainerClient } from './trainerClient.js';
 import { TrainingUi } from './trainingUi.js';
+import { registerTransduceSelection } from './transduceSelection.js';
 
 /** Every import above has been evaluated by now (bundled ESM keeps that order). */
 const evaluatedAt = performance.now();
@@ -63,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): void {
   ui.sinks.add((modelDir, event) => trainerEvents.fire({ modelDir, event }));
   const completions = new CompletionController(lab);
   const surprisal = new SurprisalController(lab);
+  const tagSelection = new TagSelectionController(lab);
   const view = vscode.window.createTreeView('rnnLab.models', { treeDataProvider: explorer, showCollapseAll: true });
   explorer.watch();
   // The watcher refreshes the view on any change: a completing model deleted from outside stops then.
@@ -75,6 +78,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ui,
     completions,
     surprisal,
+    tagSelection,
     ...registerTrainCommands(lab, ui),
     ...registerModelCommands(lab, {
       onRenamed: async (from, to) => {
@@ -104,6 +108,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerEditorMenuCommands(),
     ...trackTextFileContext(),
     ...registerInteropCommands(lab),
+    registerTransduceSelection(lab),
   );
   // A finished run saved a newer model: completions reload it if it is the one completing.
   // (Checkpoints during the run are not reloaded: that would reset the state cache each save.)
