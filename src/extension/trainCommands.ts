@@ -9,7 +9,8 @@ import { resolveTrainConfig } from '../training/config.js';
 import type { TrainOptions } from '../training/config.js';
 import { errorText, nodeArg, pickModel, reportError, settingsReader } from './lab.js';
 import type { Lab } from './lab.js';
-import { PRESETS, defaultStopAfter, parseIntInRange, parseStopAfter, readTrainingSettings, trainOptionsFor } from './settings.js';
+import { ensureModelsFolder } from './modelStore.js';
+import { PRESETS, defaultStopAfter, parseIntInRange, parseStopAfter, readPanelSettings, readTrainingSettings, trainOptionsFor } from './settings.js';
 import type { CustomAnswers, PresetId, StopAfter, TrainingSettings } from './settings.js';
 import { AlreadyTrainingError } from './trainerClient.js';
 import type { TrainingRun } from './trainerClient.js';
@@ -22,6 +23,11 @@ import { askTask } from './taskStep.js';
 
 const TITLE = 'RNN Lab: Train Model';
 const SOURCE_KEY = (modelDir: string) => `rnnLab.trainingSource:${modelDir}`;
+
+/** The file `modelDir` last finished a run on in this workspace (a URI string), if any. */
+export function rememberedTrainingSource(lab: Lab, modelDir: string): string | undefined {
+  return lab.context.workspaceState.get<string>(SOURCE_KEY(modelDir));
+}
 
 function documentName(doc: vscode.TextDocument): string {
   return doc.isUntitled ? doc.uri.path : path.basename(doc.fileName);
@@ -49,7 +55,7 @@ async function askInt(prompt: string, name: string, value: number, min: number, 
 
 async function askStopAfter(defaultValue: string, title = TITLE): Promise<StopAfter | undefined> {
   const answer = await vscode.window.showInputBox({
-    title, prompt: 'Stop after (for example 2 minutes, 3 epochs or 500 steps)', value: defaultValue, ignoreFocusOut: true,
+    title, prompt: 'Stop after (for example 40 seconds, 2 minutes, 3 epochs or 500 steps)', value: defaultValue, ignoreFocusOut: true,
     validateInput: (v) => {
       const r = parseStopAfter(v);
       return typeof r === 'string' ? r : null;
@@ -119,10 +125,13 @@ export async function startTraining(
     void vscode.window.showWarningMessage(`${existing.name} is already training: stop it first or wait for it to finish.`);
     return undefined;
   }
-  // The dashboard opens with every training, and the run starts once it listens.
-  const started = Date.now();
-  const loaded = await lab.panels.openDashboardLoaded(run.modelDir, DASHBOARD_WAIT_MS);
-  lab.log.info(`${run.name}: dashboard ${loaded ? 'loaded' : 'not loaded yet'} after ${Date.now() - started} ms; starting the run`);
+  if (!run.resume && ensureModelsFolder(path.dirname(run.modelDir))) lab.log.info(`Created ${path.dirname(run.modelDir)} (with a .gitignore: models are build outputs)`);
+  // The dashboard opens with every training (unless turned off), and the run starts once it listens.
+  if (readPanelSettings(settingsReader()).value.openDashboardOnTraining) {
+    const started = Date.now();
+    const loaded = await lab.panels.openDashboardLoaded(run.modelDir, DASHBOARD_WAIT_MS);
+    lab.log.info(`${run.name}: dashboard ${loaded ? 'loaded' : 'not loaded yet'} after ${Date.now() - started} ms; starting the run`);
+  }
   let r: TrainingRun;
   try {
     const file = run.source ? path.basename(run.source.path) : undefined;
@@ -147,13 +156,27 @@ export async function startTraining(
   return r;
 }
 
-async function trainOnActiveFile(lab: Lab, ui: TrainingUi): Promise<void> {
+/** The active editor's document; with none, the file the user opens from the message's button. */
+async function documentToTrainOn(lab: Lab): Promise<vscode.TextDocument | undefined> {
   const editor = vscode.window.activeTextEditor;
-  if (!editor) {
-    void vscode.window.showErrorMessage('Open a text file first: RNN Lab trains on the text of the active editor.');
-    return;
+  if (editor) return editor.document;
+  const open = 'Open File…';
+  const choice = await vscode.window.showInformationMessage('Open a text file first: RNN Lab trains on the text of the active editor.', open);
+  if (choice !== open) return undefined;
+  const files = await vscode.window.showOpenDialog({ title: 'Text file to train a model on', canSelectMany: false, openLabel: 'Train on It' });
+  if (!files?.[0]) return undefined;
+  const found = await candidate(files[0]);
+  if (!found) {
+    reportError(lab, `Cannot open ${path.basename(files[0].fsPath)} as text.`);
+    return undefined;
   }
-  const doc = editor.document;
+  await vscode.window.showTextDocument(found.doc, { preview: false });
+  return found.doc;
+}
+
+async function trainOnActiveFile(lab: Lab, ui: TrainingUi): Promise<void> {
+  const doc = await documentToTrainOn(lab);
+  if (!doc) return;
   const text = doc.getText();
   const problem = trainingTextProblem(text, documentName(doc));
   if (problem) {
@@ -214,7 +237,7 @@ async function continuationText(lab: Lab, modelDir: string, name: string): Promi
     docs.set(active.uri, doc);
   }
   let remembered: TextCandidate | null = null;
-  const saved = lab.context.workspaceState.get<string>(SOURCE_KEY(modelDir));
+  const saved = rememberedTrainingSource(lab, modelDir);
   if (saved && saved !== active?.uri) {
     const found = await candidate(vscode.Uri.parse(saved));
     if (found) {

@@ -19,6 +19,9 @@ export interface RunSummary {
   reason: string | null;
   startedAt: string | null;
   bestValLoss: number | null;
+  /** Active training time of the run, ms (absent in early folders). */
+  elapsedMs: number | null;
+  tokensPerSecond: number | null;
 }
 
 export interface CheckpointSummary {
@@ -88,6 +91,7 @@ export function tolerantHistory(raw: unknown): TrainingHistory {
     if (str(o.reason) !== null) run.reason = o.reason as string;
     if (str(o.backend) !== null) run.backend = o.backend as string;
     if (num(o.tokensPerSecond) !== null) run.tokensPerSecond = o.tokensPerSecond as number;
+    if (num(o.elapsedMs) !== null) run.elapsedMs = o.elapsedMs as number;
     if (num(o.bestValLoss) !== null) run.bestValLoss = o.bestValLoss as number;
     return [run];
   });
@@ -129,6 +133,8 @@ export function summarizeModelJson(json: unknown, dir: string, folderName: strin
     reason: r.reason ?? null,
     startedAt: r.startedAt ?? null,
     bestValLoss: r.bestValLoss ?? null,
+    elapsedMs: r.elapsedMs ?? null,
+    tokensPerSecond: r.tokensPerSecond ?? null,
   }));
   const tail = history.evals![history.evals!.length - 1];
   const lastEvalLoss = tail ? num(tail[1]) : null;
