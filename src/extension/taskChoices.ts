@@ -11,7 +11,7 @@ import { TaskFormatError } from '../training/tasks/taskFormat.js';
  * Tasks the editor trains, in menu order: the keys of TASK_RUNNERS (taskRunners.ts, which the
  * worker holds) and the language model; a test keeps the two lists equal.
  */
-export const EDITOR_TASKS: readonly TaskName[] = ['lm', 'classify'];
+export const EDITOR_TASKS: readonly TaskName[] = ['lm', 'classify', 'tag', 'seq2seq'];
 
 const TASK_TEXT: Record<TaskName, { verb: string; detail: string }> = {
   lm: { verb: 'train a language model', detail: 'Predicts the next token: sample, complete and inspect text' },

@@ -31,12 +31,12 @@ describe('Task step', () => {
   test('proposes the detected task with what it saw, the other tasks after it', () => {
     const q = taskQuestion(classifyFile, 'reviews.tsv');
     assert.match(q.placeHolder, /^this looks like text<TAB>label, 40 lines, 2 labels.* — train a classifier\?$/);
-    assert.deepEqual(q.choices.map((c) => c.task), ['classify', 'lm']);
+    assert.deepEqual(q.choices.map((c) => c.task), ['classify', 'lm', 'tag', 'seq2seq']);
     assert.equal(q.choices[0]!.description, 'detected');
     assert.equal(q.choices[1]!.description, '');
     const prose = taskQuestion('Once upon a time.\nThe end.\n', 'story.txt');
     assert.match(prose.placeHolder, /^this looks like plain text, .* — train a language model\?$/);
-    assert.deepEqual(prose.choices.map((c) => c.task), ['lm', 'classify']);
+    assert.deepEqual(prose.choices.map((c) => c.task), ['lm', 'classify', 'tag', 'seq2seq']);
   });
 
   test('a task the file does not fit gives one message with the line and the expected format', () => {
