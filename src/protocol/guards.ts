@@ -36,7 +36,7 @@ type FieldCheck = (v: unknown) => boolean;
 const isNetworkShape = (v: unknown) => isObject(v) && isCellType(v.cell) && isNumber(v.layers) && isNumber(v.units);
 const optional = (is: FieldCheck): FieldCheck => (v) => v === undefined || is(v);
 const isMetricRecord = (v: unknown) => isObject(v) && Object.values(v).every(isMeasured);
-const isCountMatrix = (v: unknown) => Array.isArray(v) && v.every(isNumberArray);
+export const isCountMatrix = (v: unknown) => Array.isArray(v) && v.every(isNumberArray);
 const STOP_REASONS: readonly StopReason[] = ['steps', 'epochs', 'minutes', 'aborted', 'nan'];
 
 /**
@@ -45,7 +45,7 @@ const STOP_REASONS: readonly StopReason[] = ['steps', 'epochs', 'minutes', 'abor
  */
 const EVENT_FIELDS: { [K in TrainerEvent['event']]: Record<Exclude<keyof Extract<TrainerEvent, { event: K }>, 'event'>, FieldCheck> } = {
   start: {
-    task: optional(isString), modelDir: isString, backend: isString, kernels: optional((v) => v === 'native' || v === 'portable'), network: isNetworkShape, train: isObject, parameters: isNumber,
+    task: optional(isString), labels: optional(isStringArray), modelDir: isString, backend: isString, kernels: optional((v) => v === 'native' || v === 'portable'), network: isNetworkShape, train: isObject, parameters: isNumber,
     vocabSize: isNumber, trainTokens: isNumber, valTokens: isNumber, valScored: optional(isNumber), stepsPerEpoch: isNumber,
     startStep: isNumber, startElapsedMs: isNumber, totalSteps: (v) => isNullOr(v, isNumber), resumed: isBool,
   },

@@ -23,6 +23,7 @@ import {
 import type { WireInspectResult } from './inspectWire.js';
 import { SERIES_FORMATS, type SeriesFormat } from './seriesExport.js';
 import { isOverlayRunArray, isRunSeries, type OverlayRun, type RunSeries } from './runSeries.js';
+import { isTaskSeries, type TaskSeries } from './taskSeries.js';
 
 /** A message descriptor: its type tag, and a guard that checks the whole payload. */
 export interface MessageType<T extends string, M extends { type: T }> {
@@ -80,6 +81,8 @@ export interface DashboardSnapshot {
   samples: SampleEvent[];
   nans: NanEvent[];
   overlays: OverlayRun[];
+  /** A task run's metrics over steps and latest confusion matrix (absent for a language model). */
+  task?: TaskSeries;
 }
 
 const isEventOf = <K extends TrainerEvent['event']>(kind: K) =>
@@ -96,7 +99,8 @@ export const isDashboardSnapshot = (v: unknown): v is DashboardSnapshot =>
   isRunSeries(v.series) &&
   isArrayOf(v.samples, isEventOf('sample')) &&
   isArrayOf(v.nans, isEventOf('nan')) &&
-  isOverlayRunArray(v.overlays);
+  isOverlayRunArray(v.overlays) &&
+  (v.task === undefined || isTaskSeries(v.task));
 
 /** Host → dashboard: the full state (on ready, and when a new run starts). */
 export interface DashboardStateMessage { type: 'dashboard/state'; snapshot: DashboardSnapshot }

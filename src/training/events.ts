@@ -10,6 +10,8 @@ export interface StartEvent {
   event: 'start';
   /** Absent for a language model. */
   task?: ModelTask;
+  /** A classifier's labels in output order (the confusion matrix's rows and columns). */
+  labels?: string[];
   modelDir: string;
   backend: BackendName;
   /** Which kernels run the hot loops: the native addon, or the portable cells on `backend`. */

@@ -397,6 +397,7 @@ class Session {
     loop.rng = this.rng.state;
     this.record.endStep = loop.step;
     this.record.tokensPerSecond = Math.round(this.tokensPerSecond);
+    this.record.elapsedMs = Math.round(this.clock.elapsedMs());
     return {
       name: this.name,
       network: network.config,

@@ -29,6 +29,8 @@ import { runProgress } from '../../src/protocol/runProgress.js';
 import { emaDebiased } from '../common/smoothing.js';
 import { openPanelPage } from '../common/panelPage.js';
 import type { ThemeColors } from '../common/theme.js';
+import { nextTaskSeries } from '../../src/protocol/taskSeries.js';
+import { createTaskMetricsView } from './taskMetrics.js';
 
 type XAxis = 'step' | 'time' | 'tokens';
 
@@ -88,6 +90,7 @@ const logBox = h('vscode-checkbox', { id: 'log-scale', label: 'Log scale', check
 const progress = h('vscode-progress-bar', { id: 'progress', class: 'progress', 'aria-label': 'Training progress' }) as VscodeProgressBar;
 const lossEl = h('div', { id: 'loss-chart', class: 'chart' });
 const gradEl = h('div', { id: 'grad-chart', class: 'chart' });
+const taskView = createTaskMetricsView();
 
 // The page's HTML showed the heading and a loading line until now.
 app.replaceChildren();
@@ -102,6 +105,7 @@ app.append(
   h('div', { class: 'row' }, h('label', { class: 'inline' }, 'Smoothing', smoothInput, smoothValue), h('label', { class: 'inline' }, 'X axis', xSelect), logBox, csvBtn, jsonBtn),
   h('div', { id: 'overlays', class: 'overlays' }),
   lossEl,
+  taskView.element,
   h('h2', {}, 'Gradient norm and learning rate'),
   gradEl,
   h('ul', { id: 'nan-list', class: 'nan-list' }),
@@ -321,6 +325,7 @@ function drawCharts(): void {
     lossChart.setData(data);
     gradChart?.setData(gradData(buckets));
   }
+  taskView.update(snap.task, snap.series, theme);
 }
 
 let chartsPending = false;
@@ -452,6 +457,7 @@ function showModel(dir: string | null): void {
 }
 
 function applyEvent(e: TrainerEvent): { samples: boolean } {
+  snap.task = nextTaskSeries(snap.task, e);
   switch (e.event) {
     case 'start':
       snap = { ...snap, start: e, status: 'running', lastStep: null, lastEval: null, done: null, series: emptySeries(), samples: [], nans: [] };

@@ -123,6 +123,7 @@ export async function trainTask(learner: TaskLearner, config: TrainConfig, run: 
   emit({
     event: 'start',
     task: learner.task,
+    ...(learner.folder().labels ? { labels: learner.folder().labels } : {}),
     modelDir: run.modelDir,
     backend: run.backend,
     network: learner.network,
@@ -256,7 +257,14 @@ export async function trainTask(learner: TaskLearner, config: TrainConfig, run: 
       }
       if (control?.paused) {
         clock.pause();
-        while (control.paused && !run.signal?.aborted) await control.waitForChange(run.signal);
+        while (control.paused && !run.signal?.aborted) {
+          await control.waitForChange(run.signal);
+          // Save Checkpoint Now while paused saves the step the run is paused at.
+          if (control.checkpointRequested) {
+            control.checkpointRequested = false;
+            saveLatest();
+          }
+        }
         clock.resume();
         continue;
       }
