@@ -8,6 +8,7 @@
 // trainer (with `task` and `metrics`), so the CLI, the extension and the dashboard read one stream.
 
 import type { BackendName, NetworkConfig } from '../../engine/config.js';
+import { currentKernels } from '../../engine/kernels/kernels.js';
 import { Rng } from '../../engine/math.js';
 import type { Param } from '../../engine/network.js';
 import type { VocabularyJSON } from '../../engine/tokenizer.js';
@@ -126,6 +127,7 @@ export async function trainTask(learner: TaskLearner, config: TrainConfig, run: 
     ...(learner.folder().labels ? { labels: learner.folder().labels } : {}),
     modelDir: run.modelDir,
     backend: run.backend,
+    kernels: currentKernels().path,
     network: learner.network,
     train: config,
     parameters,
