@@ -475,6 +475,7 @@ describe('RNN Lab in a real VS Code', () => {
     await session.screenshot('imported-sample');
     // Step 10 acts on the one trained model: the imported one goes again.
     rmSync(join(workspace, '.rnnlab', 'models', IMPORTED), { recursive: true, force: true });
+    await session.runCommand('RNN Lab: Refresh Models');
     await waitFor(async () => !(await session.treeRows('Models')).some((r) => r.label === IMPORTED), { timeout: 15_000, what: `${IMPORTED} to leave the Models view` });
   }));
 
@@ -495,6 +496,7 @@ describe('RNN Lab in a real VS Code', () => {
     await session.runCommand('RNN Lab: Train Model on Active File…');
     await session.clickNotificationButton(/Open a text file first/, 'Open File…');
     await session.answerFileDialog(/Text file to train a model on/, join(workspace, 'stories.txt'));
+    await session.pickQuickItem(/train a language model\?/, 'Train a language model');
     const pick = await session.waitForQuickInput(/Choose a preset/);
     assert.match(pick.title, /on stories\.txt \(40,\d{3} characters\)/);
     assert.equal(await session.activeTabResource(), 'stories.txt');

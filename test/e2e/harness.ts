@@ -497,10 +497,17 @@ export class VsCodeSession {
     const row = pane.locator('.pane-body .monaco-list-row', { has: this.page.locator('.label-name', { hasText: label }) }).first();
     await row.hover();
     const actions = await row.locator('.actions .action-label').evaluateAll((els) => els.map((el) => el.getAttribute('aria-label') ?? el.getAttribute('title') ?? ''));
+    let polls = 0;
     const hover = await waitFor(async () => {
       const texts = await this.page.$$eval('.workbench-hover, .monaco-hover', (els) => els.map((el) => (el as HTMLElement).innerText));
-      return texts.find((text) => tooltip.test(text));
-    }, { timeout: 10_000, what: `a tooltip matching ${tooltip} over "${label}"` });
+      const found = texts.find((text) => tooltip.test(text));
+      // A tree refresh under the pointer (the Models view updates itself) drops the hover: point again.
+      if (!found && ++polls % 10 === 0) {
+        await this.page.mouse.move(0, 0);
+        await row.hover();
+      }
+      return found;
+    }, { timeout: 20_000, what: `a tooltip matching ${tooltip} over "${label}"` });
     return { actions, hover };
   }
 
