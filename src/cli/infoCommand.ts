@@ -3,6 +3,7 @@
 
 import { initBackend } from '../engine/backend.js';
 import { kernelInfo, kernelLine } from '../engine/kernels/kernels.js';
+import { workerCount } from '../training/dataParallel.js';
 import type { BackendChoice } from '../engine/config.js';
 import { hasModelJson, readModelMeta } from '../model/index.js';
 import type { CheckpointKind, ModelMeta, TrainingHistory } from '../model/index.js';
@@ -78,6 +79,8 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
     checkpoints,
     backend: backend.name,
     kernels: kernelInfo(),
+    /** Engines per training step `rnnlab train` would use here for this model's batch. */
+    workers: workerCount(undefined, meta.train.batch),
   };
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(info)}\n`);
@@ -97,6 +100,7 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
     ...historyLines(meta.history),
     `backend here: ${backend.name}`,
     `${kernelLine()} here`,
+    `training workers here: ${info.workers} (the cores, capped by the batch of ${t.batch}; --workers N chooses)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
