@@ -13,7 +13,7 @@ import type { BackendName, NetworkConfig } from '../engine/config.js';
 import type { LayerState } from '../engine/cells/cell.js';
 import type { KernelPath } from '../engine/kernels/kernels.js';
 import { setNativeThreads } from '../engine/kernels/kernels.js';
-import { Rng } from '../engine/math.js';
+import type { Rng } from '../engine/math.js';
 import type { GradResult, Network, Param, RecurrentState } from '../engine/network.js';
 
 /** What a training step needs from its engine: one network, or several in parallel. */
