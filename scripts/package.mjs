@@ -28,7 +28,8 @@ export function stageDist(variant, root, addon = join(root, 'native', 'build', '
   const staged = join(root, 'dist', ADDON);
   rmSync(staged, { force: true });
   if (!spec.native) return;
-  if (!existsSync(addon)) throw new Error(`the ${variant} VSIX needs the native addon, and ${addon} is not built: run npm run build:native (needs g++ and libopenblas-dev)`);
+  if (!existsSync(addon))
+    throw new Error(`the ${variant} VSIX needs the native addon, and ${addon} is not built: run npm run build:native (needs g++ and libopenblas-dev)`);
   copyFileSync(addon, staged);
 }
 

@@ -186,7 +186,9 @@ class ParallelEngine implements StepEngine {
   }
 
   private fail(i: number, why: string): void {
-    this.failure ??= new Error(`training worker ${i + 2} of ${this.workers} stopped (${why}); the run stopped without saving, so the model folder keeps its last save`);
+    this.failure ??= new Error(
+      `training worker ${i + 2} of ${this.workers} stopped (${why}); the run stopped without saving, so the model folder keeps its last save`,
+    );
     for (const p of this.pending) p?.reject(this.failure);
     this.pending.fill(null);
   }

@@ -23,7 +23,18 @@ after(() => {
 });
 
 const TEXT = Array.from({ length: 400 }, (_, i) => `line ${i % 23}: the quick brown fox ${i % 3 ? 'jumps' : 'naps'} over ${i % 7} dogs.\n`).join('');
-const SMALL: TrainOptions = { units: 12, layers: 2, dropout: 0.2, seqLen: 10, batch: 5, evalEvery: 1000, sampleEvery: 0, checkpointEvery: 1000, backend: 'cpu', lr: 0.01 };
+const SMALL: TrainOptions = {
+  units: 12,
+  layers: 2,
+  dropout: 0.2,
+  seqLen: 10,
+  batch: 5,
+  evalEvery: 1000,
+  sampleEvery: 0,
+  checkpointEvery: 1000,
+  backend: 'cpu',
+  lr: 0.01,
+};
 
 async function run(dir: string, options: TrainOptions, workers: number, extra: Partial<Parameters<typeof train>[0]> = {}) {
   const events: TrainerEvent[] = [];

@@ -45,7 +45,10 @@ describe('VSIX variants', () => {
   test('the portable VSIX packs the bundle and the data-parallel worker, no native code, no benchmark or source maps', async () => {
     const files = await script.packagedFiles('portable', root);
     for (const f of BUNDLE) assert.ok(files.includes(f), `${f} in ${files.join(', ')}`);
-    assert.ok(files.some((f) => f.endsWith('.wasm')), 'the tfjs wasm binaries');
+    assert.ok(
+      files.some((f) => f.endsWith('.wasm')),
+      'the tfjs wasm binaries',
+    );
     assert.ok(!files.some((f) => f.endsWith('.node')), 'no native addon');
     assert.ok(!files.some((f) => f.endsWith('bench.js') || f.endsWith('.map') || f.startsWith('src/')), files.join(', '));
   });
@@ -63,7 +66,10 @@ describe('VSIX variants', () => {
   });
 
   test('a native variant without a built addon is refused in one sentence, and an unknown variant too', () => {
-    assert.throws(() => script.stageDist('linux-x64', root, join(root, 'missing.node')), /^Error: the linux-x64 VSIX needs the native addon, and .*missing\.node is not built: run npm run build:native \(needs g\+\+ and libopenblas-dev\)$/);
+    assert.throws(
+      () => script.stageDist('linux-x64', root, join(root, 'missing.node')),
+      /^Error: the linux-x64 VSIX needs the native addon, and .*missing\.node is not built: run npm run build:native \(needs g\+\+ and libopenblas-dev\)$/,
+    );
     assert.throws(() => script.stageDist('win32-x64', root), /unknown VSIX variant win32-x64: use linux-x64 or portable/);
   });
 });
