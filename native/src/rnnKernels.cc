@@ -122,6 +122,19 @@ void sgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, const fl
   if (g_maxThreads == 0) g_maxThreads = openblas_get_num_threads();
   const int want = g_fixedThreads > 0 ? g_fixedThreads : (double(M) * N * K < double(1 << 23) ? 1 : g_maxThreads);
   if (openblas_get_num_threads() != want) openblas_set_num_threads(want);
+  if (M == 1) {
+    // One row (batch 1: sampling, completions): a matrix-vector product. OpenBLAS 0.3.21's sgemm
+    // takes its blocked path even then, several times slower than sgemv on the same data.
+    // The row of op(A) is A itself (NoTrans) or A's first column, lda apart (Trans).
+    const int incx = ta == CblasNoTrans ? 1 : lda;
+    if (beta == 0.f) std::memset(C, 0, sizeof(float) * N);  // β = 0 overwrites, stale NaN included
+    if (tb == CblasNoTrans) {
+      cblas_sgemv(CblasRowMajor, CblasTrans, K, N, 1.f, B, ldb, A, incx, beta, C, 1);  // c = Bᵀ·a
+    } else {
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, N, K, 1.f, B, ldb, A, incx, beta, C, 1);  // c = B·a
+    }
+    return;
+  }
   cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.f, A, lda, B, ldb, beta, C, ldc);
 }
 
