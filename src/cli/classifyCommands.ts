@@ -1,23 +1,18 @@
 // The classify task on the command line: `train --task classify`, `eval` and `predict` on a
 // classify model, and the one-sentence refusal of language-model commands on other tasks.
 
-import { basename, resolve } from 'node:path';
-
 import { initBackend } from '../engine/backend.js';
 import type { BackendChoice } from '../engine/config.js';
-import { MODEL_FILE, readModelMeta, savedCheckpoints } from '../model/index.js';
+import { readModelMeta } from '../model/index.js';
 import type { CheckpointKind } from '../model/index.js';
-import { acquireModelLock, refuseIfLocked } from '../model/lock.js';
-import { ensureWritableDir } from '../model/outDir.js';
 import { readClassify } from '../training/tasks/classifyReader.js';
 import type { ClassifierEvaluation } from '../training/tasks/classifyModel.js';
 import { argmax, classifyIds, evaluateExamples, loadClassifier } from '../training/tasks/classifyModel.js';
-import type { ClassifyEvent } from '../training/tasks/classifyTrainer.js';
-import { prepareClassify, trainClassifier } from '../training/tasks/classifyTrainer.js';
-import { EXIT_FAILURE, EXIT_OK, InputError, UsageError } from './cliErrors.js';
+import { prepareClassify, resumeClassifier, resumedConfig, trainClassifier } from '../training/tasks/classifyTrainer.js';
+import { EXIT_OK, InputError, UsageError } from './cliErrors.js';
 import type { ModelFlags } from './openModel.js';
 import { readTextFile } from './readTextFile.js';
-import { stoppableRun } from './stoppableRun.js';
+import { runTaskTrain } from './taskTrain.js';
 import type { TrainFlags } from './trainCommand.js';
 import { trainOptionsFrom } from './trainCommand.js';
 
@@ -29,7 +24,6 @@ const LM_COMMANDS: Record<string, string> = {
   sample: 'generates text from a language model',
   inspect: "shows a language model's gates and next-token predictions",
   export: 'writes language models for TF.js and PyTorch',
-  'train --resume': 'continues a language model',
 };
 
 /** Throws one sentence when the model in `dir` is not a language model (exit 1). */
@@ -40,43 +34,27 @@ export function refuseUnlessLm(dir: string, checkpoint: CheckpointKind | undefin
   throw new InputError(`${command} does not apply to ${dir}, a ${task} model: it ${LM_COMMANDS[command]}${instead}`);
 }
 
-export async function runTrainClassify(file: string, flags: TrainFlags, wasmDir: string): Promise<number> {
-  if (flags.resume) throw new UsageError('--resume is for language models; train a classify model again into a new --out');
-  const out = resolve(flags.out);
-  refuseIfLocked(out);
-  if (savedCheckpoints(out).length > 0) throw new UsageError(`${flags.out} already holds a model (${MODEL_FILE}); choose another --out`);
-  // Everything that can fail on the input runs before the folder is touched.
-  const data = readClassify(readTextFile(file, 'classification file to train on'), file);
-  const prepared = prepareClassify(data, trainOptionsFrom(flags));
-  if (prepared.validation.ids.length === 0) throw new InputError(`${file} has one example per label, too few for a validation split; give each label at least 2`);
-  const backend = (await initBackend(prepared.config.backend, { wasmDir })).name;
-  ensureWritableDir(out);
-  const lock = acquireModelLock(out, { onNote: (line) => process.stderr.write(`rnnlab: note: ${line}\n`) });
-  process.stderr.write(`rnnlab: ${file}: ${data.description}\n`);
-  const done = await stoppableRun({ out, given: flags.out, cleanup: () => lock.release() }, (signal) =>
-    trainClassifier(prepared, { modelDir: out, name: flags.name ?? basename(out), backend, signal, onEvent: (e) => progressLine(e, flags.json === true) }),
-  );
-  if (done.reason === 'nan') {
-    process.stderr.write(`rnnlab: the loss became NaN or Infinity at step ${done.step + 1}; ${done.saved ? `kept the best evaluation (step ${done.best?.step})` : 'nothing was saved'}; train again with a lower --lr\n`);
-    return EXIT_FAILURE;
-  }
-  return EXIT_OK;
-}
-
-function progressLine(e: ClassifyEvent, json: boolean): void {
-  if (json) {
-    process.stdout.write(`${JSON.stringify(e)}\n`);
-    return;
-  }
-  const n = e.type === 'start' ? e.network : null;
-  const line =
-    e.type === 'start'
-      ? `classify: ${fmt(e.train)} training and ${fmt(e.validation)} validation lines, ${fmt(e.vocabSize)} ${e.config.tokens} tokens, ${n!.bidirectional ? 'bidirectional ' : ''}${n!.cell.toUpperCase()} ${n!.layers}×${n!.units}, ${fmt(e.parameters)} parameters`
-      : e.type === 'eval'
-        ? `step ${fmt(e.step)}  epoch ${e.epoch.toFixed(2)}  train loss ${f4(e.trainLoss)}  val loss ${f4(e.valLoss)}  accuracy ${f4(e.accuracy)}  macroF1 ${f4(e.macroF1)}  ${fmt(Math.round(e.tokensPerSecond))} tokens/s`
-        : `done (${e.reason}) after ${fmt(e.step)} steps in ${(e.elapsedMs / 1000).toFixed(1)} s, ${fmt(Math.round(e.tokensPerSecond))} tokens/s` +
-          (e.best ? `; saved the best evaluation: step ${fmt(e.best.step)}, accuracy ${f4(e.best.accuracy)}, macroF1 ${f4(e.best.macroF1)}` : '; nothing saved');
-  process.stdout.write(`${line}\n`);
+export function runTrainClassify(file: string, flags: TrainFlags, wasmDir: string): Promise<number> {
+  const options = trainOptionsFrom(flags);
+  const read = () => readClassify(readTextFile(file, 'classification file to train on'), file);
+  return runTaskTrain(file, flags, wasmDir, {
+    task: 'classify',
+    fresh: () => {
+      const data = read();
+      const prepared = prepareClassify(data, options);
+      if (prepared.validation.ids.length === 0) throw new InputError(`${file} has one example per label, too few for a validation split; give each label at least 2`);
+      return { config: prepared.config, description: data.description, start: (run) => trainClassifier(prepared, run) };
+    },
+    resume: (folder) => {
+      const data = read();
+      let started: ReturnType<typeof resumeClassifier> | null = null;
+      return {
+        config: resumedConfig(folder.train, options),
+        description: `${data.description}; resuming ${folder.meta.name} at step ${fmt(folder.state.step)}`,
+        start: (run) => (started ??= resumeClassifier(folder, data, options, run)).done,
+      };
+    },
+  });
 }
 
 export interface ClassifyFlags extends ModelFlags {

@@ -7,7 +7,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { version } from '../../package.json';
 import { runBenchCommand } from './benchCommand.js';
 import { refuseUnlessLm, runEvalClassify, runPredict, runTrainClassify } from './classifyCommands.js';
-import { EXIT_OK, errorLine, exitCodeFor } from './cliErrors.js';
+import { savedTask } from './taskTrain.js';
+import { EXIT_OK, UsageError, errorLine, exitCodeFor } from './cliErrors.js';
 import { runEval } from './evalCommand.js';
 import { runExport } from './exportCommand.js';
 import { runImport } from './importCommand.js';
@@ -17,10 +18,19 @@ import { parseInteger, parseNumber } from './optionParsers.js';
 import { runSample } from './sampleCommand.js';
 import { runTrain } from './trainCommand.js';
 import { readModelMeta } from '../model/index.js';
+import type { ModelTask } from '../model/index.js';
+import type { TrainFlags } from './trainCommand.js';
 
 
 /** Where the bundle lives: the tfjs .wasm files are copied next to dist/cli.js. */
 const WASM_DIR = __dirname;
+
+/** `train --task T` for every task but the language model. */
+const TASK_TRAINERS: Record<Exclude<ModelTask, 'lm'>, (file: string, flags: TrainFlags, wasmDir: string) => Promise<number>> = {
+  classify: runTrainClassify,
+  tag: () => Promise.reject(new UsageError('--task tag is not in this build')),
+  seq2seq: () => Promise.reject(new UsageError('--task seq2seq is not in this build')),
+};
 
 const backendOption = () => new Option('--backend <name>', 'tensorflow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto');
 const checkpointOption = () =>
@@ -79,7 +89,12 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--name <name>', 'model name (default: the folder name)')
     .option('--resume', 'continue training the model in --out')
     .option('--json', 'print JSON lines only: one trainer event per line')
-    .action(async (file: string, flags) => setExitCode(await (flags.task === 'classify' ? runTrainClassify(file, flags, WASM_DIR) : runTrain(file, flags, WASM_DIR))));
+    .action(async (file: string, flags) => {
+      // --resume without --task continues whatever task the folder holds.
+      const task: ModelTask = flags.task ?? (flags.resume ? (savedTask(flags.out) ?? 'lm') : 'lm');
+      const trainTask = task === 'lm' ? runTrain : TASK_TRAINERS[task];
+      setExitCode(await trainTask(file, flags, WASM_DIR));
+    });
 
   program
     .command('sample')

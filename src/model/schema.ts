@@ -16,8 +16,8 @@ export const CARRY_FILE = 'carry.bin';
 export const PENDING_SUFFIX = '.next';
 
 /** What a model predicts: the next token ('lm') or one label per line ('classify', many-to-one). */
-export type ModelTask = 'lm' | 'classify';
-export const MODEL_TASKS: readonly ModelTask[] = ['lm', 'classify'];
+export type ModelTask = 'lm' | 'classify' | 'tag' | 'seq2seq';
+export const MODEL_TASKS: readonly ModelTask[] = ['lm', 'classify', 'tag', 'seq2seq'];
 export const DEFAULT_TASK: ModelTask = 'lm';
 
 export type CheckpointKind = 'root' | 'latest' | 'best';
@@ -75,6 +75,14 @@ export interface TrainingState {
   /** The step this run's budget (and learning-rate schedule) started from, and where it ends. */
   scheduleStart?: number;
   targetStep?: number | null;
+  /** A task model's best evaluation: its step, validation loss and metrics (what picked the best checkpoint). */
+  best?: BestEvaluation | null;
+}
+
+export interface BestEvaluation {
+  step: number;
+  valLoss: number;
+  metrics: Record<string, number>;
 }
 
 /** One training run (one `train` call) of this model. */

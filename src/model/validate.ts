@@ -140,7 +140,14 @@ const STATE_FIELDS: readonly FieldSpec[] = [
   ['elapsedMs', isNumber, 'a number', false],
   ['scheduleStart', isCount, 'a whole number', false],
   ['targetStep', isNullableCount, 'a whole number or null', false],
+  ['best', isNullableBest, 'null or {step, valLoss, metrics}', false],
 ];
+
+function isNullableBest(v: unknown): boolean {
+  if (v === null) return true;
+  if (!isObject(v) || !isCount(v.step) || !isNumber(v.valLoss) || !isObject(v.metrics)) return false;
+  return Object.values(v.metrics).every(isNumber);
+}
 
 const RUN_FIELDS: readonly FieldSpec[] = [
   ['startStep', isCount, 'a whole number', true],

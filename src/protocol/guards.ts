@@ -33,6 +33,9 @@ export const isGateName = (v: unknown): v is GateName => GATES.includes(v as Gat
 type FieldCheck = (v: unknown) => boolean;
 
 const isNetworkShape = (v: unknown) => isObject(v) && isCellType(v.cell) && isNumber(v.layers) && isNumber(v.units);
+const optional = (is: FieldCheck): FieldCheck => (v) => v === undefined || is(v);
+const isMetricRecord = (v: unknown) => isObject(v) && Object.values(v).every(isMeasured);
+const isCountMatrix = (v: unknown) => Array.isArray(v) && v.every(isNumberArray);
 const STOP_REASONS: readonly StopReason[] = ['steps', 'epochs', 'minutes', 'aborted', 'nan'];
 
 /**
@@ -41,7 +44,7 @@ const STOP_REASONS: readonly StopReason[] = ['steps', 'epochs', 'minutes', 'abor
  */
 const EVENT_FIELDS: { [K in TrainerEvent['event']]: Record<Exclude<keyof Extract<TrainerEvent, { event: K }>, 'event'>, FieldCheck> } = {
   start: {
-    modelDir: isString, backend: isString, network: isNetworkShape, train: isObject, parameters: isNumber,
+    task: optional(isString), modelDir: isString, backend: isString, network: isNetworkShape, train: isObject, parameters: isNumber,
     vocabSize: isNumber, trainTokens: isNumber, valTokens: isNumber, stepsPerEpoch: isNumber,
     startStep: isNumber, startElapsedMs: isNumber, totalSteps: (v) => isNullOr(v, isNumber), resumed: isBool,
     compute: (v) => v === undefined || (isObject(v) && (v.kernels === 'native' || v.kernels === 'portable') && isNumber(v.workers)),
@@ -52,6 +55,7 @@ const EVENT_FIELDS: { [K in TrainerEvent['event']]: Record<Exclude<keyof Extract
   },
   eval: {
     step: isNumber, epoch: isNumber, valLoss: isMeasured, valBitsPerToken: isMeasured, valPerplexity: isMeasured, best: isBool,
+    metrics: optional(isMetricRecord), confusion: optional(isCountMatrix),
   },
   sample: { step: isNumber, temperature: isNumber, text: isString },
   checkpoint: { step: isNumber, kind: (v) => v === 'latest' || v === 'best', dir: isString },

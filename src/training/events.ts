@@ -2,10 +2,13 @@
 // are printed by `rnnlab train --json`, and feed the dashboard.
 
 import type { BackendName, NetworkConfig } from '../engine/config.js';
+import type { ModelTask } from '../model/index.js';
 import type { TrainConfig } from './config.js';
 
 export interface StartEvent {
   event: 'start';
+  /** Absent for a language model. */
+  task?: ModelTask;
   modelDir: string;
   backend: BackendName;
   network: NetworkConfig;
@@ -51,6 +54,10 @@ export interface EvalEvent {
   valBitsPerToken: number;
   valPerplexity: number;
   best: boolean;
+  /** A task model's metrics under their stable names (accuracy, macroF1, tokenAccuracy, entityF1, exactMatch, cer). */
+  metrics?: Record<string, number>;
+  /** A classifier's confusion matrix of this evaluation (rows: true label, columns: predicted). */
+  confusion?: number[][];
 }
 
 export interface SampleEvent {

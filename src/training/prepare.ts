@@ -34,7 +34,7 @@ export interface PrepareInput {
 }
 
 /** The saved training state with every field present (older folders lack some). */
-export type LoopState = Required<TrainingState>;
+export type LoopState = Required<Omit<TrainingState, 'best'>>;
 export type History = Required<Pick<TrainingHistory, 'runs' | 'steps' | 'evals'>>;
 
 /** Input the trainer cannot use, found before any file is written; the message is one sentence. */

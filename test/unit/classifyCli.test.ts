@@ -3,7 +3,8 @@
 // in one line naming the file and line, and writes nothing.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readModelMeta } from '../../src/model/index.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -42,8 +43,26 @@ describe('rnnlab --task classify', () => {
     assert.match(r.stderr, /train\.tsv: this looks like label<TAB>text, 600 lines, 2 labels/);
     assert.match(r.stdout, /^classify: 540 training and 60 validation lines, \d+ word tokens, bidirectional GRU 1×16/);
     assert.equal(r.stdout.match(/^step \d+ .* accuracy [\d.]+ {2}macroF1 [\d.]+/gm)?.length, 3);
-    assert.match(r.stdout, /done \(steps\) after 120 steps in [\d.]+ s, [\d,]+ tokens\/s; saved the best evaluation/);
+    assert.match(r.stdout, /done \(steps\) at step 120 in [\d.]+ s, [\d,]+ tokens\/s; saved; best evaluation: step \d+, accuracy/);
+    for (const kind of ['latest', 'best']) assert.ok(existsSync(join(model, 'checkpoints', kind, 'model.json')), `checkpoints/${kind} saved`);
     assert.ok(existsSync(join(model, 'model.json')) && existsSync(join(model, 'weights.bin')));
+  });
+
+  test('train --resume continues the classifier from its latest save, optimizer and history included', () => {
+    const copy = join(work, 'resumed');
+    cpSync(model, copy, { recursive: true });
+    const r = rnnlab(['train', trainFile, '--out', copy, '--resume', '--steps', '40', '--eval-every', '40']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /resuming at step 120/);
+    assert.match(r.stdout, /done \(steps\) at step 160 /);
+    const meta = readModelMeta(copy);
+    assert.equal(meta.task, 'classify');
+    assert.equal(meta.state.step, 160);
+    assert.equal(meta.history.runs?.length, 2);
+    assert.equal(meta.optimizer?.step, 160, 'the optimizer state carried on');
+    const changed = rnnlab(['train', trainFile, '--out', copy, '--resume', '--task', 'lm', '--steps', '1']);
+    assert.equal(changed.code, 1);
+    assert.match(changed.stderr, /a classify model/);
   });
 
   test('eval --json reports accuracy, macroF1, per-class precision/recall and the confusion matrix', () => {

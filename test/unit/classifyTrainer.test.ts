@@ -3,7 +3,7 @@
 // probabilities, and the strict reader's checks of a classify model.json.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,8 +13,10 @@ import { padBatch } from '../../src/engine/heads/paddedBatch.js';
 import { ModelFormatError, readModelMeta } from '../../src/model/index.js';
 import { readClassify } from '../../src/training/tasks/classifyReader.js';
 import { evaluateExamples, loadClassifier } from '../../src/training/tasks/classifyModel.js';
-import type { ClassifyEvent } from '../../src/training/tasks/classifyTrainer.js';
-import { prepareClassify, trainClassifier } from '../../src/training/tasks/classifyTrainer.js';
+import type { TrainerEvent } from '../../src/training/events.js';
+import { loadNewestCheckpoint } from '../../src/training/checkpoint.js';
+import { TrainerControl } from '../../src/training/trainerControl.js';
+import { prepareClassify, resumeClassifier, trainClassifier } from '../../src/training/tasks/classifyTrainer.js';
 import { markerLines } from './classifyData.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rnnlab-classify-'));
@@ -28,7 +30,7 @@ before(async () => {
 after(() => rmSync(work, { recursive: true, force: true }));
 
 describe('classify trainer', () => {
-  const events: ClassifyEvent[] = [];
+  const events: TrainerEvent[] = [];
 
   test('a bidirectional GRU learns a marker 15+ words from both ends: held-out accuracy ≥ 95% in 150 steps', async () => {
     const prepared = prepareClassify(train, { cell: 'gru', units: 16, embeddingSize: 8, steps: 150, evalEvery: 50 });
@@ -42,7 +44,7 @@ describe('classify trainer', () => {
     );
     const done = await trainClassifier(prepared, { modelDir: model, name: 'gru', backend: 'cpu', onEvent: (e) => events.push(e) });
     assert.equal(done.reason, 'steps');
-    assert.equal(events.filter((e) => e.type === 'eval').length, 3);
+    assert.equal(events.filter((e) => e.event === 'eval').length, 3);
     const classifier = loadClassifier(model);
     const r = evaluateExamples(classifier, heldOut.examples, 'test.tsv');
     console.log(`# held-out accuracy ${r.accuracy}, macroF1 ${r.macroF1.toFixed(4)}, ${(done.elapsedMs / 1000).toFixed(1)} s, ${Math.round(done.tokensPerSecond)} tokens/s`);
@@ -90,5 +92,53 @@ describe('classify trainer', () => {
     } finally {
       writeFileSync(path, original);
     }
+  });
+});
+
+describe('the shared task loop (taskTrainer.ts) through the classifier', () => {
+  test('a resumed run that diverges (lr 1e37) stops with the numbers and leaves the good saves in place', async () => {
+    const copy = join(work, 'diverging');
+    cpSync(model, copy, { recursive: true });
+    const before = readFileSync(join(copy, 'weights.bin'));
+    const stepBefore = readModelMeta(copy).state.step;
+    const folder = loadNewestCheckpoint(copy).folder;
+    const events: TrainerEvent[] = [];
+    const { done } = resumeClassifier(folder, train, { lr: 1e37, steps: 30, evalEvery: 10 }, { modelDir: copy, name: 'gru', backend: 'cpu', onEvent: (e) => events.push(e), minSaveIntervalMs: 0 });
+    const r = await done;
+    assert.equal(r.reason, 'nan');
+    assert.match(r.message, /(became (NaN|infinite)|jumped to .* far above the run's recent range|gradient norm jumped)/);
+    assert.ok(events.some((e) => e.event === 'nan'), 'a nan event');
+    assert.deepEqual(readFileSync(join(copy, 'weights.bin')), before, 'the root weights are the good ones');
+    assert.equal(readModelMeta(copy).state.step, stepBefore);
+    assert.equal(readModelMeta(copy, 'latest').state.step, stepBefore);
+  });
+
+  test('a paused run takes no step until it is resumed, then carries on to its budget', async () => {
+    const prepared = prepareClassify(train, { cell: 'gru', units: 8, embeddingSize: 4, steps: 20, evalEvery: 10 });
+    const control = new TrainerControl();
+    const steps: number[] = [];
+    let stepsWhilePaused = -1;
+    const r = await trainClassifier(prepared, {
+      modelDir: join(work, 'paused'),
+      name: 'p',
+      backend: 'cpu',
+      control,
+      onEvent: (e) => {
+        if (e.event !== 'step') return;
+        steps.push(e.step);
+        if (e.step === 5) {
+          control.pause();
+          const seen = steps.length;
+          // Several turns of the event loop later, nothing has moved.
+          setTimeout(() => {
+            stepsWhilePaused = steps.length - seen;
+            control.resume();
+          }, 50);
+        }
+      },
+    });
+    assert.equal(stepsWhilePaused, 0, 'no step while paused');
+    assert.equal(r.step, 20);
+    assert.deepEqual(steps, Array.from({ length: 20 }, (_, i) => i + 1));
   });
 });

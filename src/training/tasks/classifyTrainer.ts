@@ -1,27 +1,25 @@
 // Training a many-to-one classifier from a classification file: a stratified validation split,
-// word tokens and a learned embedding by default, a bidirectional encoder by default, the
-// configured optimizer (Adam) with gradient clipping, accuracy and macro-F1 every evalEvery
-// steps. The weights of the best evaluation are saved once, atomically; a diverged state never is.
+// word tokens and a learned embedding by default, a bidirectional encoder by default; the shared
+// task loop (taskTrainer.ts) does the optimizing, evaluating (accuracy, macro-F1), saving and resuming.
 
 import type { NetworkConfig } from '../../engine/config.js';
-import { resolveNetworkConfig } from '../../engine/config.js';
+import { ConfigError, resolveNetworkConfig } from '../../engine/config.js';
 import { ClassifierHead } from '../../engine/heads/classifierHead.js';
 import { padBatch } from '../../engine/heads/paddedBatch.js';
-import { Rng } from '../../engine/math.js';
-import type { Vocabulary } from '../../engine/tokenizer.js';
-import type { RunRecord } from '../../model/index.js';
-import type { TensorData } from '../checkpoint.js';
-import { saveModelFolder } from '../checkpoint.js';
+import type { Rng } from '../../engine/math.js';
+import type { Param } from '../../engine/network.js';
+import { Vocabulary } from '../../engine/tokenizer.js';
+import type { LoadedFolder } from '../checkpoint.js';
 import type { TrainConfig, TrainOptions } from '../config.js';
-import { resolveTrainConfig } from '../config.js';
-import { clipGradients, createOptimizer, globalNorm } from '../optimizers.js';
-import { learningRate } from '../schedule.js';
+import { BUDGET_KEYS, RESUMABLE_KEYS, resolveTrainConfig } from '../config.js';
 import type { EncodedExamples } from './classifyEncoding.js';
 import { buildClassifyVocabulary, encodeExamples } from './classifyEncoding.js';
 import type { ClassifyData } from './classifyReader.js';
 import type { ClassifierEvaluation } from './classifyModel.js';
 import { evaluateIds } from './classifyModel.js';
 import { stratifiedSplit } from './stratifiedSplit.js';
+import type { TaskBatchResult, TaskDone, TaskLearner, TaskRun, TaskScore } from './taskTrainer.js';
+import { trainTask } from './taskTrainer.js';
 
 /** Passes over the training examples when no budget is given. */
 export const DEFAULT_CLASSIFY_EPOCHS = 10;
@@ -33,27 +31,6 @@ export interface PreparedClassify {
   vocab: Vocabulary;
   train: EncodedExamples;
   validation: EncodedExamples;
-}
-
-export type ClassifyEvent =
-  | { type: 'start'; train: number; validation: number; vocabSize: number; parameters: number; network: NetworkConfig; config: TrainConfig }
-  | { type: 'eval'; step: number; epoch: number; trainLoss: number; valLoss: number; accuracy: number; macroF1: number; tokensPerSecond: number }
-  | { type: 'done'; reason: string; step: number; elapsedMs: number; tokensPerSecond: number; best: BestEval | null; saved: boolean };
-
-export interface BestEval {
-  step: number;
-  valLoss: number;
-  accuracy: number;
-  macroF1: number;
-}
-
-export interface ClassifyRun {
-  modelDir: string;
-  name: string;
-  /** The backend's name, for the run record. */
-  backend: string;
-  signal?: AbortSignal;
-  onEvent?: (e: ClassifyEvent) => void;
 }
 
 /** Resolves the options and encodes the split; throws before anything is written. */
@@ -84,108 +61,92 @@ export function prepareClassify(data: ClassifyData, options: TrainOptions): Prep
   };
 }
 
-export async function trainClassifier(p: PreparedClassify, run: ClassifyRun): Promise<Extract<ClassifyEvent, { type: 'done' }>> {
-  const { config } = p;
-  const emit = run.onEvent ?? (() => undefined);
-  const head = ClassifierHead.create(p.network, p.labels.length, config.seed);
-  const optimizer = createOptimizer(config.optimizer, head.params, { momentum: config.momentum });
-  const rng = new Rng(config.seed + 2);
-  const n = p.train.ids.length;
-  const B = Math.min(config.batch, n);
-  const perEpoch = Math.ceil(n / B);
-  const targetStep = config.steps ?? (config.epochs !== null ? Math.ceil(config.epochs * perEpoch) : null);
-  const parameters = head.params.reduce((s, q) => s + q.data.length, 0);
-  emit({ type: 'start', train: n, validation: p.validation.ids.length, vocabSize: p.vocab.size, parameters, network: p.network, config });
+/** The classify task as the shared loop sees it: padded batches of lines, one label each. */
+export class ClassifyLearner implements TaskLearner {
+  readonly task = 'classify' as const;
+  readonly headline = { name: 'accuracy', higherIsBetter: true };
+  readonly params: Param[];
+  readonly network: NetworkConfig;
 
-  const started = Date.now();
-  const record: RunRecord = { startStep: 0, endStep: 0, startedAt: new Date(started).toISOString(), reason: 'running', backend: run.backend, bestValLoss: null };
-  const steps: number[][] = [];
-  const evals: number[][] = [];
-  let best: (BestEval & { params: TensorData[]; epoch: number }) | null = null;
-  let order = Array.from({ length: n }, (_, i) => i);
-  let [step, at, tokens, stepMs, lastLoss] = [0, 0, 0, 0, NaN];
-  let reason = 'steps';
-  const tokensPerSecond = () => (stepMs > 0 ? (tokens * 1000) / stepMs : 0);
-  const evaluate = () => {
-    const r: ClassifierEvaluation = evaluateIds(head, p.labels, p.validation.ids, p.validation.labelIds);
-    evals.push([step, r.loss, r.accuracy, r.macroF1]);
-    emit({ type: 'eval', step, epoch: step / perEpoch, trainLoss: lastLoss, valLoss: r.loss, accuracy: r.accuracy, macroF1: r.macroF1, tokensPerSecond: tokensPerSecond() });
-    // Best = highest accuracy, then lowest loss; a later equal one wins (it has trained longer).
-    if (!best || r.accuracy > best.accuracy || (r.accuracy === best.accuracy && r.loss <= best.valLoss)) {
-      best = { step, epoch: step / perEpoch, valLoss: r.loss, accuracy: r.accuracy, macroF1: r.macroF1, params: head.params.map((q) => ({ name: q.name, shape: q.shape.slice(), data: q.data.slice() })) };
-    }
-  };
-
-  for (;;) {
-    if (targetStep !== null && step >= targetStep) break;
-    if (config.minutes !== null && Date.now() - started >= config.minutes * 60_000) {
-      reason = 'minutes';
-      break;
-    }
-    if (run.signal?.aborted) {
-      reason = 'aborted';
-      break;
-    }
-    if (at === 0) order = shuffled(order, rng);
-    const chunk = order.slice(at, at + B);
-    at = at + B >= n ? 0 : at + B;
-    const t0 = Date.now();
-    const batch = padBatch(chunk.map((i) => p.train.ids[i]));
-    const r = head.lossAndGrads(batch, Int32Array.from(chunk, (i) => p.train.labelIds[i]), rng);
-    const norm = globalNorm(r.grads);
-    if (!Number.isFinite(r.loss) || !Number.isFinite(norm)) {
-      reason = 'nan';
-      break;
-    }
-    clipGradients(r.grads, config.clipMode, config.clip, norm);
-    optimizer.apply(head.params, r.grads, learningRate(config, step, 0, targetStep, (Date.now() - started) / 60_000));
-    head.refresh();
-    step++;
-    stepMs += Date.now() - t0;
-    tokens += batch.lengths.reduce((s, l) => s + l, 0);
-    lastLoss = r.loss;
-    steps.push([step, r.loss, norm, Date.now() - started, tokens]);
-    if (step % config.evalEvery === 0) evaluate();
+  constructor(
+    readonly head: ClassifierHead,
+    private readonly p: PreparedClassify,
+  ) {
+    this.params = head.params;
+    this.network = p.network;
   }
-  if (reason !== 'nan' && evals.at(-1)?.[0] !== step) evaluate();
-  if (config.epochs !== null && reason === 'steps' && config.steps === null) reason = 'epochs';
 
-  const elapsedMs = Date.now() - started;
-  const b = best as (BestEval & { params: TensorData[]; epoch: number }) | null;
-  Object.assign(record, { endStep: step, reason, tokensPerSecond: Math.round(tokensPerSecond()), bestValLoss: b?.valLoss ?? null });
-  if (b) {
-    saveModelFolder(run.modelDir, {
-      task: 'classify',
-      labels: p.labels,
-      name: run.name,
-      network: p.network,
-      params: b.params,
-      vocabulary: p.vocab.toJSON(),
-      train: config,
-      state: { step: b.step, epoch: b.epoch, bestValLoss: b.valLoss, lastValLoss: evals.at(-1)?.[1] ?? null, lastTrainLoss: Number.isFinite(lastLoss) ? lastLoss : null, tokensSeen: tokens, elapsedMs },
-      history: { runs: [record], steps: thinned(steps), evals },
-      optimizer: null,
-    });
+  get trainCount(): number {
+    return this.p.train.ids.length;
   }
-  head.dispose();
-  const bestEval = b ? { step: b.step, valLoss: b.valLoss, accuracy: b.accuracy, macroF1: b.macroF1 } : null;
-  const done = { type: 'done' as const, reason, step, elapsedMs, tokensPerSecond: tokensPerSecond(), best: bestEval, saved: b !== null };
-  emit(done);
-  return done;
+  get validationCount(): number {
+    return this.p.validation.ids.length;
+  }
+  get vocabSize(): number {
+    return this.p.vocab.size;
+  }
+  get outputs(): number {
+    return this.p.labels.length;
+  }
+
+  lossAndGrads(indices: readonly number[], rng: Rng): TaskBatchResult {
+    const batch = padBatch(indices.map((i) => this.p.train.ids[i]));
+    const r = this.head.lossAndGrads(batch, Int32Array.from(indices, (i) => this.p.train.labelIds[i]), rng);
+    return { loss: r.loss, grads: r.grads, tokens: batch.lengths.reduce((s, l) => s + l, 0) };
+  }
+
+  evaluate(): TaskScore {
+    const r: ClassifierEvaluation = evaluateIds(this.head, this.p.labels, this.p.validation.ids, this.p.validation.labelIds);
+    return { loss: r.loss, metrics: { accuracy: r.accuracy, macroF1: r.macroF1 }, confusion: r.confusion };
+  }
+
+  refresh(): void {
+    this.head.refresh();
+  }
+
+  dispose(): void {
+    this.head.dispose();
+  }
+
+  folder() {
+    return { vocabulary: this.p.vocab.toJSON(), labels: this.p.labels.slice() };
+  }
 }
 
-/** A seeded Fisher–Yates shuffle of a copy. */
-function shuffled(items: number[], rng: Rng): number[] {
-  const a = items.slice();
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
+/** Trains a new classifier from `p`; saves latest (= the root) and best as it goes. */
+export function trainClassifier(p: PreparedClassify, run: TaskRun): Promise<TaskDone> {
+  const head = ClassifierHead.create(p.network, p.labels.length, p.config.seed);
+  return trainTask(new ClassifyLearner(head, p), p.config, run);
 }
 
-/** At most ~500 step rows in model.json: every k-th, and the last. */
-function thinned(rows: number[][]): number[][] {
-  const k = Math.ceil(rows.length / 500);
-  return rows.filter((_, i) => i % k === 0 || i === rows.length - 1);
+/**
+ * Continues the classifier saved in `folder` on `data` (the same labels; its vocabulary and
+ * network win; `options` may change only RESUMABLE_KEYS and the budget).
+ */
+export function resumeClassifier(folder: LoadedFolder, data: ClassifyData, options: TrainOptions, run: Omit<TaskRun, 'resumeFrom'>): { prepared: PreparedClassify; done: Promise<TaskDone> } {
+  const { meta } = folder;
+  if (meta.task !== 'classify' || !meta.labels) throw new ConfigError(`${folder.dir} is a ${meta.task} model, not a classify model`);
+  const labels = meta.labels;
+  const unknown = data.labels.filter((l) => !labels.includes(l));
+  if (unknown.length > 0) throw new ConfigError(`the file has label${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')} that the model does not know (it knows ${labels.join(', ')})`);
+  const config = resumedConfig(folder.train, options);
+  const vocab = Vocabulary.fromJSON(meta.vocabulary);
+  const split = stratifiedSplit(
+    data.examples.map((e) => e.label),
+    { fraction: config.valFraction, seed: config.seed },
+  );
+  const pick = (idx: number[]) => encodeExamples(vocab, labels, idx.map((i) => data.examples[i]));
+  const prepared: PreparedClassify = { config, network: meta.network, labels, vocab, train: pick(split.train), validation: pick(split.validation) };
+  const head = ClassifierHead.fromParams(meta.network, labels.length, folder.params);
+  return { prepared, done: trainTask(new ClassifyLearner(head, prepared), config, { ...run, resumeFrom: folder }) };
+}
+
+/** The saved run's configuration, with the resumable keys, the budget and the backend from `options`. */
+export function resumedConfig(saved: TrainConfig, options: TrainOptions): TrainConfig {
+  const config: TrainConfig = { ...saved, steps: null, epochs: null, minutes: null };
+  const given = resolveTrainConfig({ ...options, tokens: saved.tokens });
+  for (const key of RESUMABLE_KEYS) if (options[key as keyof TrainOptions] !== undefined) (config as unknown as Record<string, unknown>)[key] = given[key];
+  for (const key of [...BUDGET_KEYS, 'backend'] as const) if (options[key] !== undefined) (config as unknown as Record<string, unknown>)[key] = given[key];
+  if (config.steps === null && config.epochs === null && config.minutes === null) config.epochs = DEFAULT_CLASSIFY_EPOCHS;
+  return config;
 }
