@@ -47,7 +47,7 @@ const EVENT_FIELDS: { [K in TrainerEvent['event']]: Record<Exclude<keyof Extract
     task: optional(isString), modelDir: isString, backend: isString, network: isNetworkShape, train: isObject, parameters: isNumber,
     vocabSize: isNumber, trainTokens: isNumber, valTokens: isNumber, stepsPerEpoch: isNumber,
     startStep: isNumber, startElapsedMs: isNumber, totalSteps: (v) => isNullOr(v, isNumber), resumed: isBool,
-    compute: (v) => v === undefined || (isObject(v) && (v.kernels === 'native' || v.kernels === 'portable') && isNumber(v.workers)),
+    compute: optional((v) => isObject(v) && (v.kernels === 'native' || v.kernels === 'portable') && isNumber(v.workers)),
   },
   step: {
     step: isNumber, epoch: isNumber, loss: isMeasured, gradNorm: isMeasured, layerGradNorms: isMeasuredArray, lr: isNumber,

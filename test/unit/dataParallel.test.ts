@@ -14,6 +14,7 @@ import type { StartEvent, StepEvent, TrainerEvent } from '../../src/training/eve
 import { shares, workerCount } from '../../src/training/dataParallel.js';
 import { loadModelFolder } from '../../src/training/checkpoint.js';
 import { train } from '../../src/training/trainer.js';
+import { checkWorkerToHost } from '../../src/protocol/worker.js';
 import { wasmDir } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'rnnlab-parallel-'));
@@ -74,6 +75,10 @@ describe('data-parallel training', () => {
       const three = await run(join(root, `${path}-three`), { ...SMALL, steps: 100 }, 3);
       assert.deepEqual(one.start?.compute, { kernels: path, workers: 1 });
       assert.deepEqual(three.start?.compute, { kernels: path, workers: 3 });
+      // The start event's compute field crosses to the extension host and is checked there.
+      assert.ok(checkWorkerToHost({ type: 'event', event: three.start }).ok);
+      const bad = checkWorkerToHost({ type: 'event', event: { ...three.start, compute: { kernels: 'fast', workers: 3 } } });
+      assert.ok(!bad.ok && /bad compute/.test(bad.error), JSON.stringify(bad));
       closeLosses(three.losses, one.losses);
       assert.ok(three.losses[99] < three.losses[0] - 0.5, `it learns: ${three.losses[0]} → ${three.losses[99]}`);
       const [a, b] = [one, three].map((r) => loadModelFolder(r.done.modelDir).params);
