@@ -49,6 +49,7 @@ export function benchLines(r: BenchResult): string[] {
   lines.push(
     'GFLOP/s: the dense products a step needs (6·m·n per token per product; one-hot input as a row lookup); ×N: data-parallel engines per step (--workers)',
     `sampling (batch 1, ${r.sampling.layers}×${r.sampling.units}): ${n(r.sampling.tokensPerSecond)} tokens/s`,
+    `tokenising char text (${fixed(r.tokenise.mb, 0)} MB in memory): ${fixed(r.tokenise.streamingMbPerSecond, 0)} MB/s building the vocabulary, ${fixed(r.tokenise.knownVocabMbPerSecond, 0)} MB/s with it known; decoded to a string + Vocabulary.build/encode (${fixed(r.tokenise.peerMb, 0)} MB) ${fixed(r.tokenise.stringMbPerSecond, 1)} MB/s; ${fixed(r.tokenise.ratio, 1)}×`,
     `completion (${r.completion.model}, ${r.completion.requests} requests): typing p50 ${r.completion.typingP50Ms.toFixed(2)} ms, p95 ${r.completion.typingP95Ms.toFixed(2)} ms; cold ${r.completion.contextChars}-char context p50 ${r.completion.coldP50Ms.toFixed(2)} ms, p95 ${r.completion.coldP95Ms.toFixed(2)} ms`,
   );
   return lines;

@@ -23,6 +23,8 @@ import type { TorchResult } from './pytorchBench.js';
 import { findTorchPython, runTorch, TORCH_HINT } from './pytorchBench.js';
 import type { TrainShape } from './trainShapes.js';
 import { flopsPerToken, TRAIN_SHAPES, VOCAB } from './trainShapes.js';
+import { benchTokenise } from './tokeniseBench.js';
+import type { TokeniseResult } from './tokeniseBench.js';
 
 export interface BenchOptions {
   backend?: BackendChoice;
@@ -80,6 +82,7 @@ export interface BenchResult {
     coldP50Ms: number;
     coldP95Ms: number;
   };
+  tokenise: TokeniseResult;
 }
 
 const V = VOCAB;
@@ -333,6 +336,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   log(
     `  completion  typing p50 ${completion.typingP50Ms.toFixed(1)} ms, p95 ${completion.typingP95Ms.toFixed(1)} ms; cold 256-char context p50 ${completion.coldP50Ms.toFixed(1)} ms, p95 ${completion.coldP95Ms.toFixed(1)} ms`,
   );
+  const tokenise = benchTokenise();
+  log(`  tokenise    ${tokenise.streamingMbPerSecond.toFixed(0)} MB/s streaming, ${tokenise.stringMbPerSecond.toFixed(1)} MB/s as a string`);
   return {
     backend: info.name,
     kernels,
@@ -344,5 +349,6 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     shapes,
     sampling: { tokensPerSecond: samplingRate, units: H, layers: 1 },
     completion,
+    tokenise,
   };
 }

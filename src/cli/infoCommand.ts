@@ -1,12 +1,14 @@
 // `rnnlab info DIR`: what a model folder holds — config, size, vocabulary, training state,
-// history and checkpoints — read from model.json alone, plus the backend this machine would use.
+// history and checkpoints — plus the backend this machine would use. The weight files of the
+// chosen save are read and checked (size, checksum, shapes, finite values) like every command's.
 
 import { initBackend } from '../engine/backend.js';
 import { kernelInfo, kernelLine } from '../engine/kernels/kernels.js';
 import { workerCount } from '../training/dataParallel.js';
 import type { BackendChoice } from '../engine/config.js';
-import { hasModelJson, readModelMeta } from '../model/index.js';
+import { hasModelJson, ModelFormatError } from '../model/index.js';
 import type { CheckpointKind, ModelMeta, TrainingHistory } from '../model/index.js';
+import { loadModelFolder } from '../training/checkpoint.js';
 import { architectureLabel } from '../protocol/labels.js';
 
 export interface InfoFlags {
@@ -44,20 +46,22 @@ function historyLines(history: TrainingHistory): string[] {
 }
 
 export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): Promise<number> {
-  const meta = readModelMeta(dir, flags.checkpoint ?? 'root');
+  // Reading the weights, not only model.json: a torn or flipped weights.bin fails here too.
+  const meta = loadModelFolder(dir, flags.checkpoint ?? 'root').meta;
   const checkpoints: Record<string, CheckpointSummary | null> = {};
+  const checkpointProblems: Record<string, string> = {};
   for (const kind of ['latest', 'best'] as const) {
-    // A broken checkpoint is reported as missing here; loading it names the fault.
-    const present = hasModelJson(dir, kind);
-    let s: CheckpointSummary | null = null;
-    if (present) {
-      try {
-        s = summary(readModelMeta(dir, kind));
-      } catch {
-        s = null;
-      }
+    if (!hasModelJson(dir, kind)) {
+      checkpoints[kind] = null;
+      continue;
     }
-    checkpoints[kind] = s;
+    try {
+      checkpoints[kind] = summary(loadModelFolder(dir, kind).meta);
+    } catch (error) {
+      if (!(error instanceof ModelFormatError)) throw error;
+      checkpoints[kind] = null;
+      checkpointProblems[kind] = error.message;
+    }
   }
   const backend = await initBackend(flags.backend ?? 'auto', { wasmDir });
   const info = {
@@ -77,6 +81,8 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
     optimizer: meta.optimizer ? { name: meta.optimizer.name, step: meta.optimizer.step } : null,
     history: meta.history,
     checkpoints,
+    checkpointProblems,
+    weightsChecked: true,
     backend: backend.name,
     kernels: kernelInfo(),
     /** Engines per training step `rnnlab train` would use here for this model's batch. */
@@ -89,6 +95,8 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
   const n = meta.network;
   const t = meta.train;
   const loss = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(4)} nats/${meta.task === 'lm' ? 'token' : 'example'}`);
+  const saved = (kind: 'latest' | 'best', s: CheckpointSummary | null) =>
+    s ? `step ${s.step}${kind === 'best' ? ` (${loss(s.bestValLoss)})` : ''}` : checkpointProblems[kind] ? 'broken (see below)' : 'none';
   const lines = [
     `${meta.name} (${dir}), saved ${meta.savedAt}`,
     `task: ${meta.task === 'lm' ? 'lm (language model)' : `${meta.task}, ${meta.labels?.length ?? 0} labels: ${(meta.labels ?? []).join(', ')}`}`,
@@ -96,7 +104,9 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
     `vocabulary: ${n.vocabSize.toLocaleString('en-US')} ${meta.vocabulary.mode} tokens`,
     `training: ${t.optimizer} lr ${t.lr}, batch ${t.batch}, seq-len ${t.seqLen}, clip ${t.clip} (${t.clipMode}), val fraction ${t.valFraction}, seed ${t.seed}`,
     `state: step ${meta.state.step.toLocaleString('en-US')}, epoch ${meta.state.epoch.toFixed(2)}, best val loss ${loss(meta.state.bestValLoss)}`,
-    `checkpoints: latest ${checkpoints.latest ? `step ${checkpoints.latest.step}` : 'none'}, best ${checkpoints.best ? `step ${checkpoints.best.step} (${loss(checkpoints.best.bestValLoss)})` : 'none'}`,
+    `checkpoints: latest ${saved('latest', checkpoints.latest ?? null)}, best ${saved('best', checkpoints.best ?? null)}`,
+    `weights: checked (size, CRC-32, shapes, finite values) for this save and each checkpoint`,
+    ...Object.values(checkpointProblems).map((p) => `broken checkpoint: ${p}`),
     ...historyLines(meta.history),
     `backend here: ${backend.name}`,
     `${kernelLine()} here`,

@@ -120,11 +120,14 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .argument('<file>', 'UTF-8 text file to score (labelled lines for a classify model)')
     .option('--json', 'print one JSON object')
     .option('--per-token', 'add the surprisal (−log p, nats) of each token')
+    .option('--max-tokens <n>', 'score only the first N tokens (a huge file is then read no further)', parseInteger)
     .addOption(checkpointOption())
     .addOption(backendOption())
-    .action(async (dir: string, file: string, flags) =>
-      setExitCode(await (readModelMeta(dir, flags.checkpoint).task === 'classify' ? runEvalClassify(dir, file, flags, WASM_DIR) : runEval(dir, file, flags, WASM_DIR))),
-    );
+    .action(async (dir: string, file: string, flags) => {
+      if (readModelMeta(dir, flags.checkpoint).task !== 'classify') return setExitCode(await runEval(dir, file, flags, WASM_DIR));
+      if (flags.maxTokens !== undefined) throw new UsageError('--max-tokens is for language models; a classify model scores every labelled line');
+      setExitCode(await runEvalClassify(dir, file, flags, WASM_DIR));
+    });
 
   program
     .command('predict')

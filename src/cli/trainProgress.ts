@@ -34,9 +34,15 @@ export function startLines(e: StartEvent): string[] {
   return [
     `backend: ${e.backend}`,
     `model: ${architectureLabel(n)}, ${count(e.parameters)} parameters, ${count(e.vocabSize)} ${e.train.tokens} tokens in the vocabulary`,
-    `data: ${count(e.trainTokens)} training tokens, ${count(e.valTokens)} validation tokens, ${count(e.stepsPerEpoch)} steps per epoch`,
+    `data: ${count(e.trainTokens)} training tokens, ${count(e.valTokens)} validation tokens${valSample(e)}, ${count(e.stepsPerEpoch)} steps per epoch`,
     `${e.resumed ? `resuming at step ${count(e.startStep)}` : 'training'} for ${stop} → ${e.modelDir}`,
   ];
+}
+
+/** How much of a huge validation split each evaluation scores, or "" when it scores all of it. */
+function valSample(e: StartEvent): string {
+  if (e.valScored === undefined || e.valScored >= e.valTokens - 1) return '';
+  return ` (each evaluation scores ${count(e.valScored)} of them, in windows spread evenly over the split)`;
 }
 
 export function doneLine(e: DoneEvent): string {

@@ -1,10 +1,10 @@
 // Commands on a trained model: Sample Text…, Evaluate on Active File, Rename, Delete, Reveal,
 // Refresh and Show Log. Models load in the host lazily (engine on first use).
 
-import { renameSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { modelJsonPath, renameModelJson } from '../model/index.js';
+import { deleteModelFolder, modelJsonPath, renameModelFolder } from '../model/index.js';
+import { ModelLockedError } from '../model/lock.js';
 import { forgetModel } from './hostModels.js';
 import { CancelledError } from './cancelledError.js';
 import { errorText, pickModel, reportError } from './lab.js';
@@ -113,14 +113,14 @@ async function renameCommand(lab: Lab, arg: unknown, onRenamed: (from: string, t
   if (name === undefined || name === path.basename(ref.dir) || modelNameProblem(name, others())) return;
   const target = path.join(path.dirname(ref.dir), name);
   try {
-    // Folder rename first (atomic): a crash before the name rewrite leaves a valid model.
-    renameSync(ref.dir, target);
+    // Under the folder's lock: a run in another window or a terminal may be training it.
+    renameModelFolder(ref.dir, target, name);
     forgetModel(ref.dir);
-    renameModelJson(target, name);
     await onRenamed(ref.dir, target);
     lab.log.info(`Renamed ${ref.name} to ${name}`);
   } catch (err) {
-    reportError(lab, `Cannot rename ${ref.name}: ${errorText(err)}`);
+    if (err instanceof ModelLockedError) void vscode.window.showWarningMessage(err.message);
+    else reportError(lab, `Cannot rename ${ref.name}: ${errorText(err)}`);
   }
   lab.refreshModels();
 }
@@ -137,12 +137,13 @@ async function deleteCommand(lab: Lab, arg: unknown, onDeleted: (dir: string) =>
   );
   if (choice !== 'Delete') return;
   try {
-    rmSync(ref.dir, { recursive: true, force: true });
+    deleteModelFolder(ref.dir);
     forgetModel(ref.dir);
     await onDeleted(ref.dir);
     lab.log.info(`Deleted ${ref.name} (${ref.dir})`);
   } catch (err) {
-    reportError(lab, `Cannot delete ${ref.name}: ${errorText(err)}`);
+    if (err instanceof ModelLockedError) void vscode.window.showWarningMessage(err.message);
+    else reportError(lab, `Cannot delete ${ref.name}: ${errorText(err)}`);
   }
   lab.refreshModels();
 }

@@ -22,4 +22,5 @@ export type { CheckpointSummary, ModelSummary, RunSummary, TensorSummary } from 
 export { readModelListing } from './listing.js';
 export type { ModelListing } from './listing.js';
 export { renameModelJson, writeModelJson } from './write.js';
+export { deleteModelFolder, renameModelFolder } from './manage.js';
 export { fsyncDir, tempPathFor, writeFileAtomic, writeFileSynced } from './atomicWrite.js';

@@ -295,6 +295,9 @@ export function parseModelMeta(text: string, where: string): ModelMeta {
   try {
     raw = JSON.parse(text);
   } catch (error) {
+    // Quoting the parser's snippet of binary junk would print unreadable bytes.
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(text)) throw new ModelFormatError(`${where} is corrupt: it holds binary data, not JSON`);
     throw new ModelFormatError(`${where} is corrupt: it is not valid JSON (${(error as Error).message})`);
   }
   return validateModelMeta(raw, where);

@@ -7,6 +7,7 @@ import { closeSync, openSync, statfsSync, unlinkSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { isAscii } from 'node:buffer';
 
 import { Vocabulary, WORD_RE } from '../engine/tokenizer.js';
 import type { VocabularyOptions } from '../engine/tokenizer.js';
@@ -33,6 +34,9 @@ export interface CorpusOptions extends VocabularyOptions {
   /** Folder of that temporary file. Default: the system's temporary folder. */
   tempDir?: string;
   onProgress?: (phase: CorpusPhase, bytesDone: number, totalBytes: number | null) => void;
+  /** Read no further than this many tokens (scoring the start of a huge text with a given
+   * vocabulary); the rest of the text is not read. Default: all of it. */
+  maxTokens?: number;
 }
 
 export interface CorpusConfig {
@@ -55,6 +59,8 @@ export interface Corpus {
   unknownExamples: string[];
   /** Where the ids are kept. */
   storage: 'memory' | 'file';
+  /** Whether the text goes on past maxTokens (the tokens are its first maxTokens). */
+  truncated: boolean;
   /** Wall time of both passes, milliseconds. */
   elapsedMs: number;
   /** Closes the temporary file (it was unlinked when made, so it also goes when the process ends). */
@@ -89,6 +95,134 @@ function decodeAt(b: Uint8Array, i: number): number {
   if (c < 0xe0) return ((((c & 0x1f) << 6) | (b[i + 1]! & 0x3f)) << 2) | 1;
   if (c < 0xf0) return ((((c & 0x0f) << 12) | ((b[i + 1]! & 0x3f) << 6) | (b[i + 2]! & 0x3f)) << 2) | 2;
   return (((c & 0x07) << 18) | ((b[i + 1]! & 0x3f) << 12) | ((b[i + 2]! & 0x3f) << 6) | (b[i + 3]! & 0x3f)) * 4 + 3;
+}
+
+/** The chunks of a char text up to its first `max` code points; `onCut` is told when text is left over. */
+function* firstCodePoints(chunks: Iterable<Uint8Array>, max: number, onCut: () => void): Generator<Uint8Array> {
+  if (max === Infinity) {
+    yield* chunks;
+    return;
+  }
+  let left = max;
+  for (const b of chunks) {
+    if (left === 0) {
+      onCut();
+      return;
+    }
+    let end = b.length;
+    if (isAscii(b)) end = Math.min(end, left);
+    else {
+      // Stop at the byte that starts code point number `left` (continuation bytes are 10xxxxxx).
+      let seen = 0;
+      for (let i = 0; i < b.length; i++) {
+        if ((b[i]! & 0xc0) === 0x80) continue;
+        if (seen === left) {
+          end = i;
+          break;
+        }
+        seen++;
+      }
+    }
+    const cut = end < b.length;
+    const kept = cut ? b.subarray(0, end) : b;
+    left -= isAscii(kept) ? kept.length : countCodePoints(kept);
+    if (kept.length > 0) yield kept;
+    if (cut) {
+      onCut();
+      return;
+    }
+  }
+}
+
+/** Symbol counts of char text: flat arrays for ASCII and (once seen) the rest of the BMP, a map beyond. */
+class CharCounts {
+  readonly ascii = new Float64Array(0x80);
+  bmp: Float64Array | null = null;
+  readonly astral = new Map<number, number>();
+  /** Per-chunk ASCII histogram: a Uint32 increment is cheaper than a Float64 one, and a chunk is < 4 GiB. */
+  private readonly bytes = new Uint32Array(0x80);
+
+  /** An all-ASCII chunk: one increment per byte. */
+  addAscii(b: Uint8Array): void {
+    const h = this.bytes;
+    h.fill(0);
+    const n = b.length;
+    for (let i = 0; i < n; i++) h[b[i]!]++;
+    this.fold();
+  }
+
+  /** Any chunk of valid UTF-8. */
+  addMixed(b: Uint8Array): void {
+    const h = this.bytes;
+    h.fill(0);
+    const bmp = (this.bmp ??= new Float64Array(0x10000));
+    const n = b.length;
+    for (let i = 0; i < n; i++) {
+      const c = b[i]!;
+      if (c < 0x80) {
+        h[c]++;
+        continue;
+      }
+      const d = decodeAt(b, i);
+      const cp = d >>> 2;
+      if (cp < 0x10000) bmp[cp]++;
+      else this.astral.set(cp, (this.astral.get(cp) ?? 0) + 1);
+      i += d & 3;
+    }
+    this.fold();
+  }
+
+  private fold(): void {
+    for (let c = 0; c < 0x80; c++) this.ascii[c]! += this.bytes[c]!;
+  }
+
+  /** Every symbol seen and its count, in code-point order. */
+  forEach(f: (cp: number, n: number) => void): void {
+    this.ascii.forEach((n, cp) => n > 0 && f(cp, n));
+    this.bmp?.forEach((n, cp) => n > 0 && cp >= 0x80 && f(cp, n));
+    [...this.astral.keys()].sort((x, y) => x - y).forEach((cp) => f(cp, this.astral.get(cp)!));
+  }
+}
+
+/** Code points in valid UTF-8 `b`: every byte that is not a continuation byte (10xxxxxx) starts one. */
+function countCodePoints(b: Uint8Array): number {
+  let continuation = 0;
+  const n = b.length;
+  for (let i = 0; i < n; i++) if ((b[i]! & 0xc0) === 0x80) continuation++;
+  return n - continuation;
+}
+
+/** In CharTable.bytes: an ASCII byte without an id of its own, and the first byte of a longer code point. */
+const UNKNOWN_BYTE = -1;
+const MULTIBYTE = -2;
+
+/** Token id of each code point of a char vocabulary: flat tables for bytes and the BMP, a map beyond. */
+class CharTable {
+  /** By byte: the id of an ASCII symbol, or UNKNOWN_BYTE / MULTIBYTE (the fast loop stops at both). */
+  readonly bytes = new Int32Array(0x100).fill(MULTIBYTE);
+  private readonly bmp: Int32Array;
+  private readonly astral = new Map<number, number>();
+
+  constructor(
+    v: Vocabulary,
+    readonly unk: number,
+    eosNewline: boolean,
+  ) {
+    this.bytes.fill(UNKNOWN_BYTE, 0, 0x80);
+    this.bmp = new Int32Array(0x10000).fill(unk);
+    v.tokens.forEach((t, id) => {
+      const cp = t.codePointAt(0)!;
+      if (id === unk || t.length !== String.fromCodePoint(cp).length) return; // <UNK>, <EOS>
+      if (cp < 0x80) this.bytes[cp] = id;
+      if (cp < 0x10000) this.bmp[cp] = id;
+      else this.astral.set(cp, id);
+    });
+    if (eosNewline) this.bytes[10] = this.bmp[10] = v.eos;
+  }
+
+  id(cp: number): number {
+    return cp < 0x10000 ? this.bmp[cp]! : (this.astral.get(cp) ?? this.unk);
+  }
 }
 
 /** Where ids are written: `block[pos++] = id`, then commit() when the block is full or at the end. */
@@ -153,6 +287,57 @@ class TokenStore {
   }
 }
 
+/**
+ * Ids of `b[from, to)` into `out` from `pos` until a byte the table has no id for; returns where
+ * it stopped. Its own function with plain locals, so V8 keeps everything in registers (a counter
+ * shared with a closure lives in memory, and that loop ran 10× slower).
+ */
+function mapKnownBytes(b: Uint8Array, from: number, to: number, bytes: Int32Array, out: TokenArray, pos: number): number {
+  let i = from;
+  for (; i < to; i++) {
+    const id = bytes[b[i]!]!;
+    if (id < 0) break;
+    out[pos++] = id;
+  }
+  return i;
+}
+
+/**
+ * Ids of a chunk of valid UTF-8 into the store: runs of known ASCII bytes by the byte table (no
+ * decoding), the rest one code point at a time. Returns the <UNK>s (up to five go to `examples`).
+ */
+function encodeChars(b: Uint8Array, table: CharTable, store: TokenStore, examples: Set<string>): number {
+  let unknown = 0;
+  const n = b.length;
+  for (let i = 0; i < n; ) {
+    const room = store.block.length - store.pos;
+    if (room === 0) throw new Error('the text changed while it was read: it has more tokens than counted');
+    // A token takes at least one byte, so `room` bytes never overfill the block.
+    const end = Math.min(n, i + room);
+    const stop = mapKnownBytes(b, i, end, table.bytes, store.block, store.pos);
+    store.pos += stop - i;
+    i = stop;
+    if (i < end) {
+      let cp = b[i]!;
+      let id = table.unk;
+      if (cp < 0x80) i++;
+      else {
+        const d = decodeAt(b, i);
+        cp = d >>> 2;
+        i += (d & 3) + 1;
+        id = table.id(cp);
+      }
+      if (id === table.unk) {
+        unknown++;
+        if (examples.size < 5) examples.add(String.fromCodePoint(cp));
+      }
+      store.block[store.pos++] = id;
+    }
+    if (store.pos === store.block.length) store.commit();
+  }
+  return unknown;
+}
+
 function freeBytes(dir: string): number | null {
   try {
     const s = statfsSync(dir);
@@ -181,37 +366,40 @@ export function buildCorpus(source: TextSource, options: CorpusOptions): Corpus 
   };
 
   // Pass 1: how many tokens, and (unless given) how often each symbol occurs.
+  const max = options.maxTokens ?? Infinity;
+  let truncated = false;
+  const cut = () => (truncated = true);
   let length = 0;
   let vocab = options.vocabulary ?? null;
   const passOne = progress('counting');
   if (mode === 'char') {
-    const counts = new Float64Array(0x110000);
-    for (const b of source.chunks(passOne)) {
-      const n = b.length;
-      for (let i = 0; i < n; i++) {
-        const c = b[i]!;
-        if (c < 0x80) {
-          counts[c]++;
-          continue;
-        }
-        const d = decodeAt(b, i);
-        counts[d >>> 2]++;
-        i += d & 3;
+    // Scoring or resuming with a vocabulary only needs the length; building one needs the counts.
+    const counts = vocab ? null : new CharCounts();
+    for (const b of firstCodePoints(source.chunks(passOne), max, cut)) {
+      if (isAscii(b)) {
+        length += b.length;
+        counts?.addAscii(b);
+      } else {
+        length += countCodePoints(b);
+        counts?.addMixed(b);
       }
     }
-    const map = new Map<string, number>();
-    for (let cp = 0; cp < counts.length; cp++) {
-      const n = counts[cp]!;
-      if (n === 0) continue;
-      length += n;
-      if (cp === 10 && eosNewline) continue;
-      map.set(String.fromCodePoint(cp), n);
+    if (counts) {
+      const map = new Map<string, number>();
+      // Code-point order, as before (ties in the vocabulary keep it).
+      counts.forEach((cp, n) => {
+        if (!(cp === 10 && eosNewline)) map.set(String.fromCodePoint(cp), n);
+      });
+      vocab = Vocabulary.fromCounts(map, { ...options, mode, charEos });
     }
-    vocab ??= Vocabulary.fromCounts(map, { ...options, mode, charEos });
   } else {
     const counts = vocab ? null : new Map<string, number>();
-    for (const chunk of wholeWords(source.chunks(passOne))) {
+    words: for (const chunk of wholeWords(source.chunks(passOne))) {
       for (const m of chunk.matchAll(WORD_RE)) {
+        if (length === max) {
+          truncated = true;
+          break words;
+        }
         length++;
         if (!counts) continue;
         const w = m[0];
@@ -237,41 +425,15 @@ export function buildCorpus(source: TextSource, options: CorpusOptions): Corpus 
   const passTwo = progress('encoding');
   try {
     if (mode === 'char') {
-      const table = new Int32Array(0x110000).fill(unk);
-      v.tokens.forEach((t, id) => {
-        const cp = t.codePointAt(0)!;
-        if (id !== unk && t.length === String.fromCodePoint(cp).length) table[cp] = id;
-      });
-      if (eosNewline) table[10] = v.eos;
-      let block = store.block;
-      let pos = store.pos;
-      for (const b of source.chunks(passTwo)) {
-        const n = b.length;
-        for (let i = 0; i < n; i++) {
-          let cp = b[i]!;
-          if (cp >= 0x80) {
-            const d = decodeAt(b, i);
-            cp = d >>> 2;
-            i += d & 3;
-          }
-          const id = table[cp]!;
-          if (id === unk) {
-            unknown++;
-            if (examples.size < 5) examples.add(String.fromCodePoint(cp));
-          }
-          block[pos++] = id;
-          if (pos === block.length && store.storage === 'file') {
-            store.pos = pos;
-            store.commit();
-            block = store.block;
-            pos = 0;
-          }
-        }
+      const table = new CharTable(v, unk, eosNewline);
+      for (const b of firstCodePoints(source.chunks(passTwo), max, () => undefined)) {
+        unknown += encodeChars(b, table, store, examples);
       }
-      store.pos = pos;
     } else {
-      for (const chunk of wholeWords(source.chunks(passTwo))) {
+      let written = 0;
+      words: for (const chunk of wholeWords(source.chunks(passTwo))) {
         for (const m of chunk.matchAll(WORD_RE)) {
+          if (written++ === length) break words;
           const w = m[0];
           const id = w === '\n' ? v.eos : v.id(w);
           if (id === unk) {
@@ -291,6 +453,7 @@ export function buildCorpus(source: TextSource, options: CorpusOptions): Corpus 
       unknown,
       unknownExamples: [...examples],
       storage: store.storage,
+      truncated,
       elapsedMs: performance.now() - started,
       close: () => store.close(),
     };

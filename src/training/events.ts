@@ -17,6 +17,8 @@ export interface StartEvent {
   vocabSize: number;
   trainTokens: number;
   valTokens: number;
+  /** Tokens each evaluation scores: fewer than valTokens when the validation split is huge (evenly spread windows). */
+  valScored?: number;
   stepsPerEpoch: number;
   /** Step the run starts from (non-zero when resuming). */
   startStep: number;

@@ -6,7 +6,7 @@
 
 import { initBackend } from '../engine/backend.js';
 import type { BackendName } from '../engine/config.js';
-import { evaluateStream } from '../engine/evaluate.js';
+import { evaluateSpread, spreadWindows } from '../engine/evaluate.js';
 import { Rng } from '../engine/math.js';
 import type { Model } from '../engine/model.js';
 import type { Network, RecurrentState } from '../engine/network.js';
@@ -60,6 +60,18 @@ export interface TrainRun extends PrepareInput {
  * new best is kept in memory until then, and saves asked for and the final save are never held.
  */
 export const MIN_SAVE_INTERVAL_MS = 10_000;
+
+/** Fewest tokens an evaluation scores when the validation split has them (a loss from fewer is noise). */
+export const MIN_VALIDATION_TOKENS = 8192;
+
+/**
+ * Tokens one evaluation scores at most: a quarter of the tokens trained between evaluations
+ * (whose backward pass costs about twice the forward one), so evaluating takes under ~10% of a
+ * run however big the validation split is; past it, evenly spread windows of the split are scored.
+ */
+export function validationBudget(config: Pick<TrainConfig, 'evalEvery' | 'batch' | 'seqLen'>): number {
+  return Math.max(MIN_VALIDATION_TOKENS, Math.floor((config.evalEvery * config.batch * config.seqLen) / 4));
+}
 
 /** What showed that the run diverged, and at which step. */
 interface Divergence {
@@ -188,6 +200,7 @@ class Session {
       vocabSize: this.vocab.size,
       trainTokens: this.split.train.length,
       valTokens: this.split.val.length,
+      valScored: this.validationScored(),
       stepsPerEpoch: this.batcher.windowsPerEpoch,
       startStep: this.startStep,
       startElapsedMs: this.loop.elapsedMs,
@@ -320,10 +333,16 @@ class Session {
     this.write('best', pending.data, pending.step, pending.valLoss);
   }
 
+  /** Tokens each evaluation scores (all of the split unless it is beyond validationBudget). */
+  private validationScored(): number {
+    const spread = spreadWindows(this.split.val.length, this.config.batch, this.config.seqLen, validationBudget(this.config));
+    return spread ? spread.starts.length * spread.length : Math.max(0, this.split.val.length - 1);
+  }
+
   /** Measures the validation loss (and saves a new best); a divergence it shows. */
   evaluate(): Divergence | null {
     const { loop } = this;
-    const r = evaluateStream(this.network, this.split.val, this.config.batch, this.config.seqLen);
+    const r = evaluateSpread(this.network, this.split.val, this.config.batch, this.config.seqLen, validationBudget(this.config));
     this.lastEvalStep = loop.step;
     loop.lastValLoss = r.loss;
     const diverged = lossDivergence('validation loss', r.loss, this.losses, this.vocab.size);

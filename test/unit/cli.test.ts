@@ -153,6 +153,24 @@ describe('rnnlab end to end', () => {
     assert.equal('surprisal' in JSON.parse(bare.stdout), false);
   });
 
+  test('eval --max-tokens N scores the first N tokens, says so, and the score is that of those tokens alone', () => {
+    const long = join(work, 'long.txt');
+    writeFileSync(long, 'the cat sat on the mat 3. a dog ran.\n'.repeat(2000));
+    const r = rnnlab(['eval', model, long, '--max-tokens', '100', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(r.stdout) as { tokens: number; loss: number; truncated: boolean };
+    assert.deepEqual([s.tokens, s.truncated], [100, true]);
+    const head = join(work, 'head.txt');
+    writeFileSync(head, 'the cat sat on the mat 3. a dog ran.\n'.repeat(3).slice(0, 101));
+    const alone = JSON.parse(rnnlab(['eval', model, head, '--json']).stdout) as { tokens: number; loss: number; truncated: boolean };
+    assert.deepEqual([alone.tokens, alone.truncated], [100, false]);
+    assert.ok(Math.abs(alone.loss - s.loss) < 1e-9, `${alone.loss} vs ${s.loss}`);
+    assert.match(rnnlab(['eval', model, long, '--max-tokens', '100']).stdout, /\nscored: the first 100 tokens of .*long\.txt \(--max-tokens 100\); the rest was not read\n$/);
+    const both = rnnlab(['eval', model, long, '--max-tokens', '100', '--per-token']);
+    assert.equal(both.code, 2);
+    assert.equal(both.stderr, 'rnnlab: --per-token lists every token of the text, so it cannot be combined with --max-tokens\n');
+  });
+
   test('inspect --json --gradients names every LSTM gate as [T][units], with saturation and gradient flow', () => {
     const r = rnnlab(['inspect', model, '--text', 'the cat', '--json', '--gradients']);
     assert.equal(r.code, 0, r.stderr);

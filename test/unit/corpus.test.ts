@@ -82,6 +82,27 @@ describe('buildCorpus', () => {
     c.close();
   });
 
+  test('the byte-level path of ASCII chunks: the same ids, <UNK>s counted, across the blocks of a file store', () => {
+    // Over 4 Mi tokens, so the file store's blocks fill and the fast loop restarts mid-chunk.
+    const line = 'the cat sat on the mat; a dog ran~\n';
+    const text = line.repeat(130_000) + 'naïe\n';
+    const vocab = Vocabulary.build('the cat sat on the mat. a dog ran\n', { mode: 'char' });
+    // Encoding the line once: Vocabulary.encode of the whole 4.5 MB takes seconds.
+    const lineIds = vocab.encode(line);
+    const expected = new Int32Array(lineIds.length * 130_000 + 5);
+    for (let i = 0; i < 130_000; i++) expected.set(lineIds, i * lineIds.length);
+    expected.set(vocab.encode('naïe\n'), lineIds.length * 130_000);
+    const c = buildCorpus(chunked(text, 1 << 20), { mode: 'char', vocabulary: vocab, memoryBytes: 1000, tempDir: work });
+    assert.equal(c.storage, 'file');
+    assert.equal(c.tokens.length, expected.length);
+    const got = new Int32Array(expected.length);
+    c.tokens.read(0, expected.length, got);
+    assert.ok(Buffer.from(got.buffer).equals(Buffer.from(expected.buffer)), 'every id as Vocabulary.encode gives it');
+    assert.equal(c.unknown, 2 * 130_000 + 1); // ';' and '~' on each line, 'ï' once
+    assert.deepEqual(c.unknownExamples, [';', '~', 'ï']);
+    c.close();
+  });
+
   test('with a given vocabulary, unknown symbols are counted and shown', () => {
     const vocab = Vocabulary.build('abc\n', { mode: 'char' });
     const c = buildCorpus(chunked('abcxyz', 2), { mode: 'char', vocabulary: vocab });

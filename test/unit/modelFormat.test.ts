@@ -93,7 +93,8 @@ describe('strict reader', () => {
   });
 
   test('garbage and truncated text', () => {
-    assert.match(strictError('\u0000\u0001PK garbage'), /^\/m\/model\.json is corrupt: it is not valid JSON \(.+\)$/);
+    assert.equal(strictError('\u0000\u0001PK garbage'), '/m/model.json is corrupt: it holds binary data, not JSON');
+    assert.match(strictError('{"format": rnnlab'), /^\/m\/model\.json is corrupt: it is not valid JSON \(.+\)$/);
     assert.match(strictError(good.slice(0, good.length - 40)), /is corrupt: it is not valid JSON/);
     assert.match(strictError(''), /is corrupt: it is not valid JSON/);
     assert.match(strictError('"a string"'), /is not a JSON object$/);
