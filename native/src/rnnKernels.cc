@@ -164,6 +164,11 @@ class Args {
   }
 
   /** A Float64Array of at least `need` values, or null/undefined. */
+  float* F32OrNull(size_t i, size_t need) {
+    if (!ok_ || info_.Length() <= i || info_[i].IsNull() || info_[i].IsUndefined()) return nullptr;
+    return F32(i, need);
+  }
+
   double* F64OrNull(size_t i, size_t need) {
     if (!ok_ || info_[i].IsNull() || info_[i].IsUndefined()) return nullptr;
     if (!info_[i].IsTypedArray() || info_[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
@@ -242,7 +247,8 @@ Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// LSTM backpropagation through time. (T, B, H, acts, c, tanhC, a, a0, c0, dA, Wh, dZ out, dWh out, flow|null)
+// LSTM backpropagation through time. (T, B, H, acts, c, tanhC, a, a0, c0, dA, Wh, dZ out, dWh out, flow|null,
+// dA0 out|null, dC0 out|null: ∂L/∂(initial state), for a decoder started from a bridge)
 Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
   Args g(info);
   const int T = g.Int(0), B = g.Int(1), H = g.Int(2);
@@ -258,6 +264,8 @@ Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
   float* dZ = g.F32(11, n * 4);
   float* dWh = g.F32(12, size(H) * H4);
   double* flow = g.F64OrNull(13, size(T));
+  float* dA0 = g.F32OrNull(14, BH);
+  float* dC0 = g.F32OrNull(15, BH);
   if (!g.Ok()) return info.Env().Undefined();
   if (n == 0) {
     std::memset(dWh, 0, sizeof(float) * H * H4);
@@ -285,11 +293,13 @@ Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
       lstmBackRow(H, dAt, dar, gr, gr + H, gr + 2 * H, gr + 3 * H, tct, cPrev, dcn, dz, dz + H, dz + 2 * H, dz + 3 * H);
     }
     if (flow) flow[t] += sq;
-    if (t > 0) {
+    if (t > 0 || dA0) {
       sgemm(CblasNoTrans, CblasTrans, B, H, int(H4), dZ + size(t) * B * H4, int(H4), Wh, int(H4), 0.f,
                   dARec.data(), H);
     }
   }
+  if (dA0) std::memcpy(dA0, dARec.data(), sizeof(float) * BH);
+  if (dC0) std::memcpy(dC0, dCNext.data(), sizeof(float) * BH);
   // ∂Wh = Σ_t a⟨t−1⟩ᵀ·dz⟨t⟩: a0 for the first step, then a⟨0…T−2⟩ against dz⟨1…T−1⟩ in one product.
   sgemm(CblasTrans, CblasNoTrans, H, int(H4), B, a0, H, dZ, int(H4), 0.f, dWh, int(H4));
   if (T > 1) {
@@ -337,7 +347,8 @@ Napi::Value GruForward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// GRU backpropagation through time. (T, B, H, acts, rc, c, c0, dA, WhUr, WhC, dZ out, dWhUr out, dWhC out, flow|null)
+// GRU backpropagation through time. (T, B, H, acts, rc, c, c0, dA, WhUr, WhC, dZ out, dWhUr out, dWhC out, flow|null,
+// dC0 out|null: ∂L/∂c⟨0⟩)
 Napi::Value GruBackward(const Napi::CallbackInfo& info) {
   Args g(info);
   const int T = g.Int(0), B = g.Int(1), H = g.Int(2);
@@ -353,6 +364,7 @@ Napi::Value GruBackward(const Napi::CallbackInfo& info) {
   float* dWhUr = g.F32(11, size(H) * 2 * H);
   float* dWhC = g.F32(12, size(H) * H);
   double* flow = g.F64OrNull(13, size(T));
+  float* dC0 = g.F32OrNull(14, BH);
   if (!g.Ok()) return info.Env().Undefined();
   if (n == 0) {
     std::memset(dWhUr, 0, sizeof(float) * H * 2 * H);
@@ -403,11 +415,12 @@ Napi::Value GruBackward(const Napi::CallbackInfo& info) {
         dp[j] = dct[j] * (1.f - gammaU) + drc[j] * gammaR;
       }
     }
-    if (t > 0) {
+    if (t > 0 || dC0) {
       sgemm(CblasNoTrans, CblasTrans, B, H, 2 * H, dzt, int(H3), WhUr, 2 * H, 1.f, dPrev.data(), H);
     }
     dCRec.swap(dPrev);
   }
+  if (dC0) std::memcpy(dC0, dCRec.data(), sizeof(float) * BH);
   // ∂Wh_ur = Σ_t c⟨t−1⟩ᵀ·dz_ur⟨t⟩ and ∂Wh_c = Σ_t (Γr⊙c⟨t−1⟩)ᵀ·dz_c̃⟨t⟩, all steps in one product each.
   sgemm(CblasTrans, CblasNoTrans, H, 2 * H, B, c0, H, dZ, int(H3), 0.f, dWhUr, 2 * H);
   if (T > 1) {
@@ -439,7 +452,7 @@ Napi::Value RnnForward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// RNN backpropagation through time. (T, B, H, a, a0, dA, Wh, dZ out, dWh out, flow|null)
+// RNN backpropagation through time. (T, B, H, a, a0, dA, Wh, dZ out, dWh out, flow|null, dA0 out|null: ∂L/∂a⟨0⟩)
 Napi::Value RnnBackward(const Napi::CallbackInfo& info) {
   Args g(info);
   const int T = g.Int(0), B = g.Int(1), H = g.Int(2);
@@ -451,6 +464,7 @@ Napi::Value RnnBackward(const Napi::CallbackInfo& info) {
   float* dZ = g.F32(7, n);
   float* dWh = g.F32(8, size(H) * H);
   double* flow = g.F64OrNull(9, size(T));
+  float* dA0 = g.F32OrNull(10, BH);
   if (!g.Ok()) return info.Env().Undefined();
   if (n == 0) {
     std::memset(dWh, 0, sizeof(float) * H * H);
@@ -471,8 +485,9 @@ Napi::Value RnnBackward(const Napi::CallbackInfo& info) {
       const float at = a[base + i];
       dZ[base + i] = (dA[base + i] + dARec[i]) * (1.f - at * at);
     }
-    if (t > 0) sgemm(CblasNoTrans, CblasTrans, B, H, H, dZ + base, H, Wh, H, 0.f, dARec.data(), H);
+    if (t > 0 || dA0) sgemm(CblasNoTrans, CblasTrans, B, H, H, dZ + base, H, Wh, H, 0.f, dARec.data(), H);
   }
+  if (dA0) std::memcpy(dA0, dARec.data(), sizeof(float) * BH);
   sgemm(CblasTrans, CblasNoTrans, H, H, B, a0, H, dZ, H, 0.f, dWh, H);
   if (T > 1) sgemm(CblasTrans, CblasNoTrans, H, H, (T - 1) * B, a, H, dZ + BH, H, 1.f, dWh, H);
   return info.Env().Undefined();

@@ -94,12 +94,12 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
   }
   const n = meta.network;
   const t = meta.train;
-  const loss = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(4)} nats/${meta.task === 'lm' ? 'token' : 'example'}`);
+  const loss = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(4)} nats/${meta.task === 'classify' ? 'example' : 'token'}`);
   const saved = (kind: 'latest' | 'best', s: CheckpointSummary | null) =>
     s ? `step ${s.step}${kind === 'best' ? ` (${loss(s.bestValLoss)})` : ''}` : checkpointProblems[kind] ? 'broken (see below)' : 'none';
   const lines = [
     `${meta.name} (${dir}), saved ${meta.savedAt}`,
-    `task: ${meta.task === 'lm' ? 'lm (language model)' : `${meta.task}, ${meta.labels?.length ?? 0} labels: ${(meta.labels ?? []).join(', ')}`}`,
+    `task: ${taskLine(meta)}`,
     `network: ${n.bidirectional ? 'bidirectional ' : ''}${architectureLabel(n)}, ${n.input} input${n.input === 'embedding' ? ` (${n.embeddingSize})` : ''}, dropout ${n.dropout}, ${meta.parameters.toLocaleString('en-US')} parameters`,
     `vocabulary: ${n.vocabSize.toLocaleString('en-US')} ${meta.vocabulary.mode} tokens`,
     `training: ${t.optimizer} lr ${t.lr}, batch ${t.batch}, seq-len ${t.seqLen}, clip ${t.clip} (${t.clipMode}), val fraction ${t.valFraction}, seed ${t.seed}`,
@@ -114,4 +114,15 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/** What the model does, in a few words. */
+function taskLine(meta: ModelMeta): string {
+  if (meta.task === 'lm') return 'lm (language model)';
+  if (meta.task === 'seq2seq') {
+    const enc = meta.network.bidirectional ? 'bidirectional encoder' : 'encoder';
+    const best = meta.state.best ? `; best exactMatch ${(meta.state.best.metrics.exactMatch ?? NaN).toFixed(4)}, cer ${(meta.state.best.metrics.cer ?? NaN).toFixed(4)} at step ${meta.state.best.step}` : '';
+    return `seq2seq (source → target: ${enc}, bridge, decoder; one ${meta.vocabulary.mode} vocabulary with <EOS>)${best}`;
+  }
+  return `${meta.task}, ${meta.labels?.length ?? 0} ${meta.task === 'tag' ? 'tags' : 'labels'}: ${(meta.labels ?? []).join(', ')}`;
 }

@@ -8,6 +8,7 @@ import { version } from '../../package.json';
 import { runBenchCommand } from './benchCommand.js';
 import { refuseUnlessLm, runEvalClassify, runPredict, runTrainClassify } from './classifyCommands.js';
 import { savedTask } from './taskTrain.js';
+import { runEvalTag, runPredictTag, runTrainTag } from './tagCommands.js';
 import { EXIT_OK, UsageError, errorLine, exitCodeFor } from './cliErrors.js';
 import { runEval } from './evalCommand.js';
 import { runExport } from './exportCommand.js';
@@ -16,10 +17,12 @@ import { runInfo } from './infoCommand.js';
 import { runInspect } from './inspectCommand.js';
 import { parseInteger, parseNumber } from './optionParsers.js';
 import { runSample } from './sampleCommand.js';
+import { runEvalSeq2seq, runInspectSeq2seq, runPredictSeq2seq, runTrainSeq2seq } from './seq2seqCommands.js';
 import { runTrain } from './trainCommand.js';
 import { readModelMeta } from '../model/index.js';
 import type { ModelTask } from '../model/index.js';
 import type { TrainFlags } from './trainCommand.js';
+import type { ClassifyFlags, PredictFlags } from './classifyCommands.js';
 
 
 /** Where the bundle lives: the tfjs .wasm files are copied next to dist/cli.js. */
@@ -28,8 +31,21 @@ const WASM_DIR = __dirname;
 /** `train --task T` for every task but the language model. */
 const TASK_TRAINERS: Record<Exclude<ModelTask, 'lm'>, (file: string, flags: TrainFlags, wasmDir: string) => Promise<number>> = {
   classify: runTrainClassify,
-  tag: () => Promise.reject(new UsageError('--task tag is not in this build')),
-  seq2seq: () => Promise.reject(new UsageError('--task seq2seq is not in this build')),
+  tag: runTrainTag,
+  seq2seq: runTrainSeq2seq,
+};
+
+/** `eval` of a task model; a language model (and any task not listed) is scored by runEval. */
+const EVALUATORS: Partial<Record<ModelTask, (dir: string, file: string, flags: ClassifyFlags, wasmDir: string) => Promise<number>>> = {
+  classify: runEvalClassify,
+  tag: runEvalTag,
+  seq2seq: runEvalSeq2seq,
+};
+
+/** `predict` of a task model (classify by default). */
+const PREDICTORS: Partial<Record<ModelTask, (dir: string, file: string | undefined, flags: PredictFlags, wasmDir: string) => Promise<number>>> = {
+  tag: runPredictTag,
+  seq2seq: runPredictSeq2seq,
 };
 
 const backendOption = () => new Option('--backend <name>', 'tensorflow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto');
@@ -49,10 +65,15 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('train')
-    .description('train a language model on a text file, or a classifier on labelled lines (--task classify)')
+    .description('train a language model on a text file, a classifier on labelled lines (--task classify), or a tagger on token<whitespace>tag lines (--task tag)')
     .argument('<file>', 'UTF-8 text file to train on')
     .requiredOption('--out <dir>', 'model folder to write (created if needed)')
-    .addOption(new Option('--task <task>', 'lm: next token (default); classify: one label per line (label<TAB>text, text<TAB>label, CSV, JSON lines)').choices(['lm', 'classify']))
+    .addOption(
+      new Option(
+        '--task <task>',
+        'lm: next token (default); classify: one label per line (label<TAB>text, text<TAB>label, CSV, JSON lines); tag: one token<whitespace>tag per line, a blank line after each sentence; seq2seq: source<TAB>target per line',
+      ).choices(['lm', 'classify', 'tag', 'seq2seq']),
+    )
     .addOption(new Option('--cell <type>', 'recurrent cell').choices(['lstm', 'gru', 'rnn']))
     .option('--layers <n>', 'stacked recurrent layers', parseInteger)
     .option('--units <n>', 'hidden units per layer', parseInteger)
@@ -74,8 +95,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--clip <x>', 'gradient clipping threshold (0 = off)', parseNumber)
     .addOption(new Option('--clip-mode <mode>', 'clip the global norm or each value').choices(['norm', 'value']))
     .option('--dropout <p>', 'dropout between stacked layers', parseNumber)
-    .option('--bidirectional', 'classify: read each line both ways (the default)')
-    .option('--no-bidirectional', 'classify: read each line forwards only')
+    .option('--bidirectional', 'classify, tag, seq2seq: read each line (the source) both ways (the default)')
+    .option('--no-bidirectional', 'classify, tag, seq2seq: read each line (the source) forwards only')
     .option('--val-fraction <f>', 'fraction of the text held out for validation', parseNumber)
     .option('--seed <s>', 'seed for initialisation, dropout and sampling', parseInteger)
     .addOption(new Option('--backend <name>', 'tensorflow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
@@ -115,43 +136,51 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('eval')
-    .description('score a text: loss in nats per token, bits per token, perplexity; for a classify model: accuracy, macroF1, per-class precision/recall, confusion')
+    .description('score a text: loss in nats per token, bits per token, perplexity; for a classify model: accuracy, macroF1, per-class precision/recall, confusion; for a tag model: tokenAccuracy, entityF1, precision, recall')
     .argument('<dir>', 'model folder')
     .argument('<file>', 'UTF-8 text file to score (labelled lines for a classify model)')
     .option('--json', 'print one JSON object')
     .option('--per-token', 'add the surprisal (−log p, nats) of each token')
     .option('--max-tokens <n>', 'score only the first N tokens (a huge file is then read no further)', parseInteger)
+    .option('--beam <k>', 'seq2seq: beam search of width K (default 1: greedy)', parseInteger)
     .addOption(checkpointOption())
     .addOption(backendOption())
     .action(async (dir: string, file: string, flags) => {
-      if (readModelMeta(dir, flags.checkpoint).task !== 'classify') return setExitCode(await runEval(dir, file, flags, WASM_DIR));
-      if (flags.maxTokens !== undefined) throw new UsageError('--max-tokens is for language models; a classify model scores every labelled line');
-      setExitCode(await runEvalClassify(dir, file, flags, WASM_DIR));
+      const { task } = readModelMeta(dir, flags.checkpoint);
+      const evaluate = EVALUATORS[task];
+      if (!evaluate) return setExitCode(await runEval(dir, file, flags, WASM_DIR));
+      if (flags.maxTokens !== undefined) throw new UsageError(`--max-tokens is for language models; a ${task} model scores every example of the file`);
+      setExitCode(await evaluate(dir, file, flags, WASM_DIR));
     });
 
   program
     .command('predict')
-    .description('label texts with a classify model: the label and every class probability')
-    .argument('<dir>', 'classify model folder')
+    .description('label texts with a classify model (the label and every class probability), tag each token with a tag model, or transduce texts with a seq2seq model (the output)')
+    .argument('<dir>', 'classify, tag or seq2seq model folder')
     .argument('[file]', 'UTF-8 file of texts, one per line')
-    .option('--text <text>', 'one text to classify')
+    .option('--text <text>', 'one text to classify or transduce')
     .option('--json', 'print one JSON object per text')
+    .option('--beam <k>', 'seq2seq: beam search of width K (default 1: greedy)', parseInteger)
     .addOption(checkpointOption())
     .addOption(backendOption())
-    .action(async (dir: string, file: string | undefined, flags) => setExitCode(await runPredict(dir, file, flags, WASM_DIR)));
+    .action(async (dir: string, file: string | undefined, flags) =>
+      setExitCode(await (PREDICTORS[readModelMeta(dir, flags.checkpoint).task] ?? runPredict)(dir, file, flags, WASM_DIR)),
+    );
 
   program
     .command('inspect')
-    .description('gates, states, saturation, predictions and gradient flow for a text')
+    .description('gates, states, saturation, predictions and gradient flow for a text; for a seq2seq model, its output and the source × output saliency')
     .argument('<dir>', 'model folder')
     .requiredOption('--text <text>', 'text to run through the model')
     .option('--json', 'print one JSON object')
     .option('--gradients', 'add ‖∂L⟨T⟩/∂a⟨t⟩‖ for every t ≤ T and layer')
     .option('--position <t>', 'the position T whose loss is differentiated (default: the last)', parseInteger)
     .option('--top-k <k>', 'next-token predictions per step', parseInteger)
+    .option('--beam <k>', 'seq2seq: decode with a beam of width K (default 1: greedy)', parseInteger)
     .addOption(checkpointOption())
     .addOption(backendOption())
     .action(async (dir: string, flags) => {
+      if (readModelMeta(dir, flags.checkpoint).task === 'seq2seq') return setExitCode(await runInspectSeq2seq(dir, flags, WASM_DIR));
       refuseUnlessLm(dir, flags.checkpoint, 'inspect');
       setExitCode(await runInspect(dir, flags, WASM_DIR));
     });

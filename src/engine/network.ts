@@ -75,6 +75,16 @@ export interface EncodeOptions {
   streams?: StreamSlice;
 }
 
+/** What a task head adds to backpropagation through the recurrent layers (the language model needs neither). */
+export interface EncoderBackwardOptions {
+  /** Extra ∂L/∂a of layer l, direction k, in that direction's own time (T·B·H), added to what comes from above: a head that reads lower layers' states. */
+  layerGradients?: (readonly (Float32Array | null)[] | null)[];
+  /** Filled with ∂L/∂state0 of each layer's forward direction (a decoder started from a bridge). */
+  stateGradients?: LayerState[];
+  /** Receives ∂L/∂x of the first layer's input, T·B·width (one-hot: V wide; embedding: E wide): saliency. */
+  inputGradient?: { dx?: Float32Array };
+}
+
 export interface NetworkBuildOptions {
   /** Include the language-model output layer (output.Wy, output.by). Default true; a task head
    * (classification, tagging) that brings its own output layer builds the network without it. */
@@ -384,27 +394,37 @@ export class Network {
    * Backpropagation through the recurrent layers from ∂L/∂a of each top-layer direction, in that
    * direction's own time (T·B·H each). Returns the gradient of every encoder parameter by name.
    */
-  backwardEncoder(pass: EncoderPass, dTopDirections: Float32Array[], flows?: Float64Array[]): Map<string, Float32Array> {
+  backwardEncoder(pass: EncoderPass, dTopDirections: Float32Array[], flows?: Float64Array[], more: EncoderBackwardOptions = {}): Map<string, Float32Array> {
     const { T, B, ids, lengths } = pass;
     const { units: H, layers } = this.config;
     const G = this.cell.gates;
     const grads = new Map<string, Float32Array>();
     let dOuts = dTopDirections;
     for (let l = layers - 1; l >= 0; l--) {
+      const extra = more.layerGradients?.[l];
+      if (extra) dOuts = dOuts.map((d, k) => (extra[k] ? d.map((v, i) => v + (extra[k] as Float32Array)[i]) : d));
       const input = pass.inputs[l];
       const inWidth = pass.inputWidths[l];
-      const needInputGrad = l > 0 || this.embedding !== null;
+      const needInputGrad = l > 0 || this.embedding !== null || more.inputGradient !== undefined;
       const dIn: Float32Array | null = needInputGrad ? this.buf(`${l}.dIn`, T * B * inWidth).fill(0) : null;
       this.dirs[l].forEach((d, k) => {
         const backward = k === 1;
         const flow = flows && !backward ? flows[l] : undefined;
         const r = this.cell.backward(pass.caches[l][k], dOuts[k], d.rec, flow, this.allocator(`${l}.${k}.`));
+        if (more.stateGradients && !backward) {
+          // The native cells do not return ∂L/∂state0; the reference cell reads the same cache layout.
+          more.stateGradients[l] = r.dState0 ?? this.referenceStateGradient(pass.caches[l][k], dOuts[k], d);
+        }
         const dXProj = backward ? reverseStreams(r.dXProj, T, B, G * H, lengths) : r.dXProj;
         d.recParams.forEach((p, i) => grads.set(p.name, r.dRecurrent[i]));
         grads.set(d.b.name, this.kernels.columnSums(dXProj, T * B, G * H));
         if (input === null) {
           // One-hot input: Wx·x⟨t⟩ is a row lookup, so its gradient is a scatter-add of rows.
           grads.set(d.Wx.name, this.kernels.scatterRows(ids, dXProj, G * H, d.Wx.shape[0]));
+          if (dIn) {
+            const part = this.kernels.matmulT({ data: dXProj, rows: T * B, cols: G * H }, d.wx, d.wxT);
+            for (let i = 0; i < part.length; i++) dIn[i] += part[i];
+          }
         } else {
           grads.set(d.Wx.name, this.kernels.matmulTN({ data: input, rows: T * B, cols: inWidth }, { data: dXProj, rows: T * B, cols: G * H }));
           if (dIn) {
@@ -415,6 +435,7 @@ export class Network {
       });
       const mask = pass.dropoutMasks[l];
       if (dIn && mask) for (let i = 0; i < dIn.length; i++) dIn[i] *= mask[i];
+      if (l === 0 && more.inputGradient && dIn) more.inputGradient.dx = dIn;
       if (l === 0 && this.embedding && dIn) {
         const E = this.config.embeddingSize;
         grads.set('embedding', this.kernels.scatterRows(ids, dIn, E, this.embedding.shape[0]));
@@ -436,6 +457,21 @@ export class Network {
   /** Per-direction gradients in position time → each direction's own time (the backward one reversed). */
   private toCacheTime(dirs: Float32Array[], pass: EncoderPass): Float32Array[] {
     return dirs.map((d, k) => (k === 1 ? reverseStreams(d, pass.T, pass.B, this.config.units, pass.lengths) : d));
+  }
+
+  /** ∂L/∂state0 by the reference cell, which reads the same cache layout, with the transposes the native path does not keep. */
+  private referenceStateGradient(cache: SequenceCache, dA: Float32Array, d: DirectionParams): LayerState {
+    const rec = d.rec.map((r, i) => {
+      const [rows, cols] = d.recParams[i].shape;
+      const wT = new ResidentMatrix(new Float32Array(rows * cols), cols, rows);
+      transpose(d.recParams[i].data, rows, cols, wT.data);
+      return { name: r.name, w: r.w, wT };
+    });
+    try {
+      return portableCell(this.config.cell).backward(cache, dA, rec).dState0 as LayerState;
+    } finally {
+      for (const r of rec) r.wT.dispose();
+    }
   }
 
   private outputLayer(): NonNullable<Network['output']> {

@@ -1,5 +1,5 @@
 // What the extension host itself does with the engine (load a model, complete, inspect, top-k
-// predictions; sampling and scoring run in the worker). Loaded only on first use through
+// predictions, tag a selection; sampling and scoring run in the worker). Loaded only on first use through
 // engineLoader.ts, so activating the extension never loads tfjs.
 
 import { initBackend } from '../engine/backend.js';
@@ -12,6 +12,9 @@ import type { InspectResult, Prediction } from '../engine/types.js';
 import { loadModel } from '../training/checkpoint.js';
 import type { LoadedModel } from '../training/checkpoint.js';
 import type { CheckpointKind } from '../model/index.js';
+import { loadTransducer, transduceTexts } from '../training/tasks/seq2seqModel.js';
+import { loadTagger, tagText } from '../training/tasks/tagModel.js';
+import type { TokenTag } from '../training/tasks/tagModel.js';
 
 let backend: Promise<BackendInfo> | null = null;
 
@@ -49,4 +52,26 @@ export function predictionsBefore(model: Model, text: string, index: number, k: 
   const context = ids.subarray(Math.max(0, index - window), index);
   const { logits } = feed(model, context, null);
   return logits ? topPredictions(model, logits, k) : [];
+}
+
+/** A seq2seq model's greedy output for each line (Transduce Selection). */
+export async function transduceLines(dir: string, wasmDir: string, lines: readonly string[], checkpoint: CheckpointKind = 'root'): Promise<string[]> {
+  await ensureBackend(wasmDir);
+  const transducer = loadTransducer(dir, checkpoint);
+  try {
+    return transduceTexts(transducer, lines);
+  } finally {
+    transducer.head.dispose();
+  }
+}
+
+/** Each whitespace-separated token of `text` with its tag under the tag model in `dir`, and the model's tag set. */
+export async function tagTextWith(dir: string, checkpoint: CheckpointKind, wasmDir: string, text: string): Promise<{ tokens: TokenTag[]; tags: string[] }> {
+  await ensureBackend(wasmDir);
+  const tagger = loadTagger(dir, checkpoint);
+  try {
+    return { tokens: tagText(tagger, text), tags: tagger.tags };
+  } finally {
+    tagger.head.dispose();
+  }
 }

@@ -20,9 +20,11 @@ import { registerPanels } from './panels/index.js';
 import type { PanelDeps } from './panels/index.js';
 import { resolveModelsDirectory } from './settings.js';
 import { SurprisalController } from './surprisal.js';
+import { TagSelectionController } from './tagSelection.js';
 import { registerTrainCommands } from './trainCommands.js';
 import { TrainerClient } from './trainerClient.js';
 import { TrainingUi } from './trainingUi.js';
+import { registerTransduceSelection } from './transduceSelection.js';
 
 /** Every import above has been evaluated by now (bundled ESM keeps that order). */
 const evaluatedAt = performance.now();
@@ -62,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): void {
   ui.sinks.add((modelDir, event) => trainerEvents.fire({ modelDir, event }));
   const completions = new CompletionController(lab);
   const surprisal = new SurprisalController(lab);
+  const tagSelection = new TagSelectionController(lab);
   const view = vscode.window.createTreeView('rnnLab.models', { treeDataProvider: explorer, showCollapseAll: true });
   explorer.watch();
   // The watcher refreshes the view on any change: a completing model deleted from outside stops then.
@@ -74,6 +77,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ui,
     completions,
     surprisal,
+    tagSelection,
     ...registerTrainCommands(lab, ui),
     ...registerModelCommands(lab, {
       onRenamed: async (from, to) => {
@@ -101,6 +105,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     ...registerPanelCommands(lab),
     ...registerInteropCommands(lab),
+    registerTransduceSelection(lab),
   );
   // A finished run saved a newer model: completions reload it if it is the one completing.
   // (Checkpoints during the run are not reloaded: that would reset the state cache each save.)

@@ -215,10 +215,10 @@ function validateCarry(where: string, raw: unknown, network: NetworkConfig, opti
   return { ...m, batch };
 }
 
-/** A classify model needs at least two distinct, non-empty labels; a language model has none. */
+/** A classify model needs at least two distinct, non-empty labels; a language model and a seq2seq model (its outputs are tokens) have none. */
 function validateLabels(where: string, task: ModelTask, raw: unknown): string[] | undefined {
-  if (task === 'lm') {
-    if (raw !== undefined) bad(where, 'has "labels" but is a language model (task lm)');
+  if (task === 'lm' || task === 'seq2seq') {
+    if (raw !== undefined) bad(where, `has "labels" but is a ${task === 'lm' ? 'language' : 'seq2seq'} model (task ${task})`);
     return undefined;
   }
   if (!Array.isArray(raw) || !raw.every((l) => typeof l === 'string' && l !== '')) bad(where, `has no valid "labels" (expected a list of label names for task ${task})`);

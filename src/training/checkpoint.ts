@@ -19,6 +19,8 @@ import { ConfigError } from '../engine/config.js';
 import type { NetworkConfig } from '../engine/config.js';
 import type { Model } from '../engine/model.js';
 import { ClassifierHead } from '../engine/heads/classifierHead.js';
+import { Seq2seqHead } from '../engine/heads/seq2seqHead.js';
+import { TaggerHead } from '../engine/heads/taggerHead.js';
 import { Network } from '../engine/network.js';
 import { Vocabulary } from '../engine/tokenizer.js';
 import type { VocabularyJSON } from '../engine/tokenizer.js';
@@ -344,7 +346,10 @@ export function loadModelFolder(dir: string, checkpoint: CheckpointKind = 'root'
 
 /** The tensors a model's task and config imply. */
 function expectedShapes(meta: ModelMeta): { name: string; shape: number[] }[] {
-  return meta.task === 'classify' ? ClassifierHead.paramShapes(meta.network, meta.labels?.length ?? 0) : Network.paramShapes(meta.network);
+  if (meta.task === 'seq2seq') return Seq2seqHead.paramShapes(meta.network);
+  if (meta.task === 'classify') return ClassifierHead.paramShapes(meta.network, meta.labels?.length ?? 0);
+  if (meta.task === 'tag') return TaggerHead.paramShapes(meta.network, meta.labels?.length ?? 0);
+  return Network.paramShapes(meta.network);
 }
 
 export interface NewestCheckpoint {

@@ -9,24 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { ensureCliBuilt, rnnlab } from './helpers.js';
-import type { CliRun } from './helpers.js';
+import { assertOneLineFailure, ensureCliBuilt, rnnlab } from './helpers.js';
 import { markerLines } from './classifyData.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rnnlab-classify-cli-'));
 const trainFile = join(work, 'train.tsv');
 const testFile = join(work, 'test.tsv');
 const model = join(work, 'model');
-
-/** Exit 1 and exactly one stderr line `rnnlab: …` matching `pattern`, nothing on stdout. */
-function assertOneLineFailure(r: CliRun, pattern: RegExp): void {
-  assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  assert.equal(lines.length, 1, `one stderr line, got: ${r.stderr}`);
-  assert.match(lines[0], /^rnnlab: /);
-  assert.match(lines[0], pattern);
-  assert.equal(r.stdout, '');
-}
 
 before(() => {
   ensureCliBuilt();

@@ -45,3 +45,13 @@ export function rnnlab(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEn
   if (r.error) throw r.error;
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** Exit 1 and exactly one stderr line `rnnlab: …` matching `pattern`, nothing on stdout. */
+export function assertOneLineFailure(r: CliRun, pattern: RegExp): void {
+  assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  assert.equal(lines.length, 1, `one stderr line, got: ${r.stderr}`);
+  assert.match(lines[0], /^rnnlab: /);
+  assert.match(lines[0], pattern);
+  assert.equal(r.stdout, '');
+}

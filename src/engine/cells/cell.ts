@@ -36,6 +36,9 @@ export interface BackwardResult {
   dXProj: Float32Array;
   /** Gradients of the recurrent matrices, in the order of `recurrentShapes`. */
   dRecurrent: Float32Array[];
+  /** ∂L/∂state0 (B·H each; for RNN and GRU `a` and `c` are one array, the whole gradient). The
+   * TypeScript cells give it; a cell without it leaves it to the network (network.ts). */
+  dState0?: LayerState;
 }
 
 /**

@@ -149,15 +149,13 @@ export const gruCell: Cell<GruCache> = {
           dPrev[s + j] = dc[s + j] * (1 - gammaU) + dRc[s + j] * gammaR;
         }
       }
-      if (t > 0) {
-        const viaGates = matmul({ data: dZur.subarray(t * B * H2, (t + 1) * B * H2), rows: B, cols: H2 }, rec[0].wT);
-        for (let i = 0; i < BH; i++) dPrev[i] += viaGates[i];
-      }
+      const viaGates = matmul({ data: dZur.subarray(t * B * H2, (t + 1) * B * H2), rows: B, cols: H2 }, rec[0].wT);
+      for (let i = 0; i < BH; i++) dPrev[i] += viaGates[i];
       dCRec = dPrev;
     }
     const cPrevAll = previous(c, state0.c, T, BH);
     const dWhUr = matmulTN({ data: cPrevAll, rows: T * B, cols: H }, { data: dZur, rows: T * B, cols: H2 });
     const dWhC = matmulTN({ data: rc, rows: T * B, cols: H }, { data: dZc, rows: T * B, cols: H });
-    return { dXProj: dZ, dRecurrent: [dWhUr, dWhC] };
+    return { dXProj: dZ, dRecurrent: [dWhUr, dWhC], dState0: { a: dCRec, c: dCRec } };
   },
 };

@@ -125,10 +125,10 @@ export const lstmCell: Cell<LstmCache> = {
         }
       }
       if (flow) flow[t] += sq;
-      if (t > 0) dARec = matmul({ data: dZ.subarray(zBase, zBase + B * H4), rows: B, cols: H4 }, rec[0].wT);
+      dARec = matmul({ data: dZ.subarray(zBase, zBase + B * H4), rows: B, cols: H4 }, rec[0].wT);
     }
     const aPrev = previous(cache.a, state0.a, T, BH);
     const dWh = matmulTN({ data: aPrev, rows: T * B, cols: H }, { data: dZ, rows: T * B, cols: H4 });
-    return { dXProj: dZ, dRecurrent: [dWh] };
+    return { dXProj: dZ, dRecurrent: [dWh], dState0: { a: dARec, c: dCNext } };
   },
 };

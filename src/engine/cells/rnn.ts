@@ -58,10 +58,10 @@ export const rnnCell: Cell<RnnCache> = {
         dZ[base + i] = da * (1 - at * at);
       }
       if (flow) flow[t] += sq;
-      if (t > 0) dARec = matmul({ data: dZ.subarray(base, base + BH), rows: B, cols: H }, rec[0].wT);
+      dARec = matmul({ data: dZ.subarray(base, base + BH), rows: B, cols: H }, rec[0].wT);
     }
     const aPrev = previous(a, state0.a, T, BH);
     const dWh = matmulTN({ data: aPrev, rows: T * B, cols: H }, { data: dZ, rows: T * B, cols: H });
-    return { dXProj: dZ, dRecurrent: [dWh] };
+    return { dXProj: dZ, dRecurrent: [dWh], dState0: { a: dARec, c: dARec } };
   },
 };

@@ -28,6 +28,16 @@ export interface HeadClass<T extends SequenceHead> {
   inWidth(config: NetworkConfig): number;
 }
 
+/** A copy of the stored tensor `name`, which must have `shape`. */
+export function storedTensor(params: ReadonlyMap<string, Param>, name: string, shape: readonly number[]): Float32Array {
+  const p = params.get(name);
+  if (!p) throw new ConfigError(`parameter ${name} is missing`);
+  if (p.shape.join() !== shape.join() || p.data.length !== shape.reduce((a, b) => a * b, 1)) {
+    throw new ConfigError(`parameter ${name} has shape [${p.shape}], expected [${shape}]`);
+  }
+  return p.data.slice();
+}
+
 function checkClasses(classes: number): void {
   if (!(Number.isInteger(classes) && classes >= 2)) throw new ConfigError(`a task head needs at least 2 classes, got ${classes}`);
 }
@@ -66,14 +76,7 @@ export abstract class SequenceHead {
       { outputLayer: false },
     );
     const width = this.inWidth(config);
-    const expect = (name: string, shape: number[]): Float32Array => {
-      const p = head.get(name);
-      if (!p) throw new ConfigError(`parameter ${name} is missing`);
-      if (p.shape.join() !== shape.join() || p.data.length !== shape.reduce((a, b) => a * b, 1)) {
-        throw new ConfigError(`parameter ${name} has shape [${p.shape}], expected [${shape}]`);
-      }
-      return p.data.slice();
-    };
+    const expect = (name: string, shape: number[]): Float32Array => storedTensor(head, name, shape);
     const output = new DenseLayer(prefix, width, classes, { Wy: expect(`${prefix}.Wy`, [width, classes]), by: expect(`${prefix}.by`, [classes]) });
     return new this(network, output, classes);
   }

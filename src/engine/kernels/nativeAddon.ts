@@ -32,6 +32,8 @@ export interface NativeAddon {
     dZ: Float32Array,
     dWh: Float32Array,
     flow: Float64Array | null,
+    dA0?: Float32Array | null,
+    dC0?: Float32Array | null,
   ): void;
   gruForward(
     T: number,
@@ -60,6 +62,7 @@ export interface NativeAddon {
     dWhUr: Float32Array,
     dWhC: Float32Array,
     flow: Float64Array | null,
+    dC0?: Float32Array | null,
   ): void;
   rnnForward(T: number, B: number, H: number, xProj: Float32Array, Wh: Float32Array, a0: Float32Array, a: Float32Array): void;
   rnnBackward(
@@ -73,6 +76,7 @@ export interface NativeAddon {
     dZ: Float32Array,
     dWh: Float32Array,
     flow: Float64Array | null,
+    dA0?: Float32Array | null,
   ): void;
   /** out[r] = (x[r]·W or, with x null, W[ids[r]]) + b. */
   affine(

@@ -33,6 +33,15 @@ function nativeCache(fields: Omit<NativeCache, 'trace'>, blocks: GateBlocks, cel
   };
 }
 
+/** A B·H array the addon overwrites with ∂L/∂state0; an addon built before it had that output leaves the NaN, and the network falls back to the reference cell. */
+function stateGradient(BH: number): Float32Array {
+  return new Float32Array(BH).fill(NaN);
+}
+
+function written(x: Float32Array): boolean {
+  return x.length === 0 || !Number.isNaN(x[0]);
+}
+
 function last(x: Float32Array, T: number, BH: number): Float32Array {
   return x.slice((T - 1) * BH, T * BH);
 }
@@ -56,8 +65,10 @@ export function nativeCells(addon: NativeAddon): Record<CellType, Cell> {
       const { T, B, H } = k;
       const dZ = alloc('dZ', T * B * 4 * H);
       const dWh = new Float32Array(H * 4 * H);
-      addon.lstmBackward(T, B, H, k.acts, k.c, k.tanhC, k.a, k.state0.a, k.state0.c, dA, rec[0].w.data, dZ, dWh, flow ?? null);
-      return { dXProj: dZ, dRecurrent: [dWh] };
+      const dA0 = stateGradient(B * H);
+      const dC0 = stateGradient(B * H);
+      addon.lstmBackward(T, B, H, k.acts, k.c, k.tanhC, k.a, k.state0.a, k.state0.c, dA, rec[0].w.data, dZ, dWh, flow ?? null, dA0, dC0);
+      return { dXProj: dZ, dRecurrent: [dWh], ...(T > 0 && written(dA0) ? { dState0: { a: dA0, c: dC0 } } : {}) };
     },
   };
   const gru: Cell<NativeCache> = {
@@ -86,8 +97,9 @@ export function nativeCells(addon: NativeAddon): Record<CellType, Cell> {
       const dZ = alloc('dZ', T * B * 3 * H);
       const dWhUr = new Float32Array(H * 2 * H);
       const dWhC = new Float32Array(H * H);
-      addon.gruBackward(T, B, H, k.acts, k.rc, k.c, k.state0.c, dA, rec[0].w.data, rec[1].w.data, dZ, dWhUr, dWhC, flow ?? null);
-      return { dXProj: dZ, dRecurrent: [dWhUr, dWhC] };
+      const dC0 = stateGradient(B * H);
+      addon.gruBackward(T, B, H, k.acts, k.rc, k.c, k.state0.c, dA, rec[0].w.data, rec[1].w.data, dZ, dWhUr, dWhC, flow ?? null, dC0);
+      return { dXProj: dZ, dRecurrent: [dWhUr, dWhC], ...(T > 0 && written(dC0) ? { dState0: { a: dC0, c: dC0 } } : {}) };
     },
   };
   const rnn: Cell<NativeCache> = {
@@ -104,8 +116,9 @@ export function nativeCells(addon: NativeAddon): Record<CellType, Cell> {
       const { T, B, H } = k;
       const dZ = alloc('dZ', T * B * H);
       const dWh = new Float32Array(H * H);
-      addon.rnnBackward(T, B, H, k.a, k.state0.a, dA, rec[0].w.data, dZ, dWh, flow ?? null);
-      return { dXProj: dZ, dRecurrent: [dWh] };
+      const dA0 = stateGradient(B * H);
+      addon.rnnBackward(T, B, H, k.a, k.state0.a, dA, rec[0].w.data, dZ, dWh, flow ?? null, dA0);
+      return { dXProj: dZ, dRecurrent: [dWh], ...(T > 0 && written(dA0) ? { dState0: { a: dA0, c: dA0 } } : {}) };
     },
   };
   return { lstm, gru, rnn };

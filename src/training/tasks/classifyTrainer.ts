@@ -3,7 +3,7 @@
 // task loop (taskTrainer.ts) does the optimizing, evaluating (accuracy, macro-F1), saving and resuming.
 
 import type { NetworkConfig } from '../../engine/config.js';
-import { ConfigError, resolveNetworkConfig } from '../../engine/config.js';
+import { resolveNetworkConfig } from '../../engine/config.js';
 import { ClassifierHead } from '../../engine/heads/classifierHead.js';
 import { padBatch } from '../../engine/heads/paddedBatch.js';
 import type { Rng } from '../../engine/math.js';
@@ -17,6 +17,7 @@ import { buildClassifyVocabulary, encodeExamples } from './classifyEncoding.js';
 import type { ClassifyData } from './classifyReader.js';
 import type { ClassifierEvaluation } from './classifyModel.js';
 import { evaluateIds } from './classifyModel.js';
+import { savedLabels } from './savedLabels.js';
 import { stratifiedSplit } from './stratifiedSplit.js';
 import type { TaskBatchResult, TaskDone, TaskLearner, TaskRun, TaskScore } from './taskTrainer.js';
 import { trainTask } from './taskTrainer.js';
@@ -125,10 +126,7 @@ export function trainClassifier(p: PreparedClassify, run: TaskRun): Promise<Task
  */
 export function resumeClassifier(folder: LoadedFolder, data: ClassifyData, options: TrainOptions, run: Omit<TaskRun, 'resumeFrom'>): { prepared: PreparedClassify; done: Promise<TaskDone> } {
   const { meta } = folder;
-  if (meta.task !== 'classify' || !meta.labels) throw new ConfigError(`${folder.dir} is a ${meta.task} model, not a classify model`);
-  const labels = meta.labels;
-  const unknown = data.labels.filter((l) => !labels.includes(l));
-  if (unknown.length > 0) throw new ConfigError(`the file has label${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')} that the model does not know (it knows ${labels.join(', ')})`);
+  const labels = savedLabels(folder, 'classify', data.labels, 'label');
   const config = resumedConfig(folder.train, options);
   const vocab = Vocabulary.fromJSON(meta.vocabulary);
   const split = stratifiedSplit(
