@@ -12,6 +12,8 @@ const nodeEntries = {
   cli: 'src/cli/rnnlab.ts',
   extension: 'src/extension/extension.ts',
   trainerWorker: 'src/extension/trainerWorker.ts',
+  // A data-parallel training worker (src/training/dataParallel.ts), started by the trainer.
+  parallelWorker: 'src/training/parallelWorker.ts',
   // The benchmark, with its devDependency tfjs-layers: run by `rnnlab bench` when present, never shipped.
   bench: 'bench/benchCommand.ts',
 };

@@ -23,7 +23,7 @@ export function benchLines(r: BenchResult): string[] {
     lines.push(`PyTorch ${r.pytorch.torch} (${r.pytorch.python}), BLAS ${blasName(r.pytorch.libraries)}${env ? `; ${env}` : ''}`);
   }
   if (r.sgemmPeak) lines.push(`sgemm peak: ${fixed(r.sgemmPeak.gflops)} GFLOP/s (${r.sgemmPeak.source}, 1024² products)`);
-  const cols = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd([10, 24][i]) : c.padStart(i === 2 ? 18 : 11))).join(' ');
+  const cols = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd([10, 24][i]) : c.padStart(i === 2 ? 22 : i === 4 ? 13 : 11))).join(' ');
   lines.push(
     cols(['shape', 'LSTM, V 65, Adam', 'rnnlab tok/s', 'GFLOP/s', 'portable', '× portable', 'tfjs-layers', 'PyTorch', 'GFLOP/s', '× layers', '× PyTorch']),
   );
@@ -34,9 +34,9 @@ export function benchLines(r: BenchResult): string[] {
       cols([
         c.name,
         `${c.layers}×${c.units}, B ${c.batch}, T ${c.seqLen}`,
-        `${n(s.ours.tokensPerSecond)} (${s.ours.path})`,
+        `${n(s.ours.tokensPerSecond)} (${s.ours.path} ×${s.ours.workers})`,
         fixed(s.ours.gflops),
-        n(s.portable.tokensPerSecond),
+        `${n(s.portable.tokensPerSecond)} (×${s.portable.workers})`,
         `${fixed(s.vsPortable, 2)}×`,
         n(s.tfjsLayers.tokensPerSecond),
         pt ? `${n(pt.tokensPerSecond)} (${pt.threads}t)` : '-',
@@ -47,7 +47,7 @@ export function benchLines(r: BenchResult): string[] {
     );
   }
   lines.push(
-    'GFLOP/s: the dense products a step needs (6·m·n per token per product; one-hot input as a row lookup)',
+    'GFLOP/s: the dense products a step needs (6·m·n per token per product; one-hot input as a row lookup); ×N: data-parallel engines per step (--workers)',
     `sampling (batch 1, ${r.sampling.layers}×${r.sampling.units}): ${n(r.sampling.tokensPerSecond)} tokens/s`,
     `tokenising char text (${fixed(r.tokenise.mb, 0)} MB in memory): ${fixed(r.tokenise.streamingMbPerSecond, 0)} MB/s building the vocabulary, ${fixed(r.tokenise.knownVocabMbPerSecond, 0)} MB/s with it known; decoded to a string + Vocabulary.build/encode (${fixed(r.tokenise.peerMb, 0)} MB) ${fixed(r.tokenise.stringMbPerSecond, 1)} MB/s; ${fixed(r.tokenise.ratio, 1)}×`,
     `completion (${r.completion.model}, ${r.completion.requests} requests): typing p50 ${r.completion.typingP50Ms.toFixed(2)} ms, p95 ${r.completion.typingP95Ms.toFixed(2)} ms; cold ${r.completion.contextChars}-char context p50 ${r.completion.coldP50Ms.toFixed(2)} ms, p95 ${r.completion.coldP95Ms.toFixed(2)} ms`,

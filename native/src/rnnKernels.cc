@@ -8,6 +8,7 @@
 #include <cblas.h>
 
 #include <cstdint>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -121,6 +122,19 @@ void sgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, const fl
   if (g_maxThreads == 0) g_maxThreads = openblas_get_num_threads();
   const int want = g_fixedThreads > 0 ? g_fixedThreads : (double(M) * N * K < double(1 << 23) ? 1 : g_maxThreads);
   if (openblas_get_num_threads() != want) openblas_set_num_threads(want);
+  if (M == 1) {
+    // One row (batch 1: sampling, completions): a matrix-vector product. OpenBLAS 0.3.21's sgemm
+    // takes its blocked path even then, several times slower than sgemv on the same data.
+    // The row of op(A) is A itself (NoTrans) or A's first column, lda apart (Trans).
+    const int incx = ta == CblasNoTrans ? 1 : lda;
+    if (beta == 0.f) std::memset(C, 0, sizeof(float) * N);  // β = 0 overwrites, stale NaN included
+    if (tb == CblasNoTrans) {
+      cblas_sgemv(CblasRowMajor, CblasTrans, K, N, 1.f, B, ldb, A, incx, beta, C, 1);  // c = Bᵀ·a
+    } else {
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, N, K, 1.f, B, ldb, A, incx, beta, C, 1);  // c = B·a
+    }
+    return;
+  }
   cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.f, A, lda, B, ldb, beta, C, ldc);
 }
 
@@ -555,6 +569,142 @@ Napi::Value ScatterAddRows(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Softmax cross-entropy of each row of logits against its target (−1: not counted), the mean
+// loss's gradient ∂L/∂logits = (softmax − onehot(y)) / count written into dLogits (zero rows for
+// skipped targets), in one pass per row. Returns Σ −log ŷ⟨y⟩ over counted rows (the mean is the
+// caller's division). (rows, V, logits, targets, dLogits|null)
+Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
+  Args g(info);
+  const int rows = g.Int(0), V = g.Int(1);
+  const float* logits = g.F32(2, size(rows) * V);
+  if (!g.Ok()) return info.Env().Undefined();
+  if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+      info[3].As<Napi::Int32Array>().ElementLength() < size(rows)) {
+    Napi::TypeError::New(info.Env(), "argument 3 must be an Int32Array of targets").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  const int32_t* targets = info[3].As<Napi::Int32Array>().Data();
+  float* dLogits = info[4].IsNull() || info[4].IsUndefined() ? nullptr : g.F32(4, size(rows) * V);
+  if (!g.Ok()) return info.Env().Undefined();
+  int count = 0;
+  for (int r = 0; r < rows; r++) {
+    if (targets[r] >= V) {
+      Napi::RangeError::New(info.Env(), "target outside the vocabulary").ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    if (targets[r] >= 0) count++;
+  }
+  std::vector<float> p(V);
+  double total = 0;
+  for (int r = 0; r < rows; r++) {
+    const int y = targets[r];
+    const float* z = logits + size(r) * V;
+    float* d = dLogits ? dLogits + size(r) * V : nullptr;
+    if (y < 0) {
+      if (d) std::memset(d, 0, sizeof(float) * V);
+      continue;
+    }
+    float max = z[0];
+    for (int v = 1; v < V; v++) max = z[v] > max ? z[v] : max;
+    double sum = 0;
+    for (int v = 0; v < V; v++) {
+      p[v] = expf_fast(z[v] - max);
+      sum += p[v];
+    }
+    // −log ŷ⟨y⟩ = log Σ e^(z − max) − (z_y − max)
+    total += std::log(sum) - (double(z[y]) - max);
+    if (d) {
+      const double inv = 1 / (sum * count);
+      for (int v = 0; v < V; v++) d[v] = float(p[v] * inv);
+      d[y] = float(double(d[y]) - 1.0 / count);
+    }
+  }
+  return Napi::Number::New(info.Env(), total);
+}
+
+// Adam (Kingma & Ba): m = β1·m + (1 − β1)·g, v = β2·v + (1 − β2)·g², w −= α·m / (√v + ε), with α
+// the bias-corrected step size. In double, in the TypeScript reference's order and rounding, so
+// both paths give the same bits (no FMA: this function is not in the AVX2 clones).
+// (n, w, g, m, v, alpha, beta1, beta2, eps)
+Napi::Value Adam(const Napi::CallbackInfo& info) {
+  Args g(info);
+  const int n = g.Int(0);
+  float* w = g.F32(1, size(n));
+  const float* gr = g.F32(2, size(n));
+  float* m = g.F32(3, size(n));
+  float* v = g.F32(4, size(n));
+  if (!g.Ok()) return info.Env().Undefined();
+  const double alpha = info[5].As<Napi::Number>().DoubleValue();
+  const double beta1 = info[6].As<Napi::Number>().DoubleValue();
+  const double beta2 = info[7].As<Napi::Number>().DoubleValue();
+  const double eps = info[8].As<Napi::Number>().DoubleValue();
+  const double c1 = 1 - beta1, c2 = 1 - beta2;
+  for (int i = 0; i < n; i++) {
+    const double gi = gr[i];
+    m[i] = float(beta1 * double(m[i]) + c1 * gi);
+    v[i] = float(beta2 * double(v[i]) + c2 * gi * gi);
+    w[i] = float(double(w[i]) - (alpha * double(m[i])) / (std::sqrt(double(v[i])) + eps));
+  }
+  return info.Env().Undefined();
+}
+
+// xoshiro128** (the engine's Rng, math.ts), state in place.
+inline uint32_t rotl32(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
+inline uint32_t xoshiroNext(uint32_t* s) {
+  const uint32_t result = rotl32(s[1] * 5, 7) * 9;
+  const uint32_t t = s[1] << 9;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl32(s[3], 11);
+  return result;
+}
+
+// Inverted dropout with the engine's Rng: each value of a T×Bfull×W time-major batch draws
+// u ∈ [0, 1) in order, mask = 1/keep when u < keep else 0, y = x·mask. Only streams b0…b1−1 are
+// kept (x, y and mask hold just those, T×(b1−b0)×W): a data-parallel worker draws what one
+// engine over the whole batch would. (T, Bfull, b0, b1, W, keep, x, y, mask, rngState Uint32Array(4))
+Napi::Value Dropout(const Napi::CallbackInfo& info) {
+  Args g(info);
+  const int T = g.Int(0), Bfull = g.Int(1), b0 = g.Int(2), b1 = g.Int(3), W = g.Int(4);
+  if (!g.Ok()) return info.Env().Undefined();
+  if (!(b0 <= b1 && b1 <= Bfull)) {
+    Napi::RangeError::New(info.Env(), "streams outside the batch").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  const size n = size(T) * (b1 - b0) * W;
+  const double keep = info[5].As<Napi::Number>().DoubleValue();
+  const float* x = g.F32(6, n);
+  float* y = g.F32(7, n);
+  float* mask = g.F32(8, n);
+  if (!g.Ok()) return info.Env().Undefined();
+  if (!info[9].IsTypedArray() || info[9].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array ||
+      info[9].As<Napi::Uint32Array>().ElementLength() != 4) {
+    Napi::TypeError::New(info.Env(), "argument 9 must be the Rng's Uint32Array(4) state").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  uint32_t* s = info[9].As<Napi::Uint32Array>().Data();
+  const float scale = float(1 / keep);
+  const size Bs = size(b1 - b0);
+  for (int t = 0; t < T; t++) {
+    for (int b = 0; b < Bfull; b++) {
+      if (b < b0 || b >= b1) {
+        for (int j = 0; j < W; j++) xoshiroNext(s);
+        continue;
+      }
+      const size o = (size(t) * Bs + (b - b0)) * W;
+      for (int j = 0; j < W; j++) {
+        const float mk = double(xoshiroNext(s)) / 4294967296.0 < keep ? scale : 0.f;
+        mask[o + j] = mk;
+        y[o + j] = x[o + j] * mk;
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
 // setThreads(n): n ≥ 1 fixes OpenBLAS's thread count, 0 returns to the size rule; returns n.
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   Args g(info);
@@ -580,6 +730,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("affine", Napi::Function::New(env, Affine));
   exports.Set("columnSums", Napi::Function::New(env, ColumnSums));
   exports.Set("scatterAddRows", Napi::Function::New(env, ScatterAddRows));
+  exports.Set("softmaxCrossEntropy", Napi::Function::New(env, SoftmaxCrossEntropy));
+  exports.Set("adam", Napi::Function::New(env, Adam));
+  exports.Set("dropout", Napi::Function::New(env, Dropout));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("blasConfig", Napi::Function::New(env, BlasConfig));
   return exports;

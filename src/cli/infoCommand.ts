@@ -4,6 +4,7 @@
 
 import { initBackend } from '../engine/backend.js';
 import { kernelInfo, kernelLine } from '../engine/kernels/kernels.js';
+import { workerCount } from '../training/dataParallel.js';
 import type { BackendChoice } from '../engine/config.js';
 import { hasModelJson, ModelFormatError } from '../model/index.js';
 import type { CheckpointKind, ModelMeta, TrainingHistory } from '../model/index.js';
@@ -84,6 +85,8 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
     weightsChecked: true,
     backend: backend.name,
     kernels: kernelInfo(),
+    /** Engines per training step `rnnlab train` would use here for this model's batch. */
+    workers: workerCount(undefined, meta.train.batch),
   };
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(info)}\n`);
@@ -107,6 +110,7 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
     ...historyLines(meta.history),
     `backend here: ${backend.name}`,
     `${kernelLine()} here`,
+    `training workers here: ${info.workers} (the cores, capped by the batch of ${t.batch}; --workers N chooses)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;

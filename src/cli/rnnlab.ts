@@ -100,6 +100,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--val-fraction <f>', 'fraction of the text held out for validation', parseNumber)
     .option('--seed <s>', 'seed for initialisation, dropout and sampling', parseInteger)
     .addOption(new Option('--backend <name>', 'tensorflow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
+    .option('--workers <n>', "engines per step, the batch's streams split between threads (default: the cores, capped by the batch)", parseInteger)
     .option('--eval-every <n>', 'validate every N steps', parseInteger)
     .option('--sample-every <n>', 'print a sample every N steps (0 = never)', parseInteger)
     .option('--checkpoint-every <n>', 'save checkpoints/latest every N steps', parseInteger)

@@ -28,6 +28,8 @@ export interface TrainFlags extends TrainOptions {
   name?: string;
   resume?: boolean;
   json?: boolean;
+  /** Engines per step (data-parallel worker threads); this machine's choice, not stored with the model. */
+  workers?: number;
 }
 
 const NETWORK_KEYS = ['cell', 'layers', 'units', 'input', 'embeddingSize', 'dropout', 'bidirectional', 'merge', 'forgetBias'] as const;
@@ -37,7 +39,7 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 export function trainOptionsFrom(flags: TrainFlags): TrainOptions {
   const options: TrainOptions = {};
   for (const [key, value] of Object.entries(flags)) {
-    if (value === undefined || ['out', 'name', 'resume', 'json', 'verbose', 'task'].includes(key)) continue;
+    if (value === undefined || ['out', 'name', 'resume', 'json', 'verbose', 'task', 'workers'].includes(key)) continue;
     (options as Record<string, unknown>)[key] = value;
   }
   return options;
@@ -93,6 +95,9 @@ export function prepareTrain(
   flags: TrainFlags,
 ): { corpus: Corpus; options: TrainOptions; config: TrainConfig; notes: string[]; resumeFrom?: CheckpointKind } {
   const options = trainOptionsFrom(flags);
+  if (flags.workers !== undefined && !(Number.isInteger(flags.workers) && flags.workers >= 1)) {
+    throw new UsageError(`--workers must be a whole number ≥ 1, got ${flags.workers}`);
+  }
   // Usage errors first (before touching any file): ConfigError → exit 2.
   let config: TrainConfig;
   try {
@@ -192,6 +197,7 @@ export async function runTrain(file: string, flags: TrainFlags, wasmDir: string)
         name: flags.name ?? basename(out),
         resume: flags.resume === true,
         resumeFrom,
+        workers: flags.workers,
         signal,
         onEvent: (e) => progress.onEvent(e),
         wasmDir,

@@ -77,7 +77,8 @@ export class TrainProgress {
         // Say why auto did not pick a faster backend, so a user can act on it.
         const reason = currentBackend()?.fallbackReason;
         if (reason) lines[0] += ` (${reason})`;
-        lines.splice(1, 0, kernelLine());
+        const workers = e.compute ? `; ${e.compute.workers} worker${e.compute.workers === 1 ? '' : 's'} per step` : '';
+        lines.splice(1, 0, `${kernelLine()}${workers}`);
         for (const line of lines) this.out.write(`${line}\n`);
         this.total = e.totalSteps;
         if (this.mode === 'tty') this.openBar(e);

@@ -62,6 +62,11 @@ export class Rng {
     return Array.from(this.s);
   }
 
+  /** The live state words: the native kernels draw from (and advance) them in place. */
+  words(): Uint32Array {
+    return this.s;
+  }
+
   /** Next 32-bit unsigned integer. */
   nextUint32(): number {
     const s = this.s;

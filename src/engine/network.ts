@@ -9,8 +9,11 @@ import type { Cell, LayerState, RecurrentMatrix, SequenceCache } from './cells/c
 import { zeroState } from './cells/cell.js';
 import type { Kernels } from './kernels/kernels.js';
 import { currentKernels, portableCell } from './kernels/kernels.js';
+import type { StreamSlice } from './kernels/referenceOps.js';
 import { ResidentMatrix, transpose } from './linalg.js';
-import { fastExp, Rng } from './math.js';
+import { Rng } from './math.js';
+
+export { crossEntropy } from './kernels/referenceOps.js';
 
 export interface Param {
   name: string;
@@ -67,6 +70,9 @@ export interface EncodeOptions {
   rng?: Rng;
   /** Real length of each stream of a padded batch (see EncoderPass.lengths). */
   lengths?: Int32Array | null;
+  /** These B streams are streams from…to−1 of a larger batch (a data-parallel worker's share):
+   * dropout draws what one network over the whole batch would. Default: the whole batch. */
+  streams?: StreamSlice;
 }
 
 /** What a task head adds to backpropagation through the recurrent layers (the language model needs neither). */
@@ -109,6 +115,10 @@ export class Network {
   private readonly embedding: Param | null;
   private readonly output: { Wy: Param; by: Param; wy: ResidentMatrix; wyT: ResidentMatrix } | null;
   private readonly transposes: { src: Param; dst: ResidentMatrix }[] = [];
+  /** Buffers of a training step, reused by the next one of the same shape (lossAndGrads only:
+   * its pass never leaves it). Null outside lossAndGrads, where every array is fresh. */
+  private scratch: Map<string, Float32Array> | null = null;
+  private readonly pool = new Map<string, Float32Array>();
 
   private constructor(config: NetworkConfig, init: (name: string, shape: number[]) => Float32Array, build: NetworkBuildOptions = {}) {
     this.config = config;
@@ -259,11 +269,11 @@ export class Network {
    * Forward pass over T steps of B streams. ids is time-major: ids[t·B + b].
    * With `rng` and dropout > 0, dropout masks are drawn (training).
    */
-  forward(ids: Int32Array, B: number, T: number, state: RecurrentState | null, rng?: Rng): ForwardPass {
+  forward(ids: Int32Array, B: number, T: number, state: RecurrentState | null, rng?: Rng, streams?: StreamSlice): ForwardPass {
     const output = this.outputLayer();
-    const pass = this.encode(ids, B, T, { state, rng });
+    const pass = this.encode(ids, B, T, { state, rng, streams });
     const width = this.outputWidth();
-    const logits = this.kernels.affine({ data: pass.top, rows: T * B, cols: width }, ids, T * B, output.wy, output.by.data);
+    const logits = this.kernels.affine({ data: pass.top, rows: T * B, cols: width }, ids, T * B, output.wy, output.by.data, this.buf('logits', T * B * this.config.vocabSize));
     return { ...pass, logits };
   }
 
@@ -274,6 +284,8 @@ export class Network {
   encode(ids: Int32Array, B: number, T: number, options: EncodeOptions = {}): EncoderPass {
     const { units: H, vocabSize: V, layers } = this.config;
     const { state = null, rng, lengths = null } = options;
+    const streams = options.streams ?? { batch: B, from: 0, to: B };
+    if (streams.to - streams.from !== B || streams.from < 0 || streams.to > streams.batch) throw new Error(`streams ${streams.from}…${streams.to} of ${streams.batch} do not fit a batch of ${B}`);
     if (lengths && (lengths.length !== B || lengths.some((n) => !(n >= 1 && n <= T)))) {
       throw new Error(`expected ${B} stream lengths from 1 to ${T}`);
     }
@@ -298,17 +310,17 @@ export class Network {
     const finals: LayerState[] = [];
     for (let l = 0; l < layers; l++) {
       let mask: Float32Array | null = null;
-      if (l > 0 && rng && this.config.dropout > 0 && x) ({ x, mask } = dropout(x, this.config.dropout, rng));
+      if (l > 0 && rng && this.config.dropout > 0 && x) ({ x, mask } = this.dropout(`drop${l}`, x, T, width, rng, streams));
       dropoutMasks.push(mask);
       inputs.push(x);
       inputWidths.push(width);
       const layerCaches: SequenceCache[] = [];
       this.dirs[l].forEach((d, k) => {
-        let xProj = this.project(d, x, ids, T, B);
+        let xProj = this.project(d, x, ids, T, B, `${l}.${k}.xProj`);
         const backward = k === 1;
         if (backward) xProj = reverseStreams(xProj, T, B, this.cell.gates * H, lengths);
         const init = backward ? zeroState(B, H, this.config.cell) : s0.layers[l];
-        const cache = this.cell.forward(xProj, T, B, H, d.rec, init);
+        const cache = this.cell.forward(xProj, T, B, H, d.rec, init, this.allocator(`${l}.${k}.`));
         layerCaches.push(cache);
         if (!backward) finals.push(cache.final);
       });
@@ -320,25 +332,33 @@ export class Network {
     }
     let top = x as Float32Array;
     let topMask: Float32Array | null = null;
-    if (rng && this.config.dropout > 0) ({ x: top, mask: topMask } = dropout(top, this.config.dropout, rng));
+    if (rng && this.config.dropout > 0) ({ x: top, mask: topMask } = this.dropout('dropTop', top, T, this.outputWidth(), rng, streams));
     return { T, B, ids, lengths, inputs, inputWidths, caches, outputs, dropoutMasks, top, topMask, state: { batch: B, layers: finals } };
   }
 
   /** Mean cross-entropy of `targets` (time-major, −1 = not counted) without gradients. */
   loss(ids: Int32Array, targets: Int32Array, B: number, T: number, state: RecurrentState | null): LossResult {
     const pass = this.forward(ids, B, T, state);
-    const { loss, count } = crossEntropy(pass.logits, targets, this.config.vocabSize, null);
+    const { loss, count } = this.kernels.crossEntropy(pass.logits, targets, this.config.vocabSize, null);
     return { loss, count, state: pass.state };
   }
 
-  /** Loss and gradients of every parameter by backpropagation through time. */
-  lossAndGrads(ids: Int32Array, targets: Int32Array, B: number, T: number, state: RecurrentState | null, rng?: Rng): GradResult {
-    const pass = this.forward(ids, B, T, state, rng);
-    const V = this.config.vocabSize;
-    const dLogits = new Float32Array(pass.logits.length);
-    const { loss, count } = crossEntropy(pass.logits, targets, V, dLogits);
-    const grads = this.backward(pass, dLogits);
-    return { loss, count, state: pass.state, grads };
+  /**
+   * Loss and gradients of every parameter by backpropagation through time. With `streams`, the
+   * B streams are a slice of a larger batch (a data-parallel worker's share; see EncodeOptions).
+   */
+  lossAndGrads(ids: Int32Array, targets: Int32Array, B: number, T: number, state: RecurrentState | null, rng?: Rng, streams?: StreamSlice): GradResult {
+    this.scratch = this.pool;
+    try {
+      const pass = this.forward(ids, B, T, state, rng, streams);
+      const V = this.config.vocabSize;
+      const dLogits = this.buf('dLogits', pass.logits.length);
+      const { loss, count } = this.kernels.crossEntropy(pass.logits, targets, V, dLogits);
+      const grads = this.backward(pass, dLogits);
+      return { loss, count, state: pass.state, grads };
+    } finally {
+      this.scratch = null;
+    }
   }
 
   /**
@@ -350,8 +370,8 @@ export class Network {
     const V = this.config.vocabSize;
     const output = this.outputLayer();
     const width = this.outputWidth();
-    const dTop = this.kernels.matmulT({ data: dLogits, rows: T * B, cols: V }, output.wy, output.wyT);
-    const grads = this.backwardEncoder(pass, this.directionGradients(pass, dTop), flows);
+    const dTop = this.kernels.matmulT({ data: dLogits, rows: T * B, cols: V }, output.wy, output.wyT, this.buf('dTop', T * B * width));
+    const grads = this.backwardEncoder(pass, this.directionGradients(pass, dTop, this.scratch !== null), flows);
     grads.set('output.Wy', this.kernels.matmulTN({ data: pass.top, rows: T * B, cols: width }, { data: dLogits, rows: T * B, cols: V }));
     grads.set('output.by', this.kernels.columnSums(dLogits, T * B, V));
     return this.params.map((p) => {
@@ -362,8 +382,11 @@ export class Network {
   }
 
   /** ∂L/∂(top output, T·B·outputWidth, after dropout) → ∂L/∂a of each top-layer direction in its own time. */
-  directionGradients(pass: EncoderPass, dTop: Float32Array): Float32Array[] {
-    const d = pass.topMask ? dTop.map((v, i) => v * (pass.topMask as Float32Array)[i]) : dTop;
+  directionGradients(pass: EncoderPass, dTop: Float32Array, inPlace = false): Float32Array[] {
+    const mask = pass.topMask;
+    let d = dTop;
+    if (mask && inPlace) for (let i = 0; i < d.length; i++) d[i] *= mask[i];
+    else if (mask) d = dTop.map((v, i) => v * mask[i]);
     return this.toCacheTime(this.unmerge(pass.caches[this.config.layers - 1], d, pass.T, pass.B, pass.lengths), pass);
   }
 
@@ -383,11 +406,11 @@ export class Network {
       const input = pass.inputs[l];
       const inWidth = pass.inputWidths[l];
       const needInputGrad = l > 0 || this.embedding !== null || more.inputGradient !== undefined;
-      const dIn: Float32Array | null = needInputGrad ? new Float32Array(T * B * inWidth) : null;
+      const dIn: Float32Array | null = needInputGrad ? this.buf(`${l}.dIn`, T * B * inWidth).fill(0) : null;
       this.dirs[l].forEach((d, k) => {
         const backward = k === 1;
         const flow = flows && !backward ? flows[l] : undefined;
-        const r = this.cell.backward(pass.caches[l][k], dOuts[k], d.rec, flow);
+        const r = this.cell.backward(pass.caches[l][k], dOuts[k], d.rec, flow, this.allocator(`${l}.${k}.`));
         if (more.stateGradients && !backward) {
           // The native cells do not return ∂L/∂state0; the reference cell reads the same cache layout.
           more.stateGradients[l] = r.dState0 ?? this.referenceStateGradient(pass.caches[l][k], dOuts[k], d);
@@ -405,7 +428,7 @@ export class Network {
         } else {
           grads.set(d.Wx.name, this.kernels.matmulTN({ data: input, rows: T * B, cols: inWidth }, { data: dXProj, rows: T * B, cols: G * H }));
           if (dIn) {
-            const part = this.kernels.matmulT({ data: dXProj, rows: T * B, cols: G * H }, d.wx, d.wxT);
+            const part = this.kernels.matmulT({ data: dXProj, rows: T * B, cols: G * H }, d.wx, d.wxT, this.buf(`${l}.dInPart`, T * B * inWidth));
             for (let i = 0; i < part.length; i++) dIn[i] += part[i];
           }
         }
@@ -470,8 +493,29 @@ export class Network {
   }
 
   /** x⟨t⟩·Wx + b for every step: T·B·(G·H). */
-  private project(d: DirectionParams, x: Float32Array | null, ids: Int32Array, T: number, B: number): Float32Array {
-    return this.kernels.affine(x === null ? null : { data: x, rows: T * B, cols: d.Wx.shape[0] }, ids, T * B, d.wx, d.b.data);
+  private project(d: DirectionParams, x: Float32Array | null, ids: Int32Array, T: number, B: number, key: string): Float32Array {
+    const out = this.buf(key, T * B * d.Wx.shape[1]);
+    return this.kernels.affine(x === null ? null : { data: x, rows: T * B, cols: d.Wx.shape[0] }, ids, T * B, d.wx, d.b.data, out);
+  }
+
+  /** A training step's reused buffer of n values (contents left from the last step), else a new zeroed one. */
+  private buf(key: string, n: number): Float32Array {
+    if (!this.scratch) return new Float32Array(n);
+    let b = this.scratch.get(key);
+    if (!b || b.length !== n) this.scratch.set(key, (b = new Float32Array(n)));
+    return b;
+  }
+
+  /** The cells' buffer source under a key prefix: reused in a training step, fresh otherwise. */
+  private allocator(prefix: string): ((key: string, n: number) => Float32Array) | undefined {
+    return this.scratch ? (key, n) => this.buf(prefix + key, n) : undefined;
+  }
+
+  private dropout(key: string, x: Float32Array, T: number, width: number, rng: Rng, streams: StreamSlice): { x: Float32Array; mask: Float32Array } {
+    const y = this.buf(`${key}.y`, x.length);
+    const mask = this.buf(`${key}.mask`, x.length);
+    this.kernels.dropout(x, this.config.dropout, rng, T, width, streams, y, mask);
+    return { x: y, mask };
   }
 
   private merge(caches: SequenceCache[], T: number, B: number, lengths: Int32Array | null): Float32Array {
@@ -532,18 +576,6 @@ export class Network {
   }
 }
 
-/** Inverted dropout: zeroes each value with probability p and scales the rest by 1/(1 − p). */
-function dropout(x: Float32Array, p: number, rng: Rng): { x: Float32Array; mask: Float32Array } {
-  const keep = 1 - p;
-  const mask = new Float32Array(x.length);
-  const y = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    mask[i] = rng.next() < keep ? 1 / keep : 0;
-    y[i] = x[i] * mask[i];
-  }
-  return { x: y, mask };
-}
-
 /** Reverses the order of T blocks of `block` values (time reversal, time-major layout). */
 export function reverseTime(x: Float32Array, T: number, block: number): Float32Array {
   const out = new Float32Array(x.length);
@@ -567,38 +599,6 @@ export function reverseStreams(x: Float32Array, T: number, B: number, width: num
     }
   }
   return out;
-}
-
-/**
- * Softmax cross-entropy of each row against its target (−1 = skip). Writes ∂(mean loss)/∂logits
- * into `dLogits` when given. Returns the mean over counted rows.
- */
-export function crossEntropy(logits: Float32Array, targets: Int32Array, V: number, dLogits: Float32Array | null): { loss: number; count: number } {
-  const rows = targets.length;
-  let count = 0;
-  for (let r = 0; r < rows; r++) if (targets[r] >= 0) count++;
-  let total = 0;
-  const p = new Float64Array(V);
-  for (let r = 0; r < rows; r++) {
-    const y = targets[r];
-    if (y < 0) continue;
-    const o = r * V;
-    let max = -Infinity;
-    for (let v = 0; v < V; v++) if (logits[o + v] > max) max = logits[o + v];
-    let sum = 0;
-    for (let v = 0; v < V; v++) {
-      const e = fastExp(logits[o + v] - max);
-      p[v] = e;
-      sum += e;
-    }
-    total += Math.log(sum) - (logits[o + y] - max);
-    if (dLogits) {
-      const inv = 1 / (sum * count);
-      for (let v = 0; v < V; v++) dLogits[o + v] = p[v] * inv;
-      dLogits[o + y] -= 1 / count;
-    }
-  }
-  return { loss: count > 0 ? total / count : NaN, count };
 }
 
 /** Probabilities of one row of logits at a temperature (T → 0 is left to the caller). */

@@ -32,6 +32,8 @@ export interface StartEvent {
   /** Total steps when known from --steps or --epochs, else null. */
   totalSteps: number | null;
   resumed: boolean;
+  /** What runs the steps: the kernel path and the engines per step (data-parallel workers). */
+  compute?: { kernels: 'native' | 'portable'; workers: number };
 }
 
 export interface StepEvent {

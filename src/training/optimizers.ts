@@ -1,6 +1,7 @@
 // Optimizers that update Float32Array parameters in place: Adam, RMSprop, SGD with momentum;
 // plus gradient clipping. Their moments are saved with checkpoints for exact resume.
 
+import { currentKernels } from '../engine/kernels/kernels.js';
 import type { Param } from '../engine/network.js';
 import type { ClipMode, OptimizerName } from './config.js';
 
@@ -66,15 +67,12 @@ export function createOptimizer(name: OptimizerName, params: readonly Param[], o
       const beta1 = 0.9;
       const beta2 = 0.999;
       const eps = 1e-8;
+      // The native addon's update when it runs, the TypeScript reference otherwise: the same bits.
+      const kernels = currentKernels();
       return elementwise(name, params, ['m', 'v'], (step, lr, w, g, [m, v]) => {
         // Bias-corrected step size (Kingma & Ba, section 2).
         const alpha = (lr * Math.sqrt(1 - Math.pow(beta2, step))) / (1 - Math.pow(beta1, step));
-        for (let i = 0; i < w.length; i++) {
-          const gi = g[i];
-          m[i] = beta1 * m[i] + (1 - beta1) * gi;
-          v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-          w[i] -= (alpha * m[i]) / (Math.sqrt(v[i]) + eps);
-        }
+        kernels.adam(w, g, m, v, alpha, beta1, beta2, eps);
       });
     }
     case 'rmsprop': {

@@ -19,6 +19,8 @@ import { splitTokens, StreamBatcher } from './batches.js';
 import type { Split } from './batches.js';
 import type { TokenSequence } from './tokenSequence.js';
 import type { CarryData } from './checkpoint.js';
+import type { StepEngine } from './dataParallel.js';
+import { singleEngine, startStepEngine } from './dataParallel.js';
 import { loadModelFolder, saveModelFolder } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
 import { gradDivergence, lossDivergence, RecentRange } from './divergence.js';
@@ -46,6 +48,8 @@ export interface TrainRun extends PrepareInput {
   minSaveIntervalMs?: number;
   /** The clock the run's time is read from (default performance.now). */
   now?: Now;
+  /** Engines per step, the batch's streams split between them (default: the cores, capped by the batch). */
+  workers?: number;
 }
 
 /**
@@ -143,6 +147,8 @@ class Session {
   private bestStep: number | null = null;
   /** Last good weights, restored when an update produces NaN or Infinity. */
   private readonly backupParams: Float32Array[];
+  /** Runs each step's forward and backward passes: this thread's network, or it and worker threads. */
+  engine: StepEngine;
 
   constructor(
     private readonly run: TrainRun,
@@ -176,6 +182,7 @@ class Session {
     this.latestStep = from === 'latest' || from === 'root' ? this.startStep : -1;
     this.minSaveIntervalMs = run.minSaveIntervalMs ?? saveIntervalFromEnv() ?? MIN_SAVE_INTERVAL_MS;
     this.clock = new RunClock(run.now);
+    this.engine = singleEngine(this.network);
   }
 
   private emit(event: TrainerEvent): void {
@@ -200,6 +207,7 @@ class Session {
       startElapsedMs: this.loop.elapsedMs,
       totalSteps: this.targetStep,
       resumed: this.run.resume === true,
+      compute: { kernels: this.network.kernels.path, workers: this.engine.workers },
     });
     const small = smallTextWarning(this.split.train.length, this.network.parameterCount());
     if (small) this.emit({ event: 'warning', kind: 'small-text', step: this.startStep, message: small });
@@ -225,11 +233,11 @@ class Session {
   }
 
   /** One optimizer step on the next window; what showed divergence, if it diverged. */
-  step(): Divergence | null {
+  async step(): Promise<Divergence | null> {
     const { network, batcher, loop, config, recentNorms } = this;
     const t0 = performance.now();
     const batch = batcher.window(loop.window);
-    const result = network.lossAndGrads(batch.ids, batch.targets, batcher.batch, batcher.seqLen, this.carry, this.rng);
+    const result = await this.engine.lossAndGrads(batch.ids, batch.targets, batcher.batch, batcher.seqLen, this.carry, this.rng);
     const gradNorm = globalNorm(result.grads);
     recentNorms.push(gradNorm);
     if (recentNorms.length > 20) recentNorms.shift();
@@ -515,6 +523,15 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
   const prepared = run.resume ? prepareResume(run) : prepareNew(run);
   const backend = (await initBackend(run.options.backend ?? prepared.config.backend, { wasmDir: run.wasmDir })).name;
   const session = new Session(run, prepared, backend);
+  session.engine = await startStepEngine(session.network, { workers: run.workers, batch: session.batcher.batch, backend, wasmDir: run.wasmDir });
+  try {
+    return await trainSession(run, session);
+  } finally {
+    await session.engine.close();
+  }
+}
+
+async function trainSession(run: TrainRun, session: Session): Promise<DoneEvent> {
   session.start();
   const control = run.control;
   const stopDiverged = (d: Divergence) => session.finish('nan', session.diverge(d));
@@ -530,7 +547,7 @@ export async function train(run: TrainRun): Promise<DoneEvent> {
     session.clock.resume();
     if (diverged) return stopDiverged(diverged);
     if (run.signal?.aborted) continue;
-    diverged = session.step() ?? session.afterStep();
+    diverged = (await session.step()) ?? session.afterStep();
     if (diverged) return stopDiverged(diverged);
     // Let the event loop deliver abort signals and control messages between steps.
     await new Promise<void>((resolve) => setImmediate(resolve));

@@ -3,7 +3,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -79,9 +79,10 @@ describe('rnnlab end to end', () => {
 
   test('train without --json prints the backend and a summary (plain lines on a pipe)', () => {
     const out = join(work, 'plain');
-    const r = rnnlab(['train', corpus, '--out', out, ...TINY, '--steps', '5', '--cell', 'gru', '--backend', 'wasm']);
+    const r = rnnlab(['train', corpus, '--out', out, ...TINY, '--steps', '5', '--cell', 'gru', '--backend', 'wasm', '--workers', '2']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^backend: wasm$/m);
+    assert.match(r.stdout, /^kernels: (native \(OpenBLAS .*\)|portable \(.+\)); 2 workers per step$/m);
     assert.match(r.stdout, /^step 1\/5 /m);
     assert.match(r.stdout, /^done at step 5 \(steps\): train loss \d+\.\d+/m);
   });
@@ -216,7 +217,11 @@ describe('rnnlab end to end', () => {
     assert.equal(info.parameters * 4, weights);
     assert.equal(typeof info.history, 'object');
     assert.equal(info.checkpoints.latest.step, 40);
-    assert.match(rnnlab(['info', model]).stdout, /parameters/);
+    assert.equal(info.workers, Math.min(availableParallelism(), 8));
+    const text = rnnlab(['info', model]).stdout;
+    assert.match(text, /parameters/);
+    assert.match(text, /^kernels: (native|portable) .* here$/m);
+    assert.match(text, /^training workers here: \d+ \(the cores, capped by the batch of 8; --workers N chooses\)$/m);
   });
 });
 
@@ -267,6 +272,7 @@ describe('rnnlab refuses bad input in one line', () => {
     assertFails(rnnlab(['train', corpus, '--out', join(work, 'x5'), '--cell', 'transformer']), 2, /argument 'transformer' is invalid\. Allowed choices are lstm, gru, rnn\./);
     assertFails(rnnlab(['train', corpus, '--out', join(work, 'x5'), '--steps', '5', '--minutes', '1']), 2, /option '--steps <n>' cannot be used with option '--minutes <m>'/);
     assertFails(rnnlab(['train', corpus]), 2, /required option '--out <dir>' not specified/);
+    assertFails(rnnlab(['train', corpus, '--out', join(work, 'x5'), '--workers', '0']), 2, /^rnnlab: --workers must be a whole number ≥ 1, got 0$/);
     assertFails(rnnlab(['frobnicate']), 2, /unknown command 'frobnicate'/);
     const bare = rnnlab([]);
     assert.equal(bare.code, 2);

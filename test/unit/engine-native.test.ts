@@ -7,7 +7,9 @@ import { before, describe, test } from 'node:test';
 import { initBackend } from '../../src/engine/backend.js';
 import type { CellType, GateName, NetworkOptions } from '../../src/engine/config.js';
 import { resolveNetworkConfig } from '../../src/engine/config.js';
-import { kernelInfo, useKernels } from '../../src/engine/kernels/kernels.js';
+import type { Kernels } from '../../src/engine/kernels/kernels.js';
+import { currentKernels, kernelInfo, useKernels } from '../../src/engine/kernels/kernels.js';
+import { adamUpdate, crossEntropy, dropout } from '../../src/engine/kernels/referenceOps.js';
 import { Rng } from '../../src/engine/math.js';
 import { Network } from '../../src/engine/network.js';
 
@@ -96,4 +98,79 @@ describe('native kernels against the TypeScript reference', () => {
       /matmul shapes do not fit/,
     );
   });
+
+  test('softmax cross-entropy and its gradient equal the reference to 1e-5, skipped targets giving zero rows', () => {
+    const kernels = nativeKernels();
+    for (const [rows, V] of [[1, 1], [7, 13], [64, 65]]) {
+      const rng = new Rng(rows * 31 + V);
+      const logits = Float32Array.from({ length: rows * V }, () => (rng.next() - 0.5) * 20);
+      const targets = Int32Array.from({ length: rows }, (_, r) => (r % 5 === 3 ? -1 : rng.int(V)));
+      const dRef = new Float32Array(rows * V);
+      const dNat = new Float32Array(rows * V).fill(7); // stale values from a reused buffer
+      const ref = crossEntropy(logits, targets, V, dRef);
+      const nat = kernels.crossEntropy(logits, targets, V, dNat);
+      assert.equal(nat.count, ref.count);
+      assert.ok(Math.abs(nat.loss - ref.loss) <= 1e-5 * Math.max(1, ref.loss), `loss ${nat.loss} vs ${ref.loss}`);
+      close(dNat, dRef, `∂logits ${rows}×${V}`);
+      assert.equal(kernels.crossEntropy(logits, targets, V, null).count, ref.count);
+    }
+  });
+  test('dropout draws the same masks and leaves the Rng in the same state, whole batch or one worker\'s streams', () => {
+    const kernels = nativeKernels();
+    const [T, B, W] = [3, 5, 7];
+    const x = Float32Array.from({ length: T * B * W }, (_, i) => i - 50);
+    for (const [from, to] of [[0, 5], [1, 3], [4, 5]]) {
+      const n = T * (to - from) * W;
+      const xs = new Float32Array(n);
+      for (let t = 0; t < T; t++) xs.set(x.subarray((t * B + from) * W, (t * B + to) * W), t * (to - from) * W);
+      const [r1, r2] = [new Rng(9), new Rng(9)];
+      const out = [0, 1].map(() => ({ y: new Float32Array(n), mask: new Float32Array(n) }));
+      dropout(xs, 0.3, r1, T, W, { batch: B, from, to }, out[0].y, out[0].mask);
+      kernels.dropout(xs, 0.3, r2, T, W, { batch: B, from, to }, out[1].y, out[1].mask);
+      assert.deepEqual(out[1].mask, out[0].mask);
+      assert.deepEqual(out[1].y, out[0].y);
+      assert.deepEqual(r2.state, r1.state);
+      assert.ok(out[0].mask.some((m) => m === 0) && out[0].mask.some((m) => m > 1), 'some values dropped, some kept');
+    }
+  });
+  test('Adam updates weights and moments to the same bits as the reference', () => {
+    const kernels = nativeKernels();
+    const rng = new Rng(3);
+    const n = 1001;
+    const rand = () => Float32Array.from({ length: n }, () => rng.next() - 0.5);
+    const [w, g, m] = [rand(), rand(), rand()];
+    const v = Float32Array.from({ length: n }, () => rng.next() * 1e-3);
+    const ref = [w, m, v].map((a) => a.slice());
+    const nat = [w, m, v].map((a) => a.slice());
+    for (let step = 1; step <= 3; step++) {
+      const alpha = (2e-3 * Math.sqrt(1 - 0.999 ** step)) / (1 - 0.9 ** step);
+      adamUpdate(ref[0], g, ref[1], ref[2], alpha, 0.9, 0.999, 1e-8);
+      kernels.adam(nat[0], g, nat[1], nat[2], alpha, 0.9, 0.999, 1e-8);
+    }
+    ['w', 'm', 'v'].forEach((name, i) => assert.deepEqual(nat[i], ref[i], name));
+    assert.notDeepEqual(ref[0], w);
+  });
+  test('a training step reusing its buffers gives what a fresh network gives, step after step', () => {
+    useKernels('native');
+    const config = resolveNetworkConfig({ cell: 'lstm', units: 12, layers: 2, dropout: 0.25 }, 9);
+    const reused = Network.create(config, 4);
+    const rng = new Rng(8);
+    for (let step = 0; step < 3; step++) {
+      const [B, T] = step === 1 ? [2, 3] : [3, 5];
+      const ids = Int32Array.from({ length: B * T }, () => rng.int(9));
+      const targets = Int32Array.from({ length: B * T }, () => rng.int(9));
+      const fresh = Network.fromParams(config, reused.params);
+      const a = reused.lossAndGrads(ids, targets, B, T, null, new Rng(step));
+      const b = fresh.lossAndGrads(ids, targets, B, T, null, new Rng(step));
+      assert.equal(a.loss, b.loss);
+      a.grads.forEach((g, i) => assert.deepEqual(g, b.grads[i], reused.params[i].name));
+    }
+  });
 });
+
+function nativeKernels(): Kernels {
+  useKernels('native');
+  const kernels = currentKernels();
+  assert.equal(kernels.path, 'native');
+  return kernels;
+}

@@ -149,7 +149,8 @@ describe('seq2seq decoding', () => {
     sources.forEach((s, i) => {
       const one = beamDecode(head, s, 1, options);
       assert.deepEqual([...one.ids], [...greedy[i].ids], `source ${i}: beam 1 differs from greedy`);
-      assert.ok(Math.abs(one.logProb - greedy[i].logProb) < 1e-9);
+      // Greedy decodes the sources as one batch, the beam one source (a one-row product, sgemv on the native path): equal to float rounding.
+      assert.ok(Math.abs(one.logProb - greedy[i].logProb) < 1e-5, `source ${i}: beam 1 ${one.logProb} vs greedy ${greedy[i].logProb}`);
       assert.ok(greedy[i].ids.length <= s.length + 2);
       const wide = beamDecode(head, s, 4, options);
       if (greedy[i].ended) assert.ok(wide.logProb >= greedy[i].logProb - 1e-9, `source ${i}: beam ${wide.logProb} < greedy ${greedy[i].logProb}`);

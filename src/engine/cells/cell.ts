@@ -52,15 +52,19 @@ export interface Cell<C extends SequenceCache = SequenceCache> {
   readonly gates: number;
   /** Names and shapes of the recurrent matrices for H units. */
   recurrentShapes(H: number): { name: string; rows: number; cols: number }[];
-  /** Runs T steps. xProj = x·Wx + b for every step, T·B·(G·H). */
-  forward(xProj: Float32Array, T: number, B: number, H: number, rec: RecurrentMatrix[], state0: LayerState): C;
+  /** Runs T steps. xProj = x·Wx + b for every step, T·B·(G·H). `alloc`, when given, hands out
+   * the buffers of the cache (reused between training steps; contents undefined). */
+  forward(xProj: Float32Array, T: number, B: number, H: number, rec: RecurrentMatrix[], state0: LayerState, alloc?: Alloc): C;
   /**
    * Backpropagation through time. dA (T·B·H) is ∂L/∂a⟨t⟩ from above; it is not modified.
    * `flow`, when given (length T), receives Σ over batch and units of (∂L/∂a⟨t⟩)², total
    * gradient including the recurrent path: the vanishing-gradient picture.
    */
-  backward(cache: C, dA: Float32Array, rec: RecurrentMatrix[], flow?: Float64Array): BackwardResult;
+  backward(cache: C, dA: Float32Array, rec: RecurrentMatrix[], flow?: Float64Array, alloc?: Alloc): BackwardResult;
 }
+
+/** A buffer of n values under a name, which a cell may fill as it likes (see Cell.forward). */
+export type Alloc = (key: string, n: number) => Float32Array;
 
 export function zeroState(B: number, H: number, cell: CellType): LayerState {
   const a = new Float32Array(B * H);

@@ -8,25 +8,38 @@ import { gruCell } from '../cells/gru.js';
 import { lstmCell } from '../cells/lstm.js';
 import { rnnCell } from '../cells/rnn.js';
 import type { Mat, ResidentMatrix } from '../linalg.js';
+import type { Rng } from '../math.js';
 import { matmul, matmulTN } from '../linalg.js';
 import { loadNativeAddon } from './nativeAddon.js';
 import type { NativeAddon } from './nativeAddon.js';
 import { nativeCells } from './nativeCells.js';
+import type { StreamSlice } from './referenceOps.js';
+import { adamUpdate, crossEntropy, dropout } from './referenceOps.js';
 
 export type KernelPath = 'native' | 'portable';
 export type KernelChoice = 'auto' | KernelPath;
 
+/**
+ * The hot loops of a network. A product given `out` (of the right length) may write its result
+ * there and return it, so a training step reuses its buffers; the portable path returns new arrays.
+ */
 export interface Kernels {
   readonly path: KernelPath;
   cell(type: CellType): Cell;
   /** a·b */
-  matmul(a: Mat, b: Mat | ResidentMatrix): Float32Array;
+  matmul(a: Mat, b: Mat | ResidentMatrix, out?: Float32Array): Float32Array;
   /** a·wᵀ, with wT the transposed copy the portable path multiplies by. */
-  matmulT(a: Mat, w: Mat, wT: ResidentMatrix): Float32Array;
+  matmulT(a: Mat, w: Mat, wT: ResidentMatrix, out?: Float32Array): Float32Array;
   /** aᵀ·b */
   matmulTN(a: Mat, b: Mat): Float32Array;
   /** x·W + b for each of `rows` rows; with x null, row ids[r] of W (one-hot input) + b. */
-  affine(x: Mat | null, ids: Int32Array, rows: number, W: Mat | ResidentMatrix, b: Float32Array): Float32Array;
+  affine(x: Mat | null, ids: Int32Array, rows: number, W: Mat | ResidentMatrix, b: Float32Array, out?: Float32Array): Float32Array;
+  /** Mean softmax cross-entropy of rows of V logits against targets (−1 skipped), ∂/∂logits into dLogits when given. */
+  crossEntropy(logits: Float32Array, targets: Int32Array, V: number, dLogits: Float32Array | null): { loss: number; count: number };
+  /** Inverted dropout of T rows × slice streams × width values into y, its mask into mask (see referenceOps.dropout). */
+  dropout(x: Float32Array, p: number, rng: Rng, T: number, width: number, slice: StreamSlice, y: Float32Array, mask: Float32Array): void;
+  /** One Adam update in place (see referenceOps.adamUpdate): the same bits on either path. */
+  adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, alpha: number, beta1: number, beta2: number, eps: number): void;
   /** Σ over rows of a rows×cols array (bias gradients). */
   columnSums(x: Float32Array, rows: number, cols: number): Float32Array;
   /** A W.rows×width array with row ids[r] += x[r] (gradient of a row lookup). */
@@ -54,6 +67,9 @@ const portable: Kernels = {
   matmul,
   matmulT: (a, _w, wT) => matmul(a, wT),
   matmulTN,
+  crossEntropy,
+  dropout,
+  adam: adamUpdate,
   affine(x, ids, rows, W, b) {
     const width = W.cols;
     let out: Float32Array;
@@ -90,8 +106,8 @@ const portable: Kernels = {
 
 function nativeKernels(addon: NativeAddon): Kernels {
   const cells = nativeCells(addon);
-  const gemm = (transA: boolean, transB: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array): Float32Array => {
-    const C = new Float32Array(M * N);
+  const gemm = (transA: boolean, transB: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array, out?: Float32Array): Float32Array => {
+    const C = out && out.length === M * N ? out : new Float32Array(M * N);
     addon.gemm(transA, transB, M, N, K, A, B, C, 0);
     return C;
   };
@@ -101,23 +117,37 @@ function nativeKernels(addon: NativeAddon): Kernels {
   return {
     path: 'native',
     cell: (type) => cells[type],
-    matmul(a, b) {
+    matmul(a, b, out) {
       check(a.cols === b.rows, 'matmul');
-      return gemm(false, false, a.rows, b.cols, a.cols, a.data, b.data);
+      return gemm(false, false, a.rows, b.cols, a.cols, a.data, b.data, out);
     },
-    matmulT(a, w) {
+    matmulT(a, w, _wT, out) {
       check(a.cols === w.cols, 'matmulT');
-      return gemm(false, true, a.rows, w.rows, a.cols, a.data, w.data);
+      return gemm(false, true, a.rows, w.rows, a.cols, a.data, w.data, out);
     },
     matmulTN(a, b) {
       check(a.rows === b.rows, 'matmulTN');
       return gemm(true, false, a.cols, b.cols, a.rows, a.data, b.data);
     },
-    affine(x, ids, rows, W, b) {
+    affine(x, ids, rows, W, b, given) {
       check(x === null || (x.cols === W.rows && x.rows === rows), 'affine');
-      const out = new Float32Array(rows * W.cols);
+      const out = given && given.length === rows * W.cols ? given : new Float32Array(rows * W.cols);
       addon.affine(rows, W.rows, W.cols, x ? x.data : null, x ? null : ids, W.data, b, out);
       return out;
+    },
+    crossEntropy(logits, targets, V, dLogits) {
+      check(logits.length === targets.length * V && (dLogits === null || dLogits.length === logits.length), 'crossEntropy');
+      let count = 0;
+      for (let r = 0; r < targets.length; r++) if (targets[r] >= 0) count++;
+      const total = addon.softmaxCrossEntropy(targets.length, V, logits, targets, dLogits);
+      return { loss: count > 0 ? total / count : NaN, count };
+    },
+    dropout(x, p, rng, T, width, slice, y, mask) {
+      addon.dropout(T, slice.batch, slice.from, slice.to, width, 1 - p, x, y, mask, rng.words());
+    },
+    adam(w, g, m, v, alpha, beta1, beta2, eps) {
+      check(g.length === w.length && m.length === w.length && v.length === w.length, 'adam');
+      addon.adam(w.length, w, g, m, v, alpha, beta1, beta2, eps);
     },
     columnSums(x, rows, cols) {
       const out = new Float32Array(cols);

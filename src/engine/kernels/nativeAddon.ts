@@ -92,6 +92,12 @@ export interface NativeAddon {
   columnSums(rows: number, cols: number, x: Float32Array, out: Float32Array): void;
   /** out[ids[r]] += x[r]. */
   scatterAddRows(rows: number, width: number, ids: Int32Array, x: Float32Array, out: Float32Array, outRows: number): void;
+  /** Σ −log softmax(logits[r])[targets[r]] over rows with a target ≥ 0; ∂(mean)/∂logits into dLogits (zero rows where skipped). */
+  softmaxCrossEntropy(rows: number, V: number, logits: Float32Array, targets: Int32Array, dLogits: Float32Array | null): number;
+  /** One Adam update of n values in place, α the bias-corrected step size. */
+  adam(n: number, w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, alpha: number, beta1: number, beta2: number, eps: number): void;
+  /** Inverted dropout over a T×Bfull×W batch drawn from the Rng state in place, keeping streams b0…b1−1. */
+  dropout(T: number, Bfull: number, b0: number, b1: number, W: number, keep: number, x: Float32Array, y: Float32Array, mask: Float32Array, rngState: Uint32Array): void;
   /** n ≥ 1 fixes OpenBLAS's thread count; 0 (the default) picks one thread for small products, all for large ones. */
   setThreads(n: number): number;
   /** OpenBLAS's build configuration, "OpenBLAS 0.3.21 … Haswell MAX_THREADS=64". */

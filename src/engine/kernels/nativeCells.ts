@@ -4,7 +4,7 @@
 // every call and uses it once, and a T·B·G·H buffer less per layer is a large part of a step.
 
 import type { CellType, GateName } from '../config.js';
-import type { BackwardResult, Cell, GateBlocks, LayerState, RecurrentMatrix, SequenceCache } from '../cells/cell.js';
+import type { Alloc, BackwardResult, Cell, GateBlocks, LayerState, RecurrentMatrix, SequenceCache } from '../cells/cell.js';
 import { gateTrace } from '../cells/cell.js';
 import type { NativeAddon } from './nativeAddon.js';
 
@@ -19,6 +19,7 @@ interface NativeCache extends SequenceCache {
 }
 
 const EMPTY = new Float32Array(0);
+const fresh: Alloc = (_key, n) => new Float32Array(n);
 
 function nativeCache(fields: Omit<NativeCache, 'trace'>, blocks: GateBlocks, cellName: string, hasC: boolean): NativeCache {
   const { T, B, H } = fields;
@@ -50,19 +51,19 @@ export function nativeCells(addon: NativeAddon): Record<CellType, Cell> {
     type: 'lstm',
     gates: 4,
     recurrentShapes: (H) => [{ name: 'Wh', rows: H, cols: 4 * H }],
-    forward(xProj, T, B, H, rec: RecurrentMatrix[], state0): NativeCache {
+    forward(xProj, T, B, H, rec: RecurrentMatrix[], state0, alloc = fresh): NativeCache {
       const n = T * B * H;
       const acts = xProj;
-      const c = new Float32Array(n);
-      const tanhC = new Float32Array(n);
-      const a = new Float32Array(n);
+      const c = alloc('c', n);
+      const tanhC = alloc('tanhC', n);
+      const a = alloc('a', n);
       addon.lstmForward(T, B, H, xProj, rec[0].w.data, state0.a, state0.c, acts, c, tanhC, a);
       const final = T > 0 ? { a: last(a, T, B * H), c: last(c, T, B * H) } : { a: state0.a.slice(), c: state0.c.slice() };
       return nativeCache({ T, B, H, a, final, state0, acts, c, tanhC, rc: EMPTY }, { gammaU: 0, gammaF: 1, gammaO: 2, cTilde: 3 }, 'an LSTM', true);
     },
-    backward(k, dA, rec, flow): BackwardResult {
+    backward(k, dA, rec, flow, alloc = fresh): BackwardResult {
       const { T, B, H } = k;
-      const dZ = new Float32Array(T * B * 4 * H);
+      const dZ = alloc('dZ', T * B * 4 * H);
       const dWh = new Float32Array(H * 4 * H);
       const dA0 = stateGradient(B * H);
       const dC0 = stateGradient(B * H);
@@ -77,11 +78,11 @@ export function nativeCells(addon: NativeAddon): Record<CellType, Cell> {
       { name: 'Wh_ur', rows: H, cols: 2 * H },
       { name: 'Wh_c', rows: H, cols: H },
     ],
-    forward(xProj, T, B, H, rec, state0): NativeCache {
+    forward(xProj, T, B, H, rec, state0, alloc = fresh): NativeCache {
       const n = T * B * H;
       const acts = xProj;
-      const rc = new Float32Array(n);
-      const c = new Float32Array(n);
+      const rc = alloc('rc', n);
+      const c = alloc('c', n);
       addon.gruForward(T, B, H, xProj, rec[0].w.data, rec[1].w.data, state0.c, acts, rc, c);
       const lastC = T > 0 ? last(c, T, B * H) : state0.c.slice();
       return nativeCache(
@@ -91,9 +92,9 @@ export function nativeCells(addon: NativeAddon): Record<CellType, Cell> {
         false,
       );
     },
-    backward(k, dA, rec, flow): BackwardResult {
+    backward(k, dA, rec, flow, alloc = fresh): BackwardResult {
       const { T, B, H } = k;
-      const dZ = new Float32Array(T * B * 3 * H);
+      const dZ = alloc('dZ', T * B * 3 * H);
       const dWhUr = new Float32Array(H * 2 * H);
       const dWhC = new Float32Array(H * H);
       const dC0 = stateGradient(B * H);
@@ -111,9 +112,9 @@ export function nativeCells(addon: NativeAddon): Record<CellType, Cell> {
       const lastA = T > 0 ? last(a, T, B * H) : state0.a.slice();
       return nativeCache({ T, B, H, a, final: { a: lastA, c: lastA }, state0, acts: EMPTY, c: a, tanhC: EMPTY, rc: EMPTY }, {}, 'a plain RNN', false);
     },
-    backward(k, dA, rec, flow): BackwardResult {
+    backward(k, dA, rec, flow, alloc = fresh): BackwardResult {
       const { T, B, H } = k;
-      const dZ = new Float32Array(T * B * H);
+      const dZ = alloc('dZ', T * B * H);
       const dWh = new Float32Array(H * H);
       const dA0 = stateGradient(B * H);
       addon.rnnBackward(T, B, H, k.a, k.state0.a, dA, rec[0].w.data, dZ, dWh, flow ?? null, dA0);
