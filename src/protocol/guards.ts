@@ -45,7 +45,7 @@ const STOP_REASONS: readonly StopReason[] = ['steps', 'epochs', 'minutes', 'abor
  */
 const EVENT_FIELDS: { [K in TrainerEvent['event']]: Record<Exclude<keyof Extract<TrainerEvent, { event: K }>, 'event'>, FieldCheck> } = {
   start: {
-    task: optional(isString), labels: optional(isStringArray), modelDir: isString, backend: isString, kernels: optional((v) => v === 'native' || v === 'portable'), network: isNetworkShape, train: isObject, parameters: isNumber,
+    task: optional(isString), labels: optional(isStringArray), modelDir: isString, backend: isString, network: isNetworkShape, train: isObject, parameters: isNumber,
     vocabSize: isNumber, trainTokens: isNumber, valTokens: isNumber, valScored: optional(isNumber), stepsPerEpoch: isNumber,
     startStep: isNumber, startElapsedMs: isNumber, totalSteps: (v) => isNullOr(v, isNumber), resumed: isBool,
     compute: optional((v) => isObject(v) && (v.kernels === 'native' || v.kernels === 'portable') && isNumber(v.workers)),

@@ -2,7 +2,6 @@
 // are printed by `rnnlab train --json`, and feed the dashboard.
 
 import type { BackendName, NetworkConfig } from '../engine/config.js';
-import type { KernelPath } from '../engine/kernels/kernels.js';
 import type { ModelTask } from '../model/index.js';
 import type { TrainConfig } from './config.js';
 
@@ -14,8 +13,6 @@ export interface StartEvent {
   labels?: string[];
   modelDir: string;
   backend: BackendName;
-  /** Which kernels run the hot loops: the native addon, or the portable cells on `backend`. */
-  kernels?: KernelPath;
   network: NetworkConfig;
   train: TrainConfig;
   parameters: number;

@@ -194,7 +194,6 @@ class Session {
       event: 'start',
       modelDir: this.run.modelDir,
       backend: this.backend,
-      kernels: this.network.kernels.path,
       network: this.network.config,
       train: { ...this.config, batch: this.batcher.batch },
       parameters: this.network.parameterCount(),

@@ -36,10 +36,10 @@ async function startOf(name: string): Promise<StartEvent> {
 test('the start event names the kernel path: portable when forced, else the engine\'s choice', async () => {
   useKernels('portable');
   const portable = await startOf('portable');
-  assert.equal(portable.kernels, 'portable');
+  assert.equal(portable.compute?.kernels, 'portable');
   assert.equal(portable.backend, 'cpu');
   useKernels('auto');
   const auto = await startOf('auto');
-  assert.equal(auto.kernels, kernelInfo().path, kernelInfo().reason ? `not native here: ${kernelInfo().reason}` : 'native');
-  assert.equal(isTrainerEvent({ ...auto, kernels: 'gpu' }), false, 'an unknown kernel path is refused');
+  assert.equal(auto.compute?.kernels, kernelInfo().path, kernelInfo().reason ? `not native here: ${kernelInfo().reason}` : 'native');
+  assert.equal(isTrainerEvent({ ...auto, compute: { kernels: 'gpu', workers: 1 } }), false, 'an unknown kernel path is refused');
 });

@@ -171,14 +171,15 @@ describe('training dashboard', () => {
     await again.page.close();
   });
 
-  it('names the kernel path of the run in the header: native, else the portable backend (wasm / cpu)', async () => {
+  it('names the kernel path of the run in the header: native, else the portable backend (wasm / cpu), and the engines per step', async () => {
     const p = await open('dashboard', { theme: 'dark' });
     await p.waitFor(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
     const start = lstm.events[0]!;
     assert.equal(start.event, 'start');
-    for (const [kernels, backend, shown] of [['native', 'wasm', 'native'], ['portable', 'wasm', 'wasm'], ['portable', 'cpu', 'cpu']] as const) {
+    const cases = [['native', 1, 'wasm', 'native'], ['native', 2, 'wasm', 'native ×2'], ['portable', 1, 'wasm', 'wasm'], ['portable', 1, 'cpu', 'cpu']] as const;
+    for (const [kernels, workers, backend, shown] of cases) {
       const store = new RunStore();
-      store.add(lstm.model.dir, { ...start, kernels, backend } as TrainerEvent);
+      store.add(lstm.model.dir, { ...start, compute: { kernels, workers }, backend } as TrainerEvent);
       const state = DashboardState.create({ snapshot: store.snapshot(lstm.model.dir, lstm.model.name, []) });
       assert.ok(DashboardState.is(state));
       await p.push(state);

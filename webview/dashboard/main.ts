@@ -348,7 +348,8 @@ function stat(label: string, value: string, id: string): HTMLElement {
 }
 
 /** native (the C++ addon over OpenBLAS), else the TensorFlow.js backend the portable cells run on: wasm or cpu. */
-const kernelsLabel = (s: StartEvent): string => (s.kernels === 'native' ? 'native' : s.backend);
+/** "native ×2": the kernel path (the backend when portable) and the engines per step. */
+const kernelsLabel = (s: StartEvent): string => `${s.compute?.kernels === 'native' ? 'native' : s.backend}${(s.compute?.workers ?? 1) > 1 ? ` ×${s.compute!.workers}` : ''}`;
 
 function renderHeader(): void {
   const s = snap.start;

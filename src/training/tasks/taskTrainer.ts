@@ -127,7 +127,7 @@ export async function trainTask(learner: TaskLearner, config: TrainConfig, run: 
     ...(learner.folder().labels ? { labels: learner.folder().labels } : {}),
     modelDir: run.modelDir,
     backend: run.backend,
-    kernels: currentKernels().path,
+    compute: { kernels: currentKernels().path, workers: 1 },
     network: learner.network,
     train: config,
     parameters,
