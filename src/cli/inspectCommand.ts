@@ -2,7 +2,7 @@
 // saturation, next-token predictions and (with --gradients) gradient flow through time.
 
 import { CELL_GATES } from '../engine/config.js';
-import { inspect } from '../engine/inspect.js';
+import { inspect, saturation } from '../engine/inspect.js';
 import type { InspectResult } from '../engine/types.js';
 import { UsageError } from './cliErrors.js';
 import { openModel } from './openModel.js';
@@ -16,7 +16,10 @@ export interface InspectFlags extends ModelFlags {
   position?: number;
 }
 
-/** The JSON printed by --json: each layer carries its gates as `[T][units]` arrays by name. */
+/**
+ * The JSON printed by --json: each layer carries its gates as `[T][units]` arrays by name, and
+ * every cell an `a` (a GRU's is its c: the notes' a⟨t⟩ = c⟨t⟩), so a script reads `a` of any cell.
+ */
 export function inspectJson(result: InspectResult): Record<string, unknown> {
   return {
     tokens: result.tokens,
@@ -28,7 +31,8 @@ export function inspectJson(result: InspectResult): Record<string, unknown> {
       cell: l.cell,
       units: l.units,
       ...l.gates,
-      saturation: l.saturation,
+      a: l.gates.a ?? l.gates.c,
+      saturation: l.gates.a || !l.gates.c ? l.saturation : { ...l.saturation, a: saturation(l.gates.c, 'a') },
     })),
     predictions: result.predictions,
     ...(result.gradients ? { gradients: result.gradients } : {}),

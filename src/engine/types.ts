@@ -76,6 +76,27 @@ export interface GradientFlow {
   norms: number[][];
 }
 
+/**
+ * A trace quantised to one byte per value over [lo, hi]: value ≈ lo + code·(hi − lo)/255, off by
+ * at most half a step. Sigmoid gates use [0, 1], tanh states [−1, 1], LSTM's unbounded c
+ * [−r, r] with r = max(1, max |c|) — the ranges the heatmaps colour by, so a code is a colour.
+ */
+export interface QuantisedTrace {
+  lo: number;
+  hi: number;
+  /** codes[t·units + unit], text order. */
+  codes: Uint8Array;
+}
+
+export interface QuantisedLayerTrace extends Omit<LayerTrace, 'gates'> {
+  gates: Partial<Record<GateName, QuantisedTrace>>;
+}
+
+/** The inspector's fast result: InspectResult with every gate trace quantised (see QuantisedTrace). */
+export interface QuantisedInspectResult extends Omit<InspectResult, 'layers'> {
+  layers: QuantisedLayerTrace[];
+}
+
 export interface InspectResult {
   tokens: string[];
   /** Token offsets into the text: token i covers [offsets[i], offsets[i+1]). */

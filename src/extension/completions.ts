@@ -6,9 +6,9 @@ import * as vscode from 'vscode';
 import { CompletionService, windowStart } from './completionService.js';
 import { loadEngine } from './engineLoader.js';
 import { getModel } from './hostModels.js';
-import { chooseModel, errorText, nodeArg, reportError, settingsReader } from './lab.js';
+import { CONFIG_TARGET, chooseModel, errorText, nodeArg, reportError, settingsReader } from './lab.js';
 import type { Lab } from './lab.js';
-import { languageMatches, readCompletionSettings } from './settings.js';
+import { completionModelSetting, languageMatches, readCompletionSettings, settingWriteScope } from './settings.js';
 import type { CompletionSettings } from './settings.js';
 
 export class CompletionController implements vscode.InlineCompletionItemProvider, vscode.Disposable {
@@ -169,18 +169,16 @@ export class CompletionController implements vscode.InlineCompletionItemProvider
       return;
     }
     const cfg = vscode.workspace.getConfiguration('rnnLab');
-    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    const inModels = path.resolve(path.dirname(dir)) === path.resolve(this.lab.modelsDir());
-    await cfg.update('completions.model', inModels ? name : dir, target);
-    await cfg.update('completions.enabled', true, target);
+    const modelScope = settingWriteScope(cfg.inspect('completions.model'));
+    await cfg.update('completions.model', completionModelSetting(dir, this.lab.modelsDir(), modelScope), CONFIG_TARGET[modelScope]);
+    await cfg.update('completions.enabled', true, CONFIG_TARGET[settingWriteScope(cfg.inspect('completions.enabled'))]);
     await this.sync();
     void vscode.window.showInformationMessage(`${name} now completes as you type: ghost text appears after the cursor, Tab accepts it.`);
   }
 
   private async turnOff(): Promise<void> {
     const cfg = vscode.workspace.getConfiguration('rnnLab');
-    const target = cfg.inspect('completions.enabled')?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    await cfg.update('completions.enabled', false, target);
+    await cfg.update('completions.enabled', false, CONFIG_TARGET[settingWriteScope(cfg.inspect('completions.enabled'))]);
     await this.sync();
     this.lab.log.info('Completions turned off');
   }
@@ -206,9 +204,10 @@ export class CompletionController implements vscode.InlineCompletionItemProvider
     const state = this.service.state;
     if (state.kind === 'none' || path.resolve(state.modelDir) !== path.resolve(from)) return;
     const cfg = vscode.workspace.getConfiguration('rnnLab');
-    const target = cfg.inspect('completions.model')?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    const scope = settingWriteScope(cfg.inspect('completions.model'));
+    const target = CONFIG_TARGET[scope];
     if (to) {
-      await cfg.update('completions.model', path.basename(to), target);
+      await cfg.update('completions.model', completionModelSetting(to, this.lab.modelsDir(), scope), target);
       await this.sync(true);
       return;
     }

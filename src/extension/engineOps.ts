@@ -5,10 +5,10 @@
 import { initBackend } from '../engine/backend.js';
 import type { BackendInfo } from '../engine/backend.js';
 import type { Model } from '../engine/model.js';
-import { inspect } from '../engine/inspect.js';
+import { inspect, inspectQuantised } from '../engine/inspect.js';
 import type { InspectOptions } from '../engine/inspect.js';
 import { Completer, feed, topPredictions } from '../engine/sampler.js';
-import type { InspectResult, Prediction } from '../engine/types.js';
+import type { InspectResult, Prediction, QuantisedInspectResult } from '../engine/types.js';
 import { loadModel } from '../training/checkpoint.js';
 import type { LoadedModel } from '../training/checkpoint.js';
 import type { CheckpointKind } from '../model/index.js';
@@ -36,6 +36,11 @@ export async function openModel(dir: string, wasmDir: string, checkpoint: Checkp
 /** Gate traces, predictions and (optionally) gradient flow, for the inspector panels. */
 export function inspectText(model: Model, text: string, options: InspectOptions): InspectResult {
   return inspect(model, text, options);
+}
+
+/** The gate inspector's inspection: traces a byte per value, on the native kernels when built. */
+export function inspectTextQuantised(model: Model, text: string, options: InspectOptions): QuantisedInspectResult {
+  return inspectQuantised(model, text, options);
 }
 
 export function createCompleter(model: Model): Completer {

@@ -18,8 +18,10 @@ import { registerModelCommands } from './modelCommands.js';
 import { ModelExplorer } from './modelExplorer.js';
 import { registerPanels } from './panels/index.js';
 import type { PanelDeps } from './panels/index.js';
+import { EDITOR_MENU_COMMANDS, TEXT_FILE_CONTEXT, editorMenuAlias, isTextFile } from './contributions.js';
 import { resolveModelsDirectory } from './settings.js';
 import { SurprisalController } from './surprisal.js';
+import { ClassifySelection } from './classifySelection.js';
 import { TagSelectionController } from './tagSelection.js';
 import { registerTrainCommands } from './trainCommands.js';
 import { TrainerClient } from './trainerClient.js';
@@ -77,6 +79,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ui,
     completions,
     surprisal,
+    new ClassifySelection(lab),
     tagSelection,
     ...registerTrainCommands(lab, ui),
     ...registerModelCommands(lab, {
@@ -104,6 +107,8 @@ export function activate(context: vscode.ExtensionContext): void {
       if (state.focused) explorer.refresh(0);
     }),
     ...registerPanelCommands(lab),
+    ...registerEditorMenuCommands(),
+    ...trackTextFileContext(),
     ...registerInteropCommands(lab),
     registerTransduceSelection(lab),
   );
@@ -132,6 +137,11 @@ function panelDeps(lab: LabServices, trainerEvents: vscode.Event<{ modelDir: str
       const { model } = await getModel({ dir: modelDir, checkpoint: 'root' }, lab.distDir);
       const engine = await loadEngine();
       return engine.inspectText(model, text, options);
+    },
+    inspectQuantised: async (modelDir, text, options) => {
+      const { model } = await getModel({ dir: modelDir, checkpoint: 'root' }, lab.distDir);
+      const engine = await loadEngine();
+      return engine.inspectTextQuantised(model, text, options);
     },
     controlTraining: (modelDir, action, temperature) => {
       const run = lab.trainer.runFor(modelDir);
@@ -164,6 +174,18 @@ function registerPanelCommands(lab: Lab): vscode.Disposable[] {
     vscode.commands.registerCommand('rnnLab.inspectSelection', (arg?: unknown) => lab.panels.inspectSelection(dirOf(arg))),
     vscode.commands.registerCommand('rnnLab.showGradientFlow', (arg?: unknown) => lab.panels.showGradientFlow(dirOf(arg))),
   ];
+}
+
+/** The editor context menu's "RNN Lab: …" entries run the commands they alias. */
+function registerEditorMenuCommands(): vscode.Disposable[] {
+  return EDITOR_MENU_COMMANDS.map((id) => vscode.commands.registerCommand(editorMenuAlias(id), (...args: unknown[]) => vscode.commands.executeCommand(id, ...args)));
+}
+
+/** Keeps TEXT_FILE_CONTEXT current: the walkthrough's first step must not tick on the Welcome tab (an editor too). */
+function trackTextFileContext(): vscode.Disposable[] {
+  const update = () => void vscode.commands.executeCommand('setContext', TEXT_FILE_CONTEXT, isTextFile(vscode.window.activeTextEditor?.document.uri.scheme));
+  update();
+  return [vscode.window.onDidChangeActiveTextEditor(update)];
 }
 
 /** Window closing or reloading: ask every run to stop and save, within the host's time limit. */

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { InteropFormat } from '../interop/exportModel.js';
 import { loadEngine } from './engineLoader.js';
 import { errorText, pickModel, reportError } from './lab.js';
+import { ensureModelsFolder } from './modelStore.js';
 import type { Lab } from './lab.js';
 import { modelNameProblem } from './trainingInput.js';
 
@@ -72,6 +73,7 @@ async function importCommand(lab: Lab): Promise<void> {
   });
   if (name === undefined) return;
   try {
+    ensureModelsFolder(modelsDir);
     const { importModel } = await import('../interop/importModel.js');
     const result = importModel(source, { out: path.join(modelsDir, name.trim()), name: name.trim() });
     const n = result.snapshot.network;

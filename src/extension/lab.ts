@@ -55,6 +55,13 @@ export const settingsReader = (scope?: vscode.Uri): SettingsReader => {
   };
 };
 
+/** settingWriteScope's answer as VS Code's configuration target. */
+export const CONFIG_TARGET = {
+  workspaceFolder: vscode.ConfigurationTarget.WorkspaceFolder,
+  workspace: vscode.ConfigurationTarget.Workspace,
+  global: vscode.ConfigurationTarget.Global,
+} as const;
+
 /** Tree node passed by a context menu, or undefined when run from the palette. */
 export function nodeArg(arg: unknown): TreeNode | undefined {
   if (typeof arg === 'object' && arg !== null && typeof (arg as TreeNode).modelDir === 'string') return arg as TreeNode;

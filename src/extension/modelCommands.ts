@@ -10,10 +10,25 @@ import { CancelledError } from './cancelledError.js';
 import { errorText, pickModel, reportError } from './lab.js';
 import type { Lab, ModelRef } from './lab.js';
 import { modelExists } from './modelStore.js';
+import { evaluationReport, languageForFileName, sampleColumn } from './modelResults.js';
+import type { LanguageContribution } from './modelResults.js';
+import { rememberedTrainingSource } from './trainCommands.js';
 import { sampleInWorker, scoreInWorker } from './trainerClient.js';
 import { modelNameProblem, trainingTextProblem } from './trainingInput.js';
 
 const SAMPLE_TITLE = 'RNN Lab: Sample Text';
+const SHOW = 'Show';
+
+/** Every language the installed extensions (built-in ones included) contribute. */
+function contributedLanguages(): LanguageContribution[] {
+  return vscode.extensions.all.flatMap((e) => {
+    const langs = (e.packageJSON as { contributes?: { languages?: unknown } } | undefined)?.contributes?.languages;
+    if (!Array.isArray(langs)) return [];
+    const strings = (x: unknown) => (Array.isArray(x) ? x.filter((v): v is string => typeof v === 'string') : []);
+    return langs.flatMap((l: { id?: unknown; extensions?: unknown; filenames?: unknown } | null) =>
+      (typeof l?.id === 'string' ? [{ id: l.id, extensions: strings(l.extensions), filenames: strings(l.filenames) }] : []));
+  });
+}
 
 function checkStillThere(lab: Lab, ref: ModelRef): boolean {
   if (modelExists(ref.dir)) return true;
@@ -71,8 +86,12 @@ async function sampleCommand(lab: Lab, arg: unknown): Promise<void> {
       },
     );
     lab.log.info(`Sampled ${result.generatedTokens} tokens from ${ref.name} at temperature ${temperatureText} in ${Math.round(performance.now() - started)} ms`);
-    const doc = await vscode.workspace.openTextDocument({ content: result.text, language: 'plaintext' });
-    await vscode.window.showTextDocument(doc, { preview: false });
+    // In the training file's language (a Python corpus samples Python), beside the editor.
+    const source = rememberedTrainingSource(lab, ref.dir);
+    const language = languageForFileName(source && vscode.Uri.parse(source).path, contributedLanguages());
+    const doc = await vscode.workspace.openTextDocument({ content: result.text, language });
+    const column = sampleColumn(vscode.window.activeTextEditor?.viewColumn, vscode.window.tabGroups.all.map((g) => g.viewColumn));
+    await vscode.window.showTextDocument(doc, { preview: false, viewColumn: column === 'beside' ? vscode.ViewColumn.Beside : column });
   } catch (err) {
     if (err instanceof CancelledError) return;
     reportError(lab, `Cannot sample from ${ref.name}: ${errorText(err)}`);
@@ -106,9 +125,12 @@ async function evaluateCommand(lab: Lab, arg: unknown): Promise<void> {
         return scoreInWorker(workerFile, { modelDir: ref.dir, checkpoint: ref.checkpoint, text }, abort.signal);
       },
     );
-    const line = `${ref.name} on ${docName}: loss ${r.loss.toFixed(4)} nats/token, ${r.bitsPerToken.toFixed(3)} bits/token, perplexity ${r.perplexity.toFixed(2)} over ${r.tokens.toLocaleString('en-US')} tokens.`;
-    lab.log.info(line);
-    void vscode.window.showInformationMessage(line);
+    const report = evaluationReport(ref.name, ref.checkpoint, docName, r);
+    for (const line of report.lines) lab.log.info(line);
+    // The toast fades; the log keeps the figures, and Show brings them back.
+    void vscode.window.showInformationMessage(report.summary, SHOW).then((choice) => {
+      if (choice === SHOW) lab.log.show(true);
+    });
   } catch (err) {
     if (err instanceof CancelledError) return;
     reportError(lab, `Cannot evaluate ${ref.name}: ${errorText(err)}`);

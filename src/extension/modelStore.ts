@@ -2,7 +2,7 @@
 // holding a model.json, read by src/model's tolerant reader (no tfjs, which activation must
 // not load; full validation happens when a model is used).
 
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { hasModelJson, readModelListing, savedCheckpoints } from '../model/index.js';
 import type { ModelEntry } from './modelTree.js';
@@ -34,4 +34,16 @@ export function readEntry(dir: string, name = path.basename(dir)): ModelEntry {
 /** Whether `dir` still holds a model (it may have been deleted while shown). */
 export function modelExists(dir: string): boolean {
   return hasModelJson(dir);
+}
+
+/**
+ * Creates the models folder if it is missing, with a `.gitignore` of `*`: models are build
+ * outputs, so a workspace under git does not offer megabytes of weights for a commit. A folder
+ * the user made is left as it is. Returns whether it was created.
+ */
+export function ensureModelsFolder(modelsDir: string): boolean {
+  if (existsSync(modelsDir)) return false;
+  mkdirSync(modelsDir, { recursive: true });
+  writeFileSync(path.join(modelsDir, '.gitignore'), '# Written by RNN Lab: trained models are build outputs.\n*\n');
+  return true;
 }

@@ -2,8 +2,9 @@
 // reader) → plain tree-node descriptors (labels, descriptions, Markdown tooltips,
 // contextValues) that a thin adapter turns into vscode.TreeItems.
 
-import type { CheckpointSummary, ModelListing, ModelSummary, TensorSummary } from '../model/index.js';
+import type { CheckpointSummary, ModelListing, ModelSummary, RunSummary, TensorSummary } from '../model/index.js';
 import { architectureLabel, formatCount } from '../protocol/labels.js';
+import { formatDuration } from '../protocol/runProgress.js';
 
 export type TreeContext = 'model' | 'modelBroken' | 'modelTraining' | 'checkpoint' | 'layer' | 'group' | 'info';
 
@@ -51,8 +52,22 @@ export function showToken(t: string): string {
 
 const md = (s: string) => s.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, '\\$1');
 
+/** The metric the Models view shows for each task model (what picks its best checkpoint). */
+const HEADLINE_METRIC: Partial<Record<ModelSummary['task'], string>> = { classify: 'accuracy', tag: 'entityF1', seq2seq: 'exactMatch' };
+
+/** "classify · accuracy 0.98" for a task model, "classify" before its first evaluation; null for a language model. */
+export function taskLabel(s: Pick<ModelSummary, 'task' | 'bestMetrics'>): string | null {
+  if (s.task === 'lm') return null;
+  const metrics = s.bestMetrics ?? {};
+  const name = HEADLINE_METRIC[s.task] ?? Object.keys(metrics)[0];
+  const value = name === undefined ? undefined : metrics[name];
+  return value === undefined ? s.task : `${s.task} · ${name} ${value.toFixed(2)}`;
+}
+
 export function modelDescription(s: ModelSummary, training?: LiveTraining): string {
   const parts = [architectureLabel(s), `${formatCount(s.parameters)} params`];
+  const task = taskLabel(s);
+  if (task) parts.unshift(task);
   if (training) {
     parts.unshift(training.paused ? `paused at step ${training.step}` : `training… step ${training.step}`);
   }
@@ -60,8 +75,10 @@ export function modelDescription(s: ModelSummary, training?: LiveTraining): stri
   return parts.join(' · ');
 }
 
-export function modelTooltip(s: ModelSummary, checkpoints: CheckpointSummary[]): string {
+export function modelTooltip(s: ModelSummary, checkpoints: CheckpointSummary[], timeOptions: TimeOptions = {}): string {
   const rows: [string, string][] = [
+    ...(s.task === 'lm' ? [] : [['Task', taskLabel(s)!] as [string, string]]),
+    ...(s.labels ? [['Labels', s.labels.join(', ')] as [string, string]] : []),
     ['Cell', s.cell.toUpperCase()],
     ['Layers × units', `${s.layers} × ${s.units}`],
     ['Parameters', s.parameters.toLocaleString('en-US')],
@@ -70,6 +87,15 @@ export function modelTooltip(s: ModelSummary, checkpoints: CheckpointSummary[]):
     ['Best validation loss', formatLoss(s.bestValLoss)],
   ];
   if (s.bestValLoss !== null) rows.push(['Best validation perplexity', Math.exp(s.bestValLoss).toFixed(2)]);
+  const last = s.runs[s.runs.length - 1];
+  if (last) {
+    rows.push(['Last run', [
+      last.startedAt ? `started ${localTime(last.startedAt, timeOptions)}` : null,
+      last.elapsedMs !== null ? formatDuration(last.elapsedMs) : null,
+      last.tokensPerSecond ? `${Math.round(last.tokensPerSecond).toLocaleString('en-US')} tokens/s` : null,
+      last.reason ? stopReasonText(last.reason) : null,
+    ].filter(Boolean).join(', ')]);
+  }
   for (const c of checkpoints) {
     rows.push([`Checkpoint ${c.kind}`, `step ${c.step ?? '?'}${c.valLoss === null ? '' : `, val ${c.valLoss.toFixed(3)}`}`]);
   }
@@ -90,9 +116,77 @@ export function tensorsByLayer(tensors: readonly TensorSummary[], layers: number
   return [...groups.entries()].map(([layer, ts]) => ({ layer, tensors: ts }));
 }
 
+/** Characters per row of the vocabulary preview: a row the width of a side bar, never cut off. */
+const VOCAB_ROW_CHARS = 24;
+/** More rows than this end in "… N more": a 50,000-word vocabulary is not a view. */
+const VOCAB_MAX_ROWS = 40;
+
+/** The whole vocabulary (up to VOCAB_MAX_ROWS rows) in rows short enough for the view, whitespace made visible. */
+export function vocabularyRows(vocabulary: readonly string[], tokenMode: 'char' | 'word'): string[] {
+  const sep = tokenMode === 'word' ? ' ' : '';
+  const rows: string[] = [];
+  let row = '';
+  let shown = 0;
+  for (const token of vocabulary) {
+    const t = showToken(token);
+    const next = row === '' ? t : `${row}${sep}${t}`;
+    if (row !== '' && [...next].length > VOCAB_ROW_CHARS) {
+      rows.push(row);
+      if (rows.length === VOCAB_MAX_ROWS) break;
+      row = t;
+    } else {
+      row = next;
+    }
+    shown++;
+  }
+  // After a break the row is already in (and the list full).
+  if (row !== '' && rows.length < VOCAB_MAX_ROWS) rows.push(row);
+  if (shown < vocabulary.length) rows.push(`… ${(vocabulary.length - shown).toLocaleString('en-US')} more`);
+  return rows;
+}
+
+const STOP_REASONS: Record<string, string> = {
+  minutes: 'stopped: time budget reached',
+  steps: 'stopped: step limit reached',
+  epochs: 'stopped: epoch limit reached',
+  aborted: 'stopped on request',
+  nan: 'stopped: the loss diverged (NaN)',
+  running: 'running, or ended without a save',
+};
+
+/** A run's stop reason in words ('minutes' → "stopped: time budget reached"). */
+export function stopReasonText(reason: string): string {
+  return STOP_REASONS[reason] ?? `stopped: ${reason}`;
+}
+
+/** An ISO time as the reader's local date and time ("2 Dec 2026, 00:12"); the text as it is when unreadable. */
+export function localTime(iso: string, options: TimeOptions = {}): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  return new Intl.DateTimeFormat(options.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: options.timeZone }).format(t);
+}
+
+/** A run's tooltip: start (local time), duration, speed, stop reason, best validation loss. */
+export function runTooltip(r: RunSummary, timeOptions: TimeOptions = {}): string {
+  const rows: [string, string][] = [];
+  if (r.startedAt) rows.push(['Started', localTime(r.startedAt, timeOptions)]);
+  if (r.elapsedMs !== null) rows.push(['Duration', formatDuration(r.elapsedMs)]);
+  if (r.tokensPerSecond !== null && r.tokensPerSecond > 0) rows.push(['Speed', `${Math.round(r.tokensPerSecond).toLocaleString('en-US')} tokens/s`]);
+  if (r.startStep !== null && r.endStep !== null) rows.push(['Steps', `${r.startStep}–${r.endStep}`]);
+  if (r.reason) rows.push(['Outcome', stopReasonText(r.reason)]);
+  if (r.bestValLoss !== null) rows.push(['Best validation loss', formatLoss(r.bestValLoss)]);
+  return `**Run ${r.index}**\n\n| | |\n|---|---|\n${rows.map(([k, v]) => `| ${md(k)} | ${md(v)} |`).join('\n')}`;
+}
+
 const shapeText = (shape: readonly number[]) => `[${shape.join(' × ')}]`;
 
-export function modelNode(entry: ModelEntry): TreeNode {
+/** How run start times are written; tests fix the locale and zone, the view uses the machine's. */
+export interface TimeOptions {
+  locale?: string;
+  timeZone?: string;
+}
+
+export function modelNode(entry: ModelEntry, timeOptions: TimeOptions = {}): TreeNode {
   if (entry.kind === 'broken') {
     return {
       id: `model:${entry.dir}`,
@@ -157,15 +251,15 @@ export function modelNode(entry: ModelEntry): TreeNode {
     modelDir: dir,
   };
 
-  const preview = s.vocabulary.slice(0, 60).map(showToken).join(s.tokenMode === 'word' ? ' ' : '');
+  const vocabRows = vocabularyRows(s.vocabulary, s.tokenMode);
   const vocabulary: TreeNode = {
     id: id('vocabulary'),
     label: 'Vocabulary',
     description: `${s.vocabSize} ${s.tokenMode === 'word' ? 'words' : 'characters'}`,
-    tooltip: `\`${preview.replace(/`/g, 'ˋ')}\`${s.vocabulary.length > 60 ? ' …' : ''}`,
+    tooltip: vocabRows.length ? vocabRows.map((r) => `\`${r.replace(/`/g, 'ˋ')}\``).join('  \n') : undefined,
     contextValue: 'group',
     icon: 'symbol-text',
-    children: s.vocabulary.length ? [leaf('vocabulary:preview', preview + (s.vocabulary.length > 60 ? ' …' : ''), undefined, 'symbol-key')] : [],
+    children: vocabRows.map((row, i) => leaf(`vocabulary:${i}`, row, undefined, 'symbol-key')),
     modelDir: dir,
   };
 
@@ -175,17 +269,20 @@ export function modelNode(entry: ModelEntry): TreeNode {
     description: `${s.runs.length} run${s.runs.length === 1 ? '' : 's'}, ${s.step} steps`,
     contextValue: 'group',
     icon: 'graph-line',
-    children: s.runs.map((r) => leaf(
-      `run:${r.index}`,
-      `Run ${r.index}`,
-      [
-        r.startStep !== null && r.endStep !== null ? `steps ${r.startStep}–${r.endStep}` : null,
-        r.reason ? `stopped: ${r.reason}` : null,
-        r.bestValLoss !== null ? `best val ${r.bestValLoss.toFixed(3)}` : null,
-        r.startedAt,
-      ].filter(Boolean).join(' · '),
-      'debug-start',
-    )),
+    children: s.runs.map((r) => ({
+      ...leaf(
+        `run:${r.index}`,
+        `Run ${r.index}`,
+        [
+          r.startStep !== null && r.endStep !== null ? `steps ${r.startStep}–${r.endStep}` : null,
+          r.reason ? stopReasonText(r.reason) : null,
+          r.bestValLoss !== null ? `best val ${r.bestValLoss.toFixed(3)}` : null,
+          r.startedAt ? localTime(r.startedAt, timeOptions) : null,
+        ].filter(Boolean).join(' · '),
+        'debug-start',
+      ),
+      tooltip: runTooltip(r, timeOptions),
+    })),
     modelDir: dir,
   };
 
@@ -193,7 +290,7 @@ export function modelNode(entry: ModelEntry): TreeNode {
     id: `model:${dir}`,
     label: s.name,
     description: modelDescription(s, entry.training),
-    tooltip: modelTooltip(s, entry.checkpoints),
+    tooltip: modelTooltip(s, entry.checkpoints, timeOptions),
     contextValue: entry.training ? 'modelTraining' : 'model',
     icon: entry.training ? 'loading~spin' : 'symbol-class',
     children: [architecture, checkpoints, vocabulary, history],

@@ -217,17 +217,19 @@ export function defaultStopAfter(s: TrainingSettings): string {
   return `${s.minutes ?? 2} minutes`;
 }
 
-/** "5m", "5 minutes", "3 epochs", "1000 steps" → StopAfter; a clear sentence when unreadable. */
+/** "40s", "90 seconds", "5m", "5 minutes", "3 epochs", "1000 steps" → StopAfter; a clear sentence when unreadable. */
 export function parseStopAfter(input: string): StopAfter | string {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(input);
-  const bad = 'Write how long to train as a number and a unit, for example "2 minutes", "3 epochs" or "500 steps".';
+  const bad = 'Write how long to train as a number and a unit, for example "40 seconds", "2 minutes", "3 epochs" or "500 steps".';
   if (!m) return bad;
   const n = Number(m[1]);
   if (!(n > 0)) return 'The training length must be more than zero.';
   const unit = m[2]!.toLowerCase();
-  if (unit === '' || /^m(in(ute)?s?)?$/.test(unit)) return { minutes: n };
-  if (/^e(poch(s)?)?$/.test(unit)) return { epochs: n };
-  if (/^s(teps?)?$/.test(unit)) {
+  // The trainer's budget is in minutes; seconds are a way of writing short ones.
+  if (/^(s|secs?|seconds?)$/.test(unit)) return { minutes: n / 60 };
+  if (unit === '' || /^(m|mins?|minutes?)$/.test(unit)) return { minutes: n };
+  if (/^(e|epochs?)$/.test(unit)) return { epochs: n };
+  if (/^steps?$/.test(unit)) {
     if (!Number.isInteger(n)) return 'The number of steps must be a whole number.';
     return { steps: n };
   }
@@ -265,4 +267,47 @@ export function resolveModelsDirectory(
     return path.resolve(workspaceFolder ?? globalStorage, s);
   }
   return workspaceFolder ? path.join(workspaceFolder, '.rnnlab', 'models') : path.join(globalStorage, 'models');
+}
+
+export interface PanelSettings {
+  /** Open the dashboard when a training starts. */
+  openDashboardOnTraining: boolean;
+}
+
+export const PANEL_DEFAULTS: PanelSettings = { openDashboardOnTraining: true };
+
+export function readPanelSettings(get: SettingsReader): Resolved<PanelSettings> {
+  const w: string[] = [];
+  const value: PanelSettings = {
+    openDashboardOnTraining: pick(get, 'panels.openDashboardOnTraining', PANEL_DEFAULTS.openDashboardOnTraining, (x) => typeof x === 'boolean', 'true or false', w),
+  };
+  return { value, warnings: w };
+}
+
+/** Where a setting stands: the values VS Code's `inspect()` reports per scope. */
+export interface SettingScopes {
+  workspaceFolderValue?: unknown;
+  workspaceValue?: unknown;
+  globalValue?: unknown;
+}
+
+/**
+ * Where the extension writes a setting it changes on the user's behalf: the scope that already
+ * holds a value (a workspace value would otherwise hide the change), else the user settings, so
+ * `.vscode/settings.json` is never created or edited unasked.
+ */
+export function settingWriteScope(scopes: SettingScopes | undefined): 'workspaceFolder' | 'workspace' | 'global' {
+  if (scopes?.workspaceFolderValue !== undefined) return 'workspaceFolder';
+  if (scopes?.workspaceValue !== undefined) return 'workspace';
+  return 'global';
+}
+
+/**
+ * What rnnLab.completions.model holds for `modelDir`: its bare name only in a workspace's own
+ * setting when it lies in the models folder; the user settings apply in every window, so they
+ * name the folder in full.
+ */
+export function completionModelSetting(modelDir: string, modelsDir: string, scope: 'workspaceFolder' | 'workspace' | 'global'): string {
+  const inModels = path.resolve(path.dirname(modelDir)) === path.resolve(modelsDir);
+  return inModels && scope !== 'global' ? path.basename(modelDir) : path.resolve(modelDir);
 }

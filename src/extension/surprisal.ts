@@ -10,7 +10,7 @@ import { getModel } from './hostModels.js';
 import { errorText, pickModel, reportError } from './lab.js';
 import type { Lab, ModelRef } from './lab.js';
 import { showToken } from './modelTree.js';
-import { BINS, binAlpha, surprisalBin } from './surprisalScale.js';
+import { BINS, binColor, legendHtml, surprisalBin } from './surprisalScale.js';
 import { scoreInWorker } from './trainerClient.js';
 
 interface Shown {
@@ -29,10 +29,9 @@ export class SurprisalController implements vscode.Disposable {
     // Warm colours for surprise; alpha grows with surprisal. Separate light/dark palettes keep
     // the text readable; high-contrast themes get an underline as well.
     this.types = Array.from({ length: BINS }, (_, b) => {
-      const a = binAlpha(b);
       return vscode.window.createTextEditorDecorationType({
-        light: { backgroundColor: `rgba(230, 80, 0, ${a.toFixed(3)})` },
-        dark: { backgroundColor: `rgba(255, 120, 60, ${a.toFixed(3)})` },
+        light: { backgroundColor: binColor(b, 'light') },
+        dark: { backgroundColor: binColor(b, 'dark') },
         borderStyle: 'none none solid none',
         borderWidth: b >= BINS / 2 ? '0 0 1px 0' : '0',
         borderColor: new vscode.ThemeColor('contrastActiveBorder'),
@@ -136,6 +135,9 @@ export class SurprisalController implements vscode.Disposable {
       md.appendMarkdown('Top predictions here:\n\n| token | p |\n|---|---|\n');
       for (const p of top) md.appendMarkdown(`| \`${showToken(p.token).replace(/`/g, 'ˋ').replace(/\|/g, '¦')}\` | ${p.p.toFixed(3)} |\n`);
     }
+    const light = [vscode.ColorThemeKind.Light, vscode.ColorThemeKind.HighContrastLight].includes(vscode.window.activeColorTheme.kind);
+    md.supportHtml = true;
+    md.appendMarkdown(`\n\n${legendHtml(light ? 'light' : 'dark', surprisalBin(nats))}`);
     const range = new vscode.Range(doc.positionAt(offsets[i]!), doc.positionAt(offsets[i + 1] ?? s.text.length));
     return new vscode.Hover(md, range);
   }

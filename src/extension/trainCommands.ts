@@ -9,16 +9,25 @@ import { resolveTrainConfig } from '../training/config.js';
 import type { TrainOptions } from '../training/config.js';
 import { errorText, nodeArg, pickModel, reportError, settingsReader } from './lab.js';
 import type { Lab } from './lab.js';
-import { PRESETS, defaultStopAfter, parseIntInRange, parseStopAfter, readTrainingSettings, trainOptionsFor } from './settings.js';
+import { ensureModelsFolder } from './modelStore.js';
+import { PRESETS, defaultStopAfter, parseIntInRange, parseStopAfter, readPanelSettings, readTrainingSettings, trainOptionsFor } from './settings.js';
 import type { CustomAnswers, PresetId, StopAfter, TrainingSettings } from './settings.js';
 import { AlreadyTrainingError } from './trainerClient.js';
 import type { TrainingRun } from './trainerClient.js';
 import { continuationChoices, defaultModelName, modelNameProblem, textSize, trainingTextProblem } from './trainingInput.js';
 import type { TextCandidate } from './trainingInput.js';
 import type { TrainingUi } from './trainingUi.js';
+import type { ModelTask } from '../model/index.js';
+import { taskTrainOptions } from './taskChoices.js';
+import { askTask } from './taskStep.js';
 
 const TITLE = 'RNN Lab: Train Model';
 const SOURCE_KEY = (modelDir: string) => `rnnLab.trainingSource:${modelDir}`;
+
+/** The file `modelDir` last finished a run on in this workspace (a URI string), if any. */
+export function rememberedTrainingSource(lab: Lab, modelDir: string): string | undefined {
+  return lab.context.workspaceState.get<string>(SOURCE_KEY(modelDir));
+}
 
 function documentName(doc: vscode.TextDocument): string {
   return doc.isUntitled ? doc.uri.path : path.basename(doc.fileName);
@@ -46,7 +55,7 @@ async function askInt(prompt: string, name: string, value: number, min: number, 
 
 async function askStopAfter(defaultValue: string, title = TITLE): Promise<StopAfter | undefined> {
   const answer = await vscode.window.showInputBox({
-    title, prompt: 'Stop after (for example 2 minutes, 3 epochs or 500 steps)', value: defaultValue, ignoreFocusOut: true,
+    title, prompt: 'Stop after (for example 40 seconds, 2 minutes, 3 epochs or 500 steps)', value: defaultValue, ignoreFocusOut: true,
     validateInput: (v) => {
       const r = parseStopAfter(v);
       return typeof r === 'string' ? r : null;
@@ -109,20 +118,24 @@ export const DASHBOARD_WAIT_MS = 10_000;
 
 export async function startTraining(
   lab: Lab, ui: TrainingUi,
-  run: { text: string; modelDir: string; options: TrainOptions; name: string; resume: boolean; source?: vscode.Uri },
+  run: { text: string; modelDir: string; options: TrainOptions; name: string; resume: boolean; source?: vscode.Uri; task?: ModelTask },
 ): Promise<TrainingRun | undefined> {
   const existing = lab.trainer.runFor(run.modelDir);
   if (existing) {
     void vscode.window.showWarningMessage(`${existing.name} is already training: stop it first or wait for it to finish.`);
     return undefined;
   }
-  // The dashboard opens with every training, and the run starts once it listens.
-  const started = Date.now();
-  const loaded = await lab.panels.openDashboardLoaded(run.modelDir, DASHBOARD_WAIT_MS);
-  lab.log.info(`${run.name}: dashboard ${loaded ? 'loaded' : 'not loaded yet'} after ${Date.now() - started} ms; starting the run`);
+  if (!run.resume && ensureModelsFolder(path.dirname(run.modelDir))) lab.log.info(`Created ${path.dirname(run.modelDir)} (with a .gitignore: models are build outputs)`);
+  // The dashboard opens with every training (unless turned off), and the run starts once it listens.
+  if (readPanelSettings(settingsReader()).value.openDashboardOnTraining) {
+    const started = Date.now();
+    const loaded = await lab.panels.openDashboardLoaded(run.modelDir, DASHBOARD_WAIT_MS);
+    lab.log.info(`${run.name}: dashboard ${loaded ? 'loaded' : 'not loaded yet'} after ${Date.now() - started} ms; starting the run`);
+  }
   let r: TrainingRun;
   try {
-    r = lab.trainer.start({ text: run.text, modelDir: run.modelDir, options: run.options, name: run.name, resume: run.resume }, run.name);
+    const file = run.source ? path.basename(run.source.path) : undefined;
+    r = lab.trainer.start({ text: run.text, modelDir: run.modelDir, options: run.options, name: run.name, resume: run.resume, task: run.task, file }, run.name);
   } catch (err) {
     if (err instanceof AlreadyTrainingError) {
       void vscode.window.showWarningMessage(err.message);
@@ -143,19 +156,35 @@ export async function startTraining(
   return r;
 }
 
-async function trainOnActiveFile(lab: Lab, ui: TrainingUi): Promise<void> {
+/** The active editor's document; with none, the file the user opens from the message's button. */
+async function documentToTrainOn(lab: Lab): Promise<vscode.TextDocument | undefined> {
   const editor = vscode.window.activeTextEditor;
-  if (!editor) {
-    void vscode.window.showErrorMessage('Open a text file first: RNN Lab trains on the text of the active editor.');
-    return;
+  if (editor) return editor.document;
+  const open = 'Open File…';
+  const choice = await vscode.window.showInformationMessage('Open a text file first: RNN Lab trains on the text of the active editor.', open);
+  if (choice !== open) return undefined;
+  const files = await vscode.window.showOpenDialog({ title: 'Text file to train a model on', canSelectMany: false, openLabel: 'Train on It' });
+  if (!files?.[0]) return undefined;
+  const found = await candidate(files[0]);
+  if (!found) {
+    reportError(lab, `Cannot open ${path.basename(files[0].fsPath)} as text.`);
+    return undefined;
   }
-  const doc = editor.document;
+  await vscode.window.showTextDocument(found.doc, { preview: false });
+  return found.doc;
+}
+
+async function trainOnActiveFile(lab: Lab, ui: TrainingUi): Promise<void> {
+  const doc = await documentToTrainOn(lab);
+  if (!doc) return;
   const text = doc.getText();
   const problem = trainingTextProblem(text, documentName(doc));
   if (problem) {
     reportError(lab, problem);
     return;
   }
+  const task = await askTask(`${TITLE} on ${documentName(doc)} (${textSize(text.length)})`, text, documentName(doc));
+  if (!task) return;
   const s = readSettings(lab, doc.uri);
   const presets = [...PRESETS].sort((a, b) => Number(b.id === s.preset) - Number(a.id === s.preset));
   const preset = await vscode.window.showQuickPick(
@@ -168,7 +197,7 @@ async function trainOnActiveFile(lab: Lab, ui: TrainingUi): Promise<void> {
     custom = await askCustom(s);
     if (!custom) return;
   }
-  const options = trainOptionsFor(preset.id, s, custom);
+  const options = taskTrainOptions(task, trainOptionsFor(preset.id, s, custom), preset.id === 'custom');
   const bad = optionsProblem(options);
   if (bad) {
     reportError(lab, `Cannot train with these settings: ${bad}`);
@@ -183,7 +212,7 @@ async function trainOnActiveFile(lab: Lab, ui: TrainingUi): Promise<void> {
   if (name === undefined || modelNameProblem(name, existingNames(lab))) return;
   // Re-read the buffer: the user may have typed while answering the questions.
   await startTraining(lab, ui, {
-    text: doc.isClosed ? text : doc.getText(), modelDir: path.join(lab.modelsDir(), name), options, name, resume: false, source: doc.uri,
+    text: doc.isClosed ? text : doc.getText(), modelDir: path.join(lab.modelsDir(), name), options, name, resume: false, source: doc.uri, task,
   });
 }
 
@@ -208,7 +237,7 @@ async function continuationText(lab: Lab, modelDir: string, name: string): Promi
     docs.set(active.uri, doc);
   }
   let remembered: TextCandidate | null = null;
-  const saved = lab.context.workspaceState.get<string>(SOURCE_KEY(modelDir));
+  const saved = rememberedTrainingSource(lab, modelDir);
   if (saved && saved !== active?.uri) {
     const found = await candidate(vscode.Uri.parse(saved));
     if (found) {
@@ -256,7 +285,9 @@ async function continueTraining(lab: Lab, ui: TrainingUi, arg: unknown): Promise
   const s = readSettings(lab, source.uri);
   const stopAfter = await askStopAfter(defaultStopAfter(s), `RNN Lab: Continue Training ${ref.name} on ${source.label}`);
   if (!stopAfter) return;
-  await startTraining(lab, ui, { text: source.text, modelDir: ref.dir, options: { ...stopAfter }, name: ref.name, resume: true, source: source.uri });
+  const entry = lab.listModels().find((e) => e.kind === 'ok' && e.summary.dir === ref.dir);
+  const task = entry?.kind === 'ok' ? entry.summary.task : 'lm';
+  await startTraining(lab, ui, { text: source.text, modelDir: ref.dir, options: { ...stopAfter }, name: ref.name, resume: true, source: source.uri, task });
 }
 
 /** The run a Stop/Pause/… command targets: the tree item's, the only one, or a pick. */

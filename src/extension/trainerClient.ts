@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { SampleResult, ScoreResult } from '../engine/types.js';
 import { releaseOwnLock } from '../model/lock.js';
 import { checkWorkerToHost } from '../protocol/worker.js';
-import type { HostToWorkerMessage, SampleJob, ScoreJob, WorkerRun, WorkerToHostMessage } from '../protocol/worker.js';
+import type { ClassifyJob, ClassifyResult, HostToWorkerMessage, SampleJob, ScoreJob, WorkerRun, WorkerToHostMessage } from '../protocol/worker.js';
 import type { DoneEvent, StartEvent, StepEvent, TrainerEvent } from '../training/events.js';
 import { CancelledError } from './cancelledError.js';
 
@@ -91,7 +91,7 @@ export class TrainingRun {
       for (const l of this.listeners) l.onPaused?.(m.paused);
       return;
     }
-    if (m.type === 'scored' || m.type === 'sampled') return; // only one-off jobs answer with these
+    if (m.type === 'scored' || m.type === 'sampled' || m.type === 'classified') return; // only one-off jobs answer with these
     const e = m.event;
     if (e.event === 'start') this.start = e;
     else if (e.event === 'step') this.lastStep = e;
@@ -230,4 +230,10 @@ export function scoreInWorker(workerFile: string, job: Omit<ScoreJob, 'wasmDir'>
 export function sampleInWorker(workerFile: string, job: Omit<SampleJob, 'wasmDir'>, signal?: AbortSignal): Promise<SampleResult> {
   return oneOff(workerFile, { type: 'sample', job: { ...job, wasmDir: path.dirname(workerFile) } },
     (m) => (m.type === 'sampled' ? m.result : null), signal);
+}
+
+/** Class probabilities of texts under a saved classify model, in a worker thread. */
+export function classifyInWorker(workerFile: string, job: Omit<ClassifyJob, 'wasmDir'>, signal?: AbortSignal): Promise<ClassifyResult> {
+  return oneOff(workerFile, { type: 'classify', job: { ...job, wasmDir: path.dirname(workerFile) } },
+    (m) => (m.type === 'classified' ? m.result : null), signal);
 }

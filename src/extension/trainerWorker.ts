@@ -8,12 +8,14 @@ import { initBackend } from '../engine/backend.js';
 import { sample, score } from '../engine/sampler.js';
 import { loadLabelLm, sampleLine } from '../training/tasks/labelLmModel.js';
 import { checkHostToWorker } from '../protocol/worker.js';
-import type { SampleJob, ScoreJob, WorkerRun, WorkerToHostMessage } from '../protocol/worker.js';
+import type { ClassifyJob, SampleJob, ScoreJob, WorkerRun, WorkerToHostMessage } from '../protocol/worker.js';
 import { acquireModelLock } from '../model/lock.js';
 import type { ModelLock } from '../model/lock.js';
 import { ensureWritableDir } from '../model/outDir.js';
 import { isSaveFailure, saveFailureMessage } from '../model/saveFailure.js';
-import { loadModel } from '../training/checkpoint.js';
+import { loadModel, loadNewestCheckpoint } from '../training/checkpoint.js';
+import { classifyIds, loadClassifier } from '../training/tasks/classifyModel.js';
+import { taskRunner } from '../training/tasks/taskRunners.js';
 import type { TrainerEvent } from '../training/events.js';
 import { train } from '../training/trainer.js';
 import { TrainerControl } from '../training/trainerControl.js';
@@ -34,13 +36,19 @@ function finish(): void {
   setTimeout(() => process.exit(0), 2000).unref();
 }
 
-async function oneOffJob(job: ScoreJob | SampleJob): Promise<void> {
+async function oneOffJob(job: ScoreJob | SampleJob | ClassifyJob): Promise<void> {
   try {
     await initBackend('auto', { wasmDir: job.wasmDir });
     if ('label' in job && job.label !== undefined) {
       const { temperature, length, topK, seed } = job.options;
       const generated = sampleLine(loadLabelLm(job.modelDir, job.checkpoint), job.label, { temperature, length, topK, seed });
       send({ type: 'sampled', result: { text: generated, generated, generatedTokens: [...generated].length } });
+      return;
+    }
+    if ('texts' in job) {
+      const { head, vocab, labels } = loadClassifier(job.modelDir, job.checkpoint);
+      const probabilities = classifyIds(head, job.texts.map((t) => vocab.encode(t)));
+      send({ type: 'classified', result: { labels, probabilities: probabilities.map((p) => Array.from(p)) } });
       return;
     }
     const { model } = await loadModel(job.modelDir, { checkpoint: job.checkpoint });
@@ -91,6 +99,10 @@ async function run(r: WorkerRun): Promise<void> {
   try {
     ensureWritableDir(r.modelDir);
     lock = acquireModelLock(r.modelDir);
+    if (r.task && r.task !== 'lm') {
+      await runTask(r);
+      return;
+    }
     await train({
       text: r.text,
       modelDir: r.modelDir,
@@ -113,6 +125,21 @@ async function run(r: WorkerRun): Promise<void> {
   }
 }
 
+/** A supervised task's run on the shared task loop: the same events, control and abort as train(). */
+async function runTask(r: WorkerRun): Promise<void> {
+  const runner = taskRunner(r.task!);
+  const backend = (await initBackend(r.options.backend ?? 'auto', { wasmDir: r.wasmDir })).name;
+  const file = r.file ?? 'the training text';
+  const run = { modelDir: r.modelDir, name: r.name ?? r.modelDir, backend, signal: abort.signal, control, onEvent: relayThrottled };
+  if (!r.resume) {
+    await runner.fresh(r.text, file, r.options, run);
+    return;
+  }
+  const { folder } = loadNewestCheckpoint(r.modelDir);
+  if (folder.meta.task !== r.task) throw new Error(`${folder.meta.name} is a ${folder.meta.task} model, not a ${r.task} model.`);
+  await runner.resume(folder, r.text, file, r.options, run);
+}
+
 // Training and one-off jobs run below the editor's priority: under contention (a busy machine,
 // or Chromium's renderers, which run at nice 5) the editor and the webviews are served first.
 lowerThreadPriority();
@@ -130,6 +157,7 @@ port.on('message', (raw: unknown) => {
       break;
     case 'score':
     case 'sample':
+    case 'classify':
       if (!started) {
         started = true;
         void oneOffJob(m.job);

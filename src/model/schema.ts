@@ -98,6 +98,8 @@ export interface RunRecord {
   reason?: string | null;
   backend?: string;
   tokensPerSecond?: number;
+  /** This run's active training time (pauses left out), ms. */
+  elapsedMs?: number;
   /** Lowest validation loss measured during this run. */
   bestValLoss?: number | null;
 }

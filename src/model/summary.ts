@@ -4,8 +4,8 @@
 
 import type { CellType } from '../engine/config.js';
 import { isObject, type Json } from '../protocol/guards.js';
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from './schema.js';
-import type { RunRecord, TrainingHistory } from './schema.js';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, MODEL_TASKS } from './schema.js';
+import type { ModelTask, RunRecord, TrainingHistory } from './schema.js';
 
 export interface TensorSummary {
   name: string;
@@ -19,6 +19,9 @@ export interface RunSummary {
   reason: string | null;
   startedAt: string | null;
   bestValLoss: number | null;
+  /** Active training time of the run, ms (absent in early folders). */
+  elapsedMs: number | null;
+  tokensPerSecond: number | null;
 }
 
 export interface CheckpointSummary {
@@ -49,6 +52,20 @@ export interface ModelSummary {
   tensors: TensorSummary[];
   vocabulary: string[];
   runs: RunSummary[];
+  /** What the model does ('lm' when model.json does not say). */
+  task: ModelTask;
+  /** A classifier's labels, in output order (null for other tasks). */
+  labels: string[] | null;
+  /** A task model's best evaluation (accuracy, macroF1 …), when model.json records it. */
+  bestMetrics: Record<string, number> | null;
+}
+
+/** A record of finite numbers, keeping only the entries that are. */
+function metricRecord(x: unknown): Record<string, number> | null {
+  const o = obj(x);
+  if (!o) return null;
+  const out = Object.fromEntries(Object.entries(o).filter((e): e is [string, number] => num(e[1]) !== null));
+  return Object.keys(out).length > 0 ? out : null;
 }
 
 const obj = (x: unknown): Json | null => (isObject(x) ? x : null);
@@ -74,6 +91,7 @@ export function tolerantHistory(raw: unknown): TrainingHistory {
     if (str(o.reason) !== null) run.reason = o.reason as string;
     if (str(o.backend) !== null) run.backend = o.backend as string;
     if (num(o.tokensPerSecond) !== null) run.tokensPerSecond = o.tokensPerSecond as number;
+    if (num(o.elapsedMs) !== null) run.elapsedMs = o.elapsedMs as number;
     if (num(o.bestValLoss) !== null) run.bestValLoss = o.bestValLoss as number;
     return [run];
   });
@@ -115,6 +133,8 @@ export function summarizeModelJson(json: unknown, dir: string, folderName: strin
     reason: r.reason ?? null,
     startedAt: r.startedAt ?? null,
     bestValLoss: r.bestValLoss ?? null,
+    elapsedMs: r.elapsedMs ?? null,
+    tokensPerSecond: r.tokensPerSecond ?? null,
   }));
   const tail = history.evals![history.evals!.length - 1];
   const lastEvalLoss = tail ? num(tail[1]) : null;
@@ -137,6 +157,9 @@ export function summarizeModelJson(json: unknown, dir: string, folderName: strin
     tensors,
     vocabulary: tokens,
     runs,
+    task: MODEL_TASKS.includes(m.task as ModelTask) ? (m.task as ModelTask) : 'lm',
+    labels: Array.isArray(m.labels) ? (m.labels as unknown[]).filter((l): l is string => typeof l === 'string') : null,
+    bestMetrics: metricRecord(obj(state.best)?.metrics),
   };
 }
 

@@ -156,6 +156,7 @@ const RUN_FIELDS: readonly FieldSpec[] = [
   ['reason', isNullableString, 'a stop reason', false],
   ['backend', isString, 'a backend name', false],
   ['tokensPerSecond', isNumber, 'a number', false],
+  ['elapsedMs', isNumber, 'a number', false],
   ['bestValLoss', isNullableNumber, 'a number or null', false],
 ];
 

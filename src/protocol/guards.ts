@@ -5,6 +5,7 @@
 import type { CellType, GateName } from '../engine/config.js';
 import type { GradientFlow, InspectResult, LayerTrace, Prediction } from '../engine/types.js';
 import type { StopReason, TrainerEvent } from '../training/events.js';
+import type { WireInspectResult, WireLayerTrace, WireTraceRange } from './inspectWire.js';
 
 export type Json = Record<string, unknown>;
 
@@ -35,7 +36,7 @@ type FieldCheck = (v: unknown) => boolean;
 const isNetworkShape = (v: unknown) => isObject(v) && isCellType(v.cell) && isNumber(v.layers) && isNumber(v.units);
 const optional = (is: FieldCheck): FieldCheck => (v) => v === undefined || is(v);
 const isMetricRecord = (v: unknown) => isObject(v) && Object.values(v).every(isMeasured);
-const isCountMatrix = (v: unknown) => Array.isArray(v) && v.every(isNumberArray);
+export const isCountMatrix = (v: unknown) => Array.isArray(v) && v.every(isNumberArray);
 const STOP_REASONS: readonly StopReason[] = ['steps', 'epochs', 'minutes', 'aborted', 'nan'];
 
 /**
@@ -44,7 +45,7 @@ const STOP_REASONS: readonly StopReason[] = ['steps', 'epochs', 'minutes', 'abor
  */
 const EVENT_FIELDS: { [K in TrainerEvent['event']]: Record<Exclude<keyof Extract<TrainerEvent, { event: K }>, 'event'>, FieldCheck> } = {
   start: {
-    task: optional(isString), modelDir: isString, backend: isString, network: isNetworkShape, train: isObject, parameters: isNumber,
+    task: optional(isString), labels: optional(isStringArray), modelDir: isString, backend: isString, kernels: optional((v) => v === 'native' || v === 'portable'), network: isNetworkShape, train: isObject, parameters: isNumber,
     vocabSize: isNumber, trainTokens: isNumber, valTokens: isNumber, valScored: optional(isNumber), stepsPerEpoch: isNumber,
     startStep: isNumber, startElapsedMs: isNumber, totalSteps: (v) => isNullOr(v, isNumber), resumed: isBool,
   },
@@ -93,11 +94,29 @@ function isLayerTrace(v: unknown, steps: number): v is LayerTrace {
   for (const [name, m] of Object.entries(v.gates)) {
     if (!isGateName(name) || !isMatrix(m, steps, units)) return false;
   }
-  for (const [name, s] of Object.entries(v.saturation)) {
-    if (!isGateName(name) || !isObject(s)) return false;
-    if (!isNumber(s.low) || !isNumber(s.high) || !isNumberArray(s.unitLow) || !isNumberArray(s.unitHigh)) return false;
-  }
-  return true;
+  return isSaturations(v.saturation);
+}
+
+const isSaturations = (v: Json): boolean =>
+  Object.entries(v).every(([name, s]) => isGateName(name) && isObject(s) && isNumber(s.low) && isNumber(s.high) && isNumberArray(s.unitLow) && isNumberArray(s.unitHigh));
+
+const isTraceRange = (v: unknown): v is WireTraceRange => isObject(v) && isFiniteNumber(v.lo) && isFiniteNumber(v.hi) && v.hi > v.lo;
+
+function isWireLayer(v: unknown): v is WireLayerTrace {
+  if (!isObject(v) || !isNumber(v.layer) || !isCellType(v.cell) || !isNumber(v.units)) return false;
+  if (v.direction !== 'forward' && v.direction !== 'backward') return false;
+  if (!isObject(v.gates) || !Object.entries(v.gates).every(([g, r]) => isGateName(g) && isTraceRange(r))) return false;
+  return isObject(v.saturation) && isSaturations(v.saturation);
+}
+
+/** The inspector's wire result; the length of its trace stream is checked when it is inflated. */
+export function isWireInspectResult(v: unknown): v is WireInspectResult {
+  if (!isObject(v) || !isStringArray(v.tokens) || !isNumberArray(v.offsets) || !isCellType(v.cell) || !isString(v.traces)) return false;
+  const steps = v.tokens.length;
+  if (v.offsets.length !== steps + 1 && v.offsets.length !== steps) return false;
+  if (!Array.isArray(v.layers) || !v.layers.every(isWireLayer)) return false;
+  if (!Array.isArray(v.predictions) || !v.predictions.every((p) => isArrayOf(p, isPrediction))) return false;
+  return v.gradients === undefined || isGradientFlow(v.gradients);
 }
 
 export const isGradientFlow = (v: unknown): v is GradientFlow =>

@@ -2,7 +2,7 @@
 // message with a type guard, so both sides validate what arrives and narrow its payload.
 
 import type { GateName } from '../engine/config.js';
-import type { GradientFlow, InspectResult } from '../engine/types.js';
+import type { GradientFlow } from '../engine/types.js';
 import type { DoneEvent, EvalEvent, NanEvent, SampleEvent, StartEvent, StepEvent, TrainerEvent } from '../training/events.js';
 import {
   isArrayOf,
@@ -10,7 +10,7 @@ import {
   isFiniteNumber,
   isGateName,
   isGradientFlow,
-  isInspectResult,
+  isWireInspectResult,
   isNullOr,
   isNumber,
   isNumberArray,
@@ -20,7 +20,10 @@ import {
   isTrainerEvent,
   type Json,
 } from './guards.js';
+import type { WireInspectResult } from './inspectWire.js';
+import { SERIES_FORMATS, type SeriesFormat } from './seriesExport.js';
 import { isOverlayRunArray, isRunSeries, type OverlayRun, type RunSeries } from './runSeries.js';
+import { isTaskSeries, type TaskSeries } from './taskSeries.js';
 
 /** A message descriptor: its type tag, and a guard that checks the whole payload. */
 export interface MessageType<T extends string, M extends { type: T }> {
@@ -78,6 +81,8 @@ export interface DashboardSnapshot {
   samples: SampleEvent[];
   nans: NanEvent[];
   overlays: OverlayRun[];
+  /** A task run's metrics over steps and latest confusion matrix (absent for a language model). */
+  task?: TaskSeries;
 }
 
 const isEventOf = <K extends TrainerEvent['event']>(kind: K) =>
@@ -94,7 +99,8 @@ export const isDashboardSnapshot = (v: unknown): v is DashboardSnapshot =>
   isRunSeries(v.series) &&
   isArrayOf(v.samples, isEventOf('sample')) &&
   isArrayOf(v.nans, isEventOf('nan')) &&
-  isOverlayRunArray(v.overlays);
+  isOverlayRunArray(v.overlays) &&
+  (v.task === undefined || isTaskSeries(v.task));
 
 /** Host → dashboard: the full state (on ready, and when a new run starts). */
 export interface DashboardStateMessage { type: 'dashboard/state'; snapshot: DashboardSnapshot }
@@ -137,13 +143,14 @@ export interface InspectorResultMessage {
   type: 'inspector/result';
   model: ModelRef;
   text: string;
-  result: InspectResult;
+  /** Quantised traces (src/protocol/inspectWire.ts); decodeInspectResult gives the values. */
+  result: WireInspectResult;
   /** Engine time for the inspection, for the status line. */
   inspectMs: number;
 }
 export const InspectorResult = messageType<InspectorResultMessage>(
   'inspector/result',
-  (m) => isModelRef(m.model) && isString(m.text) && isInspectResult(m.result) && isNumber(m.inspectMs),
+  (m) => isModelRef(m.model) && isString(m.text) && isWireInspectResult(m.result) && isNumber(m.inspectMs),
 );
 
 /** Inspector → host: run `modelDir` over text typed in the panel. */
@@ -186,12 +193,15 @@ export interface GradientsStateMessage {
   /** Token strings of `text` (from the first model), to show the chosen position. */
   tokens: string[];
   position: number;
+  /** Where `text` came from, in words ("the selection in notes.txt"); absent after a reload. */
+  source?: string;
   models: ModelRef[];
   series: GradientSeries[];
 }
 export const GradientsState = messageType<GradientsStateMessage>(
   'gradients/state',
-  (m) => isString(m.text) && isStringArray(m.tokens) && isNumber(m.position) && isArrayOf(m.models, isModelRef) && isArrayOf(m.series, isGradientSeries),
+  (m) => isString(m.text) && isStringArray(m.tokens) && isNumber(m.position) && (m.source === undefined || isString(m.source)) &&
+    isArrayOf(m.models, isModelRef) && isArrayOf(m.series, isGradientSeries),
 );
 
 /** Host → gradients: a computation is running. */
@@ -236,8 +246,12 @@ export const readGradientsRevive = (saved: Json): GradientsReviveState => ({
 // ─── dispatch ───────────────────────────────────────────────────────────────────────────
 // Unions and descriptor lists are named by direction, as HostToWorkerMessage is.
 
+/** Dashboard → host: save the shown run's series as a file (the host asks where). */
+export interface DashboardExportMessage { type: 'dashboard/export'; format: SeriesFormat }
+export const DashboardExport = messageType<DashboardExportMessage>('dashboard/export', (m) => SERIES_FORMATS.includes(m.format as SeriesFormat));
+
 export type HostToDashboard = DashboardStateMessage | DashboardEventsMessage | DashboardStatusMessage | ErrorMessage;
-export type DashboardToHost = ReadyMessage | DashboardControlMessage;
+export type DashboardToHost = ReadyMessage | DashboardControlMessage | DashboardExportMessage;
 export type HostToInspector = InspectorModelsMessage | InspectorBusyMessage | InspectorResultMessage | ErrorMessage;
 export type InspectorToHost = ReadyMessage | InspectorRunMessage | InspectorSelectUnitMessage;
 export type HostToGradients = GradientsStateMessage | GradientsBusyMessage | ErrorMessage;
@@ -245,7 +259,7 @@ export type GradientsToHost = ReadyMessage | GradientsComputeMessage;
 
 /** Descriptors each side accepts; anything else is dropped (and logged, or warned about in the console). */
 export const HOST_TO_DASHBOARD = [DashboardState, DashboardEvents, DashboardStatus, ErrorMsg] as const;
-export const DASHBOARD_TO_HOST = [Ready, DashboardControl] as const;
+export const DASHBOARD_TO_HOST = [Ready, DashboardControl, DashboardExport] as const;
 export const HOST_TO_INSPECTOR = [InspectorModels, InspectorBusy, InspectorResult, ErrorMsg] as const;
 export const INSPECTOR_TO_HOST = [Ready, InspectorRun, InspectorSelectUnit] as const;
 export const HOST_TO_GRADIENTS = [GradientsState, GradientsBusy, ErrorMsg] as const;

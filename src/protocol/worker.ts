@@ -3,6 +3,7 @@
 // worker also scores long texts (Evaluate, Show Surprisal) so the editor never waits on them.
 
 import type { SampleOptions, SampleResult, ScoreResult } from '../engine/types.js';
+import type { ModelTask } from '../model/index.js';
 import type { TrainOptions } from '../training/config.js';
 import type { TrainerEvent } from '../training/events.js';
 import { isBool, isNumber, isNumberArray, isObject, isString, trainerEventProblem } from './guards.js';
@@ -18,6 +19,10 @@ export interface WorkerRun {
   resume: boolean;
   /** Folder holding the tfjs wasm binaries (dist/, next to the worker bundle). */
   wasmDir: string;
+  /** The task to train (default 'lm', the language-model trainer). */
+  task?: ModelTask;
+  /** The text's file name, for messages that name a line of it. */
+  file?: string;
 }
 
 /** Score a text under a saved model, off the extension host's thread. */
@@ -38,10 +43,25 @@ export interface SampleJob {
   label?: string;
 }
 
+/** Class probabilities of texts under a saved classify model, off the extension host's thread. */
+export interface ClassifyJob {
+  modelDir: string;
+  checkpoint: 'root' | 'latest' | 'best';
+  texts: string[];
+  wasmDir: string;
+}
+
+/** The answer to a classify job: `probabilities[i][k]` is p(labels[k] | texts[i]). */
+export interface ClassifyResult {
+  labels: string[];
+  probabilities: number[][];
+}
+
 export type HostToWorkerMessage =
   | { type: 'start'; run: WorkerRun }
   | { type: 'score'; job: ScoreJob }
   | { type: 'sample'; job: SampleJob }
+  | { type: 'classify'; job: ClassifyJob }
   | { type: 'stop' }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -57,6 +77,8 @@ export type WorkerToHostMessage =
   | { type: 'scored'; result: ScoreResult }
   /** The answer to a sample job; the worker then exits. */
   | { type: 'sampled'; result: SampleResult }
+  /** The answer to a classify job; the worker then exits. */
+  | { type: 'classified'; result: ClassifyResult }
   /** `train()` or the score job threw: one sentence for the user; the worker then exits. */
   | { type: 'failed'; message: string };
 
@@ -74,6 +96,14 @@ export function scoreResultProblem(x: unknown): string | null {
   if ((x.surprisal as number[]).length !== x.tokens || (x.offsets as number[]).length < (x.tokenTexts as string[]).length) {
     return 'score result lengths do not agree';
   }
+  return null;
+}
+
+/** Why `x` is not a well-formed ClassifyResult, or null. */
+export function classifyResultProblem(x: unknown): string | null {
+  if (!isObject(x) || !Array.isArray(x.labels) || !x.labels.every(isString) || x.labels.length === 0) return 'classify result needs a list of labels';
+  const k = x.labels.length;
+  if (!Array.isArray(x.probabilities) || !x.probabilities.every((p) => isNumberArray(p) && p.length === k)) return 'classify result needs one probability per label for each text';
   return null;
 }
 
@@ -98,6 +128,10 @@ export function checkWorkerToHost(x: unknown): Checked<WorkerToHostMessage> {
         ? { ok: true, message: { type: 'sampled', result: { text: r.text, generated: r.generated, generatedTokens: r.generatedTokens } } }
         : { ok: false, error: 'sample result needs text, generated and generatedTokens' };
     }
+    case 'classified': {
+      const problem = classifyResultProblem(x.result);
+      return problem ? { ok: false, error: problem } : { ok: true, message: { type: 'classified', result: x.result as ClassifyResult } };
+    }
     case 'failed':
       return isString(x.message)
         ? { ok: true, message: { type: 'failed', message: x.message } }
@@ -107,6 +141,8 @@ export function checkWorkerToHost(x: unknown): Checked<WorkerToHostMessage> {
   }
 }
 
+const RUN_TASKS: readonly ModelTask[] = ['lm', 'classify', 'tag', 'seq2seq'];
+
 function runProblem(run: unknown): string | null {
   if (!isObject(run)) return 'start message lacks a run';
   if (!isString(run.text)) return 'run.text must be a string';
@@ -115,6 +151,8 @@ function runProblem(run: unknown): string | null {
   if (run.name !== undefined && !isString(run.name)) return 'run.name must be a string';
   if (!isBool(run.resume)) return 'run.resume must be a boolean';
   if (!isString(run.wasmDir)) return 'run.wasmDir must be a string';
+  if (run.task !== undefined && !RUN_TASKS.includes(run.task as ModelTask)) return 'run.task must be lm, classify, tag or seq2seq';
+  if (run.file !== undefined && !isString(run.file)) return 'run.file must be a string';
   return null;
 }
 
@@ -139,6 +177,13 @@ export function checkHostToWorker(x: unknown): Checked<HostToWorkerMessage> {
       }
       if (j.label !== undefined && !isString(j.label)) return { ok: false, error: 'sample job.label must be a string' };
       return { ok: true, message: { type: 'sample', job: j as unknown as SampleJob } };
+    }
+    case 'classify': {
+      const j = x.job;
+      if (!isObject(j) || !isString(j.modelDir) || !Array.isArray(j.texts) || !j.texts.every(isString) || !isString(j.wasmDir) || !['root', 'latest', 'best'].includes(j.checkpoint as string)) {
+        return { ok: false, error: 'classify message needs job.modelDir, job.checkpoint, job.texts and job.wasmDir' };
+      }
+      return { ok: true, message: { type: 'classify', job: j as unknown as ClassifyJob } };
     }
     case 'stop':
     case 'pause':

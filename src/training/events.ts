@@ -2,6 +2,7 @@
 // are printed by `rnnlab train --json`, and feed the dashboard.
 
 import type { BackendName, NetworkConfig } from '../engine/config.js';
+import type { KernelPath } from '../engine/kernels/kernels.js';
 import type { ModelTask } from '../model/index.js';
 import type { TrainConfig } from './config.js';
 
@@ -9,8 +10,12 @@ export interface StartEvent {
   event: 'start';
   /** Absent for a language model. */
   task?: ModelTask;
+  /** A classifier's labels in output order (the confusion matrix's rows and columns). */
+  labels?: string[];
   modelDir: string;
   backend: BackendName;
+  /** Which kernels run the hot loops: the native addon, or the portable cells on `backend`. */
+  kernels?: KernelPath;
   network: NetworkConfig;
   train: TrainConfig;
   parameters: number;

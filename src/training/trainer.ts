@@ -187,6 +187,7 @@ class Session {
       event: 'start',
       modelDir: this.run.modelDir,
       backend: this.backend,
+      kernels: this.network.kernels.path,
       network: this.network.config,
       train: { ...this.config, batch: this.batcher.batch },
       parameters: this.network.parameterCount(),
@@ -396,6 +397,7 @@ class Session {
     loop.rng = this.rng.state;
     this.record.endStep = loop.step;
     this.record.tokensPerSecond = Math.round(this.tokensPerSecond);
+    this.record.elapsedMs = Math.round(this.clock.elapsedMs());
     return {
       name: this.name,
       network: network.config,

@@ -4,13 +4,17 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { VsCodeSession, repoRoot, waitFor } from './harness';
 
+import { markerLines } from '../unit/classifyData.js';
+
 const MODEL = 'e2e-lstm';
+const CLASSIFIER = 'e2e-classifier';
+const IMPORTED = 'e2e-imported';
 const TRAIN_SECONDS = 45;
 
 /** A few tens of kB of regular English-like prose from a seeded generator (not the shared corpus). */
@@ -124,6 +128,8 @@ describe('RNN Lab in a real VS Code', () => {
     writeFileSync(join(workspace, 'stories.txt'), generatedText(40_000));
     writeFileSync(join(workspace, 'draft.txt'), 'Notes while the model trains.\n');
     writeFileSync(join(workspace, 'empty.txt'), '');
+    writeFileSync(join(workspace, 'reviews.tsv'), `${markerLines(300, 11).join('\n')}\n`);
+    writeFileSync(join(workspace, 'probe.txt'), `${markerLines(1, 12)[0]!.split('\t')[1]}\n`);
     writeFileSync(join(workspace, 'inspect.txt'), 'The cat sat on the mat in the morning. A small bird sang about the river after dinner.');
     writeFileSync(join(workspace, 'complete.txt'), 'The cat sat on the mat in the morning. The dog');
     const started = Date.now();
@@ -172,13 +178,14 @@ describe('RNN Lab in a real VS Code', () => {
     // panel is put away here so step 3 tests the dashboard itself.
     await session.runCommand('View: Hide Panel');
     await session.openFile('stories.txt');
-    await session.screenshot('workspace');
+    await session.publishScreenshot('workspace', ['media/walkthrough/openFile.png']);
   }));
 
   test('2. Train Model on Active File… (Custom) starts training, with two busy processes beside VS Code', () => session.step('train', async () => {
     trainStarted = Date.now();
     await session.openFile('stories.txt');
     await session.runCommand('RNN Lab: Train Model on Active File…', { timeout: 60_000 });
+    await session.pickQuickItem(/this looks like plain text.*train a language model\?/, 'Train a language model');
     await session.pickQuickItem(/Choose a preset/, 'Custom…');
     await session.pickQuickItem(/Recurrent cell/, 'LSTM');
     await session.typeQuickInput(/Number of layers/, '1');
@@ -240,7 +247,7 @@ describe('RNN Lab in a real VS Code', () => {
       return points > first ? points : null;
     }, { timeout: 20_000, what: `the loss chart to grow past ${first} points` });
     assert.ok(later > first);
-    await session.screenshot('dashboard');
+    await session.publishScreenshot('dashboard', ['docs/images/vscode-training-dashboard.png', 'media/walkthrough/train.png']);
   }));
 
   test('3b. the model shows in the Models view with a validation loss', () => session.step('models-view', async () => {
@@ -252,6 +259,8 @@ describe('RNN Lab in a real VS Code', () => {
     });
     assert.match(row.description, /LSTM 1×48/);
     timings.trainUntilValLoss = Date.now() - trainStarted;
+    // The extension made the models folder, with a .gitignore: models are build outputs.
+    assert.match(readFileSync(join(workspace, '.rnnlab', 'models', '.gitignore'), 'utf8'), /^\*$/m);
     await session.screenshot('models-view');
   }));
 
@@ -303,6 +312,18 @@ describe('RNN Lab in a real VS Code', () => {
     assert.equal(messages.filter((text) => finished.test(text)).length, 1, 'one message says the training finished');
     await session.clearNotifications();
     await session.screenshot('trained');
+    // The row's inline actions, and a run's tooltip: local start time, duration, speed, why it stopped.
+    await session.clickTreeRow('Models', MODEL);
+    await session.clickTreeRow('Models', 'Training history');
+    const model = await session.hoverTreeRow('Models', MODEL, /Last run/);
+    for (const action of ['Sample Text', 'Inspect Gates on Selection', 'Use Model for Completions']) {
+      assert.ok(model.actions.some((a) => a.startsWith(action)), `inline action ${action} on the row: ${JSON.stringify(model.actions)}`);
+    }
+    const run = await session.hoverTreeRow('Models', 'Run 1', /Run 1\s[\s\S]*tokens\/s/);
+    assert.match(run.hover, /Started[\s\S]*\d{1,2}:\d{2}/);
+    assert.match(run.hover, /Duration[\s\S]*\d+m \d{2}s|Duration[\s\S]*\d+s/);
+    assert.match(run.hover, /time budget reached/);
+    await session.publishScreenshot('models-view', ['docs/images/vscode-models-view.png', 'media/walkthrough/explore.png']);
   }));
 
   test('6. an inline suggestion from the model shows as ghost text and Tab accepts it', () => session.step('completion', async () => {
@@ -310,7 +331,10 @@ describe('RNN Lab in a real VS Code', () => {
     await session.runCommand('RNN Lab: Use Model for Completions');
     await session.pickQuickItem(/Model that completes as you type/, MODEL);
     await session.waitForNotification(new RegExp(`${MODEL} now completes as you type`));
+    await session.publishScreenshot('completions-on', ['media/walkthrough/complete.png']);
     await session.clearNotifications();
+    // The choice went to the user settings: nothing was written into the workspace unasked.
+    assert.ok(!existsSync(join(workspace, '.vscode', 'settings.json')), '.vscode/settings.json was written');
     // One wide editor, so the screenshot shows the ghost text in full (README material).
     await session.runCommand('View: Single Column Editor Layout');
     await session.runCommand('View: Hide Panel');
@@ -329,7 +353,7 @@ describe('RNN Lab in a real VS Code', () => {
         return text.trim().length > 0 ? text : null;
       }, { timeout: 10_000, what: `ghost text from the model (after an explicit trigger; first wait: ${error.message})` });
     });
-    await session.screenshot('ghost-text');
+    await session.publishScreenshot('ghost-text', ['docs/images/vscode-ghost-text.png', 'media/walkthrough/accept.png']);
     await session.page.keyboard.press('Tab');
     const after = await waitFor(async () => {
       const text = await session.activeEditorText();
@@ -353,15 +377,22 @@ describe('RNN Lab in a real VS Code', () => {
       return text.length >= 100 ? text : null;
     }, { timeout: 10_000, what: 'the sampled text in the new document' });
     assert.ok(sample.startsWith('The cat'), `the sample continues the prime text: ${sample.slice(0, 40)}`);
-    await session.screenshot('sample');
+    // Beside the one editor of step 6.
+    assert.equal(await session.editorGroupCount(), 2, 'the sample opens beside the editor');
+    await session.publishScreenshot('sample', ['media/walkthrough/sample.png']);
   }));
 
   test('7b. Evaluate on Active File reports the loss; Show Surprisal colours the text and Clear Surprisal removes it', () => session.step('surprisal', async () => {
     await session.page.keyboard.press('Escape');
     await session.openFile('stories.txt');
     await session.runCommand('RNN Lab: Evaluate on Active File');
-    const report = await session.waitForNotification(new RegExp(`${MODEL} on stories\\.txt: loss [\\d.]+ nats/token, [\\d.]+ bits/token, perplexity [\\d.]+`), 60_000);
+    const evaluated = new RegExp(`${MODEL} on stories\\.txt: loss [\\d.]+ nats/token, [\\d.]+ bits/token, perplexity [\\d.]+`);
+    const report = await session.waitForNotification(evaluated, 60_000);
     console.log(`evaluate: ${report}`);
+    // The toast fades; Show brings the figures back from the log.
+    await session.clickNotificationButton(evaluated, 'Show');
+    await waitFor(async () => /Evaluation of e2e-lstm on stories\.txt:[\s\S]*perplexity +[\d.]+/.test(await session.panelText()), { timeout: 15_000, what: 'the evaluation in the RNN Lab log' });
+    await session.runCommand('View: Hide Panel');
     // Background decorations render in the overlay layer, others inline: count both.
     const coloured = () => session.page.$$eval('.view-overlays [class*="ced-"], .view-line [class*="ced-"]', (els) => els.length);
     await session.runCommand('RNN Lab: Show Surprisal');
@@ -397,7 +428,54 @@ describe('RNN Lab in a real VS Code', () => {
       return drawn;
     }), { timeout: 30_000, what: 'a heatmap with drawn pixels in the gate inspector' });
     assert.ok(inked >= 1);
-    await session.screenshot('gate-inspector');
+    await session.publishScreenshot('gate-inspector', ['docs/images/vscode-gate-inspector.png']);
+    // The selection is still there: the gradient flow over it.
+    await session.runCommand('RNN Lab: Show Gradient Flow');
+    const flow = await session.webviewFrame('#gradient-chart canvas', 30_000);
+    await waitFor(async () => (await flow.$eval('#gradient-chart .u-legend', (el) => el.textContent ?? '').catch(() => '')).includes(MODEL), {
+      timeout: 30_000, what: `the gradient flow of ${MODEL}`,
+    });
+    await session.publishScreenshot('gradient-flow', ['docs/images/vscode-gradient-flow.png']);
+  }));
+
+  test('8b. Export Model… writes TF.js Layers, Import Model… brings it back: it shows in the Models view and samples', () => session.step('export-import', async () => {
+    const exports = join(root, 'exports');
+    mkdirSync(exports, { recursive: true });
+    await session.clearNotifications();
+    await session.runCommand('RNN Lab: Export Model…');
+    await session.pickQuickItem(new RegExp(`Export ${MODEL} as`), 'TF.js Layers');
+    await session.answerFileDialog(/Folder to write the TF\.js Layers export/, `${exports}/`);
+    await session.waitForNotification(new RegExp(`Exported ${MODEL} as TF\\.js Layers to`), 60_000);
+    const exported = join(exports, `${MODEL}-tfjs-layers`);
+    const layers = JSON.parse(readFileSync(join(exported, 'model.json'), 'utf8')) as { format?: string };
+    assert.equal(layers.format, 'layers-model');
+    await session.clearNotifications();
+
+    await session.runCommand('RNN Lab: Import Model…');
+    await session.answerFileDialog(/TF\.js Layers or PyTorch export to import/, `${exported}/`);
+    await session.typeQuickInput(/Name of the new model/, IMPORTED);
+    await session.waitForNotification(new RegExp(`Imported ${IMPORTED} \\(LSTM 1×48\\) from TF\\.js Layers`), 60_000);
+    const row = await waitFor(async () => (await session.treeRows('Models')).find((r) => r.label === IMPORTED), { timeout: 15_000, what: `${IMPORTED} in the Models view` });
+    assert.match(row.description, /LSTM 1×48/);
+    await session.clearNotifications();
+
+    const groupsBefore = await session.editorGroupCount();
+    await session.runCommand('RNN Lab: Sample Text…');
+    await session.pickQuickItem(/Model to sample from/, IMPORTED);
+    await session.typeQuickInput(/Prime text/, 'The dog');
+    await session.typeQuickInput(/Tokens to generate/, '120');
+    await session.typeQuickInput(/Temperature/, '0.5');
+    const sample = await waitFor(async () => {
+      const text = await session.activeEditorText();
+      return /^Untitled-\d+$/.test(await session.activeTabResource()) && text.startsWith('The dog') && text.length >= 60 ? text : null;
+    }, { timeout: 30_000, what: `a sample from ${IMPORTED}` });
+    console.log(`sample from the imported model: ${JSON.stringify(sample.slice(0, 60))}`);
+    // Groups already on screen (editors, the panels beside them): the sample goes into one of them.
+    assert.equal(await session.editorGroupCount(), groupsBefore, `the sample opened a new editor group beside ${groupsBefore}`);
+    await session.screenshot('imported-sample');
+    // Step 10 acts on the one trained model: the imported one goes again.
+    rmSync(join(workspace, '.rnnlab', 'models', IMPORTED), { recursive: true, force: true });
+    await waitFor(async () => !(await session.treeRows('Models')).some((r) => r.label === IMPORTED), { timeout: 15_000, what: `${IMPORTED} to leave the Models view` });
   }));
 
   test('9. training on an empty document gives one clear message', () => session.step('empty-document', async () => {
@@ -410,6 +488,17 @@ describe('RNN Lab in a real VS Code', () => {
     await waitFor(async () => !(await session.quickInput()).visible, { timeout: 5_000, what: 'no quick pick after the refusal' });
     await session.screenshot('empty-document');
     await session.clearNotifications();
+  }));
+
+  test('9b. Train Model on Active File… with no editor open offers Open File…, and goes on with the chosen file', () => session.step('open-file', async () => {
+    await session.closeAllEditors();
+    await session.runCommand('RNN Lab: Train Model on Active File…');
+    await session.clickNotificationButton(/Open a text file first/, 'Open File…');
+    await session.answerFileDialog(/Text file to train a model on/, join(workspace, 'stories.txt'));
+    const pick = await session.waitForQuickInput(/Choose a preset/);
+    assert.match(pick.title, /on stories\.txt \(40,\d{3} characters\)/);
+    assert.equal(await session.activeTabResource(), 'stories.txt');
+    await session.closeQuickInput();
   }));
 
   test('10. a model folder deleted while shown gives one clear message and leaves the view', () => session.step('deleted-model', async () => {
@@ -428,5 +517,38 @@ describe('RNN Lab in a real VS Code', () => {
     await session.closeQuickInput();
     await session.runCommand('RNN Lab: Refresh Models');
     await session.screenshot('deleted-model');
+  }));
+
+  test('11. Train Model proposes a classifier for a label<TAB>text file and trains it; the Models view shows its accuracy', () => session.step('train-classifier', async () => {
+    await session.clearNotifications();
+    await session.openFile('reviews.tsv');
+    await session.runCommand('RNN Lab: Train Model on Active File…', { timeout: 60_000 });
+    await session.pickQuickItem(/this looks like label<TAB>text, 300 lines, 2 labels.* — train a classifier\?/, 'Train a classifier');
+    await session.pickQuickItem(/Choose a preset/, 'Custom…');
+    await session.pickQuickItem(/Recurrent cell/, 'GRU');
+    await session.typeQuickInput(/Number of layers/, '1');
+    await session.typeQuickInput(/Hidden units per layer/, '16');
+    await session.pickQuickItem(/Tokens: characters or words/, 'Words');
+    await session.typeQuickInput(/Sequence length/, '32');
+    await session.typeQuickInput(/Stop after/, '150 steps');
+    await session.typeQuickInput(/Model name/, CLASSIFIER);
+    const row = await waitFor(async () => (await session.treeRows('Models')).find((r) => r.label === CLASSIFIER && !/training|paused/.test(r.description) && /^classify · accuracy \d/.test(r.description)), {
+      timeout: 180_000,
+      what: `${CLASSIFIER} in the Models view with its accuracy`,
+    });
+    const accuracy = Number(/accuracy (\d\.\d+)/.exec(row.description)![1]);
+    console.log(`classifier from the editor: ${row.description}`);
+    assert.ok(accuracy >= 0.9, `validation accuracy ${accuracy} after 150 steps`);
+    await session.screenshot('classifier-trained');
+  }));
+
+  test('12. Classify Selection shows the label and probabilities of the line', () => session.step('classify-selection', async () => {
+    await session.clearNotifications();
+    await session.openFile('probe.txt');
+    await session.runCommand('RNN Lab: Classify Selection');
+    const message = await session.waitForNotification(new RegExp(`${CLASSIFIER}: (pos|neg) \\(`), 60_000);
+    console.log(`Classify Selection: ${message}`);
+    assert.match(message, new RegExp(`${CLASSIFIER}: pos \\(pos [01]\\.\\d\\d · neg [01]\\.\\d\\d\\)`), 'the marker word of the probe line says pos');
+    await session.screenshot('classify-selection');
   }));
 });

@@ -1,11 +1,11 @@
 // Drives a real VS Code (code-server + Debian Chromium through playwright-core) for the end-to-end tests.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Frame, Page } from 'playwright-core';
 
@@ -489,6 +489,22 @@ export class VsCodeSession {
   }
 
   /**
+   * Hovers the row of a tree view labelled `label`; returns the labels of its inline actions
+   * and the text of the hover (tooltip) once one holds `tooltip`.
+   */
+  async hoverTreeRow(viewName: string, label: string, tooltip: RegExp): Promise<{ actions: string[]; hover: string }> {
+    const pane = this.page.locator('.pane', { has: this.page.locator('.pane-header h3.title', { hasText: viewName }) });
+    const row = pane.locator('.pane-body .monaco-list-row', { has: this.page.locator('.label-name', { hasText: label }) }).first();
+    await row.hover();
+    const actions = await row.locator('.actions .action-label').evaluateAll((els) => els.map((el) => el.getAttribute('aria-label') ?? el.getAttribute('title') ?? ''));
+    const hover = await waitFor(async () => {
+      const texts = await this.page.$$eval('.workbench-hover, .monaco-hover', (els) => els.map((el) => (el as HTMLElement).innerText));
+      return texts.find((text) => tooltip.test(text));
+    }, { timeout: 10_000, what: `a tooltip matching ${tooltip} over "${label}"` });
+    return { actions, hover };
+  }
+
+  /**
    * The webview frame (the inner iframe VS Code nests inside its webview host) in which
    * `selector` exists; webviews are reached through page.frames().
    */
@@ -515,7 +531,7 @@ export class VsCodeSession {
     const input = this.page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible', timeout: 15_000 });
     await input.fill(name);
-    await waitFor(async () => (await this.quickInput()).items.some((item) => item === name), { timeout: 15_000, what: `${name} in Quick Open` });
+    await waitFor(async () => (await this.quickInput()).items.some((item) => item === name), { timeout: 30_000, what: `${name} in Quick Open` });
     await this.focusQuickItem(name);
     await this.page.keyboard.press('Enter');
     await waitFor(async () => (await this.activeTabResource()) === name, {
@@ -600,6 +616,72 @@ export class VsCodeSession {
     const file = join(artifactsDir, `${this.name}-${String(this.screenshotCount).padStart(2, '0')}-${name}.png`);
     await this.page.screenshot({ path: file });
     return file;
+  }
+
+  /**
+   * Saves a screenshot as an artifact and copies it to `repoPaths` (relative to the repository):
+   * the README's images and the walkthrough's media are re-made by every run.
+   */
+  async publishScreenshot(name: string, repoPaths: string[]): Promise<string> {
+    const file = await this.screenshot(name);
+    for (const target of repoPaths) {
+      const to = join(repoRoot, target);
+      mkdirSync(dirname(to), { recursive: true });
+      copyFileSync(file, to);
+    }
+    return file;
+  }
+
+  /**
+   * Answers VS Code's own file dialog, which code-server shows as a quick input (the "simple"
+   * dialog), with an absolute path: a folder ends in "/". Enter may first only move the dialog
+   * to the typed folder; it is pressed again until the dialog closes.
+   */
+  async answerFileDialog(title: RegExp, path: string): Promise<void> {
+    await this.waitForQuickInput(title);
+    const input = this.page.locator('.quick-input-widget .quick-input-box input');
+    // The dialog fills in its start folder once it has read it, over what was typed before on a
+    // busy machine: the path is typed again until it holds on two looks in a row.
+    let held = 0;
+    await waitFor(async () => {
+      if ((await this.quickInput()).value === path) return ++held >= 2 ? true : null;
+      held = 0;
+      await input.fill(path);
+      return null;
+    }, { timeout: 15_000, interval: 300, what: `the file dialog ${title} to hold ${path}` });
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await this.page.keyboard.press('Enter');
+      const closed = await waitFor(async () => {
+        const state = await this.quickInput();
+        return !state.visible || !title.test(state.title + state.placeholder) ? true : null;
+      }, { timeout: 3_000, what: `the file dialog ${title} to close` }).catch(() => false);
+      if (closed) return;
+    }
+    throw new Error(`the file dialog ${title} did not take ${path}; it shows ${JSON.stringify(await this.quickInput())}`);
+  }
+
+  /** Clicks the button `label` of the notification toast whose message matches `pattern`. */
+  async clickNotificationButton(pattern: RegExp, label: string, timeout = 30_000): Promise<void> {
+    await this.waitForNotification(pattern, timeout);
+    const toast = this.page.locator('.notifications-toasts .notification-toast', {
+      has: this.page.locator('.notification-list-item-message', { hasText: pattern }),
+    }).first();
+    await toast.locator('.monaco-button', { hasText: label }).first().click();
+  }
+
+  /** Closes every editor, answering "Don't Save" for documents with changes. */
+  async closeAllEditors(): Promise<void> {
+    await this.runCommand('View: Close All Editors');
+    const dontSave = this.page.locator('.monaco-dialog-box .monaco-button', { hasText: "Don't Save" });
+    await waitFor(async () => {
+      if (await dontSave.isVisible()) await dontSave.click();
+      return (await this.page.$$eval('.tabs-container .tab', (tabs) => tabs.length)) === 0;
+    }, { timeout: 15_000, what: 'every editor to close' });
+  }
+
+  /** Number of editor groups on screen. */
+  async editorGroupCount(): Promise<number> {
+    return this.page.$$eval('.editor-group-container', (groups) => groups.length);
   }
 
   /** Closes the browser and stops code-server with its whole process group. */

@@ -58,6 +58,11 @@ describe('rnnlab end to end', () => {
     for (const f of ['model.json', 'weights.bin', 'optimizer.bin', 'checkpoints/latest/model.json', 'checkpoints/best/model.json']) {
       assert.ok(existsSync(join(model, f)), `${f} exists`);
     }
+    // The run's record carries what the Models view's tooltip shows: its active time and speed.
+    const run = (JSON.parse(readFileSync(join(model, 'model.json'), 'utf8')) as { history: { runs: { elapsedMs?: number; tokensPerSecond?: number; reason?: string }[] } }).history.runs[0]!;
+    assert.ok(typeof run.elapsedMs === 'number' && run.elapsedMs > 0, `elapsedMs ${run.elapsedMs}`);
+    assert.ok((run.tokensPerSecond ?? 0) > 0);
+    assert.equal(run.reason, 'steps');
   });
 
   test('train --resume continues from the saved step (--steps counts the new steps)', () => {

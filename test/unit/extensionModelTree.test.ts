@@ -100,7 +100,7 @@ describe('Models view items from model metadata', () => {
     assert.ok(vocab.children[0]!.label.includes('⏎') && vocab.children[0]!.label.includes('␣'));
     const hist = find(node, 'Training history');
     assert.equal(hist.description, '1 run, 120 steps');
-    assert.equal(hist.children[0]!.description, 'steps 0–120 · stopped: minutes · best val 1.386');
+    assert.equal(hist.children[0]!.description, 'steps 0–120 · stopped: time budget reached · best val 1.386');
   });
 
   test('the latest checkpoint row shows the latest losses, not the best (an overfitting run)', () => {

@@ -113,7 +113,7 @@ describe('models folder', () => {
 
 describe('the manifest matches the code', () => {
   const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
-  const props = pkg.contributes.configuration.properties as Record<string, { default: unknown; description: string }>;
+  const props = Object.assign({}, ...pkg.contributes.configuration.map((c: { properties: object }) => c.properties)) as Record<string, { default: unknown; description: string }>;
   test('every rnnLab.training.* and rnnLab.completions.* default equals the code default, each with a description', () => {
     for (const [key, value] of Object.entries(TRAINING_DEFAULTS)) {
       assert.deepEqual(props[`rnnLab.training.${key}`]?.default, value, `rnnLab.training.${key}`);
@@ -148,10 +148,10 @@ describe('the manifest matches the code', () => {
     assert.deepEqual(pkg.contributes.viewsContainers.activitybar.map((c: { id: string }) => c.id), ['rnnLab']);
     assert.deepEqual(pkg.contributes.views.rnnLab.map((v: { id: string; name: string }) => [v.id, v.name]), [['rnnLab.models', 'Models']]);
     assert.match(pkg.contributes.viewsWelcome[0].contents, /\[Train on Active File\]\(command:rnnLab\.train\)/);
-    const steps = pkg.contributes.walkthroughs[0].steps as { id: string; media: { markdown: string } }[];
+    const steps = pkg.contributes.walkthroughs[0].steps as { id: string; media: { image: string } }[];
     assert.equal(steps[0]!.id, 'openFile');
     assert.equal(steps[steps.length - 1]!.id, 'accept');
-    for (const st of steps) assert.ok(existsSync(join(root, st.media.markdown)), st.media.markdown);
+    for (const st of steps) assert.ok(existsSync(join(root, st.media.image)), st.media.image);
     for (const icon of [pkg.icon, pkg.contributes.viewsContainers.activitybar[0].icon]) assert.ok(existsSync(join(root, icon)), icon);
     assert.equal(pkg.capabilities.untrustedWorkspaces.supported, false);
     assert.ok(pkg.capabilities.untrustedWorkspaces.description.length > 20);

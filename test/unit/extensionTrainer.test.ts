@@ -12,7 +12,9 @@ import assert from 'node:assert/strict';
 import * as esbuild from 'esbuild';
 
 import { CancelledError } from '../../src/extension/cancelledError.js';
-import { AlreadyTrainingError, TrainerClient, TrainingRun, sampleInWorker, scoreInWorker } from '../../src/extension/trainerClient.js';
+import { AlreadyTrainingError, TrainerClient, TrainingRun, classifyInWorker, sampleInWorker, scoreInWorker } from '../../src/extension/trainerClient.js';
+import { classifyIds, loadClassifier } from '../../src/training/tasks/classifyModel.js';
+import { markerLines } from './classifyData.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { sample, score } from '../../src/engine/sampler.js';
 import { loadModel, loadModelFolder } from '../../src/training/checkpoint.js';
@@ -183,5 +185,67 @@ describe('trainer worker', () => {
     const outcome = await run.outcome;
     assert.equal(outcome.kind, 'crashed');
     assert.deepEqual(problems, ['trainer event "step" has a bad step: "x"']);
+  });
+});
+
+describe('trainer worker: a classify run', () => {
+  const lines = markerLines(300, 5).join('\n');
+  const classifyOptions = { cell: 'gru' as const, units: 12, embeddingSize: 8, batch: 16, steps: 100_000, evalEvery: 10, backend: 'wasm' as const };
+
+  test('trains by task name with the same events, pause and save now; stop saves; Continue Training resumes the classifier', async () => {
+    const c = new TrainerClient(workerFile);
+    const modelDir = join(work, 'models', 'clf');
+    const run = c.start({ text: lines, modelDir, options: classifyOptions, name: 'clf', resume: false, task: 'classify', file: 'reviews.tsv' }, 'clf');
+    const events: TrainerEvent[] = [];
+    run.listen({ onEvent: (e) => events.push(e), onProtocolError: (p) => assert.fail(p) });
+    const ev = await until('a classify eval event', () => events.find((e) => e.event === 'eval'));
+    const start = events[0]!;
+    assert.ok(start.event === 'start' && start.task === 'classify', 'the start event names the task');
+    assert.deepEqual(start.event === 'start' && start.labels, ['pos', 'neg'], 'and the labels, for the confusion matrix');
+    assert.ok(ev.event === 'eval' && typeof ev.metrics?.accuracy === 'number' && typeof ev.metrics.macroF1 === 'number');
+    assert.ok(ev.event === 'eval' && ev.confusion?.length === 2, 'a 2×2 confusion matrix');
+
+    run.pause();
+    await until('the pause acknowledgement', () => run.paused);
+    const seen = events.length;
+    run.checkpointNow();
+    const ck = await until('the requested save', () => events.slice(seen).find((e) => e.event === 'checkpoint' && e.kind === 'latest'));
+    const pausedAt = run.lastStep!.step;
+    assert.equal(ck.event === 'checkpoint' && ck.step, pausedAt, 'no step ran while paused');
+    run.resumeTraining();
+    await until('steps after resume', () => run.lastStep!.step > pausedAt + 2);
+    const outcome = await run.stop();
+    assert.ok(outcome.kind === 'done' && outcome.done.reason === 'aborted', JSON.stringify(outcome));
+    const stoppedAt = outcome.kind === 'done' ? outcome.done.step : -1;
+    assert.equal(loadModelFolder(modelDir, 'latest').meta.task, 'classify');
+
+    const cont = c.start({ text: lines, modelDir, options: { steps: 4 }, name: 'clf', resume: true, task: 'classify', file: 'reviews.tsv' }, 'clf');
+    const contEvents: TrainerEvent[] = [];
+    cont.listen({ onEvent: (e) => contEvents.push(e) });
+    const done = await cont.outcome;
+    const st = contEvents.find((e) => e.event === 'start');
+    assert.ok(st?.event === 'start' && st.resumed && st.task === 'classify' && st.startStep === stoppedAt, JSON.stringify(st));
+    assert.ok(done.kind === 'done' && done.done.step === stoppedAt + 4 && done.done.reason === 'steps', JSON.stringify(done));
+  });
+
+  test('a file that is not a classification file, or has a label the model does not know, fails with one sentence', async () => {
+    const c = new TrainerClient(workerFile);
+    const bad = await c.start({ text: 'just some prose\nwithout any tabs\n', modelDir: join(work, 'models', 'clf-bad'), options: classifyOptions, resume: false, task: 'classify', file: 'notes.txt' }, 'bad').outcome;
+    assert.ok(bad.kind === 'failed' && /^notes\.txt:1: /.test(bad.message), JSON.stringify(bad));
+    const more = `${lines}\nmixed\tthe film was fine\nmixed\tthe plot was odd`;
+    const unknown = await c.start({ text: more, modelDir: join(work, 'models', 'clf'), options: { steps: 2 }, resume: true, task: 'classify', file: 'reviews.tsv' }, 'clf').outcome;
+    assert.ok(unknown.kind === 'failed' && /label mixed that the model does not know/.test(unknown.message), JSON.stringify(unknown));
+  });
+
+  test('classify jobs run in a worker and agree with the host to 1e-6', async () => {
+    const modelDir = join(work, 'models', 'clf');
+    const texts = lines.split('\n').slice(0, 5).map((l) => l.split('\t')[1]!);
+    const r = await classifyInWorker(workerFile, { modelDir, checkpoint: 'root', texts });
+    assert.deepEqual(r.labels, ['pos', 'neg']);
+    await initBackend('wasm', { wasmDir: work });
+    const { head, vocab } = loadClassifier(modelDir, 'root');
+    const here = classifyIds(head, texts.map((t) => vocab.encode(t)));
+    r.probabilities.forEach((p, i) => p.forEach((x, k) => assert.ok(Math.abs(x - here[i]![k]!) < 1e-6, `${x} vs ${here[i]![k]}`)));
+    await assert.rejects(classifyInWorker(workerFile, { modelDir: join(work, 'models', 'clf-bad'), checkpoint: 'root', texts }), /no model at/);
   });
 });

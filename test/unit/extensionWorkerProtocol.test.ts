@@ -95,3 +95,21 @@ describe('host → worker', () => {
     }
   });
 });
+
+describe('classify jobs and task runs on the wire', () => {
+  const job = { modelDir: '/m', checkpoint: 'root', texts: ['a line'], wasmDir: '/d' };
+  test('a classify job and its answer are accepted; a probability row of the wrong length is not', () => {
+    assert.ok(checkHostToWorker({ type: 'classify', job }).ok);
+    assert.equal(checkHostToWorker({ type: 'classify', job: { ...job, texts: 'a line' } }).ok, false);
+    assert.ok(checkWorkerToHost({ type: 'classified', result: { labels: ['pos', 'neg'], probabilities: [[0.9, 0.1]] } }).ok);
+    const bad = checkWorkerToHost({ type: 'classified', result: { labels: ['pos', 'neg'], probabilities: [[1]] } });
+    assert.ok(!bad.ok && /one probability per label/.test(bad.error));
+  });
+  test('a run names a known task or none', () => {
+    const run = { text: 't', modelDir: '/m', options: {}, resume: false, wasmDir: '/d' };
+    assert.ok(checkHostToWorker({ type: 'start', run: { ...run, task: 'classify', file: 'a.tsv' } }).ok);
+    assert.ok(checkHostToWorker({ type: 'start', run }).ok);
+    const bad = checkHostToWorker({ type: 'start', run: { ...run, task: 'regress' } });
+    assert.ok(!bad.ok && /run\.task/.test(bad.error));
+  });
+});

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RunStore } from '../../src/extension/panels/runStore.js';
 import { overlayRunsFromHistory } from '../../src/protocol/runSeries.js';
-import { DashboardEvents, DashboardState, type DashboardSnapshot, type ModelRef } from '../../src/protocol/webview.js';
+import { DashboardEvents, DashboardExport, DashboardState, type DashboardSnapshot, type ModelRef } from '../../src/protocol/webview.js';
 import type { TrainerEvent } from '../../src/training/events.js';
 import { allProblems, canvasStats, loadFixture, screenshot, waitUntil, type PanelPage, usePanels } from './harness.js';
 
@@ -60,7 +60,7 @@ describe('training dashboard', () => {
     const stats = (await p.page.textContent('#stats')) ?? '';
     assert.match(stats, /LSTM/);
     assert.match(stats, /2 × 24/);
-    assert.match(stats, /Backend\s*wasm/);
+    assert.match(stats, /Kernels\s*wasm/, 'a start event without a kernels field names its backend');
     const legend = (await p.page.textContent('#loss-chart .u-legend')) ?? '';
     assert.match(legend, /tiny-lstm train/);
     assert.match(legend, /tiny-lstm validation/);
@@ -169,6 +169,40 @@ describe('training dashboard', () => {
     assert.match((await again.page.textContent('#loss-chart .u-legend')) ?? '', /tiny-gru run 1/);
     assert.deepEqual(await allProblems(again), []);
     await again.page.close();
+  });
+
+  it('names the kernel path of the run in the header: native, else the portable backend (wasm / cpu)', async () => {
+    const p = await open('dashboard', { theme: 'dark' });
+    await p.waitFor(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+    const start = lstm.events[0]!;
+    assert.equal(start.event, 'start');
+    for (const [kernels, backend, shown] of [['native', 'wasm', 'native'], ['portable', 'wasm', 'wasm'], ['portable', 'cpu', 'cpu']] as const) {
+      const store = new RunStore();
+      store.add(lstm.model.dir, { ...start, kernels, backend } as TrainerEvent);
+      const state = DashboardState.create({ snapshot: store.snapshot(lstm.model.dir, lstm.model.name, []) });
+      assert.ok(DashboardState.is(state));
+      await p.push(state);
+      await p.waitFor((want) => document.getElementById('stat-kernels')?.textContent === `Kernels${want}`, shown);
+    }
+    assert.deepEqual(await allProblems(p), []);
+    await p.page.close();
+  });
+
+  it('asks the host to save the series as CSV or JSON, and offers it only when there is a series', async () => {
+    const p = await open('dashboard', { theme: 'dark' });
+    await p.waitFor(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+    await p.push(DashboardState.create({ snapshot: snapshotAfter(1) }));
+    await p.waitFor(() => (document.getElementById('save-csv') as HTMLElement & { disabled: boolean }).disabled);
+    assert.equal(await p.page.locator('#save-json').evaluate((b) => (b as HTMLElement & { disabled: boolean }).disabled), true, 'no steps yet: nothing to save');
+    await p.push(DashboardState.create({ snapshot: snapshotAfter(half) }));
+    await p.waitFor(() => !(document.getElementById('save-csv') as HTMLElement & { disabled: boolean }).disabled);
+    await p.page.click('#save-csv');
+    await p.page.click('#save-json');
+    const posted = (await p.posted()).slice(1);
+    assert.deepEqual(posted, [{ type: 'dashboard/export', format: 'csv' }, { type: 'dashboard/export', format: 'json' }]);
+    assert.ok(posted.every((m) => DashboardExport.is(m)), 'the host accepts what the page sends');
+    assert.deepEqual(await allProblems(p), []);
+    await p.page.close();
   });
 
   it('disables the temperature slider once the run is over (nothing samples any more)', async () => {

@@ -41,6 +41,19 @@ describe('gradient flow', () => {
     await p.page.close();
   });
 
+  it('says which text and position the curves were computed from, and keeps saying it when the slider moves', async () => {
+    const p = await openWith('dark', { ...state, source: 'the selection in notes/hamlet.txt' });
+    const used = (await p.page.textContent('#used')) ?? '';
+    assert.ok(used.startsWith(`Computed at position T = ${state.position} (token “`), used);
+    assert.ok(used.endsWith(`” ) of ${state.tokens.length} tokens, over the selection in notes/hamlet.txt.`.replace('” )', '”)')), used);
+    await p.page.locator('#position').fill('3');
+    await p.waitFor(() => /T = 3,/.test(document.getElementById('position-label')?.textContent ?? ''));
+    assert.equal(await p.page.textContent('#used'), used, 'the computed position stays named until the curves are recomputed');
+    await p.push(state);
+    await p.waitFor(() => /over a text of \d+ characters\./.test(document.getElementById('used')?.textContent ?? ''));
+    await p.page.close();
+  });
+
   it('redraws when the host sends curves for other models', async () => {
     const p = await openWith();
     const all = await canvasStats(p.page, CHART);

@@ -11,6 +11,12 @@ import * as esbuild from 'esbuild';
 import { after, before } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { renderPanelHtml, newNonce, type PanelName } from '../../src/extension/panels/webviewHtml.js';
+import type { GateName } from '../../src/engine/config.js';
+import { quantiseTrace } from '../../src/engine/inspect.js';
+import type { InspectResult, QuantisedInspectResult } from '../../src/engine/types.js';
+import { toWireInspectResult } from '../../src/extension/panels/inspectResultWire.js';
+import { dequantise } from '../../src/protocol/inspectWire.js';
+import type { InspectorResultMessage, ModelRef } from '../../src/protocol/webview.js';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'webview');
@@ -297,4 +303,23 @@ export function usePanels(): (panel: PanelName, o?: Parameters<typeof openPanel>
     if (!browser || !server) throw new Error('usePanels: the browser is not started (call it at the top of a test file)');
     return openPanel(browser, server, panel, o);
   };
+}
+
+/** A recorded inspection: the reference result of src/engine/inspect.ts's inspect(). */
+export interface RecordedInspection { type: 'inspector/result'; model: ModelRef; text: string; result: InspectResult; inspectMs: number }
+
+/**
+ * A recorded inspection as the host posts it (quantised and packed by the real code) and the
+ * values the panel shows after decoding it.
+ */
+export function loadInspection(cell: 'lstm' | 'gru' | 'rnn'): { message: InspectorResultMessage; shown: InspectResult } {
+  const recorded = loadFixture<RecordedInspection>(`inspect-${cell}.json`);
+  const quantised: QuantisedInspectResult = {
+    ...recorded.result,
+    layers: recorded.result.layers.map((l) => ({
+      ...l,
+      gates: Object.fromEntries(Object.entries(l.gates).map(([g, rows]) => [g, quantiseTrace(rows, g as GateName)])),
+    })),
+  };
+  return { message: { ...recorded, result: toWireInspectResult(quantised) }, shown: dequantise(quantised) };
 }

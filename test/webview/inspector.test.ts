@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CELL_GATES } from '../../src/engine/config.js';
 import { InspectorResult, isUnitSelection, type InspectorResultMessage } from '../../src/protocol/webview.js';
-import { allProblems, canvasStats, loadFixture, screenshot, type PanelPage, usePanels } from './harness.js';
+import { allProblems, canvasStats, loadInspection, screenshot, type PanelPage, usePanels } from './harness.js';
 
-const lstm = loadFixture<InspectorResultMessage>('inspect-lstm.json');
-const gru = loadFixture<InspectorResultMessage>('inspect-gru.json');
-const rnn = loadFixture<InspectorResultMessage>('inspect-rnn.json');
+const lstmRecorded = loadInspection('lstm');
+const lstm = lstmRecorded.message;
+const gru = loadInspection('gru').message;
+const rnn = loadInspection('rnn').message;
 const models = [lstm.model, gru.model, rnn.model];
 
 const open = usePanels();
@@ -59,6 +60,9 @@ describe('gate inspector', () => {
     }
     assert.match((await p.page.textContent('#status')) ?? '', new RegExp(`${lstm.result.tokens.length} tokens`));
     assert.match((await p.page.textContent('.gate-block')) ?? '', /saturated: \d+\.\d% < 0\.1, \d+\.\d% > 0\.9/);
+    const captions = await p.page.locator('.hist-caption').allTextContents();
+    assert.equal(captions[0], 'number of units by share of steps saturated (0 → 100%, left to right): ▲ above 0.9, ▼ below 0.1');
+    assert.ok(captions.includes('number of units by share of steps saturated (0 → 100%, left to right): ▲ above 0.9, ▼ below −0.9'), 'tanh states name their own threshold');
     await screenshot(p, 'inspector-initial');
     assert.deepEqual(await allProblems(p), []);
     await p.page.close();
@@ -72,7 +76,7 @@ describe('gate inspector', () => {
     await p.page.mouse.move(pt.x, pt.y);
     await p.waitFor(() => !document.getElementById('tooltip')!.hidden);
     const tip = (await p.page.textContent('#tooltip')) ?? '';
-    const v = lstm.result.layers[0]!.gates.gammaU![step]![unit]!;
+    const v = lstmRecorded.shown.layers[0]!.gates.gammaU![step]![unit]!;
     assert.match(tip, new RegExp(`unit ${unit} · step ${step}`));
     assert.match(tip, new RegExp(`value ${v.toFixed(3)}`));
     assert.equal(await p.page.locator('#tooltip tr').count(), 5);

@@ -6,10 +6,11 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { initBackend } from '../../src/engine/backend.js';
 import { resolveNetworkConfig } from '../../src/engine/config.js';
-import { inspect } from '../../src/engine/inspect.js';
+import { inspectQuantised } from '../../src/engine/inspect.js';
 import { Network } from '../../src/engine/network.js';
 import { Vocabulary } from '../../src/engine/tokenizer.js';
-import { compactInspectResult } from '../../src/extension/panels/inspectResultCompact.js';
+import { toWireInspectResult } from '../../src/extension/panels/inspectResultWire.js';
+import { kernelInfo } from '../../src/engine/kernels/kernels.js';
 import { RunStore } from '../../src/extension/panels/runStore.js';
 import { appendEvent, emptySeries } from '../../src/protocol/runSeries.js';
 import type { DashboardSnapshot, ModelRef } from '../../src/protocol/webview.js';
@@ -109,10 +110,10 @@ describe('panel performance', () => {
     // Untrained weights: render time depends on the shape of the traces, not their values.
     const network = Network.create(resolveNetworkConfig({ cell: 'lstm', layers: 2, units: 256 }, vocab.size), 1);
     let t0 = performance.now();
-    const result = inspect({ network, vocab }, text, { topK: 5 });
+    const result = inspectQuantised({ network, vocab }, text, { topK: 5 });
     const inspectMs = performance.now() - t0;
     t0 = performance.now();
-    const compact = compactInspectResult(result);
+    const compact = toWireInspectResult(result);
     const compactMs = performance.now() - t0;
     const model: ModelRef = { name: 'lstm-2x256', dir: '/models/lstm-2x256', cell: 'lstm', layers: 2, units: 256 };
     const message = { type: 'inspector/result', model, text, result: compact, inspectMs };
@@ -134,8 +135,8 @@ describe('panel performance', () => {
     }, JSON.stringify(message));
     const renderMs = await p.page.evaluate(() => Number(document.getElementById('gates')!.dataset.renderMs));
     assert.equal(await p.page.locator('canvas.heatmap').count(), 12);
-    const report = `inspector, 500 chars, LSTM 2×256: engine inspect ${inspectMs.toFixed(0)} ms (${(await initBackend('auto')).name}); ` +
-      `rounding ${compactMs.toFixed(0)} ms; message ${(bytes / 1e6).toFixed(1)} MB; webview heatmaps ${renderMs.toFixed(0)} ms; message to painted ${total.toFixed(0)} ms`;
+    const report = `inspector, 500 chars, LSTM 2×256: engine inspect ${inspectMs.toFixed(0)} ms (${kernelInfo().path} kernels, ${(await initBackend('auto')).name}); ` +
+      `packing ${compactMs.toFixed(0)} ms; message ${(bytes / 1e6).toFixed(2)} MB; webview heatmaps ${renderMs.toFixed(0)} ms; message to painted ${total.toFixed(0)} ms`;
     t.diagnostic(report);
     console.log(report);
     // Printed above; the bound only catches a panel that hangs (a busy 2-core machine took 3 s).

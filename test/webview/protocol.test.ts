@@ -1,16 +1,17 @@
 // Node-side checks of what the panels share with the host: message guards (on recorded
 // messages and on broken ones), downsampling, smoothing, overlays from model.json history,
-// the run store, unit ranking, colour levels, result rounding and the page's CSP.
+// the run store, unit ranking, colour levels, the inspection's wire form and the page's CSP.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { GateName } from '../../src/engine/config.js';
 import type { InspectResult } from '../../src/engine/types.js';
 import { EventBatcher } from '../../src/extension/panels/eventBatcher.js';
-import { compactInspectResult } from '../../src/extension/panels/inspectResultCompact.js';
+import { decodeInspectResult } from '../../src/protocol/inspectWire.js';
 import { RunStore, SNAPSHOT_BUCKETS } from '../../src/extension/panels/runStore.js';
 import { LEVELS, levelOf, levelRuns } from '../../src/extension/panels/unitColorLevels.js';
 import { contentSecurityPolicy, renderPanelHtml } from '../../src/extension/panels/webviewHtml.js';
-import { isInspectResult, isTrainerEvent } from '../../src/protocol/guards.js';
+import { isInspectResult, isTrainerEvent, isWireInspectResult } from '../../src/protocol/guards.js';
 import { downsampleIndices, isRunSeries, overlayRunsFromHistory } from '../../src/protocol/runSeries.js';
 import {
   HOST_TO_DASHBOARD,
@@ -23,22 +24,22 @@ import {
   InspectorSelectUnit,
   validate,
   type GradientsStateMessage,
-  type InspectorResultMessage,
   type ModelRef,
 } from '../../src/protocol/webview.js';
 import type { TrainerEvent } from '../../src/training/events.js';
 import { emaDebiased } from '../../webview/common/smoothing.js';
 import { rankUnits } from '../../webview/inspector/unitRanking.js';
-import { loadFixture } from './harness.js';
+import { loadFixture, loadInspection, type RecordedInspection } from './harness.js';
 
 const runs = (['lstm', 'gru', 'rnn'] as const).map((c) => loadFixture<{ model: ModelRef; events: TrainerEvent[] }>(`events-${c}.json`));
-const inspections = (['lstm', 'gru', 'rnn'] as const).map((c) => loadFixture<InspectorResultMessage>(`inspect-${c}.json`));
+const inspections = (['lstm', 'gru', 'rnn'] as const).map((c) => loadFixture<RecordedInspection>(`inspect-${c}.json`));
+const posted = (['lstm', 'gru', 'rnn'] as const).map((c) => loadInspection(c).message);
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 describe('message guards', () => {
   it('accept every recorded trainer event and inspection', () => {
     for (const r of runs) for (const e of r.events) assert.ok(isTrainerEvent(e), `${e.event} event of ${r.model.name}`);
-    for (const m of inspections) assert.ok(InspectorResult.is(m), m.model.name);
+    for (const m of posted) assert.ok(InspectorResult.is(m), m.model.name);
     assert.ok(GradientsState.is(loadFixture<GradientsStateMessage>('gradients-state.json')));
   });
 
@@ -200,13 +201,19 @@ describe('inspector helpers', () => {
     assert.deepEqual(levelRuns('ab\ncd', [1, 1, 0, 1, -1], 'signed'), [[0, 2, LEVELS - 1], [3, 4, LEVELS - 1], [4, 5, 0]]);
   });
 
-  it('rounding keeps the shape, passes the guard and shrinks the message', () => {
+  it('the posted inspection decodes to the recorded one within one quantisation step', async () => {
     const big = inspections[0]!.result;
-    const c = compactInspectResult(big, 2);
-    assert.ok(isInspectResult(c));
-    assert.equal(c.layers[0]!.gates.gammaU!.length, big.layers[0]!.gates.gammaU!.length);
-    for (const row of c.layers[1]!.gates.a!) for (const v of row) assert.equal(Math.round(v * 100) / 100, v);
-    assert.ok(JSON.stringify(c).length < JSON.stringify(big).length);
+    const wire = posted[0]!.result;
+    assert.ok(!isWireInspectResult({ ...wire, layers: [{ ...wire.layers[0]!, gates: { gammaU: { lo: 1, hi: 0 } } }] }), 'a range must not be empty');
+    const shown = await decodeInspectResult(wire);
+    for (const [l, layer] of big.layers.entries()) {
+      for (const [g, rows] of Object.entries(layer.gates)) {
+        const { lo, hi } = wire.layers[l]!.gates[g as GateName]!;
+        const got = shown.layers[l]!.gates[g as GateName]!;
+        rows.forEach((row, t) => row.forEach((v, j) => assert.ok(Math.abs(got[t]![j]! - v) <= (hi - lo) / 255, `layer ${l} ${g} [${t}][${j}]`)));
+      }
+    }
+    assert.ok(JSON.stringify(posted[0]).length < JSON.stringify(inspections[0]).length / 2);
   });
 });
 

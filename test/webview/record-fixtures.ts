@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CellType } from '../../src/engine/config.js';
 import { inspect } from '../../src/engine/inspect.js';
-import { compactInspectResult } from '../../src/extension/panels/inspectResultCompact.js';
-import type { GradientSeries, GradientsStateMessage, InspectorResultMessage, ModelRef } from '../../src/protocol/webview.js';
+import type { GradientSeries, GradientsStateMessage, ModelRef } from '../../src/protocol/webview.js';
+import type { RecordedInspection } from './harness.js';
 import { loadModel } from '../../src/training/checkpoint.js';
 import { readModelMeta } from '../../src/model/index.js';
 import type { TrainerEvent } from '../../src/training/events.js';
@@ -81,7 +81,8 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       const result = inspect(model, sample, { topK: 5, gradients: true });
       const inspectMs = performance.now() - t0;
-      const message: InspectorResultMessage = { type: 'inspector/result', model: refs[i]!, text: sample, result: compactInspectResult(result, 3), inspectMs };
+      // The reference result: the tests quantise and pack it as the host does (harness.ts loadInspection).
+      const message: RecordedInspection = { type: 'inspector/result', model: refs[i]!, text: sample, result, inspectMs };
       const { gradients, ...withoutGradients } = message.result;
       writeJson(`inspect-${spec.cell}.json`, { ...message, result: withoutGradients });
       if (!gradients) throw new Error('inspect returned no gradient flow');

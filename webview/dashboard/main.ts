@@ -22,13 +22,15 @@ import {
   type TrainingAction,
   type TrainingStatus,
 } from '../../src/protocol/webview.js';
-import type { TrainerEvent } from '../../src/training/events.js';
+import type { StartEvent, TrainerEvent } from '../../src/training/events.js';
 import { alignSeries, axis, followWidth, widthOf, type XYSeries } from '../common/chart.js';
 import { byId, formatDuration, formatNumber, h } from '../common/dom.js';
 import { runProgress } from '../../src/protocol/runProgress.js';
 import { emaDebiased } from '../common/smoothing.js';
 import { openPanelPage } from '../common/panelPage.js';
 import type { ThemeColors } from '../common/theme.js';
+import { nextTaskSeries } from '../../src/protocol/taskSeries.js';
+import { createTaskMetricsView } from './taskMetrics.js';
 
 type XAxis = 'step' | 'time' | 'tokens';
 
@@ -74,6 +76,8 @@ const stopBtn = button('stop', 'Stop', false);
 const pauseBtn = button('pause', 'Pause');
 const checkpointBtn = button('checkpoint', 'Save checkpoint now');
 const sampleBtn = button('sample-now', 'Sample now');
+const csvBtn = button('save-csv', 'Save series as CSV…');
+const jsonBtn = button('save-json', 'Save series as JSON…');
 const tempInput = h('input', { type: 'range', id: 'temperature', min: 0, max: 2, step: 0.05, value: ui.temperature, 'aria-label': 'Sampling temperature' });
 const tempValue = h('span', { id: 'temperature-value' });
 const smoothInput = h('input', { type: 'range', id: 'smoothing', min: 0, max: 0.99, step: 0.01, value: ui.smoothing, 'aria-label': 'Smoothing' });
@@ -86,6 +90,7 @@ const logBox = h('vscode-checkbox', { id: 'log-scale', label: 'Log scale', check
 const progress = h('vscode-progress-bar', { id: 'progress', class: 'progress', 'aria-label': 'Training progress' }) as VscodeProgressBar;
 const lossEl = h('div', { id: 'loss-chart', class: 'chart' });
 const gradEl = h('div', { id: 'grad-chart', class: 'chart' });
+const taskView = createTaskMetricsView();
 
 // The page's HTML showed the heading and a loading line until now.
 app.replaceChildren();
@@ -97,9 +102,10 @@ app.append(
   h('div', { class: 'row', id: 'controls' }, stopBtn, pauseBtn, checkpointBtn, sampleBtn,
     h('label', { class: 'inline' }, 'Temperature', tempInput, tempValue), h('span', { id: 'control-status', class: 'muted' })),
   h('h2', {}, 'Loss'),
-  h('div', { class: 'row' }, h('label', { class: 'inline' }, 'Smoothing', smoothInput, smoothValue), h('label', { class: 'inline' }, 'X axis', xSelect), logBox),
+  h('div', { class: 'row' }, h('label', { class: 'inline' }, 'Smoothing', smoothInput, smoothValue), h('label', { class: 'inline' }, 'X axis', xSelect), logBox, csvBtn, jsonBtn),
   h('div', { id: 'overlays', class: 'overlays' }),
   lossEl,
+  taskView.element,
   h('h2', {}, 'Gradient norm and learning rate'),
   gradEl,
   h('ul', { id: 'nan-list', class: 'nan-list' }),
@@ -115,6 +121,9 @@ stopBtn.addEventListener('click', () => control('stop'));
 pauseBtn.addEventListener('click', () => control(snap.status === 'paused' ? 'resume' : 'pause'));
 checkpointBtn.addEventListener('click', () => control('checkpoint'));
 sampleBtn.addEventListener('click', () => control('sample'));
+// The host asks where to save and writes the run at full resolution (the chart's copy is downsampled).
+csvBtn.addEventListener('click', () => page.post({ type: 'dashboard/export', format: 'csv' }));
+jsonBtn.addEventListener('click', () => page.post({ type: 'dashboard/export', format: 'json' }));
 tempInput.addEventListener('input', () => {
   ui.temperature = Number(tempInput.value);
   tempValue.textContent = ui.temperature.toFixed(2);
@@ -316,6 +325,7 @@ function drawCharts(): void {
     lossChart.setData(data);
     gradChart?.setData(gradData(buckets));
   }
+  taskView.update(snap.task, snap.series, theme);
 }
 
 let chartsPending = false;
@@ -337,6 +347,9 @@ function stat(label: string, value: string, id: string): HTMLElement {
   return h('span', { class: 'stat', id }, h('span', { class: 'muted' }, label), h('b', {}, value));
 }
 
+/** native (the C++ addon over OpenBLAS), else the TensorFlow.js backend the portable cells run on: wasm or cpu. */
+const kernelsLabel = (s: StartEvent): string => (s.kernels === 'native' ? 'native' : s.backend);
+
 function renderHeader(): void {
   const s = snap.start;
   const last = snap.lastStep;
@@ -353,7 +366,7 @@ function renderHeader(): void {
       stat('Cell', n.cell.toUpperCase(), 'stat-cell'),
       stat('Layers × units', `${n.layers} × ${n.units}`, 'stat-size'),
       stat('Parameters', formatCount(s.parameters), 'stat-params'),
-      stat('Backend', s.backend, 'stat-backend'),
+      stat('Kernels', kernelsLabel(s), 'stat-kernels'),
       stat('Tokens/s', last ? formatCount(last.tokensPerSecond) : '—', 'stat-speed'),
       stat('Step', last ? String(last.step) : String(s.startStep), 'stat-step'),
       stat('Loss', last ? formatNumber(last.loss) : '—', 'stat-loss'),
@@ -395,6 +408,7 @@ function renderHeader(): void {
   pauseBtn.disabled = !running;
   checkpointBtn.disabled = !running;
   sampleBtn.disabled = !running;
+  csvBtn.disabled = jsonBtn.disabled = snap.series.step.length + snap.series.valStep.length === 0;
   // The slider sets the temperature of the run's samples: with no run there is nothing to set.
   tempInput.disabled = !running;
   pauseBtn.textContent = snap.status === 'paused' ? 'Resume' : 'Pause';
@@ -443,6 +457,7 @@ function showModel(dir: string | null): void {
 }
 
 function applyEvent(e: TrainerEvent): { samples: boolean } {
+  snap.task = nextTaskSeries(snap.task, e);
   switch (e.event) {
     case 'start':
       snap = { ...snap, start: e, status: 'running', lastStep: null, lastEval: null, done: null, series: emptySeries(), samples: [], nans: [] };

@@ -39,6 +39,7 @@ app.append(
   page.messageBox,
   h('div', { id: 'models', class: 'overlays' }),
   h('div', { class: 'row' }, h('label', { class: 'inline' }, 'Position T', positionInput), h('span', { id: 'position-label', class: 'muted' }), computeBtn),
+  h('p', { id: 'used', class: 'muted' }),
   h('pre', { id: 'context', class: 'text' }),
   chartEl,
   h('p', { id: 'explain', class: 'explain muted' },
@@ -123,6 +124,12 @@ computeBtn.addEventListener('click', () => {
   page.post({ type: 'gradients/compute', modelDirs: ui.modelDirs, position: Number(positionInput.value) });
 });
 
+/** Which text and position the curves on the chart were computed from (the slider may have moved on). */
+function usedLine(m: GradientsStateMessage): string {
+  const at = `position T = ${m.position} (token “${visibleChar(m.tokens[m.position] ?? '')}”) of ${m.tokens.length} tokens`;
+  return `Computed at ${at}, over ${m.source ?? `a text of ${m.text.length} characters`}.`;
+}
+
 page.start({
   onMessage(m) {
     switch (m.type) {
@@ -137,6 +144,7 @@ page.start({
         positionInput.value = String(m.position);
         renderModels();
         positionLabel();
+        byId('used').textContent = usedLine(m);
         renderChart();
         break;
       case 'gradients/busy':

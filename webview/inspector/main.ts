@@ -12,6 +12,7 @@ import type { VscodeTextarea } from '@vscode-elements/elements/dist/vscode-texta
 import type { GateName } from '../../src/engine/config.js';
 import type { InspectResult, LayerTrace } from '../../src/engine/types.js';
 import { isObject } from '../../src/protocol/guards.js';
+import { decodeInspectResult } from '../../src/protocol/inspectWire.js';
 import { architectureLabel } from '../../src/protocol/labels.js';
 import { HOST_TO_INSPECTOR, type HostToInspector, type InspectorToHost, type ModelRef, type UnitSelection } from '../../src/protocol/webview.js';
 import { colorFor, scaleKindOf, textColorOn, type ScaleKind } from '../common/colorScales.js';
@@ -182,7 +183,7 @@ function renderGates(): void {
       const histHelp = `Units by fraction of time saturated: bars up > 0.9, bars down ${kind === 'unit' ? '< 0.1' : '< −0.9'} (0 → 1 left to right)`;
       hist.title = histHelp;
       block.append(h('div', { class: 'gate-head' }, h('b', { class: 'gate-title' }, GATE_LABELS[gate]), h('span', { class: 'muted' }, satText),
-        sat ? hist : null, sat ? h('span', { class: 'muted hist-caption' }, 'units: ▲ time high, ▼ time low') : null));
+        sat ? hist : null, sat ? h('span', { class: 'muted hist-caption' }, histCaption(kind)) : null));
       box.append(block);
       if (sat) drawSaturationHistogram(hist, sat.unitLow, sat.unitHigh, theme);
       const map = new Heatmap(block, `Heatmap of ${GATE_LABELS[gate]}, layer ${li + 1}: units by time steps`);
@@ -192,6 +193,10 @@ function renderGates(): void {
   });
   box.dataset.renderMs = (performance.now() - t0).toFixed(1);
 }
+
+/** The saturation histogram's legend in words: bins of units by the share of steps they spend saturated. */
+const histCaption = (kind: ScaleKind): string =>
+  `number of units by share of steps saturated (0 → 100%, left to right): ▲ above 0.9, ▼ below ${kind === 'unit' ? '0.1' : '−0.9'}`;
 
 const selectedUnitFor = (layer: number, gate: GateName): number | null =>
   ui.selected && ui.selected.layer === layer && ui.selected.gate === gate ? ui.selected.unit : null;
@@ -355,6 +360,24 @@ runBtn.addEventListener('click', () => {
   page.post({ type: 'inspector/run', modelDir: dir, text });
 });
 
+/** Shows a decoded inspection (the host's result, inflated). */
+function showResult(shown: NonNullable<typeof current>): void {
+  page.hideMessage();
+  current = shown;
+  ui.modelDir = shown.model.dir;
+  ui.text = shown.text;
+  textArea.value = shown.text;
+  // A unit choice survives a reload (the state comes back with the same model and text).
+  if (ui.selected && traceOf(ui.selected.layer, ui.selected.gate)?.[0]?.[ui.selected.unit] === undefined) ui.selected = null;
+  saveUi();
+  byId('title').textContent = `Gate inspector — ${shown.model.name}`;
+  byId('ranking-box').replaceChildren();
+  renderModels();
+  renderAll();
+}
+
+let resultTicket = 0;
+
 renderLegends();
 
 page.start({
@@ -370,18 +393,14 @@ page.start({
         page.showMessage(`Running the model over ${m.text.length} characters…`, false);
         break;
       case 'inspector/result': {
-        page.hideMessage();
-        current = { model: m.model, text: m.text, result: m.result, inspectMs: m.inspectMs };
-        ui.modelDir = m.model.dir;
-        ui.text = m.text;
-        textArea.value = m.text;
-        // A unit choice survives a reload (the state comes back with the same model and text).
-        if (ui.selected && traceOf(ui.selected.layer, ui.selected.gate)?.[0]?.[ui.selected.unit] === undefined) ui.selected = null;
-        saveUi();
-        byId('title').textContent = `Gate inspector — ${m.model.name}`;
-        byId('ranking-box').replaceChildren();
-        renderModels();
-        renderAll();
+        // Inflating is asynchronous: a newer result that arrives meanwhile wins.
+        const ticket = ++resultTicket;
+        void decodeInspectResult(m.result).then(
+          (result) => {
+            if (ticket === resultTicket) showResult({ model: m.model, text: m.text, result, inspectMs: m.inspectMs });
+          },
+          (err: unknown) => page.showMessage(`The inspection could not be read: ${err instanceof Error ? err.message : String(err)}.`, true),
+        );
         break;
       }
     }

@@ -2,8 +2,9 @@
 // trainer events are batched to at most 4 messages per second.
 
 import * as path from 'node:path';
-import type * as vscode from 'vscode';
-import { overlayRunsFromHistory, type OverlayRun } from '../../protocol/runSeries.js';
+import * as vscode from 'vscode';
+import { overlayRunsFromHistory, type OverlayRun, type RunSeries } from '../../protocol/runSeries.js';
+import { seriesCsv, seriesJson, type SeriesFormat } from '../../protocol/seriesExport.js';
 import {
   DASHBOARD_TO_HOST,
   readDashboardRevive,
@@ -145,7 +146,44 @@ export class DashboardPanel extends PanelHost<DashboardToHost, HostToDashboard> 
     return [...mine, ...others];
   }
 
+  /** The shown run at full resolution: the live one, else the last run recorded in model.json. */
+  private shownSeries(dir: string): RunSeries | null {
+    const live = this.store.get(dir);
+    if (live) return live.series;
+    return this.overlays(dir).filter((o) => o.id.startsWith(`${dir}#`)).at(-1)?.series ?? null;
+  }
+
+  /** Asks where, then writes the shown run's series there (a webview cannot download by itself). */
+  private async exportSeries(format: SeriesFormat): Promise<void> {
+    const dir = this.modelDir;
+    const series = dir ? this.shownSeries(dir) : null;
+    if (!dir || !series || series.step.length + series.valStep.length === 0) {
+      this.channel.post({ type: 'error', message: 'There is no run to save yet: its series appear once training has taken a step.' });
+      return;
+    }
+    const name = this.nameOf(dir);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(dir);
+    const uri = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.joinPath(folder, `${name}-series.${format}`),
+      filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
+      saveLabel: `Save ${format.toUpperCase()}`,
+      title: `Save the series of ${name}`,
+    });
+    if (!uri) return;
+    const text = format === 'csv' ? seriesCsv(series) : seriesJson({ name, dir }, series);
+    try {
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+      this.log(`Saved the series of ${name} to ${uri.fsPath}.`);
+    } catch (err) {
+      this.channel.post({ type: 'error', message: `Could not save ${uri.fsPath}: ${err instanceof Error ? err.message : String(err)}.` });
+    }
+  }
+
   protected override onMessage(m: DashboardToHost): void {
+    if (m.type === 'dashboard/export') {
+      void this.exportSeries(m.format);
+      return;
+    }
     if (m.type !== 'dashboard/control' || !this.modelDir) return;
     const ok = this.ctx.deps.controlTraining(this.modelDir, m.action, m.temperature);
     if (!ok) {

@@ -18,6 +18,7 @@ export const GRADIENT_TEXT_LIMIT = 400;
 
 interface Computed {
   text: string;
+  source: string | undefined;
   tokens: string[];
   position: number;
   series: GradientSeries[];
@@ -29,6 +30,8 @@ export class GradientFlowPanel extends PanelHost<GradientsToHost, HostToGradient
   );
 
   private text = '';
+  /** Where the text came from, in words, for the panel to say. */
+  private source: string | undefined;
   private computed: Computed | null = null;
   private busy = false;
   /** The last failure, re-sent on ready: it may happen before the page listens (after a reload). */
@@ -36,16 +39,16 @@ export class GradientFlowPanel extends PanelHost<GradientsToHost, HostToGradient
   private running = 0;
 
   /** Opens the panel and computes the curves of `modelDirs` over `text` at `position` (default: the end). */
-  static createOrShow(ctx: PanelContext, request: { modelDirs: string[]; text: string; position?: number }): GradientFlowPanel {
+  static createOrShow(ctx: PanelContext, request: { modelDirs: string[]; text: string; position?: number; source?: string }): GradientFlowPanel {
     const { host } = GradientFlowPanel.slot.open((panel) => new GradientFlowPanel(panel, ctx));
-    void host.compute(request.modelDirs, request.text, request.position);
+    void host.compute(request.modelDirs, request.text, request.position, request.source);
     return host;
   }
 
   /** After a window reload: recomputes the curves the webview had saved. */
   static revive(panel: vscode.WebviewPanel, ctx: PanelContext, state: GradientsReviveState): GradientFlowPanel {
     const p = new GradientFlowPanel(panel, ctx);
-    if (state.modelDirs.length && state.text) void p.compute(state.modelDirs, state.text, state.position ?? undefined);
+    if (state.modelDirs.length && state.text) void p.compute(state.modelDirs, state.text, state.position ?? undefined, undefined);
     return p;
   }
 
@@ -54,7 +57,7 @@ export class GradientFlowPanel extends PanelHost<GradientsToHost, HostToGradient
   }
 
   protected override onMessage(m: GradientsToHost): void {
-    if (m.type === 'gradients/compute') void this.compute(m.modelDirs, this.text, m.position);
+    if (m.type === 'gradients/compute') void this.compute(m.modelDirs, this.text, m.position, this.source);
   }
 
   override modelMoved(from: string, to: string | null): void {
@@ -65,7 +68,9 @@ export class GradientFlowPanel extends PanelHost<GradientsToHost, HostToGradient
     this.sendState();
   }
 
-  async compute(modelDirs: string[], text: string, position?: number): Promise<void> {
+  /** `source` says in words where the text came from (undefined: not known, after a reload). */
+  async compute(modelDirs: string[], text: string, position: number | undefined, source: string | undefined): Promise<void> {
+    this.source = source;
     this.text = text.length > GRADIENT_TEXT_LIMIT ? text.slice(text.length - GRADIENT_TEXT_LIMIT) : text;
     const ticket = ++this.running;
     this.busy = true;
@@ -87,7 +92,7 @@ export class GradientFlowPanel extends PanelHost<GradientsToHost, HostToGradient
         series.push({ model: m, flow: r.gradients });
       }
       if (ticket !== this.running) return;
-      this.computed = { text: this.text, tokens, position: pos ?? 0, series };
+      this.computed = { text: this.text, source, tokens, position: pos ?? 0, series };
       this.busy = false;
       this.sendState();
     } catch (err) {
@@ -101,7 +106,7 @@ export class GradientFlowPanel extends PanelHost<GradientsToHost, HostToGradient
 
   protected override sendState(): void {
     const c = this.computed;
-    if (c) this.channel.post({ type: 'gradients/state', text: c.text, tokens: c.tokens, position: c.position, models: this.models(), series: c.series });
+    if (c) this.channel.post({ type: 'gradients/state', text: c.text, tokens: c.tokens, position: c.position, ...(c.source ? { source: c.source } : {}), models: this.models(), series: c.series });
     if (this.busy) this.channel.post({ type: 'gradients/busy' });
     if (this.error) this.channel.post({ type: 'error', message: this.error });
   }

@@ -120,9 +120,8 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
       }
       const doc = editor.document;
       const sel = editor.selection;
-      const text = sel.isEmpty
-        ? doc.getText(new vscode.Range(doc.positionAt(Math.max(0, doc.offsetAt(sel.active) - GRADIENT_TEXT_LIMIT)), sel.active)) || doc.getText().slice(0, GRADIENT_TEXT_LIMIT)
-        : doc.getText(sel);
+      const beforeCursor = sel.isEmpty ? doc.getText(new vscode.Range(doc.positionAt(Math.max(0, doc.offsetAt(sel.active) - GRADIENT_TEXT_LIMIT)), sel.active)) : '';
+      const text = sel.isEmpty ? beforeCursor || doc.getText().slice(0, GRADIENT_TEXT_LIMIT) : doc.getText(sel);
       if (text.length < 2) {
         void vscode.window.showInformationMessage('The gradient flow needs at least two characters of text: select some.');
         return;
@@ -132,7 +131,9 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
         void vscode.window.showInformationMessage('There are no models yet: run “RNN Lab: Train Model on Active File…” first.');
         return;
       }
-      GradientFlowPanel.createOrShow(ctx, { modelDirs: dirs, text });
+      const file = doc.isUntitled ? 'an untitled editor' : vscode.workspace.asRelativePath(doc.uri);
+      const source = !sel.isEmpty ? `the selection in ${file}` : beforeCursor ? `the ${text.length} characters before the cursor in ${file}` : `the first ${text.length} characters of ${file}`;
+      GradientFlowPanel.createOrShow(ctx, { modelDirs: dirs, text, source });
     },
     trainingStatusChanged(modelDir, status) {
       store.setStatus(modelDir, status);

@@ -2,7 +2,7 @@
 // and reports unit clicks (per-character values) so the editor can be coloured.
 
 import * as vscode from 'vscode';
-import type { InspectResult } from '../../engine/types.js';
+import type { WireInspectResult } from '../../protocol/inspectWire.js';
 import {
   INSPECTOR_TO_HOST,
   readInspectorRevive,
@@ -12,7 +12,7 @@ import {
   type ModelRef,
   type UnitSelection,
 } from '../../protocol/webview.js';
-import { compactInspectResult } from './inspectResultCompact.js';
+import { toWireInspectResult } from './inspectResultWire.js';
 import type { PanelContext } from './panelDeps.js';
 import { PanelHost, PanelSlot } from './panelHost.js';
 
@@ -36,7 +36,7 @@ export interface UnitSelectionEvent {
 interface Shown {
   model: ModelRef;
   text: string;
-  result: InspectResult;
+  result: WireInspectResult;
   inspectMs: number;
   source: TextSource | null;
 }
@@ -97,9 +97,9 @@ export class InspectorPanel extends PanelHost<InspectorToHost, HostToInspector> 
     this.channel.post({ type: 'inspector/busy', text });
     const t0 = performance.now();
     try {
-      const result = await this.ctx.deps.inspect(modelDir, text, { topK: 5 });
+      const result = await this.ctx.deps.inspectQuantised(modelDir, text, { topK: 5 });
       if (ticket !== this.running) return;
-      this.shown = { model, text, result: compactInspectResult(result), inspectMs: performance.now() - t0, source };
+      this.shown = { model, text, result: toWireInspectResult(result), inspectMs: performance.now() - t0, source };
       this.pending = null;
       this.panel.title = `RNN Lab: Gates ${model.name}`;
       this.sendResult();

@@ -2,7 +2,7 @@
 // registerPanels, so the panels import nothing else of the extension.
 
 import type * as vscode from 'vscode';
-import type { InspectResult } from '../../engine/types.js';
+import type { InspectResult, QuantisedInspectResult } from '../../engine/types.js';
 import type { ModelRef, TrainingAction } from '../../protocol/webview.js';
 import type { TrainerEvent } from '../../training/events.js';
 
@@ -14,6 +14,8 @@ export interface PanelDeps {
    * cached in the host). Rejects with an Error whose message is one sentence.
    */
   inspect(modelDir: string, text: string, options: { topK?: number; gradients?: boolean; position?: number }): Promise<InspectResult>;
+  /** The same inspection with its traces quantised to a byte per value (the gate inspector's). */
+  inspectQuantised(modelDir: string, text: string, options: { topK?: number }): Promise<QuantisedInspectResult>;
   /**
    * Sends Stop / Pause / Resume / Save checkpoint now / Sample now to the run training
    * `modelDir`. Returns false when no run of that model is active.

@@ -2,6 +2,7 @@
 // the extension sees a run's events, so a dashboard opened mid-run shows the whole run.
 
 import { appendEvent, downsampleSeries, emptySeries } from '../../protocol/runSeries.js';
+import { nextTaskSeries } from '../../protocol/taskSeries.js';
 import type { DashboardSnapshot, TrainingStatus } from '../../protocol/webview.js';
 import type { TrainerEvent } from '../../training/events.js';
 
@@ -29,6 +30,7 @@ export class RunStore {
       run = { modelDir, status: 'running', start: null, lastStep: null, lastEval: null, done: null, series: emptySeries(), samples: [], nans: [] };
       this.runs.set(modelDir, run);
     }
+    run.task = nextTaskSeries(run.task, e);
     this.latest = modelDir;
     switch (e.event) {
       case 'start':
@@ -86,6 +88,7 @@ export class RunStore {
       samples: run?.samples ?? [],
       nans: run?.nans ?? [],
       overlays,
+      ...(run?.task ? { task: run.task } : {}),
     };
   }
 }

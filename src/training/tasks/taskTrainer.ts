@@ -8,6 +8,7 @@
 // trainer (with `task` and `metrics`), so the CLI, the extension and the dashboard read one stream.
 
 import type { BackendName, NetworkConfig } from '../../engine/config.js';
+import { currentKernels } from '../../engine/kernels/kernels.js';
 import { Rng } from '../../engine/math.js';
 import type { Param } from '../../engine/network.js';
 import type { VocabularyJSON } from '../../engine/tokenizer.js';
@@ -123,8 +124,10 @@ export async function trainTask(learner: TaskLearner, config: TrainConfig, run: 
   emit({
     event: 'start',
     task: learner.task,
+    ...(learner.folder().labels ? { labels: learner.folder().labels } : {}),
     modelDir: run.modelDir,
     backend: run.backend,
+    kernels: currentKernels().path,
     network: learner.network,
     train: config,
     parameters,
@@ -256,7 +259,14 @@ export async function trainTask(learner: TaskLearner, config: TrainConfig, run: 
       }
       if (control?.paused) {
         clock.pause();
-        while (control.paused && !run.signal?.aborted) await control.waitForChange(run.signal);
+        while (control.paused && !run.signal?.aborted) {
+          await control.waitForChange(run.signal);
+          // Save Checkpoint Now while paused saves the step the run is paused at.
+          if (control.checkpointRequested) {
+            control.checkpointRequested = false;
+            saveLatest();
+          }
+        }
         clock.resume();
         continue;
       }
