@@ -67,6 +67,16 @@ export function logSoftmaxRow(logits: Float32Array, offset: number, V: number): 
   return Float64Array.from({ length: V }, (_, v) => logits[offset + v] - lse);
 }
 
+/** Σ −log p(y⟨t⟩) over each stream's real targets (−1 is padding) of time-major T·B × V logits, nats per stream. */
+export function sequenceLosses(logits: Float32Array, targets: Int32Array, B: number, V: number): Float64Array {
+  const out = new Float64Array(B);
+  for (let r = 0; r < targets.length; r++) {
+    const y = targets[r];
+    if (y >= 0) out[r % B] -= logSoftmaxRow(logits, r * V, V)[y];
+  }
+  return out;
+}
+
 /** The same tensors under the head's names (the data is shared, so the optimizer's in-place updates reach the network). */
 export function renamed(prefix: string, params: readonly Param[]): Param[] {
   return params.map((p) => ({ name: prefix + p.name, shape: p.shape, data: p.data }));

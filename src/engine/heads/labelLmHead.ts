@@ -10,7 +10,7 @@ import { pickToken } from '../sampler.js';
 import type { Param } from '../network.js';
 import { crossEntropy } from '../network.js';
 import type { BridgedNames, BridgedPass, DecoderState } from './bridgedDecoder.js';
-import { BridgedDecoder, logSoftmaxRow } from './bridgedDecoder.js';
+import { BridgedDecoder, sequenceLosses } from './bridgedDecoder.js';
 import type { PaddedBatch } from './paddedBatch.js';
 import { padBatch } from './paddedBatch.js';
 import type { HeadGrads, HeadLoss } from './sequenceHead.js';
@@ -105,18 +105,7 @@ export class LabelLmHead {
 
   /** −log p(line + <EOS> | label) of each line, nats. */
   lineLosses(batch: LabelLmBatch): Float64Array {
-    const { logits } = this.forward(batch);
-    const targets = this.targetsOf(batch);
-    const { B, T } = batch.target;
-    const V = this.config.vocabSize;
-    const out = new Float64Array(B);
-    for (let t = 0; t < T; t++) {
-      for (let b = 0; b < B; b++) {
-        const y = targets[t * B + b];
-        if (y >= 0) out[b] -= logSoftmaxRow(logits, (t * B + b) * V, V)[y];
-      }
-    }
-    return out;
+    return sequenceLosses(this.forward(batch).logits, this.targetsOf(batch), batch.target.B, this.config.vocabSize);
   }
 
   lossAndGrads(batch: LabelLmBatch, rng?: Rng): HeadGrads {

@@ -12,7 +12,7 @@ import { Rng } from '../math.js';
 import type { EncoderPass, Param } from '../network.js';
 import { crossEntropy, Network } from '../network.js';
 import type { BridgedNames, DecoderState } from './bridgedDecoder.js';
-import { BridgedDecoder, logSoftmaxRow, renamed } from './bridgedDecoder.js';
+import { BridgedDecoder, logSoftmaxRow, renamed, sequenceLosses } from './bridgedDecoder.js';
 import type { HeadGrads, HeadLoss } from './sequenceHead.js';
 import type { PaddedBatch } from './paddedBatch.js';
 import { padBatch } from './paddedBatch.js';
@@ -142,18 +142,7 @@ export class Seq2seqHead {
 
   /** −log p(target + <EOS> | source) of each pair, nats (the sum over its tokens). */
   pairLosses(batch: Seq2seqBatch): Float64Array {
-    const { logits } = this.forward(batch);
-    const targets = this.targetsOf(batch);
-    const { B, T } = batch.target;
-    const V = this.config.vocabSize;
-    const out = new Float64Array(B);
-    for (let t = 0; t < T; t++) {
-      for (let b = 0; b < B; b++) {
-        const y = targets[t * B + b];
-        if (y >= 0) out[b] -= logSoftmaxRow(logits, (t * B + b) * V, V)[y];
-      }
-    }
-    return out;
+    return sequenceLosses(this.forward(batch).logits, this.targetsOf(batch), batch.target.B, this.config.vocabSize);
   }
 
   lossAndGrads(batch: Seq2seqBatch, rng?: Rng): HeadGrads {
