@@ -30,7 +30,7 @@ const LM_COMMANDS: Record<string, string> = {
 export function refuseUnlessLm(dir: string, checkpoint: CheckpointKind | undefined, command: keyof typeof LM_COMMANDS): void {
   const { task } = readModelMeta(dir, checkpoint ?? 'root');
   if (task === 'lm') return;
-  const instead = `; use rnnlab predict ${dir} --text TEXT`;
+  const instead = task === 'label-lm' ? `; use rnnlab sample ${dir} --label LABEL` : `; use rnnlab predict ${dir} --text TEXT`;
   throw new InputError(`${command} does not apply to ${dir}, a ${task} model: it ${LM_COMMANDS[command]}${instead}`);
 }
 

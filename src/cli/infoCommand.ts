@@ -119,6 +119,10 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
 /** What the model does, in a few words. */
 function taskLine(meta: ModelMeta): string {
   if (meta.task === 'lm') return 'lm (language model)';
+  if (meta.task === 'label-lm') {
+    const best = meta.state.best ? `; best perplexity ${(meta.state.best.metrics.perplexity ?? NaN).toFixed(4)}, labelAccuracy ${(meta.state.best.metrics.labelAccuracy ?? NaN).toFixed(4)} at step ${meta.state.best.step}` : '';
+    return `lm, condition label (each line generated from its label: a⟨0⟩ = tanh(W·onehot(label) + b) per layer), ${meta.labels?.length ?? 0} labels: ${(meta.labels ?? []).join(', ')}${best}`;
+  }
   if (meta.task === 'seq2seq') {
     const enc = meta.network.bidirectional ? 'bidirectional encoder' : 'encoder';
     const best = meta.state.best ? `; best exactMatch ${(meta.state.best.metrics.exactMatch ?? NaN).toFixed(4)}, cer ${(meta.state.best.metrics.cer ?? NaN).toFixed(4)} at step ${meta.state.best.step}` : '';

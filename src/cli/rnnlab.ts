@@ -9,7 +9,7 @@ import { runBenchCommand } from './benchCommand.js';
 import { refuseUnlessLm, runEvalClassify, runPredict, runTrainClassify } from './classifyCommands.js';
 import { savedTask } from './taskTrain.js';
 import { runEvalTag, runPredictTag, runTrainTag } from './tagCommands.js';
-import { EXIT_OK, UsageError, errorLine, exitCodeFor } from './cliErrors.js';
+import { EXIT_OK, InputError, UsageError, errorLine, exitCodeFor } from './cliErrors.js';
 import { runEval } from './evalCommand.js';
 import { runExport } from './exportCommand.js';
 import { runImport } from './importCommand.js';
@@ -17,6 +17,7 @@ import { runInfo } from './infoCommand.js';
 import { runInspect } from './inspectCommand.js';
 import { parseInteger, parseNumber } from './optionParsers.js';
 import { runSample } from './sampleCommand.js';
+import { runEvalLabelLm, runSampleLabelLm, runTrainLabelLm } from './labelLmCommands.js';
 import { runEvalSeq2seq, runInspectSeq2seq, runPredictSeq2seq, runTrainSeq2seq } from './seq2seqCommands.js';
 import { runTrain } from './trainCommand.js';
 import { readModelMeta } from '../model/index.js';
@@ -33,6 +34,7 @@ const TASK_TRAINERS: Record<Exclude<ModelTask, 'lm'>, (file: string, flags: Trai
   classify: runTrainClassify,
   tag: runTrainTag,
   seq2seq: runTrainSeq2seq,
+  'label-lm': runTrainLabelLm,
 };
 
 /** `eval` of a task model; a language model (and any task not listed) is scored by runEval. */
@@ -40,6 +42,7 @@ const EVALUATORS: Partial<Record<ModelTask, (dir: string, file: string, flags: C
   classify: runEvalClassify,
   tag: runEvalTag,
   seq2seq: runEvalSeq2seq,
+  'label-lm': runEvalLabelLm,
 };
 
 /** `predict` of a task model (classify by default). */
@@ -65,7 +68,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('train')
-    .description('train a language model on a text file, a classifier on labelled lines (--task classify), or a tagger on token<whitespace>tag lines (--task tag)')
+    .description('train a language model on a text file (from a label per line with --condition label), a classifier on labelled lines (--task classify), or a tagger on token<whitespace>tag lines (--task tag)')
     .argument('<file>', 'UTF-8 text file to train on')
     .requiredOption('--out <dir>', 'model folder to write (created if needed)')
     .addOption(
@@ -95,6 +98,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--clip <x>', 'gradient clipping threshold (0 = off)', parseNumber)
     .addOption(new Option('--clip-mode <mode>', 'clip the global norm or each value').choices(['norm', 'value']))
     .option('--dropout <p>', 'dropout between stacked layers', parseNumber)
+    .addOption(new Option('--condition <what>', 'lm: label — train on label<TAB>text lines, each line generated from its label (sample --label L)').choices(['label']))
     .option('--bidirectional', 'classify, tag, seq2seq: read each line (the source) both ways (the default)')
     .option('--no-bidirectional', 'classify, tag, seq2seq: read each line (the source) forwards only')
     .option('--val-fraction <f>', 'fraction of the text held out for validation', parseNumber)
@@ -111,8 +115,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--resume', 'continue training the model in --out')
     .option('--json', 'print JSON lines only: one trainer event per line')
     .action(async (file: string, flags) => {
+      if (flags.condition && (flags.task ?? 'lm') !== 'lm') throw new UsageError(`--condition is for --task lm, not --task ${flags.task}`);
       // --resume without --task continues whatever task the folder holds.
-      const task: ModelTask = flags.task ?? (flags.resume ? (savedTask(flags.out) ?? 'lm') : 'lm');
+      const asked: ModelTask | undefined = flags.condition === 'label' ? 'label-lm' : flags.task;
+      const task: ModelTask = asked ?? (flags.resume ? (savedTask(flags.out) ?? 'lm') : 'lm');
       const trainTask = task === 'lm' ? runTrain : TASK_TRAINERS[task];
       setExitCode(await trainTask(file, flags, WASM_DIR));
     });
@@ -127,9 +133,13 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--top-k <k>', 'sample among the K most likely tokens (0 = all)', parseInteger)
     .option('--seed <s>', 'same seed, same model, same backend ⇒ same text', parseInteger)
     .option('--stop-at-newline', 'stop after generating a newline')
+    .option('--label <label>', 'a model trained with --condition label: the label to generate a line for')
     .addOption(checkpointOption())
     .addOption(backendOption())
     .action(async (dir: string, flags) => {
+      const meta = readModelMeta(dir, flags.checkpoint);
+      if (meta.task === 'label-lm') return setExitCode(await runSampleLabelLm(dir, meta.labels ?? [], flags, WASM_DIR));
+      if (flags.label !== undefined) throw new UsageError(`--label is for a model trained with --condition label; ${dir} is a ${meta.task} model`);
       refuseUnlessLm(dir, flags.checkpoint, 'sample');
       setExitCode(await runSample(dir, flags, WASM_DIR));
     });
@@ -163,9 +173,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--beam <k>', 'seq2seq: beam search of width K (default 1: greedy)', parseInteger)
     .addOption(checkpointOption())
     .addOption(backendOption())
-    .action(async (dir: string, file: string | undefined, flags) =>
-      setExitCode(await (PREDICTORS[readModelMeta(dir, flags.checkpoint).task] ?? runPredict)(dir, file, flags, WASM_DIR)),
-    );
+    .action(async (dir: string, file: string | undefined, flags) => {
+      const { task } = readModelMeta(dir, flags.checkpoint);
+      if (task === 'label-lm') throw new InputError(`predict does not apply to ${dir}, a label-conditioned language model: it generates lines; use rnnlab sample ${dir} --label LABEL`);
+      setExitCode(await (PREDICTORS[task] ?? runPredict)(dir, file, flags, WASM_DIR));
+    });
 
   program
     .command('inspect')

@@ -36,7 +36,7 @@ export interface TaskTrainer {
 }
 
 /** What one training example of each task is called. */
-const EXAMPLES: Record<ModelTask, string> = { lm: 'tokens', classify: 'lines', tag: 'sentences', seq2seq: 'pairs' };
+const EXAMPLES: Record<ModelTask, string> = { lm: 'tokens', classify: 'lines', tag: 'sentences', seq2seq: 'pairs', 'label-lm': 'lines' };
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 const f4 = (x: number | null | undefined) => (typeof x === 'number' ? x.toFixed(4) : '–');

@@ -3,7 +3,7 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { deleteModelFolder, modelJsonPath, renameModelFolder } from '../model/index.js';
+import { deleteModelFolder, modelJsonPath, readModelMeta, renameModelFolder } from '../model/index.js';
 import { ModelLockedError } from '../model/lock.js';
 import { forgetModel } from './hostModels.js';
 import { CancelledError } from './cancelledError.js';
@@ -40,10 +40,26 @@ function checkStillThere(lab: Lab, ref: ModelRef): boolean {
 async function sampleCommand(lab: Lab, arg: unknown): Promise<void> {
   const ref = await pickModel(lab, arg, 'Model to sample from');
   if (!ref || !checkStillThere(lab, ref)) return;
-  const prime = await vscode.window.showInputBox({
-    title: SAMPLE_TITLE, prompt: 'Prime text: the model continues it (leave empty to start fresh)', value: '', ignoreFocusOut: true,
-  });
-  if (prime === undefined) return;
+  // A model trained with --condition label generates a line from a label instead of continuing a prime.
+  let meta;
+  try {
+    meta = readModelMeta(ref.dir, ref.checkpoint);
+  } catch (err) {
+    reportError(lab, `Cannot sample from ${ref.name}: ${errorText(err)}`);
+    return;
+  }
+  let label: string | undefined;
+  let prime = '';
+  if (meta.task === 'label-lm') {
+    label = await vscode.window.showQuickPick(meta.labels ?? [], { title: SAMPLE_TITLE, placeHolder: `Label to generate a line for (${ref.name} was trained on labelled lines)`, ignoreFocusOut: true });
+    if (label === undefined) return;
+  } else {
+    const typed = await vscode.window.showInputBox({
+      title: SAMPLE_TITLE, prompt: 'Prime text: the model continues it (leave empty to start fresh)', value: '', ignoreFocusOut: true,
+    });
+    if (typed === undefined) return;
+    prime = typed;
+  }
   const lengthText = await vscode.window.showInputBox({
     title: SAMPLE_TITLE, prompt: 'Tokens to generate (1–20000)', value: '300', ignoreFocusOut: true,
     validateInput: (v) => (/^\d+$/.test(v.trim()) && +v >= 1 && +v <= 20000 ? null : 'Write a whole number from 1 to 20000.'),
@@ -65,6 +81,7 @@ async function sampleCommand(lab: Lab, arg: unknown): Promise<void> {
         return sampleInWorker(path.join(lab.distDir, 'trainerWorker.js'), {
           modelDir: ref.dir, checkpoint: ref.checkpoint,
           options: { prime, length, temperature: Number(temperatureText), seed: (Date.now() % 2_147_483_647) >>> 0 },
+          ...(label !== undefined ? { label } : {}),
         }, abort.signal);
       },
     );

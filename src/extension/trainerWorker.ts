@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { initBackend } from '../engine/backend.js';
 import { sample, score } from '../engine/sampler.js';
+import { loadLabelLm, sampleLine } from '../training/tasks/labelLmModel.js';
 import { checkHostToWorker } from '../protocol/worker.js';
 import type { ClassifyJob, SampleJob, ScoreJob, WorkerRun, WorkerToHostMessage } from '../protocol/worker.js';
 import { acquireModelLock } from '../model/lock.js';
@@ -38,6 +39,12 @@ function finish(): void {
 async function oneOffJob(job: ScoreJob | SampleJob | ClassifyJob): Promise<void> {
   try {
     await initBackend('auto', { wasmDir: job.wasmDir });
+    if ('label' in job && job.label !== undefined) {
+      const { temperature, length, topK, seed } = job.options;
+      const generated = sampleLine(loadLabelLm(job.modelDir, job.checkpoint), job.label, { temperature, length, topK, seed });
+      send({ type: 'sampled', result: { text: generated, generated, generatedTokens: [...generated].length } });
+      return;
+    }
     if ('texts' in job) {
       const { head, vocab, labels } = loadClassifier(job.modelDir, job.checkpoint);
       const probabilities = classifyIds(head, job.texts.map((t) => vocab.encode(t)));

@@ -15,9 +15,13 @@ export const CARRY_FILE = 'carry.bin';
 /** Suffix of a bin written but not yet renamed into place by a save. */
 export const PENDING_SUFFIX = '.next';
 
-/** What a model predicts: the next token ('lm') or one label per line ('classify', many-to-one). */
-export type ModelTask = 'lm' | 'classify' | 'tag' | 'seq2seq';
-export const MODEL_TASKS: readonly ModelTask[] = ['lm', 'classify', 'tag', 'seq2seq'];
+/**
+ * What a model predicts: the next token ('lm'), one label per line ('classify', many-to-one), one tag
+ * per token ('tag'), a target for a source ('seq2seq'), or the next token of a line given its label
+ * ('label-lm', one-to-many: `train --task lm --condition label`; its labels start the state).
+ */
+export type ModelTask = 'lm' | 'classify' | 'tag' | 'seq2seq' | 'label-lm';
+export const MODEL_TASKS: readonly ModelTask[] = ['lm', 'classify', 'tag', 'seq2seq', 'label-lm'];
 export const DEFAULT_TASK: ModelTask = 'lm';
 
 export type CheckpointKind = 'root' | 'latest' | 'best';
@@ -115,7 +119,7 @@ export interface ModelMeta {
   format: typeof MODEL_FORMAT;
   formatVersion: number;
   task: ModelTask;
-  /** A classify model's labels in the order of its outputs; absent for a language model. */
+  /** A classify (tag) model's labels (tags) in the order of its outputs, a label-lm model's in the order of its bridge's rows; absent for a language model. */
   labels?: string[];
   name: string;
   savedAt: string;

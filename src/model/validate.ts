@@ -216,7 +216,7 @@ function validateCarry(where: string, raw: unknown, network: NetworkConfig, opti
   return { ...m, batch };
 }
 
-/** A classify model needs at least two distinct, non-empty labels; a language model and a seq2seq model (its outputs are tokens) have none. */
+/** A classify, tag or label-lm model needs at least two distinct, non-empty labels; a language model and a seq2seq model (its outputs are tokens) have none. */
 function validateLabels(where: string, task: ModelTask, raw: unknown): string[] | undefined {
   if (task === 'lm' || task === 'seq2seq') {
     if (raw !== undefined) bad(where, `has "labels" but is a ${task === 'lm' ? 'language' : 'seq2seq'} model (task ${task})`);

@@ -39,6 +39,8 @@ export interface SampleJob {
   checkpoint: 'root' | 'latest' | 'best';
   options: SampleOptions;
   wasmDir: string;
+  /** A label-lm model's label to generate a line for (its options' prime is then unused). */
+  label?: string;
 }
 
 /** Class probabilities of texts under a saved classify model, off the extension host's thread. */
@@ -173,6 +175,7 @@ export function checkHostToWorker(x: unknown): Checked<HostToWorkerMessage> {
       if (!isObject(j) || !isString(j.modelDir) || !isObject(j.options) || !isString(j.wasmDir) || !['root', 'latest', 'best'].includes(j.checkpoint as string)) {
         return { ok: false, error: 'sample message needs job.modelDir, job.checkpoint, job.options and job.wasmDir' };
       }
+      if (j.label !== undefined && !isString(j.label)) return { ok: false, error: 'sample job.label must be a string' };
       return { ok: true, message: { type: 'sample', job: j as unknown as SampleJob } };
     }
     case 'classify': {

@@ -20,6 +20,7 @@ import type { NetworkConfig } from '../engine/config.js';
 import type { Model } from '../engine/model.js';
 import { ClassifierHead } from '../engine/heads/classifierHead.js';
 import { Seq2seqHead } from '../engine/heads/seq2seqHead.js';
+import { LabelLmHead } from '../engine/heads/labelLmHead.js';
 import { TaggerHead } from '../engine/heads/taggerHead.js';
 import { Network } from '../engine/network.js';
 import { Vocabulary } from '../engine/tokenizer.js';
@@ -349,6 +350,7 @@ function expectedShapes(meta: ModelMeta): { name: string; shape: number[] }[] {
   if (meta.task === 'seq2seq') return Seq2seqHead.paramShapes(meta.network);
   if (meta.task === 'classify') return ClassifierHead.paramShapes(meta.network, meta.labels?.length ?? 0);
   if (meta.task === 'tag') return TaggerHead.paramShapes(meta.network, meta.labels?.length ?? 0);
+  if (meta.task === 'label-lm') return LabelLmHead.paramShapes(meta.network, meta.labels?.length ?? 0);
   return Network.paramShapes(meta.network);
 }
 

@@ -74,6 +74,8 @@ describe('host → worker', () => {
     assert.equal(checkHostToWorker({ type: 'sampleTemperature' }).ok, false);
     const job = { modelDir: '/m', checkpoint: 'best', text: 'abc', wasmDir: '/d' };
     assert.deepEqual(checkHostToWorker({ type: 'score', job }), { ok: true, message: { type: 'score', job } });
+    const labelled = { modelDir: '/m', checkpoint: 'root', options: { length: 40 }, wasmDir: '/d', label: 'A' };
+    assert.deepEqual(checkHostToWorker({ type: 'sample', job: labelled }), { ok: true, message: { type: 'sample', job: labelled } });
   });
   test('malformed messages are rejected', () => {
     const bad: [unknown, RegExp][] = [
@@ -83,6 +85,7 @@ describe('host → worker', () => {
       [{ type: 'start', run: { ...run, resume: 'yes' } }, /run\.resume/],
       [{ type: 'sampleNow', temperature: -1 }, /temperature/],
       [{ type: 'launch' }, /unknown host message type/],
+      [{ type: 'sample', job: { modelDir: '/m', checkpoint: 'root', options: {}, wasmDir: '/d', label: 3 } }, /job\.label must be a string/],
       [{ type: 'score', job: { modelDir: '/m', checkpoint: 'newest', text: 'a', wasmDir: '/d' } }, /score message needs/],
     ];
     for (const [x, re] of bad) {

@@ -11,7 +11,7 @@ import { readPairs } from './pairReader.js';
 import { prepareSeq2seq, resumeSeq2seq, trainSeq2seq } from './seq2seqTrainer.js';
 import { prepareTag, resumeTagger, trainTagger } from './tagTrainer.js';
 import { readTagged } from './tagReader.js';
-import type { TaskName } from './taskFormat.js';
+import type { ModelTask } from '../../model/index.js';
 import type { TaskDone, TaskRun } from './taskTrainer.js';
 
 export interface TaskRunner {
@@ -41,14 +41,14 @@ const seq2seqRunner: TaskRunner = {
 };
 
 /** Every supervised task with a trainer; the language model ('lm') has its own (trainer.ts). */
-export const TASK_RUNNERS: Partial<Record<Exclude<TaskName, 'lm'>, TaskRunner>> = {
+export const TASK_RUNNERS: Partial<Record<Exclude<ModelTask, 'lm'>, TaskRunner>> = {
   classify: classifyRunner,
   tag: tagRunner,
   seq2seq: seq2seqRunner,
 };
 
 /** The runner of `task`, or a one-sentence error when there is none. */
-export function taskRunner(task: TaskName): TaskRunner {
+export function taskRunner(task: ModelTask): TaskRunner {
   const runner = task === 'lm' ? undefined : TASK_RUNNERS[task];
   if (!runner) throw new ConfigError(`training a ${task} model is not available here`);
   return runner;
