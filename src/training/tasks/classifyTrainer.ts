@@ -7,7 +7,6 @@ import { resolveNetworkConfig } from '../../engine/config.js';
 import { ClassifierHead } from '../../engine/heads/classifierHead.js';
 import { padBatch } from '../../engine/heads/paddedBatch.js';
 import type { Rng } from '../../engine/math.js';
-import type { Param } from '../../engine/network.js';
 import { Vocabulary } from '../../engine/tokenizer.js';
 import type { LoadedFolder } from '../checkpoint.js';
 import type { TrainConfig, TrainOptions } from '../config.js';
@@ -21,6 +20,7 @@ import { savedLabels } from './savedLabels.js';
 import { stratifiedSplit } from './stratifiedSplit.js';
 import type { TaskBatchResult, TaskDone, TaskLearner, TaskRun, TaskScore } from './taskTrainer.js';
 import { trainTask } from './taskTrainer.js';
+import { HeadLearner } from './headLearner.js';
 
 /** Passes over the training examples when no budget is given. */
 export const DEFAULT_CLASSIFY_EPOCHS = 10;
@@ -63,28 +63,15 @@ export function prepareClassify(data: ClassifyData, options: TrainOptions): Prep
 }
 
 /** The classify task as the shared loop sees it: padded batches of lines, one label each. */
-export class ClassifyLearner implements TaskLearner {
+export class ClassifyLearner extends HeadLearner<ClassifierHead, PreparedClassify> implements TaskLearner {
   readonly task = 'classify' as const;
   readonly headline = { name: 'accuracy', higherIsBetter: true };
-  readonly params: Param[];
-  readonly network: NetworkConfig;
-
-  constructor(
-    readonly head: ClassifierHead,
-    private readonly p: PreparedClassify,
-  ) {
-    this.params = head.params;
-    this.network = p.network;
-  }
 
   get trainCount(): number {
     return this.p.train.ids.length;
   }
   get validationCount(): number {
     return this.p.validation.ids.length;
-  }
-  get vocabSize(): number {
-    return this.p.vocab.size;
   }
   get outputs(): number {
     return this.p.labels.length;
@@ -99,14 +86,6 @@ export class ClassifyLearner implements TaskLearner {
   evaluate(): TaskScore {
     const r: ClassifierEvaluation = evaluateIds(this.head, this.p.labels, this.p.validation.ids, this.p.validation.labelIds);
     return { loss: r.loss, metrics: { accuracy: r.accuracy, macroF1: r.macroF1 }, confusion: r.confusion };
-  }
-
-  refresh(): void {
-    this.head.refresh();
-  }
-
-  dispose(): void {
-    this.head.dispose();
   }
 
   folder() {

@@ -7,7 +7,6 @@ import type { NetworkConfig } from '../../engine/config.js';
 import { ConfigError, resolveNetworkConfig } from '../../engine/config.js';
 import { labelLmBatch, LabelLmHead } from '../../engine/heads/labelLmHead.js';
 import type { Rng } from '../../engine/math.js';
-import type { Param } from '../../engine/network.js';
 import { Vocabulary } from '../../engine/tokenizer.js';
 import type { LoadedFolder } from '../checkpoint.js';
 import type { TrainConfig, TrainOptions } from '../config.js';
@@ -20,6 +19,7 @@ import { savedLabels } from './savedLabels.js';
 import { stratifiedSplit } from './stratifiedSplit.js';
 import type { TaskBatchResult, TaskDone, TaskLearner, TaskRun, TaskScore } from './taskTrainer.js';
 import { trainTask } from './taskTrainer.js';
+import { HeadLearner } from './headLearner.js';
 
 /** Passes over the training lines when no budget is given. */
 export const DEFAULT_LABEL_LM_EPOCHS = 20;
@@ -57,28 +57,15 @@ export function prepareLabelLm(data: ClassifyData, options: TrainOptions): Prepa
 }
 
 /** The label-lm task as the shared loop sees it: padded batches of labelled lines, loss per token. */
-export class LabelLmLearner implements TaskLearner {
+export class LabelLmLearner extends HeadLearner<LabelLmHead, PreparedLabelLm> implements TaskLearner {
   readonly task = 'label-lm' as const;
   readonly headline = { name: 'perplexity', higherIsBetter: false };
-  readonly params: Param[];
-  readonly network: NetworkConfig;
-
-  constructor(
-    readonly head: LabelLmHead,
-    private readonly p: PreparedLabelLm,
-  ) {
-    this.params = head.params;
-    this.network = p.network;
-  }
 
   get trainCount(): number {
     return this.p.train.lines.length;
   }
   get validationCount(): number {
     return this.p.validation.lines.length;
-  }
-  get vocabSize(): number {
-    return this.p.vocab.size;
   }
   get outputs(): number {
     return this.p.vocab.size;
@@ -98,14 +85,6 @@ export class LabelLmLearner implements TaskLearner {
   evaluate(): TaskScore {
     const r = evaluateLines(this.head, this.p.vocab, this.p.validation);
     return { loss: r.loss, metrics: { perplexity: r.perplexity, labelAccuracy: r.labelAccuracy } };
-  }
-
-  refresh(): void {
-    this.head.refresh();
-  }
-
-  dispose(): void {
-    this.head.dispose();
   }
 
   folder() {

@@ -7,7 +7,6 @@ import type { NetworkConfig } from '../../engine/config.js';
 import { ConfigError, resolveNetworkConfig } from '../../engine/config.js';
 import { seq2seqBatch, Seq2seqHead } from '../../engine/heads/seq2seqHead.js';
 import { Rng } from '../../engine/math.js';
-import type { Param } from '../../engine/network.js';
 import { Vocabulary } from '../../engine/tokenizer.js';
 import type { LoadedFolder } from '../checkpoint.js';
 import type { TrainConfig, TrainOptions } from '../config.js';
@@ -18,6 +17,7 @@ import type { EncodedPairs } from './seq2seqModel.js';
 import { buildPairVocabulary, encodePairs, evaluatePairs } from './seq2seqModel.js';
 import type { TaskBatchResult, TaskDone, TaskLearner, TaskRun, TaskScore } from './taskTrainer.js';
 import { shuffled, trainTask } from './taskTrainer.js';
+import { HeadLearner } from './headLearner.js';
 
 /** Passes over the training pairs when no budget is given. */
 export const DEFAULT_SEQ2SEQ_EPOCHS = 20;
@@ -60,28 +60,15 @@ export function prepareSeq2seq(data: PairData, options: TrainOptions): PreparedS
 }
 
 /** The seq2seq task as the shared loop sees it: padded batches of pairs, loss per target token. */
-export class Seq2seqLearner implements TaskLearner {
+export class Seq2seqLearner extends HeadLearner<Seq2seqHead, PreparedSeq2seq> implements TaskLearner {
   readonly task = 'seq2seq' as const;
   readonly headline = { name: 'exactMatch', higherIsBetter: true };
-  readonly params: Param[];
-  readonly network: NetworkConfig;
-
-  constructor(
-    readonly head: Seq2seqHead,
-    private readonly p: PreparedSeq2seq,
-  ) {
-    this.params = head.params;
-    this.network = p.network;
-  }
 
   get trainCount(): number {
     return this.p.train.sources.length;
   }
   get validationCount(): number {
     return this.p.validation.sources.length;
-  }
-  get vocabSize(): number {
-    return this.p.vocab.size;
   }
   get outputs(): number {
     return this.p.vocab.size;
@@ -104,14 +91,6 @@ export class Seq2seqLearner implements TaskLearner {
   evaluate(): TaskScore {
     const r = evaluatePairs(this.head, this.p.vocab, this.p.validationPairs, 1, this.p.validation);
     return { loss: r.loss, metrics: { exactMatch: r.exactMatch, cer: r.cer } };
-  }
-
-  refresh(): void {
-    this.head.refresh();
-  }
-
-  dispose(): void {
-    this.head.dispose();
   }
 
   folder() {

@@ -8,7 +8,6 @@ import { ConfigError, resolveNetworkConfig } from '../../engine/config.js';
 import { padBatch } from '../../engine/heads/paddedBatch.js';
 import { TaggerHead } from '../../engine/heads/taggerHead.js';
 import type { Rng } from '../../engine/math.js';
-import type { Param } from '../../engine/network.js';
 import { Vocabulary } from '../../engine/tokenizer.js';
 import type { LoadedFolder } from '../checkpoint.js';
 import type { TrainConfig, TrainOptions } from '../config.js';
@@ -21,6 +20,7 @@ import type { EncodedSentences } from './tagModel.js';
 import { buildTagVocabulary, encodeSentences, evaluateTagIds, isBioTagSet } from './tagModel.js';
 import type { TaskBatchResult, TaskDone, TaskLearner, TaskRun, TaskScore } from './taskTrainer.js';
 import { trainTask } from './taskTrainer.js';
+import { HeadLearner } from './headLearner.js';
 
 export interface PreparedTag {
   config: TrainConfig;
@@ -63,19 +63,13 @@ export function prepareTag(data: TagData, options: TrainOptions): PreparedTag {
 }
 
 /** The tag task as the shared loop sees it: padded batches of sentences, one tag per token. */
-export class TagLearner implements TaskLearner {
+export class TagLearner extends HeadLearner<TaggerHead, PreparedTag> implements TaskLearner {
   readonly task = 'tag' as const;
   readonly headline: { name: string; higherIsBetter: boolean };
-  readonly params: Param[];
-  readonly network: NetworkConfig;
   private readonly bio: boolean;
 
-  constructor(
-    readonly head: TaggerHead,
-    private readonly p: PreparedTag,
-  ) {
-    this.params = head.params;
-    this.network = p.network;
+  constructor(head: TaggerHead, p: PreparedTag) {
+    super(head, p);
     this.bio = isBioTagSet(p.tags);
     // Entity F1 is what NER is judged by; plain tags (no spans) fall back to token accuracy.
     this.headline = { name: this.bio ? 'entityF1' : 'tokenAccuracy', higherIsBetter: true };
@@ -86,9 +80,6 @@ export class TagLearner implements TaskLearner {
   }
   get validationCount(): number {
     return this.p.validation.ids.length;
-  }
-  get vocabSize(): number {
-    return this.p.vocab.size;
   }
   get outputs(): number {
     return this.p.tags.length;
@@ -108,14 +99,6 @@ export class TagLearner implements TaskLearner {
     const metrics: Record<string, number> = { tokenAccuracy: r.tokenAccuracy };
     if (this.bio) Object.assign(metrics, { entityF1: r.entityF1, precision: r.precision, recall: r.recall });
     return { loss: r.loss, metrics };
-  }
-
-  refresh(): void {
-    this.head.refresh();
-  }
-
-  dispose(): void {
-    this.head.dispose();
   }
 
   folder() {
