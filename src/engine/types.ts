@@ -61,6 +61,8 @@ export interface GateSaturation {
 
 export interface LayerTrace {
   layer: number;
+  /** A seq2seq model's decoder layer: its steps are `InspectResult.decoderTokens`, not `tokens`. Absent: the encoder (or the language model's network). */
+  part?: 'decoder';
   direction: 'forward' | 'backward';
   cell: CellType;
   units: number;
@@ -103,7 +105,48 @@ export interface InspectResult {
   offsets: number[];
   cell: CellType;
   layers: LayerTrace[];
-  /** predictions[t]: top-k next tokens after reading token t. */
+  /** predictions[t]: top-k next tokens after reading token t (a language model's; empty for the other tasks). */
   predictions: Prediction[][];
+  /**
+   * ‖∂L/∂a⟨t⟩‖ per layer. Language model: L = −log p(token T + 1). Classify: L = −log p(predicted label).
+   * Tag: L = −log p(predicted tag of token `position`). Seq2seq: L = −log p(output), through the encoder.
+   */
   gradients?: GradientFlow;
+  /** What a task model's inspection adds (absent for a language model). */
+  task?: TaskInspection;
+  /** Seq2seq: the decoder's steps, one per output token it predicted (ending with <EOS>). */
+  decoderTokens?: string[];
+}
+
+/** A task model's own part of an inspection: what the network answers, and what moved the answer. */
+export type TaskInspection = ClassifyInspection | TagInspection | Seq2seqInspection;
+
+export interface ClassifyInspection {
+  task: 'classify';
+  /** The model's labels, in the order of every probability row. */
+  labels: string[];
+  /** The whole text's class probabilities, and the index of the label they pick. */
+  probabilities: number[];
+  predicted: number;
+  /** stepProbabilities[t][k]: p(label k) had the text stopped after token t (the last row is `probabilities`). */
+  stepProbabilities: number[][];
+  /** saliency[t] = ‖∂ log p(predicted label)/∂x⟨t⟩‖: how strongly token t moved the decision. */
+  saliency: number[];
+}
+
+export interface TagInspection {
+  task: 'tag';
+  /** The model's tags, in the order of every probability row. */
+  tags: string[];
+  /** probabilities[t][k]: p(tag k) for token t; predicted[t] its argmax. */
+  probabilities: number[][];
+  predicted: number[];
+}
+
+export interface Seq2seqInspection {
+  task: 'seq2seq';
+  /** The greedy output's text. */
+  output: string;
+  /** saliency[j][i] = ‖∂ log p(y⟨j⟩)/∂x⟨i⟩‖: rows the output tokens (decoderTokens), columns the source tokens. */
+  saliency: number[][];
 }
