@@ -3,7 +3,7 @@
 // such a value crosses a process or webview boundary.
 
 import type { CellType, GateName } from '../engine/config.js';
-import type { GradientFlow, InspectResult, LayerTrace, Prediction } from '../engine/types.js';
+import type { GradientFlow, InspectResult, LayerTrace, Prediction, TaskInspection } from '../engine/types.js';
 import type { StopReason, TrainerEvent } from '../training/events.js';
 import type { WireInspectResult, WireLayerTrace, WireTraceRange } from './inspectWire.js';
 
@@ -87,8 +87,11 @@ const isPrediction = (v: unknown): v is Prediction => isObject(v) && isString(v.
 const isMatrix = (v: unknown, rows: number, cols: number): v is number[][] =>
   Array.isArray(v) && v.length === rows && v.every((r) => Array.isArray(r) && r.length === cols && r.every(isMeasured));
 
-function isLayerTrace(v: unknown, steps: number): v is LayerTrace {
-  if (!isObject(v) || !isNumber(v.layer) || !isCellType(v.cell) || !isNumber(v.units)) return false;
+const isPart = (v: unknown) => v === undefined || v === 'decoder';
+
+function isLayerTrace(v: unknown, tokens: number, decoderTokens: number): v is LayerTrace {
+  if (!isObject(v) || !isNumber(v.layer) || !isCellType(v.cell) || !isNumber(v.units) || !isPart(v.part)) return false;
+  const steps = v.part === 'decoder' ? decoderTokens : tokens;
   if (v.direction !== 'forward' && v.direction !== 'backward') return false;
   if (!isObject(v.gates) || !isObject(v.saturation)) return false;
   const units = v.units;
@@ -104,7 +107,7 @@ const isSaturations = (v: Json): boolean =>
 const isTraceRange = (v: unknown): v is WireTraceRange => isObject(v) && isFiniteNumber(v.lo) && isFiniteNumber(v.hi) && v.hi > v.lo;
 
 function isWireLayer(v: unknown): v is WireLayerTrace {
-  if (!isObject(v) || !isNumber(v.layer) || !isCellType(v.cell) || !isNumber(v.units)) return false;
+  if (!isObject(v) || !isNumber(v.layer) || !isCellType(v.cell) || !isNumber(v.units) || !isPart(v.part)) return false;
   if (v.direction !== 'forward' && v.direction !== 'backward') return false;
   if (!isObject(v.gates) || !Object.entries(v.gates).every(([g, r]) => isGateName(g) && isTraceRange(r))) return false;
   return isObject(v.saturation) && isSaturations(v.saturation);
@@ -117,7 +120,35 @@ export function isWireInspectResult(v: unknown): v is WireInspectResult {
   if (v.offsets.length !== steps + 1 && v.offsets.length !== steps) return false;
   if (!Array.isArray(v.layers) || !v.layers.every(isWireLayer)) return false;
   if (!Array.isArray(v.predictions) || !v.predictions.every((p) => isArrayOf(p, isPrediction))) return false;
-  return v.gradients === undefined || isGradientFlow(v.gradients);
+  return isTaskParts(v, steps) && (v.gradients === undefined || isGradientFlow(v.gradients));
+}
+
+const isIndex = (v: unknown, n: number): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) < n;
+
+/** A task inspection whose rows match the text's `steps` tokens and the decoder's `outputs` steps. */
+export function isTaskInspection(v: unknown, steps: number, outputs: number): v is TaskInspection {
+  if (!isObject(v)) return false;
+  if (v.task === 'classify') {
+    if (!isStringArray(v.labels) || !isMeasuredArray(v.probabilities) || !isMeasuredArray(v.saliency)) return false;
+    const k = v.labels.length;
+    return v.probabilities.length === k && isIndex(v.predicted, k) && isMatrix(v.stepProbabilities, steps, k) && v.saliency.length === steps;
+  }
+  if (v.task === 'tag') {
+    if (!isStringArray(v.tags) || !Array.isArray(v.predicted)) return false;
+    const k = v.tags.length;
+    return isMatrix(v.probabilities, steps, k) && v.predicted.length === steps && v.predicted.every((p) => isIndex(p, k));
+  }
+  if (v.task === 'seq2seq') return isString(v.output) && isMatrix(v.saliency, outputs, steps);
+  return false;
+}
+
+/** decoderTokens and task agree with the layers and the text (shared by both result guards). */
+function isTaskParts(v: Json, steps: number): boolean {
+  if (v.decoderTokens !== undefined && !isStringArray(v.decoderTokens)) return false;
+  const outputs = (v.decoderTokens as string[] | undefined)?.length;
+  // A decoder layer's steps are the decoder tokens: they must be there.
+  if (outputs === undefined && (v.layers as Json[]).some((l) => l.part === 'decoder')) return false;
+  return v.task === undefined || isTaskInspection(v.task, steps, outputs ?? 0);
 }
 
 export const isGradientFlow = (v: unknown): v is GradientFlow =>
@@ -128,7 +159,8 @@ export function isInspectResult(v: unknown): v is InspectResult {
   if (!isObject(v) || !isStringArray(v.tokens) || !isNumberArray(v.offsets) || !isCellType(v.cell)) return false;
   const steps = v.tokens.length;
   if (v.offsets.length !== steps + 1 && v.offsets.length !== steps) return false;
-  if (!Array.isArray(v.layers) || !v.layers.every((l) => isLayerTrace(l, steps))) return false;
+  const outputs = isStringArray(v.decoderTokens) ? v.decoderTokens.length : 0;
+  if (!Array.isArray(v.layers) || !v.layers.every((l) => isLayerTrace(l, steps, outputs))) return false;
   if (!Array.isArray(v.predictions) || !v.predictions.every((p) => isArrayOf(p, isPrediction))) return false;
-  return v.gradients === undefined || isGradientFlow(v.gradients);
+  return isTaskParts(v, steps) && (v.gradients === undefined || isGradientFlow(v.gradients));
 }

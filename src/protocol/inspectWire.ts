@@ -23,18 +23,22 @@ export interface WireInspectResult extends Omit<InspectResult, 'layers'> {
   traces: string;
 }
 
+/** A layer's time steps: a seq2seq decoder layer runs over the output (decoderTokens), every other over the input. */
+export const stepsOf = (r: { tokens: readonly string[]; decoderTokens?: readonly string[] }, l: { part?: 'decoder' }): number =>
+  l.part === 'decoder' ? (r.decoderTokens?.length ?? 0) : r.tokens.length;
+
 /** The gates a wire layer carries, in the order their codes follow each other. */
 const gatesOf = (l: { cell: LayerTrace['cell']; gates: Partial<Record<GateName, unknown>> }): GateName[] =>
   CELL_GATES[l.cell].filter((g) => l.gates[g] !== undefined);
 
 /** The codes of every trace, delta-coded unit by unit, in wire order (before deflate). */
 export function traceBytes(result: QuantisedInspectResult): Uint8Array {
-  const T = result.tokens.length;
-  const total = result.layers.reduce((n, l) => n + gatesOf(l).length * T * l.units, 0);
+  const total = result.layers.reduce((n, l) => n + gatesOf(l).length * stepsOf(result, l) * l.units, 0);
   const out = new Uint8Array(total);
   let o = 0;
   for (const l of result.layers) {
     const H = l.units;
+    const T = stepsOf(result, l);
     for (const g of gatesOf(l)) {
       const codes = l.gates[g]!.codes;
       for (let j = 0; j < H; j++) {
@@ -60,10 +64,10 @@ export function wireLayers(result: QuantisedInspectResult): WireLayerTrace[] {
 
 /** Undoes traceBytes: the QuantisedInspectResult a wire result was made from. */
 export function quantisedFromBytes(wire: WireInspectResult, bytes: Uint8Array): QuantisedInspectResult {
-  const T = wire.tokens.length;
   let o = 0;
   const layers = wire.layers.map((l): QuantisedLayerTrace => {
     const H = l.units;
+    const T = stepsOf(wire, l);
     const gates: QuantisedLayerTrace['gates'] = {};
     for (const g of gatesOf(l)) {
       if (o + T * H > bytes.length) throw new RangeError('the inspection\'s trace stream is shorter than its layers');
@@ -86,11 +90,11 @@ export function quantisedFromBytes(wire: WireInspectResult, bytes: Uint8Array): 
 
 /** Values back from codes (lo + code·(hi − lo)/255), as the [t][unit] arrays the panels read. */
 export function dequantise(q: QuantisedInspectResult): InspectResult {
-  const T = q.tokens.length;
   return {
     ...q,
     layers: q.layers.map((l) => {
       const H = l.units;
+      const T = stepsOf(q, l);
       const gates: LayerTrace['gates'] = {};
       for (const g of gatesOf(l)) {
         const { lo, hi, codes } = l.gates[g]!;
