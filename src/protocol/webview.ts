@@ -3,6 +3,7 @@
 
 import type { GateName } from '../engine/config.js';
 import type { GradientFlow } from '../engine/types.js';
+import type { ModelTask } from '../model/index.js';
 import type { DoneEvent, EvalEvent, NanEvent, SampleEvent, StartEvent, StepEvent, TrainerEvent } from '../training/events.js';
 import {
   isArrayOf,
@@ -48,9 +49,14 @@ export interface ModelRef {
   cell: 'rnn' | 'gru' | 'lstm';
   layers: number;
   units: number;
+  /** What the model does; absent means a language model (fixtures and saved states from before tasks). */
+  task?: ModelTask;
 }
+// The value list of ModelTask (src/model is Node code: the webviews import only its types).
+const TASKS: readonly ModelTask[] = ['lm', 'classify', 'tag', 'seq2seq', 'label-lm'];
 export const isModelRef = (v: unknown): v is ModelRef =>
-  isObject(v) && isString(v.name) && isString(v.dir) && isCellType(v.cell) && isNumber(v.layers) && isNumber(v.units);
+  isObject(v) && isString(v.name) && isString(v.dir) && isCellType(v.cell) && isNumber(v.layers) && isNumber(v.units) &&
+  (v.task === undefined || TASKS.includes(v.task as ModelTask));
 
 // ─── both directions ────────────────────────────────────────────────────────────────────
 

@@ -1,32 +1,36 @@
 // Perceptual colour scales from d3-scale-chromatic: diverging for values in [−1, 1] (tanh
-// states), sequential for gates in [0, 1]; plus a readable text colour for any background.
+// states), sequential for gates in [0, 1], a second sequential one for magnitudes in [0, 1]
+// (saliency, scaled by its largest value); plus a readable text colour for any background.
 
-import { interpolateRdBu, interpolateViridis } from 'd3-scale-chromatic';
+import { interpolateRdBu, interpolateViridis, interpolateYlOrRd } from 'd3-scale-chromatic';
 import type { GateName } from '../../src/engine/config.js';
 
-export type ScaleKind = 'signed' | 'unit';
+/** `magnitude`: a non-negative value over its largest (saliency), distinct from the gates' colours. */
+export type ScaleKind = 'signed' | 'unit' | 'magnitude';
 
 /** Gates are sigmoids in [0, 1]; cTilde, c and a are (around) tanh values in [−1, 1]. */
-export const scaleKindOf = (gate: GateName): ScaleKind => (gate.startsWith('gamma') ? 'unit' : 'signed');
+export const scaleKindOf = (gate: GateName): Exclude<ScaleKind, 'magnitude'> => (gate.startsWith('gamma') ? 'unit' : 'signed');
 
 const clamp01 = (t: number) => (t < 0 ? 0 : t > 1 ? 1 : t);
 
 /** Position of `v` on [0, 1] along the scale (−1 → 0, 0 → 0.5, 1 → 1 for signed). */
-export const scalePosition = (kind: ScaleKind, v: number): number => clamp01(kind === 'unit' ? v : (v + 1) / 2);
+export const scalePosition = (kind: ScaleKind, v: number): number => clamp01(kind === 'signed' ? (v + 1) / 2 : v);
 
 /** CSS colour for `v`. Signed: blue for negative, red for positive (RdBu reversed). */
 export function colorFor(kind: ScaleKind, v: number): string {
   if (!Number.isFinite(v)) return 'rgb(128,128,128)';
-  const t = scalePosition(kind, v);
-  return kind === 'unit' ? interpolateViridis(t) : interpolateRdBu(1 - t);
+  return interpolate(kind, scalePosition(kind, v));
 }
+
+const interpolate = (kind: ScaleKind, t: number): string =>
+  kind === 'unit' ? interpolateViridis(t) : kind === 'magnitude' ? interpolateYlOrRd(t) : interpolateRdBu(1 - t);
 
 /** RGB triples for 256 scale positions, for fast ImageData painting. */
 export function colorTable(kind: ScaleKind): Uint8ClampedArray {
   const table = new Uint8ClampedArray(256 * 3);
   for (let i = 0; i < 256; i++) {
     const t = i / 255;
-    const css = kind === 'unit' ? interpolateViridis(t) : interpolateRdBu(1 - t);
+    const css = interpolate(kind, t);
     const [r, g, b] = parseRgb(css);
     table[i * 3] = r;
     table[i * 3 + 1] = g;

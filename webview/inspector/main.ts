@@ -1,6 +1,7 @@
 // Gate inspector webview: heatmaps of every gate/state of every layer over the inspected text,
 // hover details with next-token predictions, Karpathy-style text colouring by a clicked unit,
-// saturation summaries, and "which units track this span?" ranking.
+// saturation summaries, "which units track this span?" ranking, and for a task model its answer
+// (taskView.ts) with the encoder's and decoder's heatmaps of a seq2seq model one at a time.
 
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
@@ -20,6 +21,7 @@ import { byId, formatNumber, h, visibleChar } from '../common/dom.js';
 import { drawSaturationHistogram, Heatmap } from '../common/heatmap.js';
 import { openPanelPage } from '../common/panelPage.js';
 import type { ThemeColors } from '../common/theme.js';
+import { placeTooltip, renderTaskView, type TaskView } from './taskView.js';
 import { rankUnits, unitStats } from './unitRanking.js';
 
 type SortMode = 'index' | 'variance' | 'saturation';
@@ -33,6 +35,8 @@ interface UiState {
   selected: Selected | null;
   /** Index of the one layer shown, or null for all (a 2×256 LSTM is 12 tall heatmaps). */
   layer?: number | null;
+  /** A seq2seq model's heatmaps shown: the encoder's (over the source) or the decoder's (over the output). */
+  part?: 'encoder' | 'decoder';
 }
 
 const isUiState = (v: unknown): v is UiState =>
@@ -67,6 +71,9 @@ for (const [v, label] of [['index', 'Unit index'], ['variance', 'Variance'], ['s
   sortSelect.append(h('vscode-option', { value: v, selected: ui.sort === v }, label));
 }
 const layerSelect = h('vscode-single-select', { id: 'layer', 'aria-label': 'Layers shown' }) as VscodeSingleSelect;
+const partSelect = h('vscode-single-select', { id: 'part', 'aria-label': 'Encoder or decoder' }) as VscodeSingleSelect;
+partSelect.append(h('vscode-option', { value: 'encoder', selected: ui.part !== 'decoder' }, 'Encoder'), h('vscode-option', { value: 'decoder', selected: ui.part === 'decoder' }, 'Decoder'));
+const partLabel = h('label', { class: 'inline', id: 'part-label', hidden: true }, 'Network', partSelect);
 const tooltip = h('div', { class: 'tooltip', id: 'tooltip', hidden: true, role: 'tooltip' });
 
 app.append(
@@ -74,12 +81,13 @@ app.append(
   page.messageBox,
   h('div', { class: 'row' }, h('label', { class: 'inline' }, 'Model', modelSelect), runBtn, h('span', { id: 'status', class: 'muted' })),
   textArea,
+  h('div', { id: 'task' }),
   h('h2', {}, 'Text'),
   h('div', { class: 'row muted', id: 'text-help' }, 'Click a unit in a heatmap to colour the text by it (Escape clears). Select part of the text to find the units that track it.'),
   h('div', { class: 'row', id: 'selection-info' }),
   h('div', { id: 'colored-text', class: 'colored-text', tabindex: 0 }),
   h('div', { id: 'ranking-box' }),
-  h('div', { class: 'row' }, h('h2', {}, 'Gates and states'), h('label', { class: 'inline' }, 'Layers', layerSelect), h('label', { class: 'inline' }, 'Sort units by', sortSelect), h('span', { id: 'legends', class: 'row' })),
+  h('div', { class: 'row' }, h('h2', {}, 'Gates and states'), partLabel, h('label', { class: 'inline' }, 'Layers', layerSelect), h('label', { class: 'inline' }, 'Sort units by', sortSelect), h('span', { id: 'legends', class: 'row' })),
   h('div', { id: 'gates', class: 'gate-grid' }),
   tooltip,
 );
@@ -88,6 +96,14 @@ textArea.value = ui.text;
 // ─── data helpers ───────────────────────────────────────────────────────────────────────
 
 const traceOf = (layer: number, gate: GateName): number[][] | undefined => current?.result.layers[layer]?.gates[gate];
+
+const isDecoder = (trace: LayerTrace) => trace.part === 'decoder';
+/** Whether a layer is in the part shown (every layer of a model without a decoder). */
+const inShownPart = (trace: LayerTrace) => isDecoder(trace) === (ui.part === 'decoder' && hasDecoder());
+const hasDecoder = () => current?.result.layers.some(isDecoder) ?? false;
+/** The tokens along a layer's time axis. */
+const stepTokens = (trace: LayerTrace): string[] => (isDecoder(trace) ? current?.result.decoderTokens ?? [] : current?.result.tokens ?? []);
+const layerName = (t: LayerTrace) => `${isDecoder(t) ? 'Decoder layer' : hasDecoder() ? 'Encoder layer' : 'Layer'} ${t.layer + 1}${t.direction === 'backward' ? ' (backward)' : ''}`;
 
 /** Largest |value| of a signed trace, at least 1, so LSTM's unbounded c still fits the scale. */
 function signedRange(m: readonly (readonly number[])[]): number {
@@ -142,7 +158,8 @@ function renderText(): void {
   box.replaceChildren();
   if (!current) return;
   const r = current.result;
-  const sel = ui.selected;
+  // A decoder unit runs over the output, not over this text: it colours nothing here.
+  const sel = ui.selected && !isDecoder(r.layers[ui.selected.layer]!) ? ui.selected : null;
   const m = sel ? traceOf(sel.layer, sel.gate) : undefined;
   const kind: ScaleKind = sel ? scaleKindOf(sel.gate) : 'unit';
   const range = m && kind === 'signed' ? signedRange(m) : 1;
@@ -159,7 +176,7 @@ function renderText(): void {
   }
   box.append(frag);
   const info = byId('selection-info');
-  info.textContent = sel ? `Coloured by layer ${sel.layer + 1} · ${GATE_LABELS[sel.gate]} · unit ${sel.unit}` : '';
+  info.textContent = sel ? `Coloured by ${layerName(r.layers[sel.layer]!).toLowerCase()} · ${GATE_LABELS[sel.gate]} · unit ${sel.unit}` : '';
 }
 
 function renderGates(): void {
@@ -170,8 +187,8 @@ function renderGates(): void {
   if (!current) return;
   const r = current.result;
   r.layers.forEach((trace, li) => {
-    if (ui.layer !== null && ui.layer !== undefined && ui.layer !== li) return;
-    box.append(h('h3', {}, `Layer ${trace.layer + 1}${trace.direction === 'backward' ? ' (backward)' : ''} — ${trace.cell.toUpperCase()}, ${trace.units} units`));
+    if (!inShownPart(trace) || (ui.layer !== null && ui.layer !== undefined && ui.layer !== li)) return;
+    box.append(h('h3', {}, `${layerName(trace)} — ${trace.cell.toUpperCase()}, ${trace.units} units`));
     for (const [gate, m] of Object.entries(trace.gates) as [GateName, number[][]][]) {
       const kind = scaleKindOf(gate);
       const sat = trace.saturation[gate];
@@ -187,7 +204,7 @@ function renderGates(): void {
       box.append(block);
       if (sat) drawSaturationHistogram(hist, sat.unitLow, sat.unitHigh, theme);
       const map = new Heatmap(block, `Heatmap of ${GATE_LABELS[gate]}, layer ${li + 1}: units by time steps`);
-      map.draw(m, kind, unitOrder(trace, gate), r.tokens, theme, selectedUnitFor(li, gate), kind === 'signed' ? signedRange(m) : 1);
+      map.draw(m, kind, unitOrder(trace, gate), stepTokens(trace), theme, selectedUnitFor(li, gate), kind === 'signed' ? signedRange(m) : 1);
       heatmaps.push({ layer: li, gate, map });
     }
   });
@@ -207,22 +224,27 @@ function redrawHeatmaps(): void {
     const trace = current.result.layers[layer]!;
     const m = trace.gates[gate]!;
     const kind = scaleKindOf(gate);
-    map.draw(m, kind, unitOrder(trace, gate), current.result.tokens, theme, selectedUnitFor(layer, gate), kind === 'signed' ? signedRange(m) : 1);
+    map.draw(m, kind, unitOrder(trace, gate), stepTokens(trace), theme, selectedUnitFor(layer, gate), kind === 'signed' ? signedRange(m) : 1);
   }
 }
 
 function renderLayerChoice(): void {
-  const n = current?.result.layers.length ?? 0;
-  if (ui.layer !== null && ui.layer !== undefined && ui.layer >= n) ui.layer = null;
+  const layers = current?.result.layers ?? [];
+  if (ui.layer !== null && ui.layer !== undefined && (ui.layer >= layers.length || !inShownPart(layers[ui.layer]!))) ui.layer = null;
   const options = [h('vscode-option', { value: 'all', selected: ui.layer === null || ui.layer === undefined }, 'All')];
-  for (let l = 0; l < n; l++) {
-    const t = current!.result.layers[l]!;
-    options.push(h('vscode-option', { value: String(l), selected: ui.layer === l }, `Layer ${t.layer + 1}${t.direction === 'backward' ? ' (backward)' : ''}`));
-  }
+  layers.forEach((t, l) => {
+    if (inShownPart(t)) options.push(h('vscode-option', { value: String(l), selected: ui.layer === l }, layerName(t)));
+  });
   layerSelect.replaceChildren(...options);
+  partLabel.hidden = !hasDecoder();
+  partSelect.value = ui.part === 'decoder' ? 'decoder' : 'encoder';
 }
 
+let taskView: TaskView | null = null;
+
 function renderAll(): void {
+  taskView?.dispose();
+  taskView = current ? renderTaskView(byId('task'), current, theme, tooltip) : null;
   renderLayerChoice();
   renderText();
   renderGates();
@@ -240,7 +262,8 @@ function selectUnit(sel: Selected | null): void {
   redrawHeatmaps();
   let selection: UnitSelection | null = null;
   const m = sel ? traceOf(sel.layer, sel.gate) : undefined;
-  if (sel && m && current) {
+  // The editor shows the source: a decoder unit's values do not belong to its characters.
+  if (sel && m && current && !isDecoder(current.result.layers[sel.layer]!)) {
     const kind = scaleKindOf(sel.gate);
     const range = kind === 'signed' ? signedRange(m) : 1;
     selection = { layer: sel.layer, gate: sel.gate, unit: sel.unit, text: current.text, charValues: charValues(m.map((row) => row[sel.unit]! / range)), scale: kind };
@@ -265,19 +288,19 @@ gatesBox.addEventListener('mousemove', (e) => {
     tooltip.hidden = true;
     return;
   }
-  const v = current.result.layers[hm.layer]!.gates[hm.gate]![cell.step]![cell.unit]!;
-  const preds = current.result.predictions[cell.step] ?? [];
+  const trace = current.result.layers[hm.layer]!;
+  const v = trace.gates[hm.gate]![cell.step]![cell.unit]!;
+  // Next-token predictions are a language model's; a task model's answer is in the panel above.
+  const preds = current.result.task ? [] : current.result.predictions[cell.step] ?? [];
   tooltip.replaceChildren(
-    h('div', {}, h('b', {}, `${GATE_LABELS[hm.gate]}`), ` · layer ${hm.layer + 1}`),
-    h('div', {}, `unit ${cell.unit} · step ${cell.step} · char “${visibleChar(current.result.tokens[cell.step] ?? '')}” · value ${formatNumber(v)}`),
-    h('div', { class: 'muted' }, 'Next-token predictions:'),
-    h('table', {}, ...preds.slice(0, 5).map((p) => h('tr', {}, h('td', {}, `“${visibleChar(p.token)}”`), h('td', {}, `${(p.p * 100).toFixed(1)}%`)))),
+    h('div', {}, h('b', {}, `${GATE_LABELS[hm.gate]}`), ` · ${hasDecoder() ? layerName(trace).toLowerCase() : `layer ${hm.layer + 1}`}`),
+    h('div', {}, `unit ${cell.unit} · step ${cell.step} · char “${visibleChar(stepTokens(trace)[cell.step] ?? '')}” · value ${formatNumber(v)}`),
+    ...(preds.length ? [
+      h('div', { class: 'muted' }, 'Next-token predictions:'),
+      h('table', {}, ...preds.slice(0, 5).map((p) => h('tr', {}, h('td', {}, `“${visibleChar(p.token)}”`), h('td', {}, `${(p.p * 100).toFixed(1)}%`)))),
+    ] : []),
   );
-  tooltip.hidden = false;
-  const x = Math.min(e.clientX + 14, window.innerWidth - tooltip.offsetWidth - 8);
-  const y = e.clientY + 16 + tooltip.offsetHeight > window.innerHeight ? e.clientY - tooltip.offsetHeight - 8 : e.clientY + 16;
-  tooltip.style.left = `${x}px`;
-  tooltip.style.top = `${y}px`;
+  placeTooltip(tooltip, e);
 });
 gatesBox.addEventListener('mouseleave', () => (tooltip.hidden = true));
 document.addEventListener('keydown', (e) => {
@@ -345,6 +368,13 @@ layerSelect.addEventListener('change', () => {
   saveUi();
   renderGates();
 });
+partSelect.addEventListener('change', () => {
+  ui.part = partSelect.value === 'decoder' ? 'decoder' : 'encoder';
+  ui.layer = null;
+  saveUi();
+  renderLayerChoice();
+  renderGates();
+});
 sortSelect.addEventListener('change', () => {
   ui.sort = sortSelect.value as SortMode;
   saveUi();
@@ -409,5 +439,6 @@ page.start({
     theme = colors;
     renderLegends();
     redrawHeatmaps();
+    taskView?.redraw(colors);
   },
 });

@@ -25,6 +25,8 @@ export function rankUnits(result: InspectResult, from: number, to: number, top =
   const nOut = steps - nIn;
   if (nIn <= 0 || nOut <= 0) return out;
   result.layers.forEach((trace, li) => {
+    // A seq2seq decoder runs over the output: a span of the source says nothing about it.
+    if (trace.part === 'decoder') return;
     for (const [gate, m] of Object.entries(trace.gates) as [GateName, number[][]][]) {
       const { mean, variance } = unitStats(m, trace.units);
       for (let u = 0; u < trace.units; u++) {

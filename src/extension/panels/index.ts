@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { TrainingStatus } from '../../protocol/webview.js';
 import { DashboardPanel } from './dashboardPanel.js';
 import { GradientFlowPanel, GRADIENT_TEXT_LIMIT } from './gradientFlowPanel.js';
-import { INSPECT_CHAR_LIMIT, InspectorPanel, type TextSource, type UnitSelectionEvent } from './inspectorPanel.js';
+import { INSPECT_CHAR_LIMIT, InspectorPanel, type SaliencyEvent, type TextSource, type UnitSelectionEvent } from './inspectorPanel.js';
 import type { PanelContext, PanelDeps } from './panelDeps.js';
 import { RunStore } from './runStore.js';
 import { UnitDecorations } from './unitDecorations.js';
@@ -66,8 +66,15 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
     }
   };
 
+  const applySaliency = (e: SaliencyEvent) => {
+    const editor = vscode.window.visibleTextEditors.find((ed) => ed.document.uri.toString() === e.source.uri);
+    if (editor && decorations.applySaliency(editor, e.source.offset, e.saliency)) showing(true);
+    else deps.log('Gate inspector: the inspected text is no longer in a visible editor, so only the panel shows the saliency.');
+  };
+
   const subscriptions: vscode.Disposable[] = [
     decorations,
+    InspectorPanel.onDidShowSaliency(applySaliency),
     deps.onTrainerEvent((modelDir, event) => {
       store.add(modelDir, event);
       DashboardPanel.slot.current?.postEvent(modelDir, event);

@@ -13,6 +13,8 @@ import {
   type UnitSelection,
 } from '../../protocol/webview.js';
 import { toWireInspectResult } from './inspectResultWire.js';
+import { saliencyRanges } from './saliencyRanges.js';
+import type { SaliencyColouring } from './unitDecorations.js';
 import type { PanelContext } from './panelDeps.js';
 import { PanelHost, PanelSlot } from './panelHost.js';
 
@@ -33,6 +35,12 @@ export interface UnitSelectionEvent {
   source: TextSource | null;
 }
 
+/** A classifier's inspection of an editor selection: colour that selection by saliency. */
+export interface SaliencyEvent {
+  saliency: SaliencyColouring;
+  source: TextSource;
+}
+
 interface Shown {
   model: ModelRef;
   text: string;
@@ -48,6 +56,9 @@ export class InspectorPanel extends PanelHost<InspectorToHost, HostToInspector> 
   private static readonly selectEmitter = new vscode.EventEmitter<UnitSelectionEvent>();
   /** Fires when the user clicks a unit (or clears with Escape) in any inspector panel. */
   static readonly onDidSelectUnit = InspectorPanel.selectEmitter.event;
+  private static readonly saliencyEmitter = new vscode.EventEmitter<SaliencyEvent>();
+  /** Fires when a classifier's inspection of an editor selection is shown (its saliency colours the selection). */
+  static readonly onDidShowSaliency = InspectorPanel.saliencyEmitter.event;
 
   private shown: Shown | null = null;
   private pending: { modelDir: string; text: string; source: TextSource | null } | null = null;
@@ -103,6 +114,11 @@ export class InspectorPanel extends PanelHost<InspectorToHost, HostToInspector> 
       this.pending = null;
       this.panel.title = `RNN Lab: Gates ${model.name}`;
       this.sendResult();
+      const task = result.task;
+      if (task?.task === 'classify' && source) {
+        const saliency = { text, label: task.labels[task.predicted]!, ranges: saliencyRanges(text, result.offsets, task.saliency, source.offset) };
+        InspectorPanel.saliencyEmitter.fire({ saliency, source });
+      }
     } catch (err) {
       if (ticket !== this.running) return;
       this.pending = null;

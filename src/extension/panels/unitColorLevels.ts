@@ -6,16 +6,16 @@ import type { ScaleKind } from '../../../webview/common/colorScales.js';
 /** Levels per scale: enough to read the pattern, few enough to keep decoration types cheap. */
 export const LEVELS = 17;
 
-/** Level of `v` on the scale (0 … LEVELS − 1). Signed values span [−1, 1], unit values [0, 1]. */
+/** Level of `v` on the scale (0 … LEVELS − 1). Signed values span [−1, 1], unit and magnitude values [0, 1]. */
 export function levelOf(kind: ScaleKind, v: number): number {
-  const t = kind === 'unit' ? v : (v + 1) / 2;
+  const t = kind === 'signed' ? (v + 1) / 2 : v;
   return Math.max(0, Math.min(LEVELS - 1, Math.round((Number.isFinite(t) ? t : 0.5) * (LEVELS - 1))));
 }
 
 /** Centre value of a level, back on the scale's own range. */
 export const levelValue = (kind: ScaleKind, level: number) => {
   const t = level / (LEVELS - 1);
-  return kind === 'unit' ? t : t * 2 - 1;
+  return kind === 'signed' ? t * 2 - 1 : t;
 };
 
 /** Runs of equal level: [start, end, level] in text offsets; newlines are left undecorated. */
