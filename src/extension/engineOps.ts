@@ -14,6 +14,7 @@ import type { LoadedModel } from '../training/checkpoint.js';
 import type { CheckpointKind } from '../model/index.js';
 import { loadTransducer, transduceTexts } from '../training/tasks/seq2seqModel.js';
 import { loadTagger, tagText } from '../training/tasks/tagModel.js';
+import { loadTaskInspector } from '../training/tasks/taskInspect.js';
 import type { TokenTag } from '../training/tasks/tagModel.js';
 
 let backend: Promise<BackendInfo> | null = null;
@@ -79,4 +80,12 @@ export async function tagTextWith(dir: string, checkpoint: CheckpointKind, wasmD
   } finally {
     tagger.head.dispose();
   }
+}
+
+export type TaskInspector = ReturnType<typeof loadTaskInspector>;
+
+/** A classify, tag or seq2seq model's inspector (gate traces plus what the task adds); the caller disposes it. */
+export async function openTaskInspector(dir: string, wasmDir: string, checkpoint: CheckpointKind = 'root'): Promise<TaskInspector> {
+  await ensureBackend(wasmDir);
+  return loadTaskInspector(dir, checkpoint);
 }

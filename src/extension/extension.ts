@@ -6,11 +6,11 @@ import { loadedAt } from './activationClock.js';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readModelHistory } from '../model/index.js';
+import { readModelHistory, readModelMeta } from '../model/index.js';
 import type { TrainerEvent } from '../training/events.js';
 import { CompletionController } from './completions.js';
 import { engineRequested, loadEngine } from './engineLoader.js';
-import { getModel } from './hostModels.js';
+import { getModel, getTaskInspector } from './hostModels.js';
 import { registerInteropCommands } from './interopCommands.js';
 import { chooseModel } from './lab.js';
 import type { Lab, LabServices } from './lab.js';
@@ -131,14 +131,16 @@ export function activate(context: vscode.ExtensionContext): void {
 function panelDeps(lab: LabServices, trainerEvents: vscode.Event<{ modelDir: string; event: TrainerEvent }>): PanelDeps {
   return {
     listModels: () => lab.listModels().flatMap((e) => (e.kind === 'ok'
-      ? [{ name: e.summary.name, dir: e.summary.dir, cell: e.summary.cell, layers: e.summary.layers, units: e.summary.units }]
+      ? [{ name: e.summary.name, dir: e.summary.dir, cell: e.summary.cell, layers: e.summary.layers, units: e.summary.units, task: e.summary.task }]
       : [])),
     inspect: async (modelDir, text, options) => {
+      if (hasTaskInspector(modelDir)) return (await getTaskInspector(modelDir, lab.distDir)).inspect(text, options);
       const { model } = await getModel({ dir: modelDir, checkpoint: 'root' }, lab.distDir);
       const engine = await loadEngine();
       return engine.inspectText(model, text, options);
     },
     inspectQuantised: async (modelDir, text, options) => {
+      if (hasTaskInspector(modelDir)) return (await getTaskInspector(modelDir, lab.distDir)).inspectQuantised(text, options);
       const { model } = await getModel({ dir: modelDir, checkpoint: 'root' }, lab.distDir);
       const engine = await loadEngine();
       return engine.inspectTextQuantised(model, text, options);
@@ -163,6 +165,20 @@ function panelDeps(lab: LabServices, trainerEvents: vscode.Event<{ modelDir: str
     },
     log: (message) => lab.log.info(message),
   };
+}
+
+/**
+ * Classify, tag and seq2seq models have their own inspector (the task's answer and saliency);
+ * a language model and a label-lm model run the network's inspection as before.
+ */
+function hasTaskInspector(modelDir: string): boolean {
+  let task: string;
+  try {
+    task = readModelMeta(modelDir).task;
+  } catch {
+    return false; // getModel then says why the folder cannot be read
+  }
+  return task === 'classify' || task === 'tag' || task === 'seq2seq';
 }
 
 /** Open Training Dashboard / Inspect Gates on Selection / Show Gradient Flow → the webview panels. */

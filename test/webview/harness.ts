@@ -312,7 +312,7 @@ export interface RecordedInspection { type: 'inspector/result'; model: ModelRef;
  * A recorded inspection as the host posts it (quantised and packed by the real code) and the
  * values the panel shows after decoding it.
  */
-export function loadInspection(cell: 'lstm' | 'gru' | 'rnn'): { message: InspectorResultMessage; shown: InspectResult } {
+export function loadInspection(cell: 'lstm' | 'gru' | 'rnn' | 'classify' | 'tag' | 'seq2seq'): { message: InspectorResultMessage; shown: InspectResult } {
   const recorded = loadFixture<RecordedInspection>(`inspect-${cell}.json`);
   const quantised: QuantisedInspectResult = {
     ...recorded.result,

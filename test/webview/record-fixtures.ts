@@ -1,6 +1,9 @@
 // Records the messages the panel tests replay: trains tiny RNN, GRU and LSTM models for a few
-// seconds on the shared corpus with the real trainer, and inspects them with the real engine.
+// seconds on the shared corpus with the real trainer, and inspects them with the real engine;
+// then a tiny classifier, tagger and seq2seq model on the unit tests' generated sets, inspected
+// with the task inspector (inspect-classify.json, inspect-tag.json, inspect-seq2seq.json).
 // Run: node --import tsx test/webview/record-fixtures.ts   (writes test/webview/fixtures/*.json)
+//      node --import tsx test/webview/record-fixtures.ts --tasks   (the task fixtures only)
 
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +17,13 @@ import { readModelMeta } from '../../src/model/index.js';
 import type { TrainerEvent } from '../../src/training/events.js';
 import { train } from '../../src/training/trainer.js';
 import { TrainerControl } from '../../src/training/trainerControl.js';
+import { initBackend } from '../../src/engine/backend.js';
+import type { TrainOptions } from '../../src/training/config.js';
+import { TASK_RUNNERS } from '../../src/training/tasks/taskRunners.js';
+import { loadTaskInspector } from '../../src/training/tasks/taskInspect.js';
+import { markerLines } from '../unit/classifyData.js';
+import { conllText, numberSentences } from '../unit/tagData.js';
+import { reversalLines } from '../unit/seq2seqData.js';
 
 const ROOT = join(__dirname, '..', '..');
 const OUT = join(__dirname, 'fixtures');
@@ -34,7 +44,67 @@ function relabel<T>(value: T, from: string, to: string): T {
   return JSON.parse(JSON.stringify(value).split(from).join(to)) as T;
 }
 
+interface TaskSpec {
+  task: 'classify' | 'tag' | 'seq2seq';
+  name: string;
+  file: string;
+  data: string;
+  options: TrainOptions;
+  /** The inspected text: not in the training data. */
+  sample: string;
+}
+
+const TASK_SPECS: TaskSpec[] = [
+  {
+    task: 'classify', name: 'tiny-classifier', file: 'reviews.tsv', data: markerLines(600, 3).join('\n'),
+    options: { cell: 'gru', units: 16, embeddingSize: 8, steps: 150, evalEvery: 50, seed: 1 },
+    sample: markerLines(1, 12)[0]!.split('\t')[1]!,
+  },
+  {
+    task: 'tag', name: 'tiny-tagger', file: 'numbers.conll', data: conllText(numberSentences(400, 3)),
+    options: { cell: 'gru', units: 16, embeddingSize: 8, steps: 150, evalEvery: 50, lr: 0.02, seed: 1 },
+    sample: numberSentences(1, 77)[0]!.tokens.join(' '),
+  },
+  {
+    task: 'seq2seq', name: 'tiny-reverser', file: 'reverse.tsv', data: reversalLines(3000, 1, 8).join('\n'),
+    options: { cell: 'gru', units: 32, batch: 32, steps: 500, lr: 0.01, evalEvery: 250, seed: 1 },
+    sample: 'abcdefg',
+  },
+];
+
+/** Trains each task model briefly and records its inspection as the host would post it. */
+async function recordTasks(work: string): Promise<void> {
+  await initBackend('cpu');
+  for (const spec of TASK_SPECS) {
+    const dir = join(work, spec.name);
+    const done = await TASK_RUNNERS[spec.task]!.fresh(spec.data, spec.file, spec.options, { modelDir: dir, name: spec.name, backend: 'cpu' });
+    console.log(`${spec.name}: ${done.step} steps, ${done.message}`);
+    const meta = readModelMeta(dir);
+    const ref: ModelRef = { name: spec.name, dir: fixtureDir(spec.name), cell: meta.network.cell, layers: meta.network.layers, units: meta.network.units, task: spec.task };
+    const inspector = loadTaskInspector(dir);
+    try {
+      const t0 = performance.now();
+      const result = inspector.inspect(spec.sample, { topK: 5, gradients: true });
+      const inspectMs = performance.now() - t0;
+      const message: RecordedInspection = { type: 'inspector/result', model: ref, text: spec.sample, result, inspectMs };
+      writeJson(`inspect-${spec.task}.json`, message);
+    } finally {
+      inspector.dispose();
+    }
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--tasks')) {
+    const work = mkdtempSync(join(tmpdir(), 'rnnlab-fixtures-'));
+    mkdirSync(OUT, { recursive: true });
+    try {
+      await recordTasks(work);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    return;
+  }
   if (!existsSync(CORPUS)) throw new Error(`${CORPUS} is missing: the fixtures are recorded from the shared corpus.`);
   const text = readFileSync(CORPUS, 'utf8').slice(0, 200_000);
   const work = mkdtempSync(join(tmpdir(), 'rnnlab-fixtures-'));
@@ -91,6 +161,7 @@ async function main(): Promise<void> {
     }
     const gradientsState: GradientsStateMessage = { type: 'gradients/state', text: sample, tokens, position: series[0]!.flow.position, models: refs, series };
     writeJson('gradients-state.json', gradientsState);
+    await recordTasks(work);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

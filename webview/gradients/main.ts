@@ -127,7 +127,16 @@ computeBtn.addEventListener('click', () => {
 /** Which text and position the curves on the chart were computed from (the slider may have moved on). */
 function usedLine(m: GradientsStateMessage): string {
   const at = `position T = ${m.position} (token “${visibleChar(m.tokens[m.position] ?? '')}”) of ${m.tokens.length} tokens`;
-  return `Computed at ${at}, over ${m.source ?? `a text of ${m.text.length} characters`}.`;
+  return `Computed at ${at}, over ${m.source ?? `a text of ${m.text.length} characters`}.${taskNote(m)}`;
+}
+
+/** What L⟨T⟩ is for the task models on the chart (a language model's is −log p of token T + 1). */
+function taskNote(m: GradientsStateMessage): string {
+  const named = (tasks: string[]) => m.series.filter((s) => s.model.task && tasks.includes(s.model.task)).map((s) => s.model.name);
+  const whole = named(['classify', 'seq2seq']);
+  const tag = named(['tag']);
+  return (whole.length ? ` ${whole.join(', ')}: L is −log p of the model's answer (the predicted label, or the output) after the whole text, so T is its last token.` : '') +
+    (tag.length ? ` ${tag.join(', ')}: L⟨T⟩ is −log p of the tag predicted for token T.` : '');
 }
 
 page.start({

@@ -84,7 +84,9 @@ export class GradientFlowPanel extends PanelHost<GradientsToHost, HostToGradient
       for (const dir of modelDirs) {
         const m = known.find((k) => k.dir === dir);
         if (!m) throw new Error(`There is no model at ${dir} any more.`);
-        const r = await this.ctx.deps.inspect(dir, this.text, { topK: 1, gradients: true, position: pos });
+        // A classifier's and a seq2seq model's loss is read after the whole text: no position T to choose.
+        const wholeText = m.task === 'classify' || m.task === 'seq2seq';
+        const r = await this.ctx.deps.inspect(dir, this.text, wholeText ? { topK: 1, gradients: true } : { topK: 1, gradients: true, position: pos });
         if (!r.gradients) throw new Error(`${m.name} returned no gradient flow.`);
         if (tokens.length === 0) tokens = r.tokens;
         // Models with other tokenisations differ in length; each uses its own clamp of T.
