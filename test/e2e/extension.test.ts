@@ -553,4 +553,31 @@ describe('RNN Lab in a real VS Code', () => {
     assert.match(message, new RegExp(`${CLASSIFIER}: pos \\(pos [01]\\.\\d\\d · neg [01]\\.\\d\\d\\)`), 'the marker word of the probe line says pos');
     await session.screenshot('classify-selection');
   }));
+
+  test('13. Inspect Gates on Selection with the classifier shows its answer and saliency, in the panel and in the editor', () => session.step('classify-inspector', async () => {
+    await session.clearNotifications();
+    await session.openFile('probe.txt');
+    const index = await session.page.evaluate(() => Array.from(document.querySelectorAll('.editor-group-container')).findIndex((g) => g.classList.contains('active')));
+    await session.page.locator('.editor-group-container').nth(Math.max(0, index)).locator('.monaco-editor .view-lines').first().click();
+    await session.page.keyboard.press('Control+Home');
+    await session.page.keyboard.press('Shift+End');
+    await waitFor(async () => (await session.statusBarItems()).some((item) => /\(\d+ selected\)/.test(item)), { timeout: 15_000, what: 'the line of probe.txt to be selected' });
+    await session.runCommand('RNN Lab: Inspect Gates on Selection');
+    await session.pickQuickItem(/Model to inspect the selection with/, CLASSIFIER);
+    const frame = await session.webviewFrame('#predicted-label', 60_000);
+    const label = await frame.$eval('#predicted-label', (el) => el.textContent);
+    console.log(`classify inspector: ${await frame.$eval('#task-answer', (el) => el.textContent)}`);
+    assert.equal(label, 'pos', 'the probe line\'s marker word says pos, as Classify Selection said');
+    const tokens = await frame.$$eval('#saliency-text span.tok', (spans) => spans.map((s) => (s as HTMLElement).style.backgroundColor));
+    assert.ok(tokens.length > 20, `${tokens.length} tokens in the panel`);
+    assert.ok(new Set(tokens).size > 3, `the tokens are coloured by saliency (${new Set(tokens).size} colours)`);
+    assert.equal(await frame.$$eval('#step-chart .u-legend .u-series', (rows) => rows.length), 3, 'the step chart: x and one series per label');
+    assert.ok(await frame.$('#gates canvas.heatmap'), 'the gate heatmaps are there too');
+    // The selection in the editor is coloured token by token (decorations render in the overlay layer or inline).
+    const coloured = () => session.page.$$eval('.view-overlays [class*="ced-"], .view-line [class*="ced-"]', (els) => els.length);
+    const spans = await waitFor(async () => ((await coloured()) > 10 ? coloured() : null), { timeout: 30_000, what: 'saliency colours on the selected line' });
+    console.log(`classify inspector: ${spans} saliency-coloured spans in the editor`);
+    await frame.$eval('#task', (el) => el.scrollIntoView());
+    await session.publishScreenshot('classify-inspector', ['docs/images/classify-inspector.png']);
+  }));
 });

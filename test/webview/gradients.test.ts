@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GradientsState, type GradientsStateMessage } from '../../src/protocol/webview.js';
-import { allProblems, canvasStats, loadFixture, screenshot, type PanelPage, usePanels } from './harness.js';
+import { allProblems, canvasStats, loadFixture, screenshot, type PanelPage, type RecordedInspection, usePanels } from './harness.js';
 
 const state = loadFixture<GradientsStateMessage>('gradients-state.json');
 const CHART = '#gradient-chart canvas';
@@ -20,7 +20,29 @@ async function openWith(theme: 'light' | 'dark' = 'dark', message: GradientsStat
   return p;
 }
 
+/** The gradient flow a task model's recorded inspection holds, as the host posts it for that model alone. */
+function taskState(task: 'classify' | 'tag'): GradientsStateMessage {
+  const r = loadFixture<RecordedInspection>(`inspect-${task}.json`);
+  const flow = r.result.gradients!;
+  return { type: 'gradients/state', text: r.text, tokens: r.result.tokens, position: flow.position, models: [r.model], series: [{ model: r.model, flow }] };
+}
+
 describe('gradient flow', () => {
+  it('plots a classifier\'s and a tagger\'s flow and says what their loss is', async () => {
+    for (const task of ['classify', 'tag'] as const) {
+      const m = taskState(task);
+      const p = await openWith('dark', m);
+      const legend = (await p.page.textContent('#gradient-chart .u-legend')) ?? '';
+      assert.match(legend, new RegExp(`${m.models[0]!.name} \\(GRU\\) layer 1`));
+      assert.ok((await canvasStats(p.page, CHART)).nonBackground > 1000, `${task}: the chart drew`);
+      const used = (await p.page.textContent('#used')) ?? '';
+      assert.match(used, task === 'classify' ? /−log p of the model's answer .* after the whole text/ : /L⟨T⟩ is −log p of the tag predicted for token T/);
+      assert.match(used, new RegExp(`position T = ${m.position} .* of ${m.tokens.length} tokens`));
+      assert.deepEqual(await allProblems(p), []);
+      await p.page.close();
+    }
+  });
+
   it('plots one curve per model and layer on a log axis, with the explanation', async () => {
     const p = await openWith();
     assert.deepEqual((await p.posted())[0], { type: 'ready' });
