@@ -87,7 +87,9 @@ export abstract class PanelHost<ToHost extends { type: string }, FromHost> imple
   }
 
   reveal(): void {
-    this.panel.reveal(undefined, true);
+    // Over the active editor the panel would hide the text it shows (and its colours): beside it instead.
+    const editorColumn = vscode.window.activeTextEditor?.viewColumn;
+    this.panel.reveal(editorColumn !== undefined && this.panel.viewColumn === editorColumn ? vscode.ViewColumn.Beside : undefined, true);
   }
 
   /**
