@@ -559,12 +559,16 @@ describe('RNN Lab in a real VS Code', () => {
     await session.openFile('probe.txt');
     const index = await session.page.evaluate(() => Array.from(document.querySelectorAll('.editor-group-container')).findIndex((g) => g.classList.contains('active')));
     await session.page.locator('.editor-group-container').nth(Math.max(0, index)).locator('.monaco-editor .view-lines').first().click();
+    // Selected from its end back to its start, so the editor shows the line from its first character.
     await session.page.keyboard.press('Control+Home');
-    await session.page.keyboard.press('Shift+End');
+    await session.page.keyboard.press('End');
+    await session.page.keyboard.press('Shift+Home');
     await waitFor(async () => (await session.statusBarItems()).some((item) => /\(\d+ selected\)/.test(item)), { timeout: 15_000, what: 'the line of probe.txt to be selected' });
+    // The classifier is the one model left (step 10 deleted the language model's folder): no quick pick.
+    assert.deepEqual((await session.treeRows('Models')).map((r) => r.label), [CLASSIFIER]);
     await session.runCommand('RNN Lab: Inspect Gates on Selection');
-    await session.pickQuickItem(/Model to inspect the selection with/, CLASSIFIER);
     const frame = await session.webviewFrame('#predicted-label', 60_000);
+    assert.equal(await frame.$eval('#title', (el) => el.textContent), `Gate inspector — ${CLASSIFIER}`);
     const label = await frame.$eval('#predicted-label', (el) => el.textContent);
     console.log(`classify inspector: ${await frame.$eval('#task-answer', (el) => el.textContent)}`);
     assert.equal(label, 'pos', 'the probe line\'s marker word says pos, as Classify Selection said');
