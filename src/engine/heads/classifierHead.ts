@@ -56,7 +56,7 @@ export class ClassifierHead extends SequenceHead {
    * and the backward direction run over each prefix reversed, `chunk` prefixes per padded batch;
    * more bidirectional layers: every prefix read again.
    */
-  prefixProbabilities(ids: Int32Array, chunk = 16): Float64Array[] {
+  prefixProbabilities(ids: Int32Array, chunk = 32): Float64Array[] {
     const T = ids.length;
     const K = this.classes;
     const config = this.network.config;
