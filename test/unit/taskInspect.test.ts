@@ -95,6 +95,12 @@ describe('classify inspection', () => {
       assert.ok(result.layers.every((l) => l.part === undefined && steps(l) === ids.length));
       assertFlow(result, layers, ids.length);
       assert.equal(result.gradients!.position, ids.length - 1);
+      if (!head.network.config.bidirectional) {
+        // Forwards only, the loss reaches the top layer's last state through the output layer alone: ‖Wy·(p − onehot)‖.
+        const dLogits = Float32Array.from(whole, (p, k) => p - (k === task.predicted ? 1 : 0));
+        const { dX } = head.output.backward(new Float32Array(head.output.inWidth), 1, dLogits);
+        close(result.gradients!.norms[layers - 1][ids.length - 1], Math.hypot(...dX), 1e-5, '‖∂L/∂a⟨T−1⟩‖');
+      }
     });
   }
 
@@ -190,10 +196,10 @@ describe('tag inspection', () => {
       );
       assert.equal(result.gradients!.position, 2);
       assertFlow(result, 1, expected.length);
-      if (!head.network.config.bidirectional) {
-        // Forwards only, the loss at token 2 hears nothing of later tokens.
-        assert.ok(result.gradients!.norms[0].slice(3).every((n) => n === 0));
-      }
+      // Forwards only, the loss at token 2 hears nothing of later tokens; both ways, it does.
+      const later = result.gradients!.norms[0].slice(3);
+      if (head.network.config.bidirectional) assert.ok(later.every((n) => n > 0));
+      else assert.ok(later.every((n) => n === 0));
       assertQuantisedMatches(inspector.inspectQuantised(text), inspector.inspect(text));
       assert.throws(() => inspector.inspect(text, { gradients: true, position: 99 }), /position must be from 0 to 6/);
     });
