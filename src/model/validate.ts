@@ -220,7 +220,7 @@ function validateCarry(where: string, raw: unknown, network: NetworkConfig, opti
 function validateAttention(where: string, task: ModelTask, raw: unknown): AttentionKind | undefined {
   if (raw === undefined) return undefined;
   if (task !== 'seq2seq') bad(where, `has "attention" but is a ${task} model (only a seq2seq model has one)`);
-  if (!ATTENTION_KINDS.includes(raw as AttentionKind)) bad(where, `has attention ${JSON.stringify(raw)}, expected ${ATTENTION_KINDS.map((k) => JSON.stringify(k)).join(' or ')}`);
+  if (!ATTENTION_KINDS.includes(raw as AttentionKind)) bad(where, `has attention ${JSON.stringify(raw)}, expected "none" or "luong"`);
   return raw as AttentionKind;
 }
 
