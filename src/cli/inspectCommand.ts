@@ -27,6 +27,7 @@ export function inspectJson(result: InspectResult): Record<string, unknown> {
     cell: result.cell,
     layers: result.layers.map((l) => ({
       layer: l.layer,
+      ...(l.part ? { part: l.part } : {}),
       direction: l.direction,
       cell: l.cell,
       units: l.units,
@@ -35,30 +36,50 @@ export function inspectJson(result: InspectResult): Record<string, unknown> {
       saturation: l.gates.a || !l.gates.c ? l.saturation : { ...l.saturation, a: saturation(l.gates.c, 'a') },
     })),
     predictions: result.predictions,
+    ...(result.decoderTokens ? { decoderTokens: result.decoderTokens } : {}),
     ...(result.gradients ? { gradients: result.gradients } : {}),
+    ...(result.task ? { task: roundNumbers(result.task) } : {}),
   };
+}
+
+/** A copy with every number rounded to six decimals, as the traces are (a task model's probabilities, saliency). */
+function roundNumbers<T>(value: T): T {
+  if (typeof value === 'number') return (Math.round(value * 1e6) / 1e6) as T;
+  if (Array.isArray(value)) return value.map(roundNumbers) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, roundNumbers(v)])) as T;
+  return value;
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-function humanLines(result: InspectResult): string[] {
-  const lines = [`tokens (${result.tokens.length}): ${result.tokens.map((t) => JSON.stringify(t)).join(' ')}`];
+/** Each layer's saturation per gate (a seq2seq decoder's layers marked as such). */
+export function saturationLines(result: InspectResult): string[] {
+  const lines: string[] = [];
   for (const l of result.layers) {
-    lines.push(`layer ${l.layer} (${l.direction}, ${l.cell}, ${l.units} units):`);
+    lines.push(`${l.part === 'decoder' ? 'decoder ' : ''}layer ${l.layer} (${l.direction}, ${l.cell}, ${l.units} units):`);
     for (const gate of CELL_GATES[l.cell]) {
       const s = l.saturation[gate];
       if (s) lines.push(`  ${gate.padEnd(7)} saturated low ${pct(s.low).padStart(6)}, high ${pct(s.high).padStart(6)}`);
     }
   }
+  return lines;
+}
+
+/** The gradient flow's norms per layer, when there are any. */
+export function gradientLines(result: InspectResult, loss = `L⟨${result.gradients?.position}⟩`): string[] {
+  if (!result.gradients) return [];
+  const steps = result.gradients.norms[0]?.length ?? 0;
+  return [
+    `gradient flow ‖∂${loss}/∂a⟨t⟩‖ for t = 0 … ${steps - 1}:`,
+    ...result.gradients.norms.map((norms, layer) => `  layer ${layer}: ${norms.map((n) => n.toExponential(2)).join(' ')}`),
+  ];
+}
+
+function humanLines(result: InspectResult): string[] {
+  const lines = [`tokens (${result.tokens.length}): ${result.tokens.map((t) => JSON.stringify(t)).join(' ')}`, ...saturationLines(result)];
   const last = result.predictions[result.predictions.length - 1];
   if (last) lines.push(`next token after the text: ${last.map((p) => `${JSON.stringify(p.token)} ${p.p.toFixed(3)}`).join(', ')}`);
-  if (result.gradients) {
-    lines.push(`gradient flow ‖∂L⟨${result.gradients.position}⟩/∂a⟨t⟩‖ for t = 0 … ${result.gradients.position}:`);
-    result.gradients.norms.forEach((norms, layer) => {
-      lines.push(`  layer ${layer}: ${norms.map((n) => n.toExponential(2)).join(' ')}`);
-    });
-  }
-  return lines;
+  return [...lines, ...gradientLines(result)];
 }
 
 export async function runInspect(dir: string, flags: InspectFlags, wasmDir: string): Promise<number> {

@@ -15,6 +15,7 @@ import { runExport } from './exportCommand.js';
 import { runImport } from './importCommand.js';
 import { runInfo } from './infoCommand.js';
 import { runInspect } from './inspectCommand.js';
+import { runInspectTask } from './taskInspectCommand.js';
 import { parseInteger, parseNumber } from './optionParsers.js';
 import { runSample } from './sampleCommand.js';
 import { runEvalLabelLm, runSampleLabelLm, runTrainLabelLm } from './labelLmCommands.js';
@@ -183,18 +184,20 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('inspect')
-    .description('gates, states, saturation, predictions and gradient flow for a text; for a seq2seq model, its output and the source × output saliency')
+    .description("gates, states, saturation, predictions and gradient flow for a text; for a classify model, its label, its answer after each token and each token's saliency; for a tag model, each token's tag; for a seq2seq model, its output and the source × output saliency")
     .argument('<dir>', 'model folder')
     .requiredOption('--text <text>', 'text to run through the model')
     .option('--json', 'print one JSON object')
     .option('--gradients', 'add ‖∂L⟨T⟩/∂a⟨t⟩‖ for every t ≤ T and layer')
-    .option('--position <t>', 'the position T whose loss is differentiated (default: the last)', parseInteger)
+    .option('--position <t>', 'the position T whose loss is differentiated (default: the last; a tag model: the token whose tag)', parseInteger)
     .option('--top-k <k>', 'next-token predictions per step', parseInteger)
     .option('--beam <k>', 'seq2seq: decode with a beam of width K (default 1: greedy)', parseInteger)
     .addOption(checkpointOption())
     .addOption(backendOption())
     .action(async (dir: string, flags) => {
-      if (readModelMeta(dir, flags.checkpoint).task === 'seq2seq') return setExitCode(await runInspectSeq2seq(dir, flags, WASM_DIR));
+      const { task } = readModelMeta(dir, flags.checkpoint);
+      if (task === 'seq2seq') return setExitCode(await runInspectSeq2seq(dir, flags, WASM_DIR));
+      if (task === 'classify' || task === 'tag') return setExitCode(await runInspectTask(dir, flags, WASM_DIR));
       refuseUnlessLm(dir, flags.checkpoint, 'inspect');
       setExitCode(await runInspect(dir, flags, WASM_DIR));
     });

@@ -9,8 +9,10 @@ import { decodeOptions, evaluatePairs, loadTransducer, transduceTexts } from '..
 import type { Seq2seqTrainOptions } from '../training/tasks/seq2seqTrainer.js';
 import { prepareSeq2seq, resumeSeq2seq, trainSeq2seq } from '../training/tasks/seq2seqTrainer.js';
 import type { AttentionKind } from '../engine/config.js';
+import { seq2seqInspector } from '../training/tasks/taskInspect.js';
 import { resumedConfig } from '../training/tasks/classifyTrainer.js';
 import { EXIT_OK, InputError, UsageError } from './cliErrors.js';
+import { gradientLines, inspectJson } from './inspectCommand.js';
 import type { ModelFlags } from './openModel.js';
 import { readTextFile } from './readTextFile.js';
 import { runTaskTrain } from './taskTrain.js';
@@ -90,6 +92,8 @@ export async function runEvalSeq2seq(dir: string, file: string, flags: Seq2seqFl
 
 export interface TransduceFlags extends Seq2seqFlags {
   text?: string;
+  /** inspect: add gradient flow of −log p(output) through the encoder. */
+  gradients?: boolean;
 }
 
 /** `predict` on a seq2seq model: the output of each text (one per line of FILE, or --text). */
@@ -120,8 +124,12 @@ export async function runInspectSeq2seq(dir: string, flags: TransduceFlags, wasm
   const saliency = t.head.saliency(source, output.ids, t.vocab.eos, t.vocab.eos);
   const sourceTokens = Array.from(source, (id) => t.vocab.tokenText(id));
   const outputTokens = [...Array.from(output.ids, (id) => t.vocab.tokenText(id)), '<EOS>'];
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ task: 'seq2seq', text: flags.text, output: t.vocab.decode(output.ids), sourceTokens, outputTokens, logProb: output.logProb, saliency })}\n`);
+  // The gate inspector's view of the same decoding: encoder and decoder traces (and gradient flow).
+  const inspection = flags.json || flags.gradients ? seq2seqInspector(t).inspect(flags.text, { beam, gradients: flags.gradients === true }) : null;
+  if (flags.json && inspection) {
+    const { tokens, offsets, cell, layers, decoderTokens, gradients } = inspectJson(inspection);
+    const gates = { tokens, offsets, cell, layers, decoderTokens, ...(gradients ? { gradients } : {}) };
+    process.stdout.write(`${JSON.stringify({ task: 'seq2seq', text: flags.text, output: t.vocab.decode(output.ids), sourceTokens, outputTokens, logProb: output.logProb, saliency, ...gates })}\n`);
     return EXIT_OK;
   }
   const cell = (x: number) => x.toFixed(3).padStart(6);
@@ -130,6 +138,7 @@ export async function runInspectSeq2seq(dir: string, flags: TransduceFlags, wasm
     `saliency ‖∂ log p(y⟨j⟩)/∂x⟨i⟩‖ (rows: output tokens, columns: source tokens):`,
     `${''.padStart(6)} ${sourceTokens.map((s) => JSON.stringify(s).padStart(6)).join('')}`,
     ...saliency.map((row, j) => `${JSON.stringify(outputTokens[j]).padStart(6)} ${row.map(cell).join('')}`),
+    ...(inspection ? gradientLines(inspection, 'log p(output)') : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return EXIT_OK;

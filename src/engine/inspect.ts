@@ -1,9 +1,10 @@
 // Looking inside a model: every gate, c̃, c and a per layer and time step, saturation per gate,
 // top-k next-token predictions, and gradient flow through time ‖∂L⟨T⟩/∂a⟨t⟩‖.
 
-import type { GateName } from './config.js';
+import type { CellType, GateName } from './config.js';
 import { CELL_GATES } from './config.js';
 import type { Model } from './model.js';
+import type { EncoderPass } from './network.js';
 import { crossEntropy } from './network.js';
 import { topPredictions } from './sampler.js';
 import type { GateSaturation, GradientFlow, InspectResult, LayerTrace, QuantisedInspectResult, QuantisedTrace } from './types.js';
@@ -42,40 +43,33 @@ export function saturation(values: readonly ArrayLike<number>[], gate: GateName)
   return { low, high, unitLow: unitLow.map((n) => n / Math.max(1, T)), unitHigh: unitHigh.map((n) => n / Math.max(1, T)) };
 }
 
-/** What one forward pass over the text gives every kind of inspection, traces aside. */
-interface Inspection<G> extends Omit<InspectResult, 'layers'> {
-  layers: (Omit<LayerTrace, 'gates'> & { gates: Partial<Record<GateName, G>> })[];
-}
+/** A layer's trace with each gate's values as G: [t][unit] numbers (the reference) or byte codes. */
+export type TraceOf<G> = Omit<LayerTrace, 'gates'> & { gates: Partial<Record<GateName, G>> };
+
+/** An inspection whose traces are of type G: InspectResult (number rows) or QuantisedInspectResult. */
+export type InspectionOf<G> = Omit<InspectResult, 'layers'> & { layers: TraceOf<G>[] };
+
+/** What becomes of one gate trace: T rows of H values, in text order. */
+export type TakeTrace<G> = (rows: Float32Array[], gate: GateName) => G;
+
+/** The reference form of a trace: [t][unit] numbers to six decimals. */
+export const traceRows: TakeTrace<number[][]> = (rows) => rows.map((row) => Array.from(row, round6));
 
 /**
- * Runs the network over `text` once and hands each gate trace, T×H in text order, to `take`
- * (the native kernels' forward when they are loaded: the network chose its kernels when made).
+ * Every gate trace of every layer and direction of a one-stream pass (a language model's, a task
+ * head's encoder or a seq2seq decoder), in text order, handed to `take`, with its saturation.
+ * The backward direction ran over reversed time: its steps are put back in text order.
  */
-function runInspection<G>(model: Model, text: string, options: InspectOptions, take: (rows: Float32Array[], gate: GateName) => G): Inspection<G> {
-  const { network, vocab } = model;
-  const { ids, offsets } = vocab.encodeWithOffsets(text);
-  const T = ids.length;
-  const maxTokens = options.maxTokens ?? 5000;
-  if (T === 0) throw new RangeError('there is no text to inspect');
-  if (T > maxTokens) throw new RangeError(`the text has ${T} tokens; inspect at most ${maxTokens} at a time`);
-  const H = network.config.units;
-  const V = network.config.vocabSize;
-  const pass = network.forward(ids, 1, T, null);
-  const layers: Inspection<G>['layers'] = [];
-  const gates = CELL_GATES[network.config.cell];
-  for (let l = 0; l < network.config.layers; l++) {
-    pass.caches[l].forEach((_, k) => {
-      const trace: Inspection<G>['layers'][number] = {
-        layer: l,
-        direction: k === 0 ? 'forward' : 'backward',
-        cell: network.config.cell,
-        units: H,
-        gates: {},
-        saturation: {},
-      };
+export function passTraces<G>(pass: EncoderPass, cell: CellType, take: TakeTrace<G>, part?: 'decoder'): TraceOf<G>[] {
+  if (pass.B !== 1) throw new RangeError(`traces are read from one stream, not ${pass.B}`);
+  const gates = CELL_GATES[cell];
+  const layers: TraceOf<G>[] = [];
+  pass.caches.forEach((directions, l) => {
+    directions.forEach((cache, k) => {
+      const { T, H } = cache;
+      const trace: TraceOf<G> = { layer: l, ...(part ? { part } : {}), direction: k === 0 ? 'forward' : 'backward', cell, units: H, gates: {}, saturation: {} };
       for (const g of gates) {
-        const flat = network.trace(pass, l, k, g);
-        // The backward direction ran over reversed time: put its steps back in text order.
+        const flat = cache.trace(g);
         const rows = Array.from({ length: T }, (_, t) => {
           const src = k === 0 ? t : T - 1 - t;
           return flat.subarray(src * H, (src + 1) * H);
@@ -86,18 +80,59 @@ function runInspection<G>(model: Model, text: string, options: InspectOptions, t
       }
       layers.push(trace);
     });
-  }
+  });
+  return layers;
+}
+
+/**
+ * Norms per layer and step, in text order, of what backwardEncoder's `flows` (forward direction)
+ * and `backwardFlows` (backward direction, its own reversed time) recorded for one stream of T
+ * steps: ‖∂L/∂a⟨t⟩‖ with a⟨t⟩ both directions' states at step t.
+ */
+export function flowNorms(flows: readonly Float64Array[], backwardFlows: readonly Float64Array[] | null, T: number): number[][] {
+  return flows.map((fw, l) => Array.from({ length: T }, (_, t) => Math.sqrt(fw[t] + (backwardFlows ? backwardFlows[l][T - 1 - t] : 0))));
+}
+
+/** Zeroed flow receivers for backwardEncoder: one Float64Array(T) per layer. */
+export function flowArrays(layers: number, T: number): Float64Array[] {
+  return Array.from({ length: layers }, () => new Float64Array(T));
+}
+
+/**
+ * Runs the network over `text` once and hands each gate trace, T×H in text order, to `take`
+ * (the native kernels' forward when they are loaded: the network chose its kernels when made).
+ */
+function runInspection<G>(model: Model, text: string, options: InspectOptions, take: TakeTrace<G>): InspectionOf<G> {
+  const { network, vocab } = model;
+  const { ids, offsets } = vocab.encodeWithOffsets(text);
+  const T = checkTokens(ids.length, options);
+  const V = network.config.vocabSize;
+  const pass = network.forward(ids, 1, T, null);
+  const layers = passTraces(pass, network.config.cell, take);
   const topK = options.topK ?? 5;
   const predictions = Array.from({ length: T }, (_, t) => topPredictions(model, pass.logits.subarray(t * V, (t + 1) * V), topK).map((p) => ({ token: p.token, p: round6(p.p) })));
-  const tokens = Array.from(ids, (_, i) => text.slice(offsets[i], offsets[i + 1]));
-  const result: Inspection<G> = { tokens, offsets, cell: network.config.cell, layers, predictions };
+  const tokens = textTokens(text, offsets);
+  const result: InspectionOf<G> = { tokens, offsets, cell: network.config.cell, layers, predictions };
   if (options.gradients) result.gradients = gradientFlow(model, ids, options.position);
   return result;
 }
 
+/** The token count T of a text to inspect, refused when 0 or above `maxTokens` (default 5000). */
+export function checkTokens(T: number, options: Pick<InspectOptions, 'maxTokens'>): number {
+  const maxTokens = options.maxTokens ?? 5000;
+  if (T === 0) throw new RangeError('there is no text to inspect');
+  if (T > maxTokens) throw new RangeError(`the text has ${T} tokens; inspect at most ${maxTokens} at a time`);
+  return T;
+}
+
+/** The text each token covers, [offsets[i], offsets[i + 1]). */
+export function textTokens(text: string, offsets: readonly number[]): string[] {
+  return Array.from({ length: offsets.length - 1 }, (_, i) => text.slice(offsets[i], offsets[i + 1]));
+}
+
 /** The reference inspection: every trace as [t][unit] numbers to six decimals (CLI --json, tests). */
 export function inspect(model: Model, text: string, options: InspectOptions = {}): InspectResult {
-  return runInspection(model, text, options, (rows) => rows.map((row) => Array.from(row, round6)));
+  return runInspection(model, text, options, traceRows);
 }
 
 /** The inspector's inspection: the same pass with each trace quantised to a byte per value. */
@@ -149,6 +184,6 @@ export function gradientFlow(model: Model, ids: Int32Array, position?: number): 
   return { position: T, norms: flows.map((f) => Array.from(f, (s) => Math.sqrt(s))) };
 }
 
-function round6(x: number): number {
+export function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }

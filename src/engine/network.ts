@@ -83,6 +83,8 @@ export interface EncoderBackwardOptions {
   stateGradients?: LayerState[];
   /** Receives ∂L/∂x of the first layer's input, T·B·width (one-hot: V wide; embedding: E wide): saliency. */
   inputGradient?: { dx?: Float32Array };
+  /** Like `flows`, for each layer's backward direction: Σ(∂L/∂a⟨t⟩)² in that direction's own (reversed) time. */
+  backwardFlows?: Float64Array[];
 }
 
 export interface NetworkBuildOptions {
@@ -409,7 +411,7 @@ export class Network {
       const dIn: Float32Array | null = needInputGrad ? this.buf(`${l}.dIn`, T * B * inWidth).fill(0) : null;
       this.dirs[l].forEach((d, k) => {
         const backward = k === 1;
-        const flow = flows && !backward ? flows[l] : undefined;
+        const flow = backward ? more.backwardFlows?.[l] : flows?.[l];
         const r = this.cell.backward(pass.caches[l][k], dOuts[k], d.rec, flow, this.allocator(`${l}.${k}.`));
         if (more.stateGradients && !backward) {
           // The native cells do not return ∂L/∂state0; the reference cell reads the same cache layout.
@@ -445,8 +447,8 @@ export class Network {
     return grads;
   }
 
-  /** Gate/state trace of layer l, direction k, for a forward pass, as a T·B·H array. */
-  trace(pass: ForwardPass, layer: number, direction: number, gate: GateName): Float32Array {
+  /** Gate/state trace of layer l, direction k, of a pass (the backward direction in its own, reversed time), as a T·B·H array. */
+  trace(pass: EncoderPass, layer: number, direction: number, gate: GateName): Float32Array {
     return pass.caches[layer][direction].trace(gate);
   }
 

@@ -1,5 +1,5 @@
-// `--task classify` through the built CLI (dist/cli.js): train, then eval, predict and info on
-// the classify model; language-model commands refuse it in one sentence; a malformed file fails
+// `--task classify` through the built CLI (dist/cli.js): train, then eval, predict, inspect and
+// info on the classify model; language-model commands refuse it in one sentence; a malformed file fails
 // in one line naming the file and line, and writes nothing.
 
 import assert from 'node:assert/strict';
@@ -103,9 +103,60 @@ describe('rnnlab --task classify', () => {
     assert.deepEqual(j.labels, ['pos', 'neg']);
   });
 
-  test('sample and inspect say in one sentence that they do not apply to a classify model', () => {
+  test('sample says in one sentence that it does not apply to a classify model', () => {
     assertOneLineFailure(rnnlab(['sample', model]), /sample does not apply to .*, a classify model: it generates text from a language model; use rnnlab predict/);
-    assertOneLineFailure(rnnlab(['inspect', model, '--text', 'the film']), /inspect does not apply to .*, a classify model/);
+  });
+
+  const inspected = 'the film was long and the plot odd so it is quite dreadful and then the music was fine and short';
+
+  test("inspect prints the label, then each token's saliency bar and the label's probability had the text stopped there", () => {
+    const r = rnnlab(['inspect', model, '--text', inspected]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n');
+    const head = /^predicted: (pos|neg) \(pos (0\.\d{4}|1\.0000), neg (0\.\d{4}|1\.0000)\)$/.exec(lines[0]);
+    assert.ok(head, lines[0]);
+    assert.equal(head[1], 'neg');
+    assert.equal(lines[1], 'saliency ‖∂ log p(neg)/∂x⟨t⟩‖ per token, and p(neg) had the text stopped after it:');
+    const words = inspected.split(' ');
+    const rows = lines.slice(3, 3 + words.length).map((l) => /^"(\w+)" +([█▏▎▍▌▋▊▉]*) +(\d\.\d\de[-+]\d+) +(\d\.\d{4})$/.exec(l));
+    rows.forEach((m, i) => assert.ok(m && m[1] === words[i], `row ${i}: ${lines[3 + i]}`));
+    assert.ok(rows.some((m) => m![2] === '████████████████████'), 'the largest saliency has the full bar');
+    assert.equal(rows[words.length - 1]![4], head[3], "the last step's answer is the whole text's");
+    assert.match(r.stdout, /^layer 0 \(backward, gru, 16 units\):\n {2}gammaU {2}saturated low +[\d.]+%, high +[\d.]+%$/m);
+    const topK = rnnlab(['inspect', model, '--text', inspected, '--top-k', '3']);
+    assert.equal(topK.code, 2, 'a usage error');
+    assert.match(topK.stderr, /^rnnlab: --top-k is for language models: a task model predicts no next token\n$/);
+  });
+
+  test('inspect --json gives the gates, the probabilities (those predict gives), the answer after each token and the saliency', () => {
+    const r = rnnlab(['inspect', model, '--text', inspected, '--json', '--gradients']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as {
+      tokens: string[];
+      layers: { direction: string; a: number[][]; gammaU: number[][] }[];
+      predictions: unknown[];
+      gradients: { position: number; norms: number[][] };
+      task: { task: string; labels: string[]; probabilities: number[]; predicted: number; stepProbabilities: number[][]; saliency: number[] };
+    };
+    const T = inspected.split(' ').length;
+    assert.equal(j.tokens.length, T);
+    assert.deepEqual(j.layers.map((l) => l.direction), ['forward', 'backward']);
+    assert.ok(j.layers.every((l) => l.a.length === T && l.a[0].length === 16 && l.gammaU.length === T));
+    assert.deepEqual(j.predictions, []);
+    assert.equal(j.task.task, 'classify');
+    assert.deepEqual(j.task.labels, ['pos', 'neg']);
+    const predicted = JSON.parse(rnnlab(['predict', model, '--text', inspected, '--json']).stdout) as { label: string; probabilities: Record<string, number> };
+    assert.equal(j.task.labels[j.task.predicted], predicted.label);
+    j.task.labels.forEach((l, k) => assert.ok(Math.abs(j.task.probabilities[k] - predicted.probabilities[l]) <= 1e-6, `p(${l})`));
+    assert.equal(j.task.stepProbabilities.length, T);
+    assert.deepEqual(j.task.stepProbabilities[T - 1], j.task.probabilities);
+    assert.ok(j.task.stepProbabilities.every((row) => Math.abs(row[0] + row[1] - 1) <= 2e-6));
+    assert.equal(j.task.saliency.length, T);
+    assert.ok(j.task.saliency.every((x) => Number.isFinite(x) && x > 0));
+    assert.equal(j.gradients.position, T - 1);
+    assert.equal(j.gradients.norms.length, 1);
+    assert.equal(j.gradients.norms[0].length, T);
+    assert.equal(rnnlab(['inspect', model, '--text', inspected, '--position', '2']).code, 2, '--position is for language and tag models');
   });
 
   test('a format error is one line naming the file and line, exit 1, and nothing is written', () => {

@@ -89,6 +89,13 @@ describe('rnnlab --task seq2seq', () => {
     assert.equal(out.saliency.length, out.outputTokens.length);
     assert.ok(out.saliency.every((row) => row.length === 4 && row.every((x) => Number.isFinite(x) && x >= 0)));
     assert.ok(out.saliency.flat().some((x) => x > 0));
+    // The gate inspector's traces: the encoder's over the source, the decoder's over the output tokens.
+    const gates = JSON.parse(r.stdout) as { tokens: string[]; decoderTokens: string[]; layers: { part?: string; direction: string; c: number[][] }[] };
+    assert.deepEqual(gates.tokens, out.sourceTokens);
+    assert.deepEqual(gates.decoderTokens, out.outputTokens);
+    const decoder = gates.layers.filter((l) => l.part === 'decoder');
+    assert.ok(decoder.length >= 1 && decoder.every((l) => l.direction === 'forward' && l.c.length === out.outputTokens.length));
+    assert.ok(gates.layers.filter((l) => l.part === undefined).every((l) => l.c.length === 4));
   });
 
   test('sample and export say in one sentence that they do not apply to a seq2seq model', () => {

@@ -1,5 +1,5 @@
-// `--task tag` through the built CLI (dist/cli.js): train, then eval, predict and info on the
-// tag model; language-model commands refuse it in one sentence; a malformed tag file fails in
+// `--task tag` through the built CLI (dist/cli.js): train, then eval, predict, inspect and info on
+// the tag model; language-model commands refuse it in one sentence; a malformed tag file fails in
 // one line naming the file and line, exit 1, and writes nothing.
 
 import assert from 'node:assert/strict';
@@ -91,9 +91,36 @@ describe('rnnlab --task tag', () => {
     assert.deepEqual(j.labels, ['O', 'B-NUM', 'I-NUM']);
   });
 
-  test('sample, inspect and export say in one sentence that they do not apply to a tag model', () => {
+  test('inspect prints each token with its tag and probability, then the saturation; --json adds the gates and every probability', () => {
+    const [n1, n2] = NUMBER_TOKENS;
+    const text = `the cat ${n1} ${n2} ran home`;
+    const r = rnnlab(['inspect', model, '--text', text, '--gradients', '--position', '2']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n');
+    assert.match(lines[0], /^token +tag +p$/);
+    const rows = lines.slice(1, 7).map((l) => l.split(/ +/));
+    const predicted = rnnlab(['predict', model, '--text', text]).stdout.trim().split('\n').map((l) => l.split('\t'));
+    assert.deepEqual(rows, predicted, 'the tags and probabilities predict gives');
+    assert.match(r.stdout, /^layer 0 \(forward, gru, 16 units\):$/m);
+    assert.match(r.stdout, /^gradient flow ‖∂L⟨2⟩\/∂a⟨t⟩‖ for t = 0 … 5:\n {2}layer 0: (\d\.\d\de[-+]\d+ ){5}\d\.\d\de[-+]\d+$/m);
+    const j = JSON.parse(rnnlab(['inspect', model, '--text', text, '--json']).stdout) as {
+      tokens: string[];
+      offsets: number[];
+      layers: { direction: string; c: number[][] }[];
+      task: { task: string; tags: string[]; probabilities: number[][]; predicted: number[] };
+    };
+    assert.deepEqual(j.tokens.map((t) => t.trim()), text.split(' '));
+    assert.equal(j.offsets[2], text.indexOf(n1));
+    assert.deepEqual(j.layers.map((l) => [l.direction, l.c.length]), [['forward', 6], ['backward', 6]]);
+    assert.equal(j.task.task, 'tag');
+    assert.deepEqual(j.task.tags, ['O', 'B-NUM', 'I-NUM']);
+    assert.deepEqual(j.task.predicted.map((k) => j.task.tags[k]), ['O', 'O', 'B-NUM', 'I-NUM', 'O', 'O']);
+    assert.ok(j.task.probabilities.every((p) => Math.abs(p.reduce((a, b) => a + b, 0) - 1) <= 3e-6));
+    assertOneLineFailure(rnnlab(['inspect', model, '--text', text, '--gradients', '--position', '6']), /position must be from 0 to 5, got 6/);
+  });
+
+  test('sample and export say in one sentence that they do not apply to a tag model', () => {
     assertOneLineFailure(rnnlab(['sample', model]), /sample does not apply to .*, a tag model: it generates text from a language model; use rnnlab predict/);
-    assertOneLineFailure(rnnlab(['inspect', model, '--text', 'the cat']), /inspect does not apply to .*, a tag model/);
     assertOneLineFailure(rnnlab(['export', model, '--format', 'pytorch', '--out', join(work, 'export')]), /export does not apply to .*, a tag model/);
   });
 

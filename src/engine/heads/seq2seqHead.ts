@@ -14,6 +14,7 @@ import { ConfigError } from '../config.js';
 import { Rng } from '../math.js';
 import type { EncoderPass, Param } from '../network.js';
 import { crossEntropy, Network } from '../network.js';
+import { flowArrays, flowNorms } from '../inspect.js';
 import type { AttentionKind } from '../config.js';
 import type { AttentionMemory, AttentionPass } from './attention.js';
 import { LuongAttention } from './attention.js';
@@ -244,8 +245,27 @@ export class Seq2seqHead {
     });
   }
 
+  /**
+   * Gradient flow through the encoder of one pair: row l, column i is ‖∂L/∂a⟨i⟩‖ of encoder layer l
+   * at source step i (both directions' states), L = −log p(target + <EOS> | source).
+   */
+  gradientFlow(source: Int32Array, target: Int32Array, start: number, end: number): number[][] {
+    const batch = seq2seqBatch([source], [target], start, end);
+    const pass = this.forward(batch);
+    const V = this.config.vocabSize;
+    const dLogits = new Float32Array(pass.logits.length);
+    this.targetsOf(batch).forEach((y, j) => {
+      const row = logSoftmaxRow(pass.logits, j * V, V);
+      for (let v = 0; v < V; v++) dLogits[j * V + v] = Math.exp(row[v]) - (v === y ? 1 : 0);
+    });
+    const T = source.length;
+    const flows = { forward: flowArrays(this.config.layers, T), backward: flowArrays(this.config.layers, T) };
+    this.backward(batch, pass, dLogits, undefined, flows);
+    return flowNorms(flows.forward, this.config.bidirectional ? flows.backward : null, T);
+  }
+
   /** Every parameter's gradient by name from ∂L/∂logits: output layer, decoder, bridges, encoder. */
-  private backward(batch: Seq2seqBatch, pass: Seq2seqPass, dLogits: Float32Array, inputGradient?: { dx?: Float32Array }): Map<string, Float32Array> {
+  private backward(batch: Seq2seqBatch, pass: Seq2seqPass, dLogits: Float32Array, inputGradient?: { dx?: Float32Array }, flows?: { forward: Float64Array[]; backward: Float64Array[] }): Map<string, Float32Array> {
     const { source, target } = batch;
     const B = source.B;
     const H = this.config.units;
@@ -276,7 +296,7 @@ export class Seq2seqHead {
         return d;
       });
     });
-    const enc = this.encoder.backwardEncoder(pass.encoder, top, undefined, { layerGradients, inputGradient });
+    const enc = this.encoder.backwardEncoder(pass.encoder, top, flows?.forward, { layerGradients, inputGradient, backwardFlows: flows?.backward });
     for (const [k, g] of enc) named.set(ENCODER + k, g);
     return named;
   }

@@ -3,7 +3,7 @@
 
 import type { NetworkConfig } from '../config.js';
 import type { Rng } from '../math.js';
-import type { EncoderPass } from '../network.js';
+import type { EncoderBackwardOptions, EncoderPass } from '../network.js';
 import { crossEntropy, softmaxRow } from '../network.js';
 import type { HeadGrads, HeadLoss } from './sequenceHead.js';
 import { SequenceHead } from './sequenceHead.js';
@@ -46,12 +46,19 @@ export class TaggerHead extends SequenceHead {
   }
 
   lossAndGrads(batch: PaddedBatch, rng?: Rng): HeadGrads {
-    const rows = batch.T * batch.B;
     const pass = this.forward(batch, rng);
     const dLogits = new Float32Array(pass.logits.length);
     const { loss, count } = crossEntropy(pass.logits, targetsOf(batch), this.classes, dLogits);
-    const { dWy, dby, dX } = this.output.backward(pass.encoder.top, rows, dLogits);
-    const encoder = this.network.backwardEncoder(pass.encoder, this.network.directionGradients(pass.encoder, dX));
+    const { dWy, dby, encoder } = this.backward(batch, pass, dLogits);
     return { loss, count, grads: this.gradientList(encoder, dWy, dby) };
+  }
+
+  /**
+   * Backpropagation from ∂L/∂logits (T·B × tags) of a forward pass: the output layer's gradients
+   * and the encoder's by name; `more` receives flows and ∂L/∂x (inspection).
+   */
+  backward(batch: PaddedBatch, pass: TaggerPass, dLogits: Float32Array, flows?: Float64Array[], more: EncoderBackwardOptions = {}): { dWy: Float32Array; dby: Float32Array; encoder: Map<string, Float32Array> } {
+    const { dWy, dby, dX } = this.output.backward(pass.encoder.top, batch.T * batch.B, dLogits);
+    return { dWy, dby, encoder: this.network.backwardEncoder(pass.encoder, this.network.directionGradients(pass.encoder, dX), flows, more) };
   }
 }
