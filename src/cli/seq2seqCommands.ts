@@ -42,6 +42,10 @@ export function runTrainSeq2seq(file: string, flags: TrainFlags & { attention?: 
       return { config: prepared.config, description: data.description, start: (run) => trainSeq2seq(prepared, run) };
     },
     resume: (folder) => {
+      const saved = folder.meta.attention ?? 'none';
+      if (options.attention !== undefined && options.attention !== saved) {
+        throw new UsageError(`${folder.dir} decodes with attention ${saved === 'luong' ? 'on' : 'off'}; a resumed model keeps it, so leave out --attention ${attention}`);
+      }
       const data = read();
       let started: ReturnType<typeof resumeSeq2seq> | null = null;
       return {
