@@ -51,6 +51,7 @@ export function benchLines(r: BenchResult): string[] {
     `sampling (batch 1, ${r.sampling.layers}×${r.sampling.units}): ${n(r.sampling.tokensPerSecond)} tokens/s`,
     `tokenising char text (${fixed(r.tokenise.mb, 0)} MB in memory): ${fixed(r.tokenise.streamingMbPerSecond, 0)} MB/s building the vocabulary, ${fixed(r.tokenise.knownVocabMbPerSecond, 0)} MB/s with it known; decoded to a string + Vocabulary.build/encode (${fixed(r.tokenise.peerMb, 0)} MB) ${fixed(r.tokenise.stringMbPerSecond, 1)} MB/s; ${fixed(r.tokenise.ratio, 1)}×`,
     `completion (${r.completion.model}, ${r.completion.requests} requests): typing p50 ${r.completion.typingP50Ms.toFixed(2)} ms, p95 ${r.completion.typingP95Ms.toFixed(2)} ms; cold ${r.completion.contextChars}-char context p50 ${r.completion.coldP50Ms.toFixed(2)} ms, p95 ${r.completion.coldP95Ms.toFixed(2)} ms`,
+    `gate inspector (${r.inspection.model}, ${r.inspection.chars} chars, ${r.inspection.runs} runs): engine p50 ${r.inspection.engineP50Ms.toFixed(1)} ms, p95 ${r.inspection.engineP95Ms.toFixed(1)} ms; packing ${r.inspection.wireP50Ms.toFixed(1)} ms; message ${(r.inspection.messageBytes / 1e6).toFixed(2)} MB`,
   );
   return lines;
 }

@@ -16,6 +16,8 @@ import type { Model } from '../src/engine/model.js';
 import type { RecurrentState } from '../src/engine/network.js';
 import { Network } from '../src/engine/network.js';
 import { Completer, sample } from '../src/engine/sampler.js';
+import { inspectQuantised } from '../src/engine/inspect.js';
+import { toWireInspectResult } from '../src/extension/panels/inspectResultWire.js';
 import { Vocabulary } from '../src/engine/tokenizer.js';
 import { startStepEngine } from '../src/training/dataParallel.js';
 import { clipGradients, createOptimizer, globalNorm } from '../src/training/optimizers.js';
@@ -81,6 +83,19 @@ export interface BenchResult {
     /** A fresh 256-character context (cache miss). */
     coldP50Ms: number;
     coldP95Ms: number;
+  };
+  /** The gate inspector over 500 characters of the completion model (quantised traces). */
+  inspection: {
+    model: string;
+    chars: number;
+    runs: number;
+    /** inspectQuantised: the forward pass, traces, saturation and top-5 predictions. */
+    engineP50Ms: number;
+    engineP95Ms: number;
+    /** Packing it for the webview (delta codes, deflate, base64). */
+    wireP50Ms: number;
+    /** The JSON message the inspector webview receives. */
+    messageBytes: number;
   };
   tokenise: TokeniseResult;
 }
@@ -321,6 +336,30 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     fresh.complete(ctx, opts);
     cold.push(performance.now() - s);
   }
+  const inspectText = Array.from({ length: 500 }, () => chars[rng.int(chars.length)]).join('');
+  const engineMs: number[] = [];
+  const wireMs: number[] = [];
+  let messageBytes = 0;
+  inspectQuantised(completionModel, inspectText, { topK: 5 });
+  for (let i = 0; i < 10; i++) {
+    const s = performance.now();
+    const q = inspectQuantised(completionModel, inspectText, { topK: 5 });
+    const m = performance.now();
+    const wire = toWireInspectResult(q);
+    wireMs.push(performance.now() - m);
+    engineMs.push(m - s);
+    messageBytes = Buffer.byteLength(JSON.stringify(wire));
+  }
+  const inspection = {
+    model: '2×256 LSTM',
+    chars: inspectText.length,
+    runs: engineMs.length,
+    engineP50Ms: percentile(engineMs, 50),
+    engineP95Ms: percentile(engineMs, 95),
+    wireP50Ms: percentile(wireMs, 50),
+    messageBytes,
+  };
+  log(`  inspection  ${inspection.chars} chars: engine p50 ${inspection.engineP50Ms.toFixed(1)} ms, p95 ${inspection.engineP95Ms.toFixed(1)} ms; wire ${inspection.wireP50Ms.toFixed(1)} ms, ${(messageBytes / 1e6).toFixed(2)} MB`);
   completionModel.network.dispose();
   sampler.network.dispose();
   const completion = {
@@ -349,6 +388,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     shapes,
     sampling: { tokensPerSecond: samplingRate, units: H, layers: 1 },
     completion,
+    inspection,
     tokenise,
   };
 }

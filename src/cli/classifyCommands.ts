@@ -22,7 +22,7 @@ const f4 = (x: number) => x.toFixed(4);
 /** What each language-model command does, for the sentence that refuses it on another task. */
 const LM_COMMANDS: Record<string, string> = {
   sample: 'generates text from a language model',
-  inspect: "shows a language model's gates and next-token predictions, a classify, tag or seq2seq model's gates and answers",
+  inspect: "shows a language model's gates and next-token predictions",
   export: 'writes language models for TF.js and PyTorch',
 };
 

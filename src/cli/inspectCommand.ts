@@ -2,7 +2,7 @@
 // saturation, next-token predictions and (with --gradients) gradient flow through time.
 
 import { CELL_GATES } from '../engine/config.js';
-import { inspect, saturation } from '../engine/inspect.js';
+import { inspect, round6, saturation } from '../engine/inspect.js';
 import type { InspectResult } from '../engine/types.js';
 import { UsageError } from './cliErrors.js';
 import { openModel } from './openModel.js';
@@ -44,7 +44,7 @@ export function inspectJson(result: InspectResult): Record<string, unknown> {
 
 /** A copy with every number rounded to six decimals, as the traces are (a task model's probabilities, saliency). */
 function roundNumbers<T>(value: T): T {
-  if (typeof value === 'number') return (Math.round(value * 1e6) / 1e6) as T;
+  if (typeof value === 'number') return round6(value) as T;
   if (Array.isArray(value)) return value.map(roundNumbers) as T;
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, roundNumbers(v)])) as T;
   return value;

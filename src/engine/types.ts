@@ -74,7 +74,10 @@ export interface LayerTrace {
 export interface GradientFlow {
   /** The position T whose loss is differentiated. */
   position: number;
-  /** norms[layer][t] = ‖∂L⟨T⟩/∂a⟨t⟩‖ for t = 0 … T. */
+  /**
+   * norms[layer][t] = ‖∂L⟨T⟩/∂a⟨t⟩‖ for t = 0 … T. A task model's cover every token of the text
+   * (the source, for seq2seq), and a bidirectional layer's a⟨t⟩ holds both directions' states.
+   */
   norms: number[][];
 }
 

@@ -95,6 +95,12 @@ describe('classify inspection', () => {
       assert.ok(result.layers.every((l) => l.part === undefined && steps(l) === ids.length));
       assertFlow(result, layers, ids.length);
       assert.equal(result.gradients!.position, ids.length - 1);
+      if (!head.network.config.bidirectional) {
+        // Forwards only, the loss reaches the top layer's last state through the output layer alone: ‖Wy·(p − onehot)‖.
+        const dLogits = Float32Array.from(whole, (p, k) => p - (k === task.predicted ? 1 : 0));
+        const { dX } = head.output.backward(new Float32Array(head.output.inWidth), 1, dLogits);
+        close(result.gradients!.norms[layers - 1][ids.length - 1], Math.hypot(...dX), 1e-5, '‖∂L/∂a⟨T−1⟩‖');
+      }
     });
   }
 
@@ -153,7 +159,7 @@ describe('classify inspection', () => {
     const head = ClassifierHead.create(resolveNetworkConfig({ cell: 'lstm', units: 6, bidirectional: true, dropout: 0 }, vocab.size), 2, 4);
     const inspector = classifyInspector({ head, vocab, labels: ['a', 'b'] });
     assertQuantisedMatches(inspector.inspectQuantised(TEXT), inspector.inspect(TEXT));
-    assert.throws(() => inspector.inspect('a'.repeat(MAX_BIDIRECTIONAL_PREFIX_TOKENS + 1)), /RangeError|inspect at most 1000/);
+    assert.throws(() => inspector.inspect('a'.repeat(MAX_BIDIRECTIONAL_PREFIX_TOKENS + 1)), /inspect at most 500 at a time/);
     assert.throws(() => inspector.inspect(''), /no text to inspect/);
     assert.throws(() => inspector.inspect(TEXT, { position: 3 }), /position applies to language and tag models/);
   });
@@ -190,10 +196,10 @@ describe('tag inspection', () => {
       );
       assert.equal(result.gradients!.position, 2);
       assertFlow(result, 1, expected.length);
-      if (!head.network.config.bidirectional) {
-        // Forwards only, the loss at token 2 hears nothing of later tokens.
-        assert.ok(result.gradients!.norms[0].slice(3).every((n) => n === 0));
-      }
+      // Forwards only, the loss at token 2 hears nothing of later tokens; both ways, it does.
+      const later = result.gradients!.norms[0].slice(3);
+      if (head.network.config.bidirectional) assert.ok(later.every((n) => n > 0));
+      else assert.ok(later.every((n) => n === 0));
       assertQuantisedMatches(inspector.inspectQuantised(text), inspector.inspect(text));
       assert.throws(() => inspector.inspect(text, { gradients: true, position: 99 }), /position must be from 0 to 6/);
     });

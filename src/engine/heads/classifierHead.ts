@@ -56,19 +56,21 @@ export class ClassifierHead extends SequenceHead {
    * and the backward direction run over each prefix reversed, `chunk` prefixes per padded batch;
    * more bidirectional layers: every prefix read again.
    */
-  prefixProbabilities(ids: Int32Array, chunk = 64): Float64Array[] {
+  prefixProbabilities(ids: Int32Array, chunk = 32): Float64Array[] {
     const T = ids.length;
     const K = this.classes;
     const config = this.network.config;
     const H = config.units;
-    const encoder = this.network.encode(ids, 1, T);
-    const top = encoder.caches[encoder.caches.length - 1];
-    let readout: Float32Array;
-    if (!config.bidirectional) {
-      readout = top[0].a;
-    } else if (config.layers === 1) {
+    if (config.bidirectional && config.layers > 1) {
+      const out: Float64Array[] = [];
+      for (let from = 0; from < T; from += chunk) out.push(...this.probabilities(padBatch(Array.from({ length: Math.min(chunk, T - from) }, (_, b) => ids.subarray(0, from + b + 1)))));
+      return out;
+    }
+    const forward = this.network.encode(ids, 1, T).caches[config.layers - 1][0].a;
+    let readout = forward;
+    if (config.bidirectional) {
       readout = new Float32Array(T * 2 * H);
-      for (let t = 0; t < T; t++) readout.set(top[0].a.subarray(t * H, (t + 1) * H), t * 2 * H);
+      for (let t = 0; t < T; t++) readout.set(forward.subarray(t * H, (t + 1) * H), t * 2 * H);
       // The backward direction alone, as a forward network over reversed prefixes.
       const own = this.network.params.filter((p) => p.name === 'embedding' || p.name.startsWith('layer0.bw.'));
       const backward = Network.fromParams({ ...config, bidirectional: false }, own.map((p) => ({ ...p, name: p.name.replace('layer0.bw.', 'layer0.fw.') })), { outputLayer: false });
@@ -85,10 +87,6 @@ export class ClassifierHead extends SequenceHead {
       } finally {
         backward.dispose();
       }
-    } else {
-      const out: Float64Array[] = [];
-      for (let from = 0; from < T; from += chunk) out.push(...this.probabilities(padBatch(Array.from({ length: Math.min(chunk, T - from) }, (_, b) => ids.subarray(0, from + b + 1)))));
-      return out;
     }
     const logits = this.output.forward(readout, T);
     return Array.from({ length: T }, (_, t) => softmaxRow(logits, t * K, K));

@@ -90,7 +90,7 @@ function inputWidth(head: Pick<ClassifierHead, 'network'>): number {
  * Longest text a bidirectional classifier's inspection reads: its answer after each prefix needs
  * every prefix read again (the backward direction starts at the prefix's end), T²/2 token steps.
  */
-export const MAX_BIDIRECTIONAL_PREFIX_TOKENS = 1000;
+export const MAX_BIDIRECTIONAL_PREFIX_TOKENS = 500;
 
 export function classifyInspector(c: Pick<Classifier, 'head' | 'vocab' | 'labels'>): TaskInspector {
   return inspector('classify', (text, options, take) => inspectClassify(c, text, options, take), () => c.head.dispose());
