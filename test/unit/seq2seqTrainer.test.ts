@@ -2,8 +2,8 @@
 // characters (12-letter alphabet), held-out exact match ≥ 90% within a test-sized budget, beam
 // search never worse than greedy on the held-out set; the best save loads back. The default
 // decoder attends over the encoder's outputs (Luong): without attention the single bridged
-// state is the bottleneck (76–80% after 3,000 steps of a GRU 1×64 or 1×128, LSTM 1×64; see the
-// CHANGELOG). model.json records the attention, and a folder written before the field loads as
+// state is the bottleneck (75–80% after 3,000 steps of a GRU 1×64 or 1×128, LSTM 1×64, 86% with
+// a 16-wide embedding; see the CHANGELOG). With attention 200 steps reach 99.8%. model.json records the attention, and a folder written before the field loads as
 // attention none.
 
 import assert from 'node:assert/strict';
