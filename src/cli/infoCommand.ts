@@ -126,7 +126,8 @@ function taskLine(meta: ModelMeta): string {
   if (meta.task === 'seq2seq') {
     const enc = meta.network.bidirectional ? 'bidirectional encoder' : 'encoder';
     const best = meta.state.best ? `; best exactMatch ${(meta.state.best.metrics.exactMatch ?? NaN).toFixed(4)}, cer ${(meta.state.best.metrics.cer ?? NaN).toFixed(4)} at step ${meta.state.best.step}` : '';
-    return `seq2seq (source → target: ${enc}, bridge, decoder; one ${meta.vocabulary.mode} vocabulary with <EOS>)${best}`;
+    const decoder = meta.attention === 'luong' ? 'decoder with Luong attention' : 'decoder';
+    return `seq2seq (source → target: ${enc}, bridge, ${decoder}; one ${meta.vocabulary.mode} vocabulary with <EOS>)${best}`;
   }
   return `${meta.task}, ${meta.labels?.length ?? 0} ${meta.task === 'tag' ? 'tags' : 'labels'}: ${(meta.labels ?? []).join(', ')}`;
 }

@@ -102,6 +102,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option('--condition <what>', 'lm: label — train on label<TAB>text lines, each line generated from its label (sample --label L)').choices(['label']))
     .option('--bidirectional', 'classify, tag, seq2seq: read each line (the source) both ways (the default)')
     .option('--no-bidirectional', 'classify, tag, seq2seq: read each line (the source) forwards only')
+    .addOption(new Option('--attention <on|off>', "seq2seq: the decoder attends over the encoder's outputs (Luong; on is the default) or reads the bridged state alone").choices(['on', 'off']))
     .option('--val-fraction <f>', 'fraction of the text held out for validation', parseNumber)
     .option('--seed <s>', 'seed for initialisation, dropout and sampling', parseInteger)
     .addOption(new Option('--backend <name>', 'tensorflow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
@@ -120,6 +121,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       // --resume without --task continues whatever task the folder holds.
       const asked: ModelTask | undefined = flags.condition === 'label' ? 'label-lm' : flags.task;
       const task: ModelTask = asked ?? (flags.resume ? (savedTask(flags.out) ?? 'lm') : 'lm');
+      if (flags.attention !== undefined && task !== 'seq2seq') throw new UsageError(`--attention is for --task seq2seq, not --task ${task}`);
       const trainTask = task === 'lm' ? runTrain : TASK_TRAINERS[task];
       setExitCode(await trainTask(file, flags, WASM_DIR));
     });

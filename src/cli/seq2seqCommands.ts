@@ -6,7 +6,9 @@ import type { BackendChoice } from '../engine/config.js';
 import { readPairs } from '../training/tasks/pairReader.js';
 import { transduce as transduceIds } from '../engine/transduce.js';
 import { decodeOptions, evaluatePairs, loadTransducer, transduceTexts } from '../training/tasks/seq2seqModel.js';
+import type { Seq2seqTrainOptions } from '../training/tasks/seq2seqTrainer.js';
 import { prepareSeq2seq, resumeSeq2seq, trainSeq2seq } from '../training/tasks/seq2seqTrainer.js';
+import type { AttentionKind } from '../engine/config.js';
 import { seq2seqInspector } from '../training/tasks/taskInspect.js';
 import { resumedConfig } from '../training/tasks/classifyTrainer.js';
 import { EXIT_OK, InputError, UsageError } from './cliErrors.js';
@@ -19,8 +21,17 @@ import { trainOptionsFrom } from './trainCommand.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-export function runTrainSeq2seq(file: string, flags: TrainFlags, wasmDir: string): Promise<number> {
-  const options = trainOptionsFrom(flags);
+/** `--attention on|off` as the trainer's attention kind. */
+function attentionOf(flag: unknown): AttentionKind | undefined {
+  if (flag === undefined) return undefined;
+  if (flag === 'on') return 'luong';
+  if (flag === 'off') return 'none';
+  throw new UsageError(`--attention must be on or off, got ${String(flag)}`);
+}
+
+export function runTrainSeq2seq(file: string, flags: TrainFlags & { attention?: string }, wasmDir: string): Promise<number> {
+  const { attention, ...rest } = flags;
+  const options: Seq2seqTrainOptions = { ...trainOptionsFrom(rest), attention: attentionOf(attention) };
   const read = () => readPairs(readTextFile(file, 'seq2seq file to train on'), file);
   return runTaskTrain(file, flags, wasmDir, {
     task: 'seq2seq',
@@ -31,6 +42,10 @@ export function runTrainSeq2seq(file: string, flags: TrainFlags, wasmDir: string
       return { config: prepared.config, description: data.description, start: (run) => trainSeq2seq(prepared, run) };
     },
     resume: (folder) => {
+      const saved = folder.meta.attention ?? 'none';
+      if (options.attention !== undefined && options.attention !== saved) {
+        throw new UsageError(`${folder.dir} decodes with attention ${saved === 'luong' ? 'on' : 'off'}; a resumed model keeps it, so leave out --attention ${attention}`);
+      }
       const data = read();
       let started: ReturnType<typeof resumeSeq2seq> | null = null;
       return {

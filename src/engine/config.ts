@@ -40,6 +40,10 @@ export interface NetworkOptions {
   forgetBias?: number;
 }
 
+/** A seq2seq decoder's attention: 'luong' over the encoder's outputs, or 'none' (the bridge alone). */
+export type AttentionKind = 'none' | 'luong';
+export const ATTENTION_KINDS: readonly AttentionKind[] = ['none', 'luong'];
+
 export interface NetworkConfig {
   cell: CellType;
   layers: number;

@@ -1,7 +1,7 @@
 // The model folder's format: the typed content of model.json and the names of the files beside
 // it. No tfjs and no file access here, so every front end can import it.
 
-import type { NetworkConfig } from '../engine/config.js';
+import type { AttentionKind, NetworkConfig } from '../engine/config.js';
 import type { VocabularyJSON } from '../engine/tokenizer.js';
 import type { OptimizerName, TrainConfig } from '../training/config.js';
 
@@ -121,6 +121,8 @@ export interface ModelMeta {
   task: ModelTask;
   /** A classify (tag) model's labels (tags) in the order of its outputs, a label-lm model's in the order of its bridge's rows; absent for a language model. */
   labels?: string[];
+  /** A seq2seq model's decoder attention ('luong' or 'none'); absent in seq2seq folders written before it, which decode without (none). */
+  attention?: AttentionKind;
   name: string;
   savedAt: string;
   network: NetworkConfig;

@@ -2,8 +2,8 @@
 // ModelFormatError sentence naming the file. Pure (no file access), so it also checks text
 // that came from elsewhere.
 
-import { ConfigError, resolveNetworkConfig } from '../engine/config.js';
-import type { NetworkConfig, NetworkOptions, TokenMode } from '../engine/config.js';
+import { ATTENTION_KINDS, ConfigError, resolveNetworkConfig } from '../engine/config.js';
+import type { AttentionKind, NetworkConfig, NetworkOptions, TokenMode } from '../engine/config.js';
 import { Vocabulary } from '../engine/tokenizer.js';
 import { isObject, type Json } from '../protocol/guards.js';
 import { resolveTrainConfig } from '../training/config.js';
@@ -216,6 +216,14 @@ function validateCarry(where: string, raw: unknown, network: NetworkConfig, opti
   return { ...m, batch };
 }
 
+/** A seq2seq model may record its decoder attention ('none' or 'luong'; absent: none, as before the field); no other task has one. */
+function validateAttention(where: string, task: ModelTask, raw: unknown): AttentionKind | undefined {
+  if (raw === undefined) return undefined;
+  if (task !== 'seq2seq') bad(where, `has "attention" but is a ${task} model (only a seq2seq model has one)`);
+  if (!ATTENTION_KINDS.includes(raw as AttentionKind)) bad(where, `has attention ${JSON.stringify(raw)}, expected "none" or "luong"`);
+  return raw as AttentionKind;
+}
+
 /** A classify, tag or label-lm model needs at least two distinct, non-empty labels; a language model and a seq2seq model (its outputs are tokens) have none. */
 function validateLabels(where: string, task: ModelTask, raw: unknown): string[] | undefined {
   if (task === 'lm' || task === 'seq2seq') {
@@ -246,6 +254,7 @@ export function validateModelMeta(parsed: unknown, where: string): ModelMeta {
   const task = raw.task === undefined ? DEFAULT_TASK : raw.task;
   if (!MODEL_TASKS.includes(task as ModelTask)) bad(where, `has task ${JSON.stringify(task)}, which this RNN Lab does not know`);
   const labels = validateLabels(where, task as ModelTask, raw.labels);
+  const attention = validateAttention(where, task as ModelTask, raw.attention);
   const name = field(where, raw, 'name', isString, 'a string');
   const savedAt = field(where, raw, 'savedAt', isString, 'a date');
   const train = validateTrain(where, raw.train);
@@ -276,6 +285,7 @@ export function validateModelMeta(parsed: unknown, where: string): ModelMeta {
     formatVersion: version,
     task: task as ModelTask,
     ...(labels ? { labels } : {}),
+    ...(attention ? { attention } : {}),
     name,
     savedAt,
     network,

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
 import { ConfigError } from '../engine/config.js';
-import type { NetworkConfig } from '../engine/config.js';
+import type { AttentionKind, NetworkConfig } from '../engine/config.js';
 import type { Model } from '../engine/model.js';
 import { ClassifierHead } from '../engine/heads/classifierHead.js';
 import { Seq2seqHead } from '../engine/heads/seq2seqHead.js';
@@ -66,6 +66,8 @@ export interface ModelFolderData {
   task?: ModelTask;
   /** The labels of a classify model, in output order. */
   labels?: string[];
+  /** A seq2seq model's decoder attention. */
+  attention?: AttentionKind;
   name: string;
   network: NetworkConfig;
   params: TensorData[];
@@ -177,6 +179,7 @@ export function saveModelFolder(dir: string, data: ModelFolderData, options: Sav
     formatVersion: MODEL_FORMAT_VERSION,
     task: data.task ?? DEFAULT_TASK,
     ...(data.labels ? { labels: data.labels.slice() } : {}),
+    ...(data.attention ? { attention: data.attention } : {}),
     name: data.name,
     savedAt: new Date().toISOString(),
     network: data.network,
@@ -329,6 +332,7 @@ export function loadModelFolder(dir: string, checkpoint: CheckpointKind = 'root'
         meta,
         task: meta.task,
         ...(meta.labels ? { labels: meta.labels } : {}),
+        ...(meta.attention ? { attention: meta.attention } : {}),
         name: meta.name,
         network: meta.network,
         params,
@@ -347,7 +351,7 @@ export function loadModelFolder(dir: string, checkpoint: CheckpointKind = 'root'
 
 /** The tensors a model's task and config imply. */
 function expectedShapes(meta: ModelMeta): { name: string; shape: number[] }[] {
-  if (meta.task === 'seq2seq') return Seq2seqHead.paramShapes(meta.network);
+  if (meta.task === 'seq2seq') return Seq2seqHead.paramShapes(meta.network, { attention: meta.attention ?? 'none' });
   if (meta.task === 'classify') return ClassifierHead.paramShapes(meta.network, meta.labels?.length ?? 0);
   if (meta.task === 'tag') return TaggerHead.paramShapes(meta.network, meta.labels?.length ?? 0);
   if (meta.task === 'label-lm') return LabelLmHead.paramShapes(meta.network, meta.labels?.length ?? 0);

@@ -35,6 +35,7 @@ describe('rnnlab --task seq2seq', () => {
     assert.match(r.stdout, /done \(steps\) at step 60 in [\d.]+ s, [\d,]+ tokens\/s; saved; best evaluation: step \d+, exactMatch/);
     const meta = readModelMeta(model);
     assert.equal(meta.task, 'seq2seq');
+    assert.equal(meta.attention, 'luong', 'attention is on by default');
     assert.equal(meta.labels, undefined);
     assert.ok(meta.vocabulary.tokens.includes('<EOS>'));
     for (const kind of ['latest', 'best']) assert.ok(existsSync(join(model, 'checkpoints', kind, 'model.json')), `checkpoints/${kind} saved`);
@@ -76,7 +77,7 @@ describe('rnnlab --task seq2seq', () => {
     const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { text: string; output: string });
     assert.deepEqual(rows.map((x) => x.text), ['abc', 'fed']);
     assert.ok(rows.every((x) => typeof x.output === 'string'));
-    assert.match(rnnlab(['info', model]).stdout, /^task: seq2seq \(source → target: bidirectional encoder, bridge, decoder/m);
+    assert.match(rnnlab(['info', model]).stdout, /^task: seq2seq \(source → target: bidirectional encoder, bridge, decoder with Luong attention;/m);
   });
 
   test('inspect --json gives the output and its source × output saliency', () => {
@@ -96,6 +97,24 @@ describe('rnnlab --task seq2seq', () => {
     const decoder = gates.layers.filter((l) => l.part === 'decoder');
     assert.ok(decoder.length >= 1 && decoder.every((l) => l.direction === 'forward' && l.c.length === out.outputTokens.length));
     assert.ok(gates.layers.filter((l) => l.part === undefined).every((l) => l.c.length === 4));
+  });
+
+  test('train --attention off records a decoder without attention; --attention is refused on another task and on a resume that would change it', () => {
+    const plain = join(work, 'plain');
+    const r = rnnlab(['train', trainFile, '--task', 'seq2seq', '--out', plain, '--cell', 'gru', '--units', '8', '--steps', '4', '--eval-every', '4', '--attention', 'off']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readModelMeta(plain).attention, 'none');
+    // Usage errors: exit 2, one line, nothing written.
+    const usage = (args: string[], pattern: RegExp) => {
+      const u = rnnlab(args);
+      assert.equal(u.code, 2, u.stderr);
+      assert.deepEqual(u.stderr.trim().split('\n').length, 1, u.stderr);
+      assert.match(u.stderr, pattern);
+    };
+    usage(['train', trainFile, '--out', plain, '--resume', '--steps', '2', '--attention', 'on'], /^rnnlab: .*decodes with attention off; a resumed model keeps it, so leave out --attention on$/m);
+    assert.equal(readModelMeta(plain).state.step, 4);
+    usage(['train', trainFile, '--task', 'classify', '--out', join(work, 'never-classify'), '--attention', 'on'], /^rnnlab: --attention is for --task seq2seq, not --task classify$/m);
+    assert.equal(existsSync(join(work, 'never-classify')), false);
   });
 
   test('sample and export say in one sentence that they do not apply to a seq2seq model', () => {

@@ -167,22 +167,32 @@ export class BridgedDecoder {
     return { bridged, state: { batch: B, layers: bridged.map((s) => toLayerState(s, B, this.H, this.lstm)) } };
   }
 
+  /** The teacher-forced decoder pass over `target` (its ids are the decoder's inputs) from the bridged inputs, before the output layer. */
+  run(inputs: readonly Float32Array[], target: PaddedBatch, rng?: Rng): Omit<BridgedPass, 'logits'> {
+    const { bridged, state } = this.bridge(inputs, target.B);
+    return { bridged, decoder: this.decoder.encode(target.ids, target.B, target.T, { state, lengths: target.lengths, rng }) };
+  }
+
   /** The teacher-forced pass over `target` (its ids are the decoder's inputs) from the bridged inputs. */
   forward(inputs: readonly Float32Array[], target: PaddedBatch, rng?: Rng): BridgedPass {
-    const { bridged, state } = this.bridge(inputs, target.B);
-    const decoder = this.decoder.encode(target.ids, target.B, target.T, { state, lengths: target.lengths, rng });
-    return { bridged, decoder, logits: this.output.forward(decoder.top, target.T * target.B) };
+    const pass = this.run(inputs, target, rng);
+    return { ...pass, logits: this.output.forward(pass.decoder.top, target.T * target.B) };
   }
 
   /** Gradients of the output, decoder and bridges from ∂L/∂logits (into `named`), and ∂L/∂z_l of each layer's bridge input. */
   backward(inputs: readonly Float32Array[], target: PaddedBatch, pass: BridgedPass, dLogits: Float32Array, named: Map<string, Float32Array>): Float32Array[] {
-    const B = target.B;
-    const out = this.output.backward(pass.decoder.top, target.T * B, dLogits);
-    const stateGradients: LayerState[] = [];
-    const dec = this.decoder.backwardEncoder(pass.decoder, this.decoder.directionGradients(pass.decoder, out.dX), undefined, { stateGradients });
-    for (const [k, g] of dec) named.set(this.names.decoder + k, g);
+    const out = this.output.backward(pass.decoder.top, target.T * target.B, dLogits);
     named.set(this.output.Wy.name, out.dWy);
     named.set(this.output.by.name, out.dby);
+    return this.backwardDecoder(inputs, target, pass, out.dX, named);
+  }
+
+  /** Gradients of the decoder and bridges from ∂L/∂(decoder top output, T·B × H) (into `named`), and ∂L/∂z_l of each layer's bridge input. */
+  backwardDecoder(inputs: readonly Float32Array[], target: PaddedBatch, pass: Omit<BridgedPass, 'logits'>, dTop: Float32Array, named: Map<string, Float32Array>): Float32Array[] {
+    const B = target.B;
+    const stateGradients: LayerState[] = [];
+    const dec = this.decoder.backwardEncoder(pass.decoder, this.decoder.directionGradients(pass.decoder, dTop), undefined, { stateGradients });
+    for (const [k, g] of dec) named.set(this.names.decoder + k, g);
     // ∂L/∂s through tanh: ∂L/∂(bridge pre-activation) = ∂L/∂s ⊙ (1 − s²).
     return pass.bridged.map((s, l) => {
       const dS = fromLayerState(stateGradients[l], B, this.H, this.lstm);
@@ -197,10 +207,21 @@ export class BridgedDecoder {
   /** One decoder step for every row of `at`: log-probabilities of the next token (B × V) and the state after `tokens`. */
   step(at: DecoderState, tokens: Int32Array): { logProbs: Float64Array[]; next: DecoderState } {
     const B = tokens.length;
+    const { top, next } = this.stepDecoder(at, tokens);
+    return { logProbs: this.logProbs(this.output.forward(top, B), B), next };
+  }
+
+  /** One decoder step before the output layer: the decoder's top output (B × H) and the state after `tokens`. */
+  stepDecoder(at: DecoderState, tokens: Int32Array): { top: Float32Array; next: DecoderState } {
+    const B = tokens.length;
     if (at.state.batch !== B) throw new RangeError(`the decoder state holds ${at.state.batch} rows, not ${B}`);
     const pass = this.decoder.encode(tokens, B, 1, { state: at.state });
-    const logits = this.output.forward(pass.top, B);
-    return { logProbs: Array.from({ length: B }, (_, b) => logSoftmaxRow(logits, b * this.V, this.V)), next: { state: pass.state } };
+    return { top: pass.top, next: { state: pass.state } };
+  }
+
+  /** Each row's log softmax of B × V logits. */
+  logProbs(logits: Float32Array, B: number): Float64Array[] {
+    return Array.from({ length: B }, (_, b) => logSoftmaxRow(logits, b * this.V, this.V));
   }
 
   /** The rows `rows` of a decoder state, in that order (a beam's survivors). */

@@ -1,19 +1,28 @@
-// The output layer of a task head: logits = x·Wy + by, and its backward pass.
+// The output layer of a task head: logits = x·Wy + by, and its backward pass. On the native
+// kernels the products are BLAS calls; on the portable path plain loops (a TensorFlow.js product
+// per call costs more than these small matrices).
 
+import type { Kernels } from '../kernels/kernels.js';
+import { currentKernels } from '../kernels/kernels.js';
+import { transpose } from '../linalg.js';
 import type { Param } from '../network.js';
 import type { Rng } from '../math.js';
+
+const NO_IDS = new Int32Array(0);
 
 export class DenseLayer {
   readonly Wy: Param;
   readonly by: Param;
   readonly inWidth: number;
   readonly outWidth: number;
+  private readonly kernels: Kernels;
 
   constructor(prefix: string, inWidth: number, outWidth: number, data?: { Wy: Float32Array; by: Float32Array }) {
     this.inWidth = inWidth;
     this.outWidth = outWidth;
     this.Wy = { name: `${prefix}.Wy`, shape: [inWidth, outWidth], data: data?.Wy ?? new Float32Array(inWidth * outWidth) };
     this.by = { name: `${prefix}.by`, shape: [outWidth], data: data?.by ?? new Float32Array(outWidth) };
+    this.kernels = currentKernels();
   }
 
   /** Glorot-uniform weights, zero bias (as the network initialises its input weights). */
@@ -26,6 +35,7 @@ export class DenseLayer {
   forward(x: Float32Array, rows: number): Float32Array {
     const { inWidth: I, outWidth: K } = this;
     const W = this.Wy.data;
+    if (this.kernels.path === 'native') return this.kernels.affine({ data: x, rows, cols: I }, NO_IDS, rows, { data: W, rows: I, cols: K }, this.by.data);
     const out = new Float32Array(rows * K);
     for (let r = 0; r < rows; r++) {
       const o = r * K;
@@ -43,6 +53,13 @@ export class DenseLayer {
   backward(x: Float32Array, rows: number, dLogits: Float32Array): { dWy: Float32Array; dby: Float32Array; dX: Float32Array } {
     const { inWidth: I, outWidth: K } = this;
     const W = this.Wy.data;
+    if (this.kernels.path === 'native') {
+      return {
+        dWy: this.kernels.matmulTN({ data: x, rows, cols: I }, { data: dLogits, rows, cols: K }),
+        dby: this.kernels.columnSums(dLogits, rows, K),
+        dX: this.kernels.matmul({ data: dLogits, rows, cols: K }, { data: transpose(W, I, K), rows: K, cols: I }),
+      };
+    }
     const dWy = new Float32Array(I * K);
     const dby = new Float32Array(K);
     const dX = new Float32Array(rows * I);

@@ -5,6 +5,9 @@
 // target (teacher forcing) and predicts the target then <EOS>: ŷ⟨j⟩ = softmax(Wy a_dec⟨j⟩ + by).
 // The bridge reads the encoder's hidden states a (what a layer outputs), not an LSTM's c: the
 // cells take ∂L/∂a at every step, and each line's last real token is inside a padded batch.
+// With attention 'luong' (attention.ts) the output layer reads the attentional hidden state
+// ã⟨j⟩ = tanh(Wc·[c⟨j⟩; a_dec⟨j⟩] + bc) instead of a_dec⟨j⟩, c⟨j⟩ the decoder step's weighted sum of
+// the encoder's top-layer outputs; the bridge still starts the decoder.
 
 import type { NetworkConfig } from '../config.js';
 import { ConfigError } from '../config.js';
@@ -12,14 +15,29 @@ import { Rng } from '../math.js';
 import type { EncoderPass, Param } from '../network.js';
 import { crossEntropy, Network } from '../network.js';
 import { flowArrays, flowNorms } from '../inspect.js';
-import type { BridgedNames, DecoderState } from './bridgedDecoder.js';
+import type { AttentionKind } from '../config.js';
+import type { AttentionMemory, AttentionPass } from './attention.js';
+import { LuongAttention } from './attention.js';
+import type { BridgedNames, DecoderState as BridgedState } from './bridgedDecoder.js';
 import { BridgedDecoder, logSoftmaxRow, renamed, sequenceLosses } from './bridgedDecoder.js';
 import type { HeadGrads, HeadLoss } from './sequenceHead.js';
+import { storedTensor } from './sequenceHead.js';
 import type { PaddedBatch } from './paddedBatch.js';
 import { padBatch } from './paddedBatch.js';
 
-export type { DecoderState } from './bridgedDecoder.js';
 export { logSoftmaxRow } from './bridgedDecoder.js';
+export type { AttentionKind } from './attention.js';
+export { ATTENTION_KINDS } from './attention.js';
+
+/** The decoder's state between inference steps, with the encoder outputs it attends over (attention on). */
+export interface DecoderState extends BridgedState {
+  memory?: AttentionMemory;
+}
+
+/** How a seq2seq head decodes: 'none' (the default, what folders without the field hold) or 'luong' attention. */
+export interface Seq2seqOptions {
+  attention?: AttentionKind;
+}
 
 /** A padded batch of pairs: the encoder's source, and the decoder's input (start + target) with its targets (target + end). */
 export interface Seq2seqBatch {
@@ -42,6 +60,8 @@ export interface Seq2seqPass {
   /** Per layer: tanh(bridge) output, B × H (LSTM: B × 2H, a⟨0⟩ then c⟨0⟩). */
   bridged: Float32Array[];
   decoder: EncoderPass;
+  /** With attention: the memory of encoder outputs and the attention over it at each decoder step. */
+  attention?: { memory: AttentionMemory; pass: AttentionPass };
   /** T·B × V, time-major over the decoder's steps. */
   logits: Float32Array;
 }
@@ -54,32 +74,67 @@ export class Seq2seqHead {
   readonly encoder: Network;
   /** The bridges, the decoder and the output layer (shared with the label-conditioned language model). */
   readonly decoding: BridgedDecoder;
-  /** encoder.*, bridge.layer<l>.*, decoder.*, seq2seq.output.*: every trainable tensor. */
+  /** The decoder's attention over the encoder's outputs (null: attention 'none'). */
+  readonly attention: LuongAttention | null;
+  /** encoder.*, bridge.layer<l>.*, decoder.*, seq2seq.output.*, then attention.* when on: every trainable tensor. */
   readonly params: Param[];
 
-  private constructor(config: NetworkConfig, encoder: Network, decoding: BridgedDecoder) {
+  private constructor(config: NetworkConfig, encoder: Network, decoding: BridgedDecoder, attention: LuongAttention | null) {
     this.config = config;
     this.encoder = encoder;
     this.decoding = decoding;
-    this.params = [...renamed(ENCODER, encoder.params), ...decoding.params];
+    this.attention = attention;
+    this.params = [...renamed(ENCODER, encoder.params), ...decoding.params, ...(attention?.params ?? [])];
+  }
+
+  /** 'luong' or 'none'. */
+  get attentionKind(): AttentionKind {
+    return this.attention ? 'luong' : 'none';
   }
 
   private static bridgeIn(config: NetworkConfig): number {
     return config.units * (config.bidirectional ? 2 : 1);
   }
 
-  /** A seeded encoder and decoder, Glorot bridge and output weights. */
-  static create(config: NetworkConfig, seed: number): Seq2seqHead {
+  /** Width E of the encoder's top-layer output (what attention reads). */
+  private static memoryWidth(config: NetworkConfig): number {
+    return config.bidirectional && config.merge === 'concat' ? 2 * config.units : config.units;
+  }
+
+  private static attentionOf(options: Seq2seqOptions): AttentionKind {
+    const kind = options.attention ?? 'none';
+    if (kind !== 'none' && kind !== 'luong') throw new ConfigError(`attention must be none or luong, got ${String(kind)}`);
+    return kind;
+  }
+
+  /** A seeded encoder and decoder, Glorot bridge, output (and attention) weights. */
+  static create(config: NetworkConfig, seed: number, options: Seq2seqOptions = {}): Seq2seqHead {
     const encoder = Network.create(config, seed, { outputLayer: false });
     const decoding = BridgedDecoder.create(config, NAMES, Seq2seqHead.bridgeIn(config), seed + 1, new Rng(seed + 2));
-    return new Seq2seqHead(config, encoder, decoding);
+    let attention: LuongAttention | null = null;
+    if (Seq2seqHead.attentionOf(options) === 'luong') {
+      attention = new LuongAttention(Seq2seqHead.memoryWidth(config), config.units);
+      attention.initialise(new Rng(seed + 3));
+    }
+    return new Seq2seqHead(config, encoder, decoding, attention);
   }
 
   /** A head from stored parameters (names and shapes must match `paramShapes`). */
-  static fromParams(config: NetworkConfig, params: readonly Param[]): Seq2seqHead {
+  static fromParams(config: NetworkConfig, params: readonly Param[], options: Seq2seqOptions = {}): Seq2seqHead {
     const encoderParams = params.filter((p) => p.name.startsWith(ENCODER)).map((p) => ({ ...p, name: p.name.slice(ENCODER.length) }));
     const encoder = Network.fromParams(config, encoderParams, { outputLayer: false });
-    const head = new Seq2seqHead(config, encoder, BridgedDecoder.fromParams(config, NAMES, Seq2seqHead.bridgeIn(config), params));
+    let attention: LuongAttention | null = null;
+    if (Seq2seqHead.attentionOf(options) === 'luong') {
+      const E = Seq2seqHead.memoryWidth(config);
+      const H = config.units;
+      const byName = new Map(params.map((p) => [p.name, p]));
+      attention = new LuongAttention(E, H, {
+        Wa: storedTensor(byName, 'attention.Wa', [E, H]),
+        Wc: storedTensor(byName, 'attention.Wc', [E + H, H]),
+        bc: storedTensor(byName, 'attention.bc', [H]),
+      });
+    }
+    const head = new Seq2seqHead(config, encoder, BridgedDecoder.fromParams(config, NAMES, Seq2seqHead.bridgeIn(config), params), attention);
     const known = new Set(head.params.map((p) => p.name));
     const extra = params.find((p) => !known.has(p.name));
     if (extra) throw new ConfigError(`unexpected parameter ${extra.name}`);
@@ -87,10 +142,11 @@ export class Seq2seqHead {
   }
 
   /** Parameter names and shapes a config implies, in `params` order. */
-  static paramShapes(config: NetworkConfig): { name: string; shape: number[] }[] {
+  static paramShapes(config: NetworkConfig, options: Seq2seqOptions = {}): { name: string; shape: number[] }[] {
     const d = BridgedDecoder.paramShapes(config, NAMES, Seq2seqHead.bridgeIn(config));
     const encoder = Network.paramShapes(config, { outputLayer: false }).map((s) => ({ name: ENCODER + s.name, shape: s.shape }));
-    return [...encoder, ...d.bridge, ...d.decoder, ...d.output];
+    const attention = Seq2seqHead.attentionOf(options) === 'luong' ? LuongAttention.paramShapes(Seq2seqHead.memoryWidth(config), config.units) : [];
+    return [...encoder, ...d.bridge, ...d.decoder, ...d.output, ...attention];
   }
 
   /** Call after changing parameter values in place. */
@@ -127,8 +183,12 @@ export class Seq2seqHead {
     const { source, target } = batch;
     if (source.B !== target.B) throw new RangeError(`${source.B} sources but ${target.B} targets`);
     const { encoder, summaries } = this.encodeSource(source, rng);
-    const pass = this.decoding.forward(summaries, target, rng);
-    return { encoder, summaries, ...pass };
+    if (!this.attention) return { encoder, summaries, ...this.decoding.forward(summaries, target, rng) };
+    const pass = this.decoding.run(summaries, target, rng);
+    const memory = this.attention.memory(encoder.top, source.T, source.B, source.lengths);
+    const attended = this.attention.forward(pass.decoder.top, target.T, memory);
+    const logits = this.decoding.output.forward(attended.hidden, target.T * target.B);
+    return { encoder, summaries, ...pass, attention: { memory, pass: attended }, logits };
   }
 
   private targetsOf(batch: Seq2seqBatch): Int32Array {
@@ -210,7 +270,23 @@ export class Seq2seqHead {
     const B = source.B;
     const H = this.config.units;
     const named = new Map<string, Float32Array>();
-    const dSummaries = this.decoding.backward(pass.summaries, target, pass, dLogits, named);
+    let dSummaries: Float32Array[];
+    let top: Float32Array[];
+    if (this.attention && pass.attention) {
+      const { memory, pass: attended } = pass.attention;
+      const out = this.decoding.output.backward(attended.hidden, target.T * B, dLogits);
+      named.set(this.decoding.output.Wy.name, out.dWy);
+      named.set(this.decoding.output.by.name, out.dby);
+      const g = this.attention.backward(pass.decoder.top, target.T, memory, attended, out.dX);
+      named.set(this.attention.Wa.name, g.dWa);
+      named.set(this.attention.Wc.name, g.dWc);
+      named.set(this.attention.bc.name, g.dbc);
+      dSummaries = this.decoding.backwardDecoder(pass.summaries, target, pass, g.dQuery, named);
+      top = this.encoder.directionGradients(pass.encoder, g.dValues);
+    } else {
+      dSummaries = this.decoding.backward(pass.summaries, target, pass, dLogits, named);
+      top = pass.encoder.caches[pass.encoder.caches.length - 1].map(() => new Float32Array(source.T * B * H));
+    }
     const layerGradients = dSummaries.map((dX, l) => {
       const dirs = pass.encoder.caches[l];
       const R = dirs.length * H;
@@ -220,7 +296,6 @@ export class Seq2seqHead {
         return d;
       });
     });
-    const top = pass.encoder.caches[pass.encoder.caches.length - 1].map(() => new Float32Array(source.T * B * H));
     const enc = this.encoder.backwardEncoder(pass.encoder, top, flows?.forward, { layerGradients, inputGradient, backwardFlows: flows?.backward });
     for (const [k, g] of enc) named.set(ENCODER + k, g);
     return named;
@@ -229,16 +304,25 @@ export class Seq2seqHead {
   /** The decoder's initial state for each source (each at least one token). */
   start(sources: readonly Int32Array[]): DecoderState {
     const source = padBatch(sources);
-    return { state: this.decoding.bridge(this.encodeSource(source).summaries, source.B).state };
+    const { encoder, summaries } = this.encodeSource(source);
+    const state = this.decoding.bridge(summaries, source.B).state;
+    if (!this.attention) return { state };
+    return { state, memory: this.attention.memory(encoder.top, source.T, source.B, source.lengths) };
   }
 
   /** One decoder step for every row of `at`: log-probabilities of the next token (B × V) and the state after `tokens`. */
   step(at: DecoderState, tokens: Int32Array): { logProbs: Float64Array[]; next: DecoderState } {
-    return this.decoding.step(at, tokens);
+    if (!this.attention) return this.decoding.step(at, tokens);
+    if (!at.memory) throw new RangeError('the decoder state has no encoder outputs to attend over (start it with this head)');
+    const B = tokens.length;
+    const { top, next } = this.decoding.stepDecoder(at, tokens);
+    const { hidden } = this.attention.forward(top, 1, at.memory);
+    return { logProbs: this.decoding.logProbs(this.decoding.output.forward(hidden, B), B), next: { ...next, memory: at.memory } };
   }
 
   /** The rows `rows` of a decoder state, in that order (a beam's survivors). */
   pick(at: DecoderState, rows: readonly number[]): DecoderState {
-    return this.decoding.pick(at, rows);
+    const picked = this.decoding.pick(at, rows);
+    return at.memory && this.attention ? { ...picked, memory: this.attention.pick(at.memory, rows) } : picked;
   }
 }

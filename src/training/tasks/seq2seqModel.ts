@@ -60,7 +60,7 @@ export function loadTransducer(dir: string, checkpoint: CheckpointKind = 'root')
   try {
     const vocab = Vocabulary.fromJSON(meta.vocabulary);
     decodeOptions(vocab);
-    return { head: Head.fromParams(meta.network, folder.params), vocab, meta };
+    return { head: Head.fromParams(meta.network, folder.params, { attention: meta.attention ?? 'none' }), vocab, meta };
   } catch (error) {
     if (error instanceof ConfigError) throw new ModelFormatError(`${folder.dir}/${WEIGHTS_FILE} does not fit the model config: ${error.message}`);
     throw error;

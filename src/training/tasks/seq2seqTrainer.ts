@@ -3,8 +3,8 @@
 // default; the shared task loop (taskTrainer.ts) optimizes, evaluates (exact match and CER of
 // greedy outputs), saves and resumes.
 
-import type { NetworkConfig } from '../../engine/config.js';
-import { ConfigError, resolveNetworkConfig } from '../../engine/config.js';
+import type { AttentionKind, NetworkConfig } from '../../engine/config.js';
+import { ATTENTION_KINDS, ConfigError, resolveNetworkConfig } from '../../engine/config.js';
 import { seq2seqBatch, Seq2seqHead } from '../../engine/heads/seq2seqHead.js';
 import { Rng } from '../../engine/math.js';
 import { Vocabulary } from '../../engine/tokenizer.js';
@@ -22,9 +22,18 @@ import { HeadLearner } from './headLearner.js';
 /** Passes over the training pairs when no budget is given. */
 export const DEFAULT_SEQ2SEQ_EPOCHS = 20;
 
+/** The decoder's attention when none is asked for (measured: see the CHANGELOG and the README's seq2seq example). */
+export const DEFAULT_SEQ2SEQ_ATTENTION: AttentionKind = 'luong';
+
+/** Training options of a seq2seq model: the shared ones and the decoder's attention. */
+export interface Seq2seqTrainOptions extends TrainOptions {
+  attention?: AttentionKind;
+}
+
 export interface PreparedSeq2seq {
   config: TrainConfig;
   network: NetworkConfig;
+  attention: AttentionKind;
   vocab: Vocabulary;
   train: EncodedPairs;
   validation: EncodedPairs;
@@ -42,13 +51,13 @@ export function splitPairs(pairs: readonly SequencePair[], fraction: number, see
   return { train: pairs.filter((_, i) => !validation.has(i)), validation: pairs.filter((_, i) => validation.has(i)) };
 }
 
-function prepared(config: TrainConfig, network: NetworkConfig, vocab: Vocabulary, data: PairData): PreparedSeq2seq {
+function prepared(config: TrainConfig, network: NetworkConfig, attention: AttentionKind, vocab: Vocabulary, data: PairData): PreparedSeq2seq {
   const split = splitPairs(data.pairs, config.valFraction, config.seed);
-  return { config, network, vocab, train: encodePairs(vocab, split.train), validation: encodePairs(vocab, split.validation), validationPairs: split.validation };
+  return { config, network, attention, vocab, train: encodePairs(vocab, split.train), validation: encodePairs(vocab, split.validation), validationPairs: split.validation };
 }
 
 /** Resolves the options and encodes the split; throws before anything is written. */
-export function prepareSeq2seq(data: PairData, options: TrainOptions): PreparedSeq2seq {
+export function prepareSeq2seq(data: PairData, options: Seq2seqTrainOptions): PreparedSeq2seq {
   if (options.tokens === 'word') throw new ConfigError('a seq2seq model reads and writes characters: leave out --tokens word');
   const noBudget = options.steps === undefined && options.epochs === undefined && options.minutes === undefined;
   const config = resolveTrainConfig({ ...options, tokens: 'char', ...(noBudget ? { epochs: DEFAULT_SEQ2SEQ_EPOCHS } : {}) });
@@ -56,7 +65,9 @@ export function prepareSeq2seq(data: PairData, options: TrainOptions): PreparedS
   const vocab = buildPairVocabulary(split.train, { minCount: config.minCount, maxVocab: config.maxVocab });
   // No dropout unless asked: an output is wrong when one token is, and the sets are small.
   const network = resolveNetworkConfig({ ...options, bidirectional: options.bidirectional ?? true, dropout: options.dropout ?? 0 }, vocab.size, 'char');
-  return prepared(config, network, vocab, data);
+  const attention = options.attention ?? DEFAULT_SEQ2SEQ_ATTENTION;
+  if (!ATTENTION_KINDS.includes(attention)) throw new ConfigError(`attention must be none or luong, got ${String(attention)}`);
+  return prepared(config, network, attention, vocab, data);
 }
 
 /** The seq2seq task as the shared loop sees it: padded batches of pairs, loss per target token. */
@@ -94,22 +105,26 @@ export class Seq2seqLearner extends HeadLearner<Seq2seqHead, PreparedSeq2seq> im
   }
 
   folder() {
-    return { vocabulary: this.p.vocab.toJSON() };
+    return { vocabulary: this.p.vocab.toJSON(), attention: this.p.attention };
   }
 }
 
 /** Trains a new seq2seq model from `p`; saves latest (= the root) and best as it goes. */
 export function trainSeq2seq(p: PreparedSeq2seq, run: TaskRun): Promise<TaskDone> {
-  const head = Seq2seqHead.create(p.network, p.config.seed);
+  const head = Seq2seqHead.create(p.network, p.config.seed, { attention: p.attention });
   return trainTask(new Seq2seqLearner(head, p), p.config, run);
 }
 
 /** Continues the seq2seq model saved in `folder` on `data` (its vocabulary and network win). */
-export function resumeSeq2seq(folder: LoadedFolder, data: PairData, options: TrainOptions, run: Omit<TaskRun, 'resumeFrom'>): { prepared: PreparedSeq2seq; done: Promise<TaskDone> } {
+export function resumeSeq2seq(folder: LoadedFolder, data: PairData, options: Seq2seqTrainOptions, run: Omit<TaskRun, 'resumeFrom'>): { prepared: PreparedSeq2seq; done: Promise<TaskDone> } {
   const { meta } = folder;
   if (meta.task !== 'seq2seq') throw new ConfigError(`${folder.dir} is a ${meta.task} model, not a seq2seq model`);
+  const attention = meta.attention ?? 'none';
+  if (options.attention !== undefined && options.attention !== attention) {
+    throw new ConfigError(`${folder.dir} decodes with attention ${attention}; a resumed model keeps it, so leave out --attention ${options.attention}`);
+  }
   const config = resumedConfig(folder.train, options);
-  const p = prepared(config, meta.network, Vocabulary.fromJSON(meta.vocabulary), data);
-  const head = Seq2seqHead.fromParams(meta.network, folder.params);
+  const p = prepared(config, meta.network, attention, Vocabulary.fromJSON(meta.vocabulary), data);
+  const head = Seq2seqHead.fromParams(meta.network, folder.params, { attention });
   return { prepared: p, done: trainTask(new Seq2seqLearner(head, p), config, { ...run, resumeFrom: folder }) };
 }

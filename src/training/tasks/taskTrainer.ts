@@ -7,7 +7,7 @@
 // A task plugs in as a TaskLearner; the loop emits the same TrainerEvents as the language-model
 // trainer (with `task` and `metrics`), so the CLI, the extension and the dashboard read one stream.
 
-import type { BackendName, NetworkConfig } from '../../engine/config.js';
+import type { AttentionKind, BackendName, NetworkConfig } from '../../engine/config.js';
 import { currentKernels } from '../../engine/kernels/kernels.js';
 import { Rng } from '../../engine/math.js';
 import type { Param } from '../../engine/network.js';
@@ -66,7 +66,7 @@ export interface TaskLearner {
   refresh(): void;
   dispose(): void;
   /** What model.json records besides the common fields. */
-  folder(): { vocabulary: VocabularyJSON; labels?: string[] };
+  folder(): { vocabulary: VocabularyJSON; labels?: string[]; attention?: AttentionKind };
 }
 
 export interface TaskRun {
