@@ -17,7 +17,7 @@ import { RunStore } from '../../src/extension/panels/runStore.js';
 import { isTaskSeries } from '../../src/protocol/taskSeries.js';
 import { isDashboardSnapshot } from '../../src/protocol/webview.js';
 import type { TrainerEvent } from '../../src/training/events.js';
-import { CLASSIFY_EXPECTED, readClassify } from '../../src/training/tasks/classifyReader.js';
+import { CLASSIFY_EXPECTED, LABEL_LM_EXPECTED, readClassify } from '../../src/training/tasks/classifyReader.js';
 import { prepareClassify, trainClassifier } from '../../src/training/tasks/classifyTrainer.js';
 import { TASK_RUNNERS } from '../../src/training/tasks/taskRunners.js';
 import { markerLines } from './classifyData.js';
@@ -31,12 +31,37 @@ describe('Task step', () => {
   test('proposes the detected task with what it saw, the other tasks after it', () => {
     const q = taskQuestion(classifyFile, 'reviews.tsv');
     assert.match(q.placeHolder, /^this looks like text<TAB>label, 40 lines, 2 labels.* — train a classifier\?$/);
-    assert.deepEqual(q.choices.map((c) => c.task), ['classify', 'lm', 'tag', 'seq2seq']);
+    assert.deepEqual(q.choices.map((c) => c.task), ['classify', 'label-lm', 'lm', 'tag', 'seq2seq']);
     assert.equal(q.choices[0]!.description, 'detected');
-    assert.equal(q.choices[1]!.description, '');
+    assert.equal(q.choices[2]!.description, '');
     const prose = taskQuestion('Once upon a time.\nThe end.\n', 'story.txt');
     assert.match(prose.placeHolder, /^this looks like plain text, .* — train a language model\?$/);
-    assert.deepEqual(prose.choices.map((c) => c.task), ['lm', 'classify', 'tag', 'seq2seq']);
+    assert.deepEqual(prose.choices.map((c) => c.task), ['lm', 'classify', 'label-lm', 'tag', 'seq2seq']);
+    assert.equal(prose.choices[2]!.description, '', 'generating from a label is not proposed for prose');
+  });
+
+  test('labelled lines also offer generating text from a label, right after the classifier', () => {
+    const labelTab = markerLines(40, 1).join('\n');
+    const q = taskQuestion(labelTab, 'reviews.tsv');
+    assert.match(q.placeHolder, /^this looks like label<TAB>text, 40 lines, 2 labels — train a classifier\?$/);
+    const [classify, labelLm] = q.choices;
+    assert.equal(classify!.task, 'classify');
+    assert.deepEqual(labelLm, {
+      label: 'Generate text from a label',
+      description: 'fits this file too',
+      detail: 'One-to-many: a character language model started from the label, e.g. a review for "pos"',
+      task: 'label-lm',
+    });
+    assert.equal(taskFitProblem('label-lm', labelTab, 'reviews.tsv'), null);
+  });
+
+  test('generating from a label on a file without labels gives the line and the expected format', () => {
+    const problem = taskFitProblem('label-lm', 'Once upon a time.\nThe end.\n', 'story.txt');
+    assert.ok(problem !== null && problem.startsWith('story.txt:1: '), problem ?? '');
+    assert.ok(problem.endsWith(`To generate text from a label, ${LABEL_LM_EXPECTED}.`), problem);
+    assert.match(LABEL_LM_EXPECTED, /label<TAB>text/);
+    const oneLabel = taskFitProblem('label-lm', 'pos\tgood film\npos\tfine film\n', 'one.tsv');
+    assert.ok(oneLabel !== null && /^one\.tsv:1: .*at least 2 labels/.test(oneLabel), oneLabel ?? '');
   });
 
   test('a task the file does not fit gives one message with the line and the expected format', () => {
@@ -56,6 +81,12 @@ describe('Task step', () => {
     assert.deepEqual(taskTrainOptions('classify', preset, false), { cell: 'lstm', units: 128, minutes: 2 });
     assert.deepEqual(taskTrainOptions('classify', preset, true), { cell: 'lstm', units: 128, minutes: 2, tokens: 'char' });
     assert.equal(taskTrainOptions('lm', preset, false), preset);
+  });
+
+  test('generating from a label keeps the samples and writes characters, whatever Custom answered', () => {
+    const preset = { cell: 'gru' as const, units: 64, tokens: 'word' as const, seqLen: 64, sampleEvery: 200, minutes: 2 };
+    assert.deepEqual(taskTrainOptions('label-lm', preset, true), { cell: 'gru', units: 64, sampleEvery: 200, minutes: 2 });
+    assert.deepEqual(taskTrainOptions('label-lm', { ...preset, sampleEvery: undefined }, false), { cell: 'gru', units: 64, minutes: 2 });
   });
 });
 

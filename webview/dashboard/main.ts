@@ -419,7 +419,8 @@ function renderHeader(): void {
 function renderSamples(): void {
   byId('samples').replaceChildren(
     ...snap.samples.map((e) =>
-      h('li', {}, h('span', { class: 'tag muted' }, `step ${e.step} · temperature ${e.temperature.toFixed(2)}`), h('pre', {}, e.text)),
+      h('li', e.label !== undefined ? { 'data-label': e.label } : {},
+        h('span', { class: 'tag muted' }, `step ${e.step} · temperature ${e.temperature.toFixed(2)}${e.label !== undefined ? ` · label ${e.label}` : ''}`), h('pre', {}, e.text)),
     ),
   );
   byId('nan-list').replaceChildren(
