@@ -23,6 +23,8 @@ export interface WorkerRun {
   task?: ModelTask;
   /** The text's file name, for messages that name a line of it. */
   file?: string;
+  /** Engines per language-model step (absent: the trainer's default, all cores). */
+  workers?: number;
 }
 
 /** Score a text under a saved model, off the extension host's thread. */
@@ -153,6 +155,7 @@ function runProblem(run: unknown): string | null {
   if (!isString(run.wasmDir)) return 'run.wasmDir must be a string';
   if (run.task !== undefined && !RUN_TASKS.includes(run.task as ModelTask)) return 'run.task must be lm, classify, tag, seq2seq or label-lm';
   if (run.file !== undefined && !isString(run.file)) return 'run.file must be a string';
+  if (run.workers !== undefined && !(isNumber(run.workers) && Number.isInteger(run.workers) && run.workers >= 1)) return 'run.workers must be a whole number ≥ 1';
   return null;
 }
 

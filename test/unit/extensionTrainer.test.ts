@@ -3,16 +3,18 @@
 // validated, Pause holds the step, Save Checkpoint Now and Sample Now answer, Stop saves a
 // loadable checkpoints/latest, Continue resumes exactly there, one run per model, bad text
 // fails with one sentence, and a crashing worker becomes one outcome; the same for a classifier and
-// for a model that generates from a label (its samples, one per label).
+// for a model that generates from a label (its samples, one per label); the workers setting
+// reaches the trainer.
 
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as esbuild from 'esbuild';
 
 import { CancelledError } from '../../src/extension/cancelledError.js';
+import { readTrainingSettings, trainingWorkers } from '../../src/extension/settings.js';
 import { AlreadyTrainingError, TrainerClient, TrainingRun, classifyInWorker, sampleInWorker, scoreInWorker } from '../../src/extension/trainerClient.js';
 import { classifyIds, loadClassifier } from '../../src/training/tasks/classifyModel.js';
 import { loadLabelLm, sampleLine } from '../../src/training/tasks/labelLmModel.js';
@@ -141,6 +143,22 @@ describe('trainer worker', () => {
     abort.abort();
     await assert.rejects(pending, /^Error: cancelled$/);
     await assert.rejects(pending, CancelledError, 'a typed rejection, so callers need not compare messages');
+  });
+
+  test('the rnnLab.training.workers setting reaches the trainer: its start event says the engines per step', async () => {
+    const engines = async (settings: Record<string, unknown>, name: string) => {
+      const s = readTrainingSettings((key) => settings[key]).value;
+      const run = client().start({ text, modelDir: join(work, 'models', name), options: { ...options, steps: 2 }, name, resume: false, workers: trainingWorkers(s) }, name);
+      const events: TrainerEvent[] = [];
+      run.listen({ onEvent: (e) => events.push(e), onProtocolError: (p) => assert.fail(p) });
+      const outcome = await run.outcome;
+      assert.ok(outcome.kind === 'done' && outcome.done.reason === 'steps', JSON.stringify(outcome));
+      const start = events.find((e) => e.event === 'start');
+      return start?.event === 'start' ? start.compute?.workers : undefined;
+    };
+    assert.equal(await engines({}, 'workers-default'), 1, 'one engine by default');
+    assert.equal(await engines({ 'training.workers': 2 }, 'workers-2'), 2);
+    assert.equal(await engines({ 'training.workers': 0 }, 'workers-all'), Math.min(availableParallelism(), options.batch), 'all cores, capped by the batch');
   });
 
   test('an empty text fails with one sentence instead of crashing', async () => {
