@@ -1,6 +1,7 @@
 // The editor side of the supervised tasks without VS Code: the Task step's question and its
 // expected-format message, the options a task run takes, Classify Selection's lines and words,
-// the Models view's task label of a real trained classifier, and the dashboard's task series.
+// the Models view's task label of a real trained classifier, the Sample / Evaluate pickers that
+// leave it out, and the dashboard's task series.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { linesToClassify, predictionText } from '../../src/extension/classifyLin
 import { modelDescription, modelTooltip, taskLabel } from '../../src/extension/modelTree.js';
 import { EDITOR_TASKS, taskFitProblem, taskQuestion, taskTrainOptions } from '../../src/extension/taskChoices.js';
 import { listModels } from '../../src/extension/modelStore.js';
+import { modelUseProblem, noModelFor, pickableFor } from '../../src/extension/modelUses.js';
 import { RunStore } from '../../src/extension/panels/runStore.js';
 import { isTaskSeries } from '../../src/protocol/taskSeries.js';
 import { isDashboardSnapshot } from '../../src/protocol/webview.js';
@@ -122,6 +124,27 @@ describe('a trained classifier in the Models view and the dashboard', () => {
     assert.match(modelTooltip(s, entry.checkpoints), /Labels.*pos, neg/);
     assert.equal(taskLabel({ task: 'lm', bestMetrics: null }), null, 'a language model shows no task');
     assert.equal(taskLabel({ task: 'classify', bestMetrics: null }), 'classify', 'before its first evaluation');
+  });
+
+  test('Sample Text and Evaluate on Active File list no classifier, and refuse one from the tree in one sentence', () => {
+    const entries = listModels(modelsDir);
+    assert.equal(entries.length, 1);
+    assert.deepEqual(entries.map(pickableFor('sample')), [false]);
+    assert.deepEqual(entries.map(pickableFor('evaluate')), [false]);
+    assert.equal(noModelFor('sample', entries, modelsDir), `There is no model to sample from (a language model, or one that generates from a label) in ${modelsDir}: its model is of other tasks.`);
+    assert.equal(noModelFor('evaluate', [], modelsDir), null, 'no models at all: the usual "train one first"');
+    assert.equal(modelUseProblem('sample', 'reviews', 'classify'), 'reviews is a classify model: it labels lines (Classify Selection), so there is no text to sample from it.');
+    assert.equal(
+      modelUseProblem('evaluate', 'gen', 'label-lm'),
+      'gen is a label-lm model: it writes a line for a label (Sample Text…); Evaluate on Active File scores a language model on plain text (rnnlab eval evaluates a label-lm model on its own file format).',
+    );
+    const tasks = ['lm', 'classify', 'tag', 'seq2seq', 'label-lm'] as const;
+    assert.deepEqual(tasks.filter((t) => modelUseProblem('sample', 'm', t) === null), ['lm', 'label-lm']);
+    assert.deepEqual(tasks.filter((t) => modelUseProblem('evaluate', 'm', t) === null), ['lm']);
+    for (const t of tasks) for (const use of ['sample', 'evaluate'] as const) {
+      const problem = modelUseProblem(use, 'm', t);
+      assert.ok(problem === null || (problem.endsWith('.') && problem.split('. ').length === 1), `one sentence: ${problem}`);
+    }
   });
 
   test('the host keeps the metrics over steps and the latest confusion matrix for the dashboard', () => {
