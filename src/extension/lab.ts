@@ -16,7 +16,7 @@ export interface PanelHooks {
   inspectSelection(modelDir?: string): void | Promise<void>;
   showGradientFlow(modelDir?: string): void | Promise<void>;
   /** Pause and resume are not trainer events: the dashboard hears of them from here. */
-  trainingStatusChanged(modelDir: string, status: 'paused' | 'running'): void;
+  trainingStatusChanged(modelDir: string, status: 'paused' | 'running' | 'stopped'): void;
   /** A model folder was renamed (`to`) or deleted (null). */
   modelMoved(from: string, to: string | null): void;
 }

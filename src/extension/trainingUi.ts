@@ -109,6 +109,8 @@ export class TrainingUi implements vscode.Disposable {
     this.showProgress(run);
     void run.outcome.then((outcome) => {
       unlisten();
+      // A run that failed or crashed sent no done event: the dashboard learns here that it is over.
+      if (outcome.kind !== 'done') this.lab.panels.trainingStatusChanged(run.modelDir, 'stopped');
       this.explorer.setLive(run.modelDir, null);
       this.explorer.refresh(0);
       this.updateContext();
