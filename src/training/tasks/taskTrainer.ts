@@ -1,8 +1,9 @@
 // The training loop every supervised task shares (classify, tag, seq2seq, …): shuffled
 // mini-batches of examples, the configured optimizer with clipping and schedule, an evaluation
 // every evalEvery steps with the task's metrics, periodic saves (latest = the root, and best by
-// the task's headline metric) at most one per MIN_SAVE_INTERVAL_MS, pause / save-now / abort,
-// exact resume, and divergence that stops the run without saving the diverged state.
+// the task's headline metric) at most one per MIN_SAVE_INTERVAL_MS, samples of a task that
+// writes text every sampleEvery steps, pause / save-now / sample-now / abort, exact resume, and
+// divergence that stops the run without saving the diverged state.
 //
 // A task plugs in as a TaskLearner; the loop emits the same TrainerEvents as the language-model
 // trainer (with `task` and `metrics`), so the CLI, the extension and the dashboard read one stream.
