@@ -42,6 +42,10 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 const f4 = (x: number | null | undefined) => (typeof x === 'number' ? x.toFixed(4) : '–');
 
 export async function runTaskTrain(file: string, flags: TrainFlags, wasmDir: string, trainer: TaskTrainer): Promise<number> {
+  // The data-parallel engine splits a language model's streams; a task head's batch of padded examples trains on one thread.
+  if (flags.workers !== undefined && flags.workers !== 1) {
+    throw new UsageError(`--workers splits a language model's batch between threads, but a ${trainer.task} model trains on one thread: leave out --workers`);
+  }
   const out = resolve(flags.out);
   refuseIfLocked(out);
   const saved = savedCheckpoints(out);

@@ -16,7 +16,7 @@ export interface PanelHooks {
   inspectSelection(modelDir?: string): void | Promise<void>;
   showGradientFlow(modelDir?: string): void | Promise<void>;
   /** Pause and resume are not trainer events: the dashboard hears of them from here. */
-  trainingStatusChanged(modelDir: string, status: 'paused' | 'running'): void;
+  trainingStatusChanged(modelDir: string, status: 'paused' | 'running' | 'stopped'): void;
   /** A model folder was renamed (`to`) or deleted (null). */
   modelMoved(from: string, to: string | null): void;
 }
@@ -116,12 +116,12 @@ export async function chooseModel<Extra extends vscode.QuickPickItem = never>(
 }
 
 /** The model a command acts on: the tree item it was run on, else the model quick pick. */
-export async function pickModel(lab: Lab, arg: unknown, placeHolder: string, filter?: (e: ModelEntry) => boolean): Promise<ModelRef | undefined> {
+export async function pickModel(lab: Lab, arg: unknown, placeHolder: string, filter?: (e: ModelEntry) => boolean, emptyMessage?: string | null): Promise<ModelRef | undefined> {
   const node = nodeArg(arg);
   if (node) {
     return { dir: node.modelDir, name: path.basename(node.modelDir), checkpoint: node.checkpoint ?? 'root' };
   }
-  return chooseModel<never>(lab, { placeHolder, filter });
+  return chooseModel<never>(lab, { placeHolder, filter, ...(emptyMessage ? { emptyMessage } : {}) });
 }
 
 /** One user-facing error message, also written to the log. */

@@ -4,12 +4,15 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { deleteModelFolder, modelJsonPath, readModelMeta, renameModelFolder } from '../model/index.js';
+import type { ModelMeta } from '../model/index.js';
 import { ModelLockedError } from '../model/lock.js';
 import { forgetModel } from './hostModels.js';
 import { CancelledError } from './cancelledError.js';
 import { errorText, pickModel, reportError } from './lab.js';
 import type { Lab, ModelRef } from './lab.js';
 import { modelExists } from './modelStore.js';
+import { modelUseProblem, noModelFor, pickableFor } from './modelUses.js';
+import type { ModelUse } from './modelUses.js';
 import { evaluationReport, languageForFileName, sampleColumn } from './modelResults.js';
 import type { LanguageContribution } from './modelResults.js';
 import { rememberedTrainingSource } from './trainCommands.js';
@@ -37,17 +40,30 @@ function checkStillThere(lab: Lab, ref: ModelRef): boolean {
   return false;
 }
 
-async function sampleCommand(lab: Lab, arg: unknown): Promise<void> {
-  const ref = await pickModel(lab, arg, 'Model to sample from');
-  if (!ref || !checkStillThere(lab, ref)) return;
-  // A model trained with --condition label generates a line from a label instead of continuing a prime.
-  let meta;
+/** The model Sample or Evaluate acts on: the pickers list only models it applies to; a tree item of another task is refused in one sentence. */
+async function pickModelFor(lab: Lab, arg: unknown, use: ModelUse, placeHolder: string): Promise<{ ref: ModelRef; meta: ModelMeta } | undefined> {
+  const ref = await pickModel(lab, arg, placeHolder, pickableFor(use), noModelFor(use, lab.listModels(), lab.modelsDir()));
+  if (!ref || !checkStillThere(lab, ref)) return undefined;
+  let meta: ModelMeta;
   try {
     meta = readModelMeta(ref.dir, ref.checkpoint);
   } catch (err) {
-    reportError(lab, `Cannot sample from ${ref.name}: ${errorText(err)}`);
-    return;
+    reportError(lab, `Cannot ${use === 'sample' ? 'sample from' : 'evaluate'} ${ref.name}: ${errorText(err)}`);
+    return undefined;
   }
+  const problem = modelUseProblem(use, ref.name, meta.task);
+  if (problem) {
+    void vscode.window.showWarningMessage(problem);
+    return undefined;
+  }
+  return { ref, meta };
+}
+
+async function sampleCommand(lab: Lab, arg: unknown): Promise<void> {
+  const picked = await pickModelFor(lab, arg, 'sample', 'Model to sample from');
+  if (!picked) return;
+  const { ref, meta } = picked;
+  // A model trained with --condition label generates a line from a label instead of continuing a prime.
   let label: string | undefined;
   let prime = '';
   if (meta.task === 'label-lm') {
@@ -104,8 +120,9 @@ async function evaluateCommand(lab: Lab, arg: unknown): Promise<void> {
     void vscode.window.showErrorMessage('Open the text file to evaluate the model on first.');
     return;
   }
-  const ref = await pickModel(lab, arg, 'Model to evaluate on the active file');
-  if (!ref || !checkStillThere(lab, ref)) return;
+  const picked = await pickModelFor(lab, arg, 'evaluate', 'Model to evaluate on the active file');
+  if (!picked) return;
+  const { ref } = picked;
   const doc = editor.document;
   const docName = path.basename(doc.uri.path);
   const text = doc.getText();

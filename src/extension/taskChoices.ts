@@ -11,14 +11,18 @@ import { TaskFormatError } from '../training/tasks/taskFormat.js';
  * Tasks the editor trains, in menu order: the keys of TASK_RUNNERS (taskRunners.ts, which the
  * worker holds) and the language model; a test keeps the two lists equal.
  */
-export const EDITOR_TASKS: readonly TaskName[] = ['lm', 'classify', 'tag', 'seq2seq'];
+export const EDITOR_TASKS: readonly TaskName[] = ['lm', 'classify', 'label-lm', 'tag', 'seq2seq'];
 
 const TASK_TEXT: Record<TaskName, { verb: string; detail: string }> = {
   lm: { verb: 'train a language model', detail: 'Predicts the next token: sample, complete and inspect text' },
   classify: { verb: 'train a classifier', detail: 'Many-to-one: one label per line, read from the final state' },
   tag: { verb: 'train a tagger', detail: 'Many-to-many (Tx = Ty): one tag per token, e.g. named entities' },
   seq2seq: { verb: 'train a translator', detail: 'Many-to-many (Tx ≠ Ty): an encoder and a decoder, source to target' },
+  'label-lm': { verb: 'generate text from a label', detail: 'One-to-many: a character language model started from the label, e.g. a review for "pos"' },
 };
+
+/** Tasks that read the files another task is detected for: offered right after it, as fitting too. */
+const ALSO_FITS: Partial<Record<TaskName, TaskName>> = { classify: 'label-lm' };
 
 export interface TaskChoice {
   label: string;
@@ -30,7 +34,7 @@ export interface TaskChoice {
 export interface TaskQuestion {
   /** "this looks like text<TAB>label, 1,000 lines, 2 labels — train a classifier?" */
   placeHolder: string;
-  /** The detected task first (when the editor trains it), then the others. */
+  /** The detected task first (when the editor trains it), a task that reads the same file next, then the others. */
   choices: TaskChoice[];
 }
 
@@ -49,10 +53,13 @@ export function taskQuestion(text: string, file: string, tasks: readonly TaskNam
     // The file has a task's shape but breaks its format: say where, and let the user choose.
     placeHolder = `${error.message}; choose a task`;
   }
-  const ordered = [...tasks].sort((a, b) => Number(b === detected) - Number(a === detected));
+  const also = detected === null ? undefined : ALSO_FITS[detected];
+  const rank = (t: TaskName) => (t === detected ? 2 : t === also ? 1 : 0);
+  const ordered = [...tasks].sort((a, b) => rank(b) - rank(a));
+  const description = (t: TaskName) => (t === detected ? 'detected' : t === also ? 'fits this file too' : '');
   return {
     placeHolder,
-    choices: ordered.map((task) => ({ label: capital(TASK_TEXT[task].verb), description: task === detected ? 'detected' : '', detail: TASK_TEXT[task].detail, task })),
+    choices: ordered.map((task) => ({ label: capital(TASK_TEXT[task].verb), description: description(task), detail: TASK_TEXT[task].detail, task })),
   };
 }
 
@@ -69,11 +76,13 @@ export function taskFitProblem(task: TaskName, text: string, file: string): stri
 
 /**
  * The options of a task run: the preset's network and budget, without what only a language
- * model uses (samples, the BPTT window); a preset's token setting is left out so the task's
- * default applies (words for a classifier), while Custom answers are kept.
+ * model uses (the BPTT window; samples, except when generating from a label); a preset's token
+ * setting is left out so the task's default applies (words for a classifier), while Custom
+ * answers are kept — but a label-conditioned model always writes characters.
  */
 export function taskTrainOptions(task: TaskName, options: TrainOptions, custom: boolean): TrainOptions {
   if (task === 'lm') return options;
-  const { sampleEvery: _sampleEvery, seqLen: _seqLen, tokens, ...rest } = options;
+  const { sampleEvery, seqLen: _seqLen, tokens, ...rest } = options;
+  if (task === 'label-lm') return sampleEvery === undefined ? rest : { ...rest, sampleEvery };
   return custom && tokens !== undefined ? { ...rest, tokens } : rest;
 }

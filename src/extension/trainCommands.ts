@@ -10,7 +10,7 @@ import type { TrainOptions } from '../training/config.js';
 import { errorText, nodeArg, pickModel, reportError, settingsReader } from './lab.js';
 import type { Lab } from './lab.js';
 import { ensureModelsFolder } from './modelStore.js';
-import { PRESETS, defaultStopAfter, parseIntInRange, parseStopAfter, readPanelSettings, readTrainingSettings, trainOptionsFor } from './settings.js';
+import { PRESETS, defaultStopAfter, parseIntInRange, parseStopAfter, readPanelSettings, readTrainingSettings, trainOptionsFor, trainingWorkers } from './settings.js';
 import type { CustomAnswers, PresetId, StopAfter, TrainingSettings } from './settings.js';
 import { AlreadyTrainingError } from './trainerClient.js';
 import type { TrainingRun } from './trainerClient.js';
@@ -118,7 +118,7 @@ export const DASHBOARD_WAIT_MS = 10_000;
 
 export async function startTraining(
   lab: Lab, ui: TrainingUi,
-  run: { text: string; modelDir: string; options: TrainOptions; name: string; resume: boolean; source?: vscode.Uri; task?: ModelTask },
+  run: { text: string; modelDir: string; options: TrainOptions; name: string; resume: boolean; source?: vscode.Uri; task?: ModelTask; workers?: number },
 ): Promise<TrainingRun | undefined> {
   const existing = lab.trainer.runFor(run.modelDir);
   if (existing) {
@@ -135,7 +135,7 @@ export async function startTraining(
   let r: TrainingRun;
   try {
     const file = run.source ? path.basename(run.source.path) : undefined;
-    r = lab.trainer.start({ text: run.text, modelDir: run.modelDir, options: run.options, name: run.name, resume: run.resume, task: run.task, file }, run.name);
+    r = lab.trainer.start({ text: run.text, modelDir: run.modelDir, options: run.options, name: run.name, resume: run.resume, task: run.task, file, workers: run.workers }, run.name);
   } catch (err) {
     if (err instanceof AlreadyTrainingError) {
       void vscode.window.showWarningMessage(err.message);
@@ -212,7 +212,7 @@ async function trainOnActiveFile(lab: Lab, ui: TrainingUi): Promise<void> {
   if (name === undefined || modelNameProblem(name, existingNames(lab))) return;
   // Re-read the buffer: the user may have typed while answering the questions.
   await startTraining(lab, ui, {
-    text: doc.isClosed ? text : doc.getText(), modelDir: path.join(lab.modelsDir(), name), options, name, resume: false, source: doc.uri, task,
+    text: doc.isClosed ? text : doc.getText(), modelDir: path.join(lab.modelsDir(), name), options, name, resume: false, source: doc.uri, task, workers: trainingWorkers(s),
   });
 }
 
@@ -287,7 +287,7 @@ async function continueTraining(lab: Lab, ui: TrainingUi, arg: unknown): Promise
   if (!stopAfter) return;
   const entry = lab.listModels().find((e) => e.kind === 'ok' && e.summary.dir === ref.dir);
   const task = entry?.kind === 'ok' ? entry.summary.task : 'lm';
-  await startTraining(lab, ui, { text: source.text, modelDir: ref.dir, options: { ...stopAfter }, name: ref.name, resume: true, source: source.uri, task });
+  await startTraining(lab, ui, { text: source.text, modelDir: ref.dir, options: { ...stopAfter }, name: ref.name, resume: true, source: source.uri, task, workers: trainingWorkers(s) });
 }
 
 /** The run a Stop/Pause/… command targets: the tree item's, the only one, or a pick. */

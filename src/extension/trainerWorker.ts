@@ -112,6 +112,7 @@ async function run(r: WorkerRun): Promise<void> {
       signal: abort.signal,
       control,
       wasmDir: r.wasmDir,
+      workers: r.workers,
       onEvent: relayThrottled,
     });
   } catch (err) {

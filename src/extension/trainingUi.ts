@@ -77,7 +77,7 @@ export class TrainingUi implements vscode.Disposable {
             log.info(`${run.name}: step ${e.step} validation loss ${e.valLoss.toFixed(4)} nats (${e.valBitsPerToken.toFixed(3)} bits/token, perplexity ${e.valPerplexity.toFixed(2)})${e.best ? ' — best so far' : ''}`);
             break;
           case 'sample':
-            log.info(`${run.name}: sample at step ${e.step} (temperature ${e.temperature}):\n${e.text}`);
+            log.info(`${run.name}: sample at step ${e.step} (temperature ${e.temperature}${e.label !== undefined ? `, label ${e.label}` : ''}):\n${e.text}`);
             break;
           case 'checkpoint':
             log.info(`${run.name}: saved checkpoint ${e.kind} at step ${e.step}`);
@@ -109,6 +109,8 @@ export class TrainingUi implements vscode.Disposable {
     this.showProgress(run);
     void run.outcome.then((outcome) => {
       unlisten();
+      // A run that failed or crashed sent no done event: the dashboard learns here that it is over.
+      if (outcome.kind !== 'done') this.lab.panels.trainingStatusChanged(run.modelDir, 'stopped');
       this.explorer.setLive(run.modelDir, null);
       this.explorer.refresh(0);
       this.updateContext();

@@ -58,7 +58,7 @@ const EVENT_FIELDS: { [K in TrainerEvent['event']]: Record<Exclude<keyof Extract
     step: isNumber, epoch: isNumber, valLoss: isMeasured, valBitsPerToken: isMeasured, valPerplexity: isMeasured, best: isBool,
     metrics: optional(isMetricRecord), confusion: optional(isCountMatrix),
   },
-  sample: { step: isNumber, temperature: isNumber, text: isString },
+  sample: { step: isNumber, temperature: isNumber, text: isString, label: optional(isString) },
   checkpoint: { step: isNumber, kind: (v) => v === 'latest' || v === 'best', dir: isString },
   nan: { step: isNumber, recentGradNorms: isMeasuredArray, message: isString },
   warning: { kind: (v) => v === 'small-text' || v === 'overfitting', step: isNumber, message: isString },

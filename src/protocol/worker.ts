@@ -23,6 +23,8 @@ export interface WorkerRun {
   task?: ModelTask;
   /** The text's file name, for messages that name a line of it. */
   file?: string;
+  /** Engines per language-model step (absent: the trainer's default, all cores). */
+  workers?: number;
 }
 
 /** Score a text under a saved model, off the extension host's thread. */
@@ -141,7 +143,7 @@ export function checkWorkerToHost(x: unknown): Checked<WorkerToHostMessage> {
   }
 }
 
-const RUN_TASKS: readonly ModelTask[] = ['lm', 'classify', 'tag', 'seq2seq'];
+const RUN_TASKS: readonly ModelTask[] = ['lm', 'classify', 'tag', 'seq2seq', 'label-lm'];
 
 function runProblem(run: unknown): string | null {
   if (!isObject(run)) return 'start message lacks a run';
@@ -151,8 +153,9 @@ function runProblem(run: unknown): string | null {
   if (run.name !== undefined && !isString(run.name)) return 'run.name must be a string';
   if (!isBool(run.resume)) return 'run.resume must be a boolean';
   if (!isString(run.wasmDir)) return 'run.wasmDir must be a string';
-  if (run.task !== undefined && !RUN_TASKS.includes(run.task as ModelTask)) return 'run.task must be lm, classify, tag or seq2seq';
+  if (run.task !== undefined && !RUN_TASKS.includes(run.task as ModelTask)) return 'run.task must be lm, classify, tag, seq2seq or label-lm';
   if (run.file !== undefined && !isString(run.file)) return 'run.file must be a string';
+  if (run.workers !== undefined && !(isNumber(run.workers) && Number.isInteger(run.workers) && run.workers >= 1)) return 'run.workers must be a whole number ≥ 1';
   return null;
 }
 

@@ -69,6 +69,8 @@ export interface SampleEvent {
   step: number;
   temperature: number;
   text: string;
+  /** A label-conditioned model's sample: the label the line was generated from. */
+  label?: string;
 }
 
 export interface CheckpointEvent {

@@ -98,7 +98,7 @@ interface SaneSave {
 
 const MAX_HISTORY_POINTS = 4000;
 /** Seeds of asked-for samples sit this far from the periodic ones (a prime, past any step count). */
-const ASKED_SEED_STRIDE = 1_000_003;
+export const ASKED_SEED_STRIDE = 1_000_003;
 
 
 /** One run of training over a prepared model: step, evaluate, sample, save, and the done event. */

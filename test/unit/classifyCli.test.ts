@@ -27,7 +27,8 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 describe('rnnlab --task classify', () => {
   test('train says what it detected, evaluates as it goes and saves the model', () => {
-    const r = rnnlab(['train', trainFile, '--task', 'classify', '--out', model, '--cell', 'gru', '--units', '16', '--embedding-size', '8', '--steps', '120', '--eval-every', '40']);
+    // --workers 1 is what a task trains with, so it is accepted.
+    const r = rnnlab(['train', trainFile, '--task', 'classify', '--out', model, '--cell', 'gru', '--units', '16', '--embedding-size', '8', '--steps', '120', '--eval-every', '40', '--workers', '1']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /train\.tsv: this looks like label<TAB>text, 600 lines, 2 labels/);
     assert.match(r.stdout, /^classify: 540 training and 60 validation lines, \d+ word tokens, bidirectional GRU 1×16/);
@@ -157,6 +158,17 @@ describe('rnnlab --task classify', () => {
     assert.equal(j.gradients.norms.length, 1);
     assert.equal(j.gradients.norms[0].length, T);
     assert.equal(rnnlab(['inspect', model, '--text', inspected, '--position', '2']).code, 2, '--position is for language and tag models');
+  });
+
+  test('train --workers N (N > 1) is refused in one sentence for every task but the language model, before anything is written', () => {
+    const out = join(work, 'workers');
+    for (const [task, args] of [['classify', ['--task', 'classify']], ['tag', ['--task', 'tag']], ['seq2seq', ['--task', 'seq2seq']], ['label-lm', ['--task', 'lm', '--condition', 'label']]] as const) {
+      const r = rnnlab(['train', trainFile, ...args, '--workers', '2', '--out', out]);
+      assert.equal(r.code, 2, `usage error for ${task} (stderr: ${r.stderr})`);
+      assert.deepEqual(r.stderr.trimEnd().split('\n'), [`rnnlab: --workers splits a language model's batch between threads, but a ${task} model trains on one thread: leave out --workers`]);
+      assert.equal(r.stdout, '');
+      assert.equal(existsSync(out), false, 'no model folder');
+    }
   });
 
   test('a format error is one line naming the file and line, exit 1, and nothing is written', () => {

@@ -1,6 +1,7 @@
 // The classify trainer on a set where memory matters (classifyData.ts): held-out accuracy of a
-// GRU within a test-sized budget, the saved model reloaded, padding invariance of its
-// probabilities, and the strict reader's checks of a classify model.json.
+// GRU within a test-sized budget, a plain RNN against a GRU and an LSTM on the same budget, the
+// saved model reloaded, padding invariance of its probabilities, and the strict reader's checks
+// of a classify model.json.
 
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -92,6 +93,37 @@ describe('classify trainer', () => {
     } finally {
       writeFileSync(path, original);
     }
+  });
+});
+
+describe('RNN, GRU and LSTM on the same budget', () => {
+  // One-hot inputs, forwards only: the marker is 16–24 steps before the end, and a plain RNN's
+  // tanh saturates on inputs of full size, so its gradient fades over that distance while the
+  // gates carry it. (With the learned embedding, initialised at ±0.05, the orthogonal-initialised
+  // RNN stays nearly linear and learns the set as well as a GRU.) Measured on seeds 1–6, 150
+  // steps: RNN 0.495 0.58 0.98 0.505 0.55 0.995, GRU 1 1 0.995 1 1 1, LSTM 1 on every seed — the
+  // RNN learns it on some seeds, so the test compares the mean over three.
+  const SEEDS = [1, 2, 3];
+  const budget = { units: 16, steps: 150, lr: 0.01, input: 'onehot' as const, bidirectional: false, evalEvery: 150 };
+
+  test('a plain RNN is measurably worse than a GRU and an LSTM: mean held-out accuracy over 3 seeds, 0.2 below both', async () => {
+    const mean: Record<string, number> = {};
+    for (const cell of ['rnn', 'gru', 'lstm'] as const) {
+      const accuracies: number[] = [];
+      for (const seed of SEEDS) {
+        const prepared = prepareClassify(train, { ...budget, cell, seed });
+        const dir = join(work, `budget-${cell}-${seed}`);
+        const done = await trainClassifier(prepared, { modelDir: dir, name: cell, backend: 'cpu' });
+        assert.equal(done.step, budget.steps, 'the budget is in steps');
+        const classifier = loadClassifier(dir);
+        accuracies.push(evaluateExamples(classifier, heldOut.examples, 'test.tsv').accuracy);
+        classifier.head.dispose();
+      }
+      mean[cell] = accuracies.reduce((a, b) => a + b, 0) / accuracies.length;
+      console.log(`# ${cell.toUpperCase()} 1×${budget.units}, ${budget.steps} steps, seeds ${SEEDS.join(', ')}: held-out accuracy ${accuracies.map((a) => a.toFixed(3)).join(' ')}, mean ${mean[cell]!.toFixed(3)}`);
+    }
+    assert.ok(mean.gru! >= 0.95 && mean.lstm! >= 0.95, `the gated cells learn the marker: GRU ${mean.gru}, LSTM ${mean.lstm}`);
+    assert.ok(mean.rnn! <= Math.min(mean.gru!, mean.lstm!) - 0.2, `RNN ${mean.rnn} is not 0.2 below GRU ${mean.gru} and LSTM ${mean.lstm}`);
   });
 });
 

@@ -10,7 +10,7 @@ import { resolveNetworkConfig } from '../../src/engine/config.js';
 import { resolveTrainConfig } from '../../src/training/config.js';
 import {
   COMPLETION_DEFAULTS, PRESETS, TRAINING_DEFAULTS, defaultStopAfter, languageMatches, parseIntInRange,
-  parseStopAfter, readCompletionSettings, readTrainingSettings, resolveModelsDirectory, trainOptionsFor,
+  parseStopAfter, readCompletionSettings, readTrainingSettings, resolveModelsDirectory, trainOptionsFor, trainingWorkers,
 } from '../../src/extension/settings.js';
 
 const reader = (values: Record<string, unknown>) => (key: string) => values[key];
@@ -29,6 +29,16 @@ describe('training settings', () => {
     assert.equal(r.value.layers, 3);
     assert.equal(r.warnings.length, 2);
     assert.match(r.warnings[0]!, /^Setting rnnLab\.training\.cell must be rnn, gru or lstm; using "lstm" instead of "transformer"\.$/);
+  });
+
+  test('training workers: one engine by default (the editor keeps a core), 0 for all cores, else a warning', () => {
+    assert.equal(TRAINING_DEFAULTS.workers, 1);
+    assert.equal(trainingWorkers(readTrainingSettings(reader({})).value), 1);
+    assert.equal(trainingWorkers(readTrainingSettings(reader({ 'training.workers': 2 })).value), 2);
+    assert.equal(trainingWorkers(readTrainingSettings(reader({ 'training.workers': 0 })).value), undefined, "0: the trainer's default, every core");
+    const bad = readTrainingSettings(reader({ 'training.workers': 1.5 }));
+    assert.equal(bad.value.workers, 1);
+    assert.deepEqual(bad.warnings, ['Setting rnnLab.training.workers must be a whole number from 0 (all cores) to 256; using 1 instead of 1.5.']);
   });
 
   test('Quick and Standard presets fix the architecture and take their length from the preset unless set', () => {

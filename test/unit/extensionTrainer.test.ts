@@ -2,18 +2,22 @@
 // folder with the tfjs wasm files, and the host-side TrainerClient drives it: events arrive
 // validated, Pause holds the step, Save Checkpoint Now and Sample Now answer, Stop saves a
 // loadable checkpoints/latest, Continue resumes exactly there, one run per model, bad text
-// fails with one sentence, and a crashing worker becomes one outcome.
+// fails with one sentence, and a crashing worker becomes one outcome; the same for a classifier and
+// for a model that generates from a label (its samples, one per label); the workers setting
+// reaches the trainer.
 
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as esbuild from 'esbuild';
 
 import { CancelledError } from '../../src/extension/cancelledError.js';
+import { readTrainingSettings, trainingWorkers } from '../../src/extension/settings.js';
 import { AlreadyTrainingError, TrainerClient, TrainingRun, classifyInWorker, sampleInWorker, scoreInWorker } from '../../src/extension/trainerClient.js';
 import { classifyIds, loadClassifier } from '../../src/training/tasks/classifyModel.js';
+import { loadLabelLm, sampleLine } from '../../src/training/tasks/labelLmModel.js';
 import { markerLines } from './classifyData.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { sample, score } from '../../src/engine/sampler.js';
@@ -141,6 +145,22 @@ describe('trainer worker', () => {
     await assert.rejects(pending, CancelledError, 'a typed rejection, so callers need not compare messages');
   });
 
+  test('the rnnLab.training.workers setting reaches the trainer: its start event says the engines per step', async () => {
+    const engines = async (settings: Record<string, unknown>, name: string) => {
+      const s = readTrainingSettings((key) => settings[key]).value;
+      const run = client().start({ text, modelDir: join(work, 'models', name), options: { ...options, steps: 2 }, name, resume: false, workers: trainingWorkers(s) }, name);
+      const events: TrainerEvent[] = [];
+      run.listen({ onEvent: (e) => events.push(e), onProtocolError: (p) => assert.fail(p) });
+      const outcome = await run.outcome;
+      assert.ok(outcome.kind === 'done' && outcome.done.reason === 'steps', JSON.stringify(outcome));
+      const start = events.find((e) => e.event === 'start');
+      return start?.event === 'start' ? start.compute?.workers : undefined;
+    };
+    assert.equal(await engines({}, 'workers-default'), 1, 'one engine by default');
+    assert.equal(await engines({ 'training.workers': 2 }, 'workers-2'), 2);
+    assert.equal(await engines({ 'training.workers': 0 }, 'workers-all'), Math.min(availableParallelism(), options.batch), 'all cores, capped by the batch');
+  });
+
   test('an empty text fails with one sentence instead of crashing', async () => {
     const run = client().start({ text: '', modelDir: join(work, 'models', 'empty'), options, resume: false }, 'empty');
     const outcome = await run.outcome;
@@ -249,5 +269,79 @@ describe('trainer worker: a classify run', () => {
     const here = classifyIds(head, texts.map((t) => vocab.encode(t)));
     r.probabilities.forEach((p, i) => p.forEach((x, k) => assert.ok(Math.abs(x - here[i]![k]!) < 1e-6, `${x} vs ${here[i]![k]}`)));
     await assert.rejects(classifyInWorker(workerFile, { modelDir: join(work, 'models', 'clf-bad'), checkpoint: 'root', texts }), /no model at/);
+  });
+});
+
+describe('trainer worker: generating from a label', () => {
+  /** label<TAB>text lines: A lines are 3–10 digits, B lines 3–10 letters a–j, alternating. */
+  const lines = Array.from({ length: 120 }, (_, i) => {
+    const [label, alphabet] = i % 2 === 0 ? ['A', '0123456789'] : ['B', 'abcdefghij'];
+    return `${label}\t${Array.from({ length: 3 + ((i * 7) % 8) }, (_, k) => alphabet[(i * 3 + k * 5) % 10]).join('')}`;
+  }).join('\n');
+  const labelOptions = { cell: 'gru' as const, units: 12, batch: 16, steps: 100_000, evalEvery: 10, sampleEvery: 10, sampleLength: 20, backend: 'wasm' as const };
+  const modelDir = join(work, 'models', 'gen');
+
+  test('trains by task name: perplexity and label accuracy, a sample per label, Sample Now while paused; Continue Training resumes it', async () => {
+    const c = new TrainerClient(workerFile);
+    const run = c.start({ text: lines, modelDir, options: labelOptions, name: 'gen', resume: false, task: 'label-lm', file: 'labelled.tsv' }, 'gen');
+    const events: TrainerEvent[] = [];
+    run.listen({ onEvent: (e) => events.push(e), onProtocolError: (p) => assert.fail(p) });
+    const ev = await until('a label-lm eval event', () => events.find((e) => e.event === 'eval'));
+    const start = events[0]!;
+    assert.ok(start.event === 'start' && start.task === 'label-lm', 'the start event names the task');
+    assert.deepEqual(start.event === 'start' && start.labels, ['A', 'B']);
+    assert.ok(ev.event === 'eval' && typeof ev.metrics?.perplexity === 'number' && typeof ev.metrics.labelAccuracy === 'number', JSON.stringify(ev));
+    assert.ok(ev.event === 'eval' && Math.abs(ev.metrics!.perplexity! - Math.exp(ev.valLoss)) < 1e-9 * ev.metrics!.perplexity!, 'perplexity is exp(validation loss)');
+    const periodic = await until('a sample for each label', () => {
+      const first = events.find((e) => e.event === 'sample');
+      const round = first ? events.filter((e) => e.event === 'sample' && e.step === first.step) : [];
+      return round.length === 2 ? round : null;
+    });
+    assert.deepEqual(periodic.map((e) => e.event === 'sample' && e.label), ['A', 'B']);
+    assert.ok(periodic.every((e) => e.event === 'sample' && e.step % 10 === 0 && e.temperature === 0.8 && !e.text.includes('\n') && [...e.text].length <= 20), JSON.stringify(periodic));
+
+    run.pause();
+    await until('the pause acknowledgement', () => run.paused);
+    const seen = events.length;
+    run.sampleNow(0.5);
+    const asked = await until('the asked-for samples', () => {
+      const s = events.slice(seen).filter((e) => e.event === 'sample');
+      return s.length === 2 ? s : null;
+    });
+    const pausedAt = run.lastStep!.step;
+    assert.deepEqual(asked.map((e) => e.event === 'sample' && [e.label, e.temperature, e.step]), [['A', 0.5, pausedAt], ['B', 0.5, pausedAt]], 'no step ran while paused');
+    run.resumeTraining();
+    await until('steps after resume', () => run.lastStep!.step > pausedAt + 2);
+    const outcome = await run.stop();
+    assert.ok(outcome.kind === 'done' && outcome.done.reason === 'aborted', JSON.stringify(outcome));
+    const stoppedAt = outcome.kind === 'done' ? outcome.done.step : -1;
+    const saved = loadModelFolder(modelDir, 'latest');
+    assert.equal(saved.meta.task, 'label-lm');
+    assert.deepEqual(saved.meta.labels, ['A', 'B']);
+
+    const cont = c.start({ text: lines, modelDir, options: { steps: 4 }, name: 'gen', resume: true, task: 'label-lm', file: 'labelled.tsv' }, 'gen');
+    const contEvents: TrainerEvent[] = [];
+    cont.listen({ onEvent: (e) => contEvents.push(e) });
+    const done = await cont.outcome;
+    const st = contEvents.find((e) => e.event === 'start');
+    assert.ok(st?.event === 'start' && st.resumed && st.task === 'label-lm' && st.startStep === stoppedAt, JSON.stringify(st));
+    assert.ok(done.kind === 'done' && done.done.step === stoppedAt + 4 && done.done.reason === 'steps', JSON.stringify(done));
+  });
+
+  test('Sample Text on it gives the line for the label that the host samples with the same seed', async () => {
+    const options = { prime: '', length: 30, temperature: 0.7, seed: 42 };
+    const fromWorker = await sampleInWorker(workerFile, { modelDir, checkpoint: 'root', options, label: 'B' });
+    await initBackend('wasm', { wasmDir: work });
+    const here = sampleLine(loadLabelLm(modelDir, 'root'), 'B', { length: 30, temperature: 0.7, seed: 42 });
+    assert.equal(fromWorker.text, here);
+    assert.equal(fromWorker.generatedTokens, [...here].length);
+  });
+
+  test('a file without labels, or with one line per label, fails with one sentence', async () => {
+    const c = new TrainerClient(workerFile);
+    const bad = await c.start({ text: 'just some prose\nwithout any tabs\n', modelDir: join(work, 'models', 'gen-bad'), options: labelOptions, resume: false, task: 'label-lm', file: 'notes.txt' }, 'bad').outcome;
+    assert.ok(bad.kind === 'failed' && /^notes\.txt:1: /.test(bad.message), JSON.stringify(bad));
+    const few = await c.start({ text: 'A\t123\nB\tabc\n', modelDir: join(work, 'models', 'gen-few'), options: labelOptions, resume: false, task: 'label-lm', file: 'few.tsv' }, 'few').outcome;
+    assert.deepEqual(few, { kind: 'failed', message: 'few.tsv has one line per label, too few for a validation split; give each label at least 2' });
   });
 });

@@ -66,6 +66,7 @@ describe('host → worker', () => {
   const run = { text: 'abc', modelDir: '/m/a', options: { units: 8 }, resume: false, wasmDir: '/dist' };
   test('start and control messages are accepted', () => {
     assert.deepEqual(checkHostToWorker({ type: 'start', run }), { ok: true, message: { type: 'start', run } });
+    assert.deepEqual(checkHostToWorker({ type: 'start', run: { ...run, workers: 2 } }), { ok: true, message: { type: 'start', run: { ...run, workers: 2 } } });
     for (const type of ['stop', 'pause', 'resume', 'checkpointNow', 'sampleNow']) {
       assert.deepEqual(checkHostToWorker({ type }), { ok: true, message: { type } });
     }
@@ -83,6 +84,8 @@ describe('host → worker', () => {
       [{ type: 'start', run: { ...run, text: 5 } }, /run\.text/],
       [{ type: 'start', run: { ...run, modelDir: '' } }, /run\.modelDir/],
       [{ type: 'start', run: { ...run, resume: 'yes' } }, /run\.resume/],
+      [{ type: 'start', run: { ...run, workers: 0 } }, /run\.workers must be a whole number ≥ 1/],
+      [{ type: 'start', run: { ...run, workers: 1.5 } }, /run\.workers/],
       [{ type: 'sampleNow', temperature: -1 }, /temperature/],
       [{ type: 'launch' }, /unknown host message type/],
       [{ type: 'sample', job: { modelDir: '/m', checkpoint: 'root', options: {}, wasmDir: '/d', label: 3 } }, /job\.label must be a string/],

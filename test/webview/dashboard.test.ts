@@ -206,6 +206,51 @@ describe('training dashboard', () => {
     await p.page.close();
   });
 
+  it('once the run stops, Stop and the other controls look disabled — no fill, a dashed outline — and a late status does not bring them back', async () => {
+    const p = await openWithState();
+    const look = () => p.page.$$eval('#controls vscode-button', (bs) => bs.map((b) => {
+      const base = getComputedStyle(b.shadowRoot!.querySelector('.base')!);
+      return { id: b.id, disabled: (b as HTMLElement & { disabled: boolean }).disabled, aria: b.getAttribute('aria-disabled'), background: base.backgroundColor, border: base.borderTopStyle, color: base.color };
+    }));
+    const running = await look();
+    assert.deepEqual(running.map((b) => [b.id, b.disabled, b.aria, b.border]), [['stop', false, 'false', 'solid'], ['pause', false, 'false', 'solid'], ['checkpoint', false, 'false', 'solid'], ['sample-now', false, 'false', 'solid']]);
+    assert.ok(running.every((b) => !/^rgba\(0, 0, 0, 0\)$/.test(b.background)), `filled while training: ${JSON.stringify(running)}`);
+    await p.page.click('#stop');
+    await p.push(DashboardEvents.create({ events: lstm.events.slice(half) }));
+    await p.waitFor(() => (document.getElementById('stop') as HTMLElement & { disabled: boolean }).disabled);
+    const stopped = await look();
+    const muted = await p.page.evaluate(() => getComputedStyle(document.getElementById('empty') ?? document.querySelector('.muted')!).color);
+    for (const [b, before] of stopped.map((b, i) => [b, running[i]!] as const)) {
+      assert.deepEqual([b.disabled, b.aria, b.background, b.border], [true, 'true', 'rgba(0, 0, 0, 0)', 'dashed'], `#${b.id} after the run: ${JSON.stringify(b)}`);
+      assert.equal(b.color, muted, `#${b.id} has the muted text colour`);
+      assert.notEqual(b.color, before.color, `#${b.id} text changed colour`);
+    }
+    assert.equal(await p.page.getAttribute('#stop', 'title'), 'The run has stopped.');
+    // A pause acknowledged while the run was ending arrives after its done event.
+    await p.push({ type: 'dashboard/status', status: 'paused' });
+    await p.push({ type: 'dashboard/status', status: 'running' });
+    await p.waitFor(() => document.getElementById('stat-status')?.textContent?.includes('stopped') === true);
+    assert.deepEqual((await look()).map((b) => b.disabled), [true, true, true, true]);
+    assert.equal(await p.page.textContent('#pause'), 'Pause');
+    // The host's store keeps it stopped too, so a reopened dashboard agrees.
+    const store = new RunStore();
+    for (const e of lstm.events) store.add(lstm.model.dir, e);
+    store.setStatus(lstm.model.dir, 'paused');
+    assert.equal(store.snapshot(lstm.model.dir, lstm.model.name, []).status, 'stopped');
+    assert.deepEqual(await allProblems(p), []);
+    await p.page.close();
+  });
+
+  it('a run that ended without a done event (failed or crashed) is stopped by the host\'s status: the controls turn off', async () => {
+    const p = await openWithState();
+    assert.equal(await p.page.locator('#stop').evaluate((b) => (b as HTMLElement & { disabled: boolean }).disabled), false);
+    await p.push({ type: 'dashboard/status', status: 'stopped' });
+    await p.waitFor(() => (document.getElementById('stop') as HTMLElement & { disabled: boolean }).disabled);
+    assert.equal(await p.page.getAttribute('#stop', 'aria-disabled'), 'true');
+    assert.equal(await p.page.getAttribute('#stop', 'title'), 'The run has stopped.');
+    await p.page.close();
+  });
+
   it('disables the temperature slider once the run is over (nothing samples any more)', async () => {
     const p = await openWithState();
     assert.equal(await p.page.locator('#temperature').isDisabled(), false, 'enabled while training');

@@ -1,6 +1,7 @@
 // The dashboard for a task run in headless Chromium, fed with the events of a classifier trained
 // here (the shared task loop on the generated marker set): metrics over steps with the loss,
-// the latest confusion matrix, live updates, and nothing of it for a language-model run.
+// the latest confusion matrix, live updates, and nothing of it for a language-model run; a model
+// that generates from a label shows its label accuracy and a sample per label.
 
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { DashboardEvents, DashboardState } from '../../src/protocol/webview.js';
 import type { EvalEvent, TrainerEvent } from '../../src/training/events.js';
 import { readClassify } from '../../src/training/tasks/classifyReader.js';
 import { prepareClassify, trainClassifier } from '../../src/training/tasks/classifyTrainer.js';
+import { prepareLabelLm, trainLabelLm } from '../../src/training/tasks/labelLmTrainer.js';
 import { markerLines } from '../unit/classifyData.js';
 import { allProblems, canvasStats, loadFixture, ROOT, screenshot, usePanels } from './harness.js';
 
@@ -71,5 +73,30 @@ describe('training dashboard for a classifier', () => {
     await p.push(DashboardState.create({ snapshot: store.snapshot(lm.model.dir, lm.model.name, []) }));
     await p.waitFor(() => Number(document.getElementById('loss-chart')?.dataset.draws ?? 0) > 0);
     assert.equal(await p.page.isVisible('#task-metrics'), false);
+  });
+});
+
+describe('training dashboard for a model that generates from a label', () => {
+  const labelEvents: TrainerEvent[] = [];
+  before(async () => {
+    const lines = markerLines(200, 6).map((l) => l.split(' ').slice(0, 6).join(' '));
+    const prepared = prepareLabelLm(readClassify(lines.join('\n'), 'reviews.tsv'), { cell: 'gru', units: 16, steps: 40, evalEvery: 10, sampleEvery: 20, sampleLength: 30 });
+    await trainLabelLm(prepared, { modelDir: join(work, 'reviews-gen'), name: 'reviews-gen', backend: 'cpu', onEvent: (e) => labelEvents.push(e), minSaveIntervalMs: 0 });
+  });
+
+  it('plots the label accuracy with the loss (perplexity is the loss already) and lists a sample per label', async () => {
+    const store = new RunStore();
+    for (const e of labelEvents) store.add('/models/reviews-gen', e);
+    const p = await open('dashboard', { theme: 'light', width: 900 });
+    await p.waitFor(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+    await p.push(DashboardState.create({ snapshot: store.snapshot('/models/reviews-gen', 'reviews-gen', []) }));
+    await p.waitFor(() => document.getElementById('task-chart')?.dataset.points === '4');
+    assert.equal(await p.page.getAttribute('#task-chart', 'data-metrics'), 'labelAccuracy');
+    const samples = labelEvents.filter((e) => e.event === 'sample');
+    assert.deepEqual(samples.map((e) => e.event === 'sample' && [e.step, e.label]), [[20, 'pos'], [20, 'neg'], [40, 'pos'], [40, 'neg']]);
+    // Newest first, each tagged with its label.
+    const shown = await p.page.$$eval('#samples li', (lis) => lis.map((li) => [li.dataset.label, li.querySelector('.tag')?.textContent, li.querySelector('pre')?.textContent]));
+    assert.deepEqual(shown, samples.slice().reverse().map((e) => e.event === 'sample' && [e.label, `step ${e.step} · temperature 0.80 · label ${e.label}`, e.text]));
+    assert.deepEqual(await allProblems(p), []);
   });
 });

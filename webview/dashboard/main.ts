@@ -404,11 +404,13 @@ function renderHeader(): void {
   progress.value = fraction === null ? 0 : Math.max(0, Math.min(100, fraction * 100));
   byId('progress-label').textContent = label;
   byId('eta').textContent = eta;
-  const running = snap.status === 'running' || snap.status === 'paused';
-  stopBtn.disabled = !running;
-  pauseBtn.disabled = !running;
-  checkpointBtn.disabled = !running;
-  sampleBtn.disabled = !running;
+  // A run that has its done event is over, whatever status message came after it.
+  const running = !snap.done && (snap.status === 'running' || snap.status === 'paused');
+  for (const b of [stopBtn, pauseBtn, checkpointBtn, sampleBtn]) {
+    b.disabled = !running;
+    b.setAttribute('aria-disabled', String(!running));
+    b.title = running ? '' : snap.done || snap.status === 'stopped' ? 'The run has stopped.' : 'No run is training.';
+  }
   csvBtn.disabled = jsonBtn.disabled = snap.series.step.length + snap.series.valStep.length === 0;
   // The slider sets the temperature of the run's samples: with no run there is nothing to set.
   tempInput.disabled = !running;
@@ -419,7 +421,8 @@ function renderHeader(): void {
 function renderSamples(): void {
   byId('samples').replaceChildren(
     ...snap.samples.map((e) =>
-      h('li', {}, h('span', { class: 'tag muted' }, `step ${e.step} · temperature ${e.temperature.toFixed(2)}`), h('pre', {}, e.text)),
+      h('li', e.label !== undefined ? { 'data-label': e.label } : {},
+        h('span', { class: 'tag muted' }, `step ${e.step} · temperature ${e.temperature.toFixed(2)}${e.label !== undefined ? ` · label ${e.label}` : ''}`), h('pre', {}, e.text)),
     ),
   );
   byId('nan-list').replaceChildren(
@@ -516,7 +519,8 @@ page.start({
         break;
       }
       case 'dashboard/status':
-        snap.status = m.status satisfies TrainingStatus;
+        // A pause acknowledged while the run was ending arrives after its done event: the run stays stopped.
+        if (!snap.done || m.status === 'stopped') snap.status = m.status satisfies TrainingStatus;
         renderHeader();
         break;
     }

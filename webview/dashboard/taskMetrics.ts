@@ -9,6 +9,8 @@ import { formatNumber, h } from '../common/dom.js';
 import type { ThemeColors } from '../common/theme.js';
 
 const HEIGHT = 220;
+/** Metrics that are not shares of [0, 1]: perplexity is exp(validation loss), which the chart draws already. */
+const OFF_CHART = new Set(['perplexity']);
 
 export interface TaskMetricsView {
   /** The section, hidden until a task run has evaluated. */
@@ -28,7 +30,7 @@ export function createTaskMetricsView(): TaskMetricsView {
   followWidth(chartEl, () => chart, HEIGHT);
 
   function draw(task: TaskSeries, series: RunSeries, theme: ThemeColors): void {
-    const names = Object.keys(task.metrics);
+    const names = Object.keys(task.metrics).filter((n) => !OFF_CHART.has(n));
     const data = alignSeries([
       ...names.map((n) => ({ x: task.step, y: task.metrics[n]! })),
       { x: series.valStep, y: series.valLoss },

@@ -72,7 +72,8 @@ export class RunStore {
 
   setStatus(modelDir: string, status: TrainingStatus): void {
     const run = this.runs.get(modelDir);
-    if (run) run.status = status;
+    // A pause acknowledged while the run was ending comes after its done event: it stays stopped.
+    if (run && (!run.done || status === 'stopped')) run.status = status;
   }
 
   snapshot(modelDir: string, name: string, overlays: DashboardSnapshot['overlays']): DashboardSnapshot {

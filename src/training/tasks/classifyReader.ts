@@ -34,6 +34,10 @@ export const CLASSIFY_FORMAT_NAMES: Record<ClassifyFormat, string> = {
 export const CLASSIFY_EXPECTED =
   'a classification file has one example per line: label<TAB>text, text<TAB>label, CSV with a header naming text and label, or JSON lines {"text", "label"}';
 
+/** What generating from a label expects: the lines of a classification file, read as label and text. */
+export const LABEL_LM_EXPECTED =
+  'a file to generate from a label has one labelled line per line: label<TAB>text (or text<TAB>label, CSV with a header naming text and label, or JSON lines {"text", "label"}), with at least 2 labels';
+
 /** Reads a classification file; throws TaskFormatError on the first problem. */
 export function readClassify(text: string, file: string): ClassifyData {
   const lines = numberedLines(text, file).filter((l) => l.text.trim() !== '');

@@ -4,7 +4,7 @@
 // anything else is text for a language model.
 
 import type { ClassifyData } from './classifyReader.js';
-import { CLASSIFY_EXPECTED, labelColumn, readClassify, tabbedRows } from './classifyReader.js';
+import { CLASSIFY_EXPECTED, LABEL_LM_EXPECTED, labelColumn, readClassify, tabbedRows } from './classifyReader.js';
 import type { PairData } from './pairReader.js';
 import { PAIR_EXPECTED, readPairs } from './pairReader.js';
 import type { TagData } from './tagReader.js';
@@ -24,18 +24,23 @@ export const TASK_EXPECTED: Record<TaskName, string> = {
   classify: CLASSIFY_EXPECTED,
   tag: TAG_EXPECTED,
   seq2seq: PAIR_EXPECTED,
+  'label-lm': LABEL_LM_EXPECTED,
 };
 
 export type TaskData =
-  { task: 'lm'; text: string; description: string } | ({ task: 'classify' } & ClassifyData) | ({ task: 'tag' } & TagData) | ({ task: 'seq2seq' } & PairData);
+  | { task: 'lm'; text: string; description: string }
+  | ({ task: 'classify' | 'label-lm' } & ClassifyData)
+  | ({ task: 'tag' } & TagData)
+  | ({ task: 'seq2seq' } & PairData);
 
 /** A column with at most this share of distinct values is a label column. */
 const LABEL_SHARE = 0.5;
 /** Share of non-blank lines that must have the same column count to read as CoNLL. */
 const CONLL_SHARE = 0.9;
 
-/** Detects the task of a file. Throws TaskFormatError when the file has the shape of a task
- * file but breaks its format (the message names the line). */
+/** Detects the task of a file (labelled lines detect as classify: label-lm reads the same files).
+ * Throws TaskFormatError when the file has the shape of a task file but breaks its format (the
+ * message names the line). */
 export function detectTask(text: string, file: string): DetectedTask {
   const lines = numberedLines(text, file);
   const filled = lines.filter((l) => l.text.trim() !== '');
@@ -71,6 +76,7 @@ export function readTaskFile(task: TaskName, text: string, file: string): TaskDa
     case 'lm':
       return { task, text, description: `plain text, ${formatCount(text.length)} characters` };
     case 'classify':
+    case 'label-lm':
       return { task, ...readClassify(text, file) };
     case 'tag':
       return { task, ...readTagged(text, file) };

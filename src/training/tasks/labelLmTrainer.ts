@@ -14,12 +14,15 @@ import { resolveTrainConfig } from '../config.js';
 import { resumedConfig } from './classifyTrainer.js';
 import type { ClassifyData } from './classifyReader.js';
 import type { EncodedLines } from './labelLmModel.js';
-import { buildLineVocabulary, encodeLines, evaluateLines } from './labelLmModel.js';
+import { buildLineVocabulary, encodeLines, evaluateLines, sampleLine } from './labelLmModel.js';
 import { savedLabels } from './savedLabels.js';
 import { stratifiedSplit } from './stratifiedSplit.js';
-import type { TaskBatchResult, TaskDone, TaskLearner, TaskRun, TaskScore } from './taskTrainer.js';
+import type { TaskBatchResult, TaskDone, TaskLearner, TaskRun, TaskSample, TaskScore } from './taskTrainer.js';
 import { trainTask } from './taskTrainer.js';
 import { HeadLearner } from './headLearner.js';
+
+/** Labels a sample round writes a line for (more labels take turns over the rounds). */
+const SAMPLED_LABELS = 8;
 
 /** Passes over the training lines when no budget is given. */
 export const DEFAULT_LABEL_LM_EPOCHS = 20;
@@ -89,6 +92,16 @@ export class LabelLmLearner extends HeadLearner<LabelLmHead, PreparedLabelLm> im
 
   folder() {
     return { vocabulary: this.p.vocab.toJSON(), labels: this.p.labels.slice() };
+  }
+
+  /** A line for each label, or for SAMPLED_LABELS of them in turn when there are more. */
+  sample(options: { temperature: number; length: number; seed: number; round: number }): TaskSample[] {
+    const { labels } = this.p;
+    const n = Math.min(labels.length, SAMPLED_LABELS);
+    return Array.from({ length: n }, (_, i) => {
+      const label = labels[(options.round * n + i) % labels.length];
+      return { label, text: sampleLine({ head: this.head, vocab: this.p.vocab, labels }, label, { length: options.length, temperature: options.temperature, seed: options.seed + i }) };
+    });
   }
 }
 

@@ -1,7 +1,8 @@
 // What every task reader shares: the one error type (file and line in one sentence), the
 // numbered lines of a file, and the limits that keep a malformed file from reaching training.
 
-export type TaskName = 'lm' | 'classify' | 'tag' | 'seq2seq';
+/** The tasks a file can be read for (a label-lm file is a classification file read another way). */
+export type TaskName = 'lm' | 'classify' | 'tag' | 'seq2seq' | 'label-lm';
 
 /** Longest line a task file may have, in UTF-8 bytes (a longer one is a binary or a lost newline). */
 export const MAX_LINE_BYTES = 100_000;

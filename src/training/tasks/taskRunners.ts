@@ -7,6 +7,7 @@ import type { LoadedFolder } from '../checkpoint.js';
 import type { TrainOptions } from '../config.js';
 import { readClassify } from './classifyReader.js';
 import { prepareClassify, resumeClassifier, trainClassifier } from './classifyTrainer.js';
+import { prepareLabelLm, resumeLabelLm, trainLabelLm } from './labelLmTrainer.js';
 import { readPairs } from './pairReader.js';
 import { prepareSeq2seq, resumeSeq2seq, trainSeq2seq } from './seq2seqTrainer.js';
 import { prepareTag, resumeTagger, trainTagger } from './tagTrainer.js';
@@ -30,6 +31,15 @@ const classifyRunner: TaskRunner = {
   resume: (folder, text, file, options, run) => resumeClassifier(folder, readClassify(text, file), options, run).done,
 };
 
+const labelLmRunner: TaskRunner = {
+  fresh(text, file, options, run) {
+    const prepared = prepareLabelLm(readClassify(text, file), options);
+    if (prepared.validation.lines.length === 0) throw new ConfigError(`${file} has one line per label, too few for a validation split; give each label at least 2`);
+    return trainLabelLm(prepared, run);
+  },
+  resume: (folder, text, file, options, run) => resumeLabelLm(folder, readClassify(text, file), options, run).done,
+};
+
 const tagRunner: TaskRunner = {
   fresh: (text, file, options, run) => trainTagger(prepareTag(readTagged(text, file), options), run),
   resume: (folder, text, file, options, run) => resumeTagger(folder, readTagged(text, file), options, run).done,
@@ -43,6 +53,7 @@ const seq2seqRunner: TaskRunner = {
 /** Every supervised task with a trainer; the language model ('lm') has its own (trainer.ts). */
 export const TASK_RUNNERS: Partial<Record<Exclude<ModelTask, 'lm'>, TaskRunner>> = {
   classify: classifyRunner,
+  'label-lm': labelLmRunner,
   tag: tagRunner,
   seq2seq: seq2seqRunner,
 };

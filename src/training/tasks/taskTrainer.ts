@@ -1,8 +1,9 @@
 // The training loop every supervised task shares (classify, tag, seq2seq, …): shuffled
 // mini-batches of examples, the configured optimizer with clipping and schedule, an evaluation
 // every evalEvery steps with the task's metrics, periodic saves (latest = the root, and best by
-// the task's headline metric) at most one per MIN_SAVE_INTERVAL_MS, pause / save-now / abort,
-// exact resume, and divergence that stops the run without saving the diverged state.
+// the task's headline metric) at most one per MIN_SAVE_INTERVAL_MS, samples of a task that
+// writes text every sampleEvery steps, pause / save-now / sample-now / abort, exact resume, and
+// divergence that stops the run without saving the diverged state.
 //
 // A task plugs in as a TaskLearner; the loop emits the same TrainerEvents as the language-model
 // trainer (with `task` and `metrics`), so the CLI, the extension and the dashboard read one stream.
@@ -25,7 +26,7 @@ import { RunClock } from '../runClock.js';
 import type { Now } from '../runClock.js';
 import { learningRate } from '../schedule.js';
 import type { TrainerControl } from '../trainerControl.js';
-import { MIN_SAVE_INTERVAL_MS } from '../trainer.js';
+import { ASKED_SEED_STRIDE, MIN_SAVE_INTERVAL_MS } from '../trainer.js';
 
 export interface TaskBatchResult {
   /** Mean loss of the batch (nats per example or per real token, as the task counts). */
@@ -67,6 +68,14 @@ export interface TaskLearner {
   dispose(): void;
   /** What model.json records besides the common fields. */
   folder(): { vocabulary: VocabularyJSON; labels?: string[]; attention?: AttentionKind };
+  /** Text the model writes now (a label-lm model: a line for each of a few labels); absent when the task does not generate. */
+  sample?(options: { temperature: number; length: number; seed: number; round: number }): TaskSample[];
+}
+
+export interface TaskSample {
+  /** The label the text was generated from. */
+  label?: string;
+  text: string;
 }
 
 export interface TaskRun {
@@ -212,6 +221,21 @@ export async function trainTask(learner: TaskLearner, config: TrainConfig, run: 
     write('latest', folderData(copyParams(learner.params), { step, epoch: step / perEpoch }, true));
     flushBest();
   };
+  // Samples, as the language-model trainer makes them: every sampleEvery steps and when asked for.
+  let sampleRounds = 0;
+  let askedSamples = 0;
+  const sample = (temperature: number, asked: boolean) => {
+    if (!learner.sample) return;
+    const seed = config.seed + step + (asked ? ASKED_SEED_STRIDE * ++askedSamples : 0);
+    for (const s of learner.sample({ temperature, length: config.sampleLength, seed, round: sampleRounds++ })) {
+      emit({ event: 'sample', step, temperature, text: s.text, ...(s.label !== undefined ? { label: s.label } : {}) });
+    }
+  };
+  const askedSample = (control: TrainerControl) => {
+    const t = control.sampleRequested!.temperature;
+    control.sampleRequested = null;
+    sample(t >= 0 ? t : config.sampleTemperature, true);
+  };
   const evaluate = () => {
     const score = learner.evaluate();
     evaluatedAt = step;
@@ -257,6 +281,7 @@ export async function trainTask(learner: TaskLearner, config: TrainConfig, run: 
         control.checkpointRequested = false;
         saveLatest();
       }
+      if (control?.sampleRequested) askedSample(control);
       if (control?.paused) {
         clock.pause();
         while (control.paused && !run.signal?.aborted) {
@@ -266,6 +291,7 @@ export async function trainTask(learner: TaskLearner, config: TrainConfig, run: 
             control.checkpointRequested = false;
             saveLatest();
           }
+          if (control.sampleRequested) askedSample(control);
         }
         clock.resume();
         continue;
@@ -317,6 +343,7 @@ export async function trainTask(learner: TaskLearner, config: TrainConfig, run: 
         }
         if (clock.elapsedMs() - lastSaveAt >= minSaveMs) saveLatest();
       }
+      if (config.sampleEvery > 0 && step % config.sampleEvery === 0) sample(run.control?.sampleTemperature ?? config.sampleTemperature, false);
       // Let the event loop run: abort signals, control messages and worker posts arrive between steps.
       if (step % 8 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
