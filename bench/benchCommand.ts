@@ -3,12 +3,21 @@
 
 import type { BenchFlags } from '../src/cli/benchCommand.js';
 import { runBench } from './trainBench.js';
-import type { BenchResult } from './trainBench.js';
+import type { BenchResult, InferenceResult } from './trainBench.js';
 import { blasName } from './pytorchBench.js';
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 
 const fixed = (x: number, d = 1) => x.toFixed(d);
+
+/** Sampling, completion and inspector figures of one kernel path. */
+function inferenceLines(r: InferenceResult, path: string): string[] {
+  return [
+    `${path}: sampling (batch 1, ${r.sampling.layers}×${r.sampling.units}): ${n(r.sampling.tokensPerSecond)} tokens/s`,
+    `${path}: completion (${r.completion.model}, ${r.completion.requests} requests): typing p50 ${r.completion.typingP50Ms.toFixed(2)} ms, p95 ${r.completion.typingP95Ms.toFixed(2)} ms; cold ${r.completion.contextChars}-char context p50 ${r.completion.coldP50Ms.toFixed(2)} ms, p95 ${r.completion.coldP95Ms.toFixed(2)} ms`,
+    `${path}: gate inspector (${r.inspection.model}, ${r.inspection.chars} chars, ${r.inspection.runs} runs): engine p50 ${r.inspection.engineP50Ms.toFixed(1)} ms, p95 ${r.inspection.engineP95Ms.toFixed(1)} ms; packing ${r.inspection.wireP50Ms.toFixed(1)} ms; message ${(r.inspection.messageBytes / 1e6).toFixed(2)} MB`,
+  ];
+}
 
 export function benchLines(r: BenchResult): string[] {
   const lines = [
@@ -48,11 +57,10 @@ export function benchLines(r: BenchResult): string[] {
   }
   lines.push(
     'GFLOP/s: the dense products a step needs (6·m·n per token per product; one-hot input as a row lookup); ×N: data-parallel engines per step (--workers)',
-    `sampling (batch 1, ${r.sampling.layers}×${r.sampling.units}): ${n(r.sampling.tokensPerSecond)} tokens/s`,
     `tokenising char text (${fixed(r.tokenise.mb, 0)} MB in memory): ${fixed(r.tokenise.streamingMbPerSecond, 0)} MB/s building the vocabulary, ${fixed(r.tokenise.knownVocabMbPerSecond, 0)} MB/s with it known; decoded to a string + Vocabulary.build/encode (${fixed(r.tokenise.peerMb, 0)} MB) ${fixed(r.tokenise.stringMbPerSecond, 1)} MB/s; ${fixed(r.tokenise.ratio, 1)}×`,
-    `completion (${r.completion.model}, ${r.completion.requests} requests): typing p50 ${r.completion.typingP50Ms.toFixed(2)} ms, p95 ${r.completion.typingP95Ms.toFixed(2)} ms; cold ${r.completion.contextChars}-char context p50 ${r.completion.coldP50Ms.toFixed(2)} ms, p95 ${r.completion.coldP95Ms.toFixed(2)} ms`,
-    `gate inspector (${r.inspection.model}, ${r.inspection.chars} chars, ${r.inspection.runs} runs): engine p50 ${r.inspection.engineP50Ms.toFixed(1)} ms, p95 ${r.inspection.engineP95Ms.toFixed(1)} ms; packing ${r.inspection.wireP50Ms.toFixed(1)} ms; message ${(r.inspection.messageBytes / 1e6).toFixed(2)} MB`,
   );
+  lines.push(...inferenceLines(r, r.kernels.path));
+  if (r.portableInference) lines.push(...inferenceLines(r.portableInference, 'portable'));
   return lines;
 }
 

@@ -97,8 +97,12 @@ export interface BenchResult {
     /** The JSON message the inspector webview receives. */
     messageBytes: number;
   };
+  /** The same inference figures on the portable kernels, when the native ones are what `auto` picks. */
+  portableInference: InferenceResult | null;
   tokenise: TokeniseResult;
 }
+
+export type InferenceResult = Pick<BenchResult, 'sampling' | 'completion' | 'inspection'>;
 
 const V = VOCAB;
 const H = 128;
@@ -222,6 +226,90 @@ function randomModel(layers: number, units: number, text: string): Model {
   return { network: Network.create(resolveNetworkConfig({ cell: 'lstm', layers, units }, vocab.size), 3), vocab };
 }
 
+/**
+ * Sampling, completion latency and the gate inspector on the kernels `useKernels` last chose,
+ * measured before any training contender (they used to run after the training loop, on whatever
+ * kernels its last variant had left: the portable ones).
+ */
+function benchInference(log: (line: string) => void, options: BenchOptions): InferenceResult {
+  const corpus = 'The quick brown fox jumps over the lazy dog; 0123456789 {}[]()=+-*/.,:!?\n\t"\'';
+  const sampler = randomModel(1, H, corpus);
+  sample(sampler, { length: 20 });
+  // Median of five runs of 400 tokens: one run is 10–20 ms, too short to stand alone.
+  const n = 400;
+  const rates = Array.from({ length: 5 }, () => {
+    const t0 = performance.now();
+    sample(sampler, { length: n, temperature: 1 });
+    return n / ((performance.now() - t0) / 1000);
+  });
+  const samplingRate = percentile(rates, 50);
+  log(`  sampling    ${samplingRate.toFixed(0)} tokens/s at batch 1 (1×${H} LSTM)`);
+
+  const requests = options.requests ?? 200;
+  const completionModel = randomModel(2, 256, corpus);
+  const rng = new Rng(4);
+  const chars = [...corpus];
+  let text = Array.from({ length: 256 }, () => chars[rng.int(chars.length)]).join('');
+  const completer = new Completer(completionModel);
+  const opts = { contextChars: 256, maxTokens: 40, temperature: 0, stopAtNewline: false };
+  completer.complete(text, opts);
+  const typing: number[] = [];
+  for (let i = 0; i < requests; i++) {
+    text += chars[rng.int(chars.length)];
+    const s = performance.now();
+    completer.complete(text, opts);
+    typing.push(performance.now() - s);
+  }
+  const cold: number[] = [];
+  for (let i = 0; i < Math.max(10, Math.floor(requests / 10)); i++) {
+    const fresh = new Completer(completionModel);
+    const ctx = Array.from({ length: 256 }, () => chars[rng.int(chars.length)]).join('');
+    const s = performance.now();
+    fresh.complete(ctx, opts);
+    cold.push(performance.now() - s);
+  }
+  const inspectText = Array.from({ length: 500 }, () => chars[rng.int(chars.length)]).join('');
+  const engineMs: number[] = [];
+  const wireMs: number[] = [];
+  let messageBytes = 0;
+  inspectQuantised(completionModel, inspectText, { topK: 5 });
+  for (let i = 0; i < 10; i++) {
+    const s = performance.now();
+    const q = inspectQuantised(completionModel, inspectText, { topK: 5 });
+    const m = performance.now();
+    const wire = toWireInspectResult(q);
+    wireMs.push(performance.now() - m);
+    engineMs.push(m - s);
+    messageBytes = Buffer.byteLength(JSON.stringify(wire));
+  }
+  const inspection = {
+    model: '2×256 LSTM',
+    chars: inspectText.length,
+    runs: engineMs.length,
+    engineP50Ms: percentile(engineMs, 50),
+    engineP95Ms: percentile(engineMs, 95),
+    wireP50Ms: percentile(wireMs, 50),
+    messageBytes,
+  };
+  log(`  inspection  ${inspection.chars} chars: engine p50 ${inspection.engineP50Ms.toFixed(1)} ms, p95 ${inspection.engineP95Ms.toFixed(1)} ms; wire ${inspection.wireP50Ms.toFixed(1)} ms, ${(messageBytes / 1e6).toFixed(2)} MB`);
+  completionModel.network.dispose();
+  sampler.network.dispose();
+  const completion = {
+    model: '2×256 LSTM',
+    contextChars: 256,
+    maxChars: 40,
+    requests,
+    typingP50Ms: percentile(typing, 50),
+    typingP95Ms: percentile(typing, 95),
+    coldP50Ms: percentile(cold, 50),
+    coldP95Ms: percentile(cold, 95),
+  };
+  log(
+    `  completion  typing p50 ${completion.typingP50Ms.toFixed(1)} ms, p95 ${completion.typingP95Ms.toFixed(1)} ms; cold 256-char context p50 ${completion.coldP50Ms.toFixed(1)} ms, p95 ${completion.coldP95Ms.toFixed(1)} ms`,
+  );
+  return { sampling: { tokensPerSecond: samplingRate, units: H, layers: 1 }, completion, inspection };
+}
+
 export async function runBench(options: BenchOptions = {}): Promise<BenchResult> {
   const log = options.log ?? (() => {});
   const loadAverage = loadavg();
@@ -233,6 +321,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   // Two rounds, each contender in turn, best of the two: a noisy neighbour hurts all alike.
   const kernels = kernelInfo();
   log(kernels.path === 'native' ? `native kernels: ${kernels.detail}` : `native kernels not in use: ${kernels.reason}`);
+  const inference = benchInference(log, options);
+  let portableInference: InferenceResult | null = null;
+  if (kernels.path === 'native') {
+    useKernels('portable');
+    log('  portable kernels:');
+    portableInference = benchInference(log, options);
+    useKernels('auto');
+  }
   // One engine and one per core (data-parallel workers), native when built, then portable.
   const cores = availableParallelism();
   const workerCounts = cores > 1 ? [1, cores] : [1];
@@ -304,77 +400,6 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   if (peaks.length) log(`  sgemm 1024²: ${peaks.map((p) => `${p.gflops.toFixed(1)} GFLOP/s (${p.source})`).join('; ')}`);
   const sgemmPeak = peaks.length ? peaks.reduce((a, b) => (b.gflops > a.gflops ? b : a)) : null;
 
-  const corpus = 'The quick brown fox jumps over the lazy dog; 0123456789 {}[]()=+-*/.,:!?\n\t"\'';
-  const sampler = randomModel(1, H, corpus);
-  sample(sampler, { length: 20 });
-  const t0 = performance.now();
-  const n = 400;
-  sample(sampler, { length: n, temperature: 1 });
-  const samplingRate = n / ((performance.now() - t0) / 1000);
-  log(`  sampling    ${samplingRate.toFixed(0)} tokens/s at batch 1 (1×${H} LSTM)`);
-
-  const requests = options.requests ?? 200;
-  const completionModel = randomModel(2, 256, corpus);
-  const rng = new Rng(4);
-  const chars = [...corpus];
-  let text = Array.from({ length: 256 }, () => chars[rng.int(chars.length)]).join('');
-  const completer = new Completer(completionModel);
-  const opts = { contextChars: 256, maxTokens: 40, temperature: 0, stopAtNewline: false };
-  completer.complete(text, opts);
-  const typing: number[] = [];
-  for (let i = 0; i < requests; i++) {
-    text += chars[rng.int(chars.length)];
-    const s = performance.now();
-    completer.complete(text, opts);
-    typing.push(performance.now() - s);
-  }
-  const cold: number[] = [];
-  for (let i = 0; i < Math.max(10, Math.floor(requests / 10)); i++) {
-    const fresh = new Completer(completionModel);
-    const ctx = Array.from({ length: 256 }, () => chars[rng.int(chars.length)]).join('');
-    const s = performance.now();
-    fresh.complete(ctx, opts);
-    cold.push(performance.now() - s);
-  }
-  const inspectText = Array.from({ length: 500 }, () => chars[rng.int(chars.length)]).join('');
-  const engineMs: number[] = [];
-  const wireMs: number[] = [];
-  let messageBytes = 0;
-  inspectQuantised(completionModel, inspectText, { topK: 5 });
-  for (let i = 0; i < 10; i++) {
-    const s = performance.now();
-    const q = inspectQuantised(completionModel, inspectText, { topK: 5 });
-    const m = performance.now();
-    const wire = toWireInspectResult(q);
-    wireMs.push(performance.now() - m);
-    engineMs.push(m - s);
-    messageBytes = Buffer.byteLength(JSON.stringify(wire));
-  }
-  const inspection = {
-    model: '2×256 LSTM',
-    chars: inspectText.length,
-    runs: engineMs.length,
-    engineP50Ms: percentile(engineMs, 50),
-    engineP95Ms: percentile(engineMs, 95),
-    wireP50Ms: percentile(wireMs, 50),
-    messageBytes,
-  };
-  log(`  inspection  ${inspection.chars} chars: engine p50 ${inspection.engineP50Ms.toFixed(1)} ms, p95 ${inspection.engineP95Ms.toFixed(1)} ms; wire ${inspection.wireP50Ms.toFixed(1)} ms, ${(messageBytes / 1e6).toFixed(2)} MB`);
-  completionModel.network.dispose();
-  sampler.network.dispose();
-  const completion = {
-    model: '2×256 LSTM',
-    contextChars: 256,
-    maxChars: 40,
-    requests,
-    typingP50Ms: percentile(typing, 50),
-    typingP95Ms: percentile(typing, 95),
-    coldP50Ms: percentile(cold, 50),
-    coldP95Ms: percentile(cold, 95),
-  };
-  log(
-    `  completion  typing p50 ${completion.typingP50Ms.toFixed(1)} ms, p95 ${completion.typingP95Ms.toFixed(1)} ms; cold 256-char context p50 ${completion.coldP50Ms.toFixed(1)} ms, p95 ${completion.coldP95Ms.toFixed(1)} ms`,
-  );
   const tokenise = benchTokenise();
   log(`  tokenise    ${tokenise.streamingMbPerSecond.toFixed(0)} MB/s streaming, ${tokenise.stringMbPerSecond.toFixed(1)} MB/s as a string`);
   return {
@@ -386,9 +411,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       : { missing: TORCH_HINT },
     sgemmPeak,
     shapes,
-    sampling: { tokensPerSecond: samplingRate, units: H, layers: 1 },
-    completion,
-    inspection,
+    ...inference,
+    portableInference,
     tokenise,
   };
 }
