@@ -103,7 +103,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--bidirectional', 'classify, tag, seq2seq: read each line (the source) both ways (the default)')
     .option('--no-bidirectional', 'classify, tag, seq2seq: read each line (the source) forwards only')
     .addOption(new Option('--attention <on|off>', "seq2seq: the decoder attends over the encoder's outputs (Luong; on is the default) or reads the bridged state alone").choices(['on', 'off']))
-    .option('--val-fraction <f>', 'fraction of the text held out for validation', parseNumber)
+    .option('--val-fraction <f>', 'fraction of the text held out for validation (default 0.1, at most 20,000 tokens unless given)', parseNumber)
     .option('--seed <s>', 'seed for initialisation, dropout and sampling', parseInteger)
     .addOption(new Option('--backend <name>', 'tensorflow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
     .option('--workers <n>', "engines per step, the batch's streams split between threads (default: the cores, capped by the batch)", parseInteger)

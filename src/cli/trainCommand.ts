@@ -6,7 +6,7 @@ import { basename, resolve } from 'node:path';
 import { ConfigError, resolveNetworkConfig } from '../engine/config.js';
 import type { NetworkOptions } from '../engine/config.js';
 import { Vocabulary } from '../engine/tokenizer.js';
-import { DataError } from '../training/batches.js';
+import { DataError, validationTokens } from '../training/batches.js';
 import { MODEL_FILE, savedCheckpoints } from '../model/index.js';
 import type { CheckpointKind, ModelMeta } from '../model/index.js';
 import { loadNewestCheckpoint } from '../training/checkpoint.js';
@@ -163,8 +163,8 @@ export function prepareTrain(
 }
 
 /** Streams the batcher reads from this many tokens (training/batches.ts cuts the batch to fit). */
-export function streamsFor(tokens: number, config: Pick<TrainConfig, 'seqLen' | 'valFraction' | 'batch'>): number {
-  const trainTokens = tokens - Math.floor(tokens * config.valFraction);
+export function streamsFor(tokens: number, config: Pick<TrainConfig, 'seqLen' | 'valFraction' | 'valTokensMax' | 'batch'>): number {
+  const trainTokens = tokens - validationTokens(tokens, config);
   return Math.max(1, Math.min(config.batch, Math.floor((trainTokens - 1) / config.seqLen)));
 }
 

@@ -14,9 +14,15 @@ export class DataError extends Error {
   override name = 'DataError';
 }
 
+/** Tokens held out for validation from a text of n tokens: the fraction, capped at valTokensMax. */
+export function validationTokens(n: number, config: { valFraction: number; valTokensMax: number | null }): number {
+  const nVal = Math.floor(n * config.valFraction);
+  return config.valTokensMax === null ? nVal : Math.min(nVal, config.valTokensMax);
+}
+
 /** Splits at a token boundary; validation is the end of the text. */
-export function splitTokens<T extends TokenArray | TokenSequence>(ids: T, valFraction: number, seqLen: number): Split<T> {
-  const nVal = Math.floor(ids.length * valFraction);
+export function splitTokens<T extends TokenArray | TokenSequence>(ids: T, valFraction: number, seqLen: number, valTokensMax: number | null = null): Split<T> {
+  const nVal = validationTokens(ids.length, { valFraction, valTokensMax });
   const minimum = 2 * (seqLen + 1);
   if (ids.length < minimum || nVal < 2) {
     throw new DataError(
