@@ -130,6 +130,11 @@ export function textTokens(text: string, offsets: readonly number[]): string[] {
   return Array.from({ length: offsets.length - 1 }, (_, i) => text.slice(offsets[i], offsets[i + 1]));
 }
 
+/** What a task model's inspection of an encoder pass starts with: its tokens and gate traces, no next-token predictions. */
+export function encoderInspection<G>(text: string, offsets: number[], pass: EncoderPass, cell: CellType, take: TakeTrace<G>): InspectionOf<G> {
+  return { tokens: textTokens(text, offsets), offsets, cell, layers: passTraces(pass, cell, take), predictions: [] };
+}
+
 /** The reference inspection: every trace as [t][unit] numbers to six decimals (CLI --json, tests). */
 export function inspect(model: Model, text: string, options: InspectOptions = {}): InspectResult {
   return runInspection(model, text, options, traceRows);

@@ -4,7 +4,7 @@
 
 import { seq2seqBatch } from '../../engine/heads/seq2seqHead.js';
 import type { InspectionOf, TakeTrace } from '../../engine/inspect.js';
-import { checkTokens, passTraces, textTokens } from '../../engine/inspect.js';
+import { checkTokens, encoderInspection, passTraces } from '../../engine/inspect.js';
 import { EOS } from '../../engine/tokenizer.js';
 import { transduce } from '../../engine/transduce.js';
 import { decodeOptions } from './seq2seqModel.js';
@@ -23,12 +23,10 @@ export function inspectSeq2seq<G>(t: Pick<Transducer, 'head' | 'vocab'>, text: s
   // The decoder reads <EOS> then the output, and predicts the output then <EOS>: one step per decoderToken.
   const pass = head.forward(seq2seqBatch([source], [output.ids], start, end));
   const cell = head.config.cell;
+  const encoder = encoderInspection(text, offsets, pass.encoder, cell, take);
   const result: InspectionOf<G> = {
-    tokens: textTokens(text, offsets),
-    offsets,
-    cell,
-    layers: [...passTraces(pass.encoder, cell, take), ...passTraces(pass.decoder, cell, take, 'decoder')],
-    predictions: [],
+    ...encoder,
+    layers: [...encoder.layers, ...passTraces(pass.decoder, cell, take, 'decoder')],
     decoderTokens: [...Array.from(output.ids, (id) => vocab.tokenText(id)), EOS],
     task: { task: 'seq2seq', output: vocab.decode(output.ids), saliency: head.saliency(source, output.ids, start, end) },
   };

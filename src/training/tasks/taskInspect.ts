@@ -6,7 +6,7 @@
 import type { ClassifierHead } from '../../engine/heads/classifierHead.js';
 import { padBatch } from '../../engine/heads/paddedBatch.js';
 import type { InspectOptions, InspectionOf, TakeTrace } from '../../engine/inspect.js';
-import { checkTokens, flowArrays, flowNorms, quantiseTrace, passTraces, textTokens, traceRows } from '../../engine/inspect.js';
+import { checkTokens, encoderInspection, flowArrays, flowNorms, quantiseTrace, traceRows } from '../../engine/inspect.js';
 import { softmaxRow } from '../../engine/network.js';
 import type { GradientFlow, InspectResult, QuantisedInspectResult } from '../../engine/types.js';
 import { ModelFormatError, readModelMeta } from '../../model/index.js';
@@ -117,11 +117,7 @@ function inspectClassify<G>(c: Pick<Classifier, 'head' | 'vocab' | 'labels'>, te
   const input: { dx?: Float32Array } = {};
   head.backward(batch, pass, dLogits, flows, { inputGradient: input, backwardFlows });
   const result: InspectionOf<G> = {
-    tokens: textTokens(text, offsets),
-    offsets,
-    cell: config.cell,
-    layers: passTraces(pass.encoder, config.cell, take),
-    predictions: [],
+    ...encoderInspection(text, offsets, pass.encoder, config.cell, take),
     task: {
       task: 'classify',
       labels: labels.slice(),
@@ -164,11 +160,7 @@ function inspectTag<G>(tagger: Pick<Tagger, 'head' | 'vocab' | 'tags'>, text: st
   const probabilities = Array.from({ length: T }, (_, t) => softmaxRow(pass.logits, t * K, K));
   const predicted = probabilities.map(argmax);
   const result: InspectionOf<G> = {
-    tokens: textTokens(text, offsets),
-    offsets,
-    cell: config.cell,
-    layers: passTraces(pass.encoder, config.cell, take),
-    predictions: [],
+    ...encoderInspection(text, offsets, pass.encoder, config.cell, take),
     task: { task: 'tag', tags: tags.slice(), probabilities: probabilities.map((p) => Array.from(p)), predicted },
   };
   if (options.gradients) {
