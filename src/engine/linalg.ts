@@ -92,8 +92,14 @@ export function transpose(data: Float32Array, rows: number, cols: number, out: F
   return out;
 }
 
+/** Where matmulTN transposes A: reused, since the product is uploaded before it returns. */
+let transposed = new Float32Array(0);
+
 /** Aᵀ·B where A is m×k and B is m×n, without a transposed product on the backend. */
 export function matmulTN(a: Mat, b: Mat): Float32Array {
   if (a.rows !== b.rows) throw new Error(`matmulTN rows ${a.rows} and ${b.rows} differ`);
-  return matmul({ data: transpose(a.data, a.rows, a.cols), rows: a.cols, cols: a.rows }, b);
+  const n = a.rows * a.cols;
+  if (transposed.length < n) transposed = new Float32Array(n);
+  const aT = transposed.subarray(0, n);
+  return matmul({ data: transpose(a.data, a.rows, a.cols, aT), rows: a.cols, cols: a.rows }, b);
 }
