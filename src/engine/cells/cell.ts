@@ -66,6 +66,9 @@ export interface Cell<C extends SequenceCache = SequenceCache> {
 /** A buffer of n values under a name, which a cell may fill as it likes (see Cell.forward). */
 export type Alloc = (key: string, n: number) => Float32Array;
 
+/** The Alloc outside a training step: a new zeroed buffer each time. */
+export const fresh: Alloc = (_key, n) => new Float32Array(n);
+
 export function zeroState(B: number, H: number, cell: CellType): LayerState {
   const a = new Float32Array(B * H);
   return { a, c: cell === 'lstm' ? new Float32Array(B * H) : a };
@@ -90,8 +93,7 @@ function gateBlock(acts: Float32Array, rows: number, G: number, H: number, k: nu
 }
 
 /** Rows of `a` shifted one step later in time, with state0 first: a⟨t−1⟩ for t = 0 … T−1. */
-export function previous(a: Float32Array, first: Float32Array, T: number, BH: number): Float32Array {
-  const out = new Float32Array(T * BH);
+export function previous(a: Float32Array, first: Float32Array, T: number, BH: number, out: Float32Array = new Float32Array(T * BH)): Float32Array {
   out.set(first, 0);
   out.set(a.subarray(0, (T - 1) * BH), BH);
   return out;

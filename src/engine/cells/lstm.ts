@@ -7,7 +7,7 @@ import type { GateName } from '../config.js';
 import { matmul, matmulTN } from '../linalg.js';
 import { sigmoid, tanh } from '../math.js';
 import type { BackwardResult, Cell, GateBlocks, LayerState, SequenceCache } from './cell.js';
-import { gateTrace, previous } from './cell.js';
+import { fresh, gateTrace, previous } from './cell.js';
 
 /** Where each gate sits in a row of 4H pre-activations (and of `acts`): block k spans k·H … (k+1)·H. */
 const BLOCKS = { gammaU: 0, gammaF: 1, gammaO: 2, cTilde: 3 } as const satisfies GateBlocks;
@@ -34,19 +34,21 @@ export const lstmCell: Cell<LstmCache> = {
     return [{ name: 'Wh', rows: H, cols: G * H }];
   },
 
-  forward(xProj, T, B, H, rec, state0) {
+  forward(xProj, T, B, H, rec, state0, alloc = fresh) {
     const H4 = G * H;
     const [uAt, fAt, oAt, cAt] = blockStarts(H);
     const BH = B * H;
-    const acts = new Float32Array(T * B * H4);
-    const c = new Float32Array(T * BH);
-    const tanhC = new Float32Array(T * BH);
-    const a = new Float32Array(T * BH);
+    // Every value of these is written below, so reused buffers need no clearing.
+    const acts = alloc('acts', T * B * H4);
+    const c = alloc('c', T * BH);
+    const tanhC = alloc('tanhC', T * BH);
+    const a = alloc('a', T * BH);
+    const zStep = alloc('zStep', B * H4); // Wh·a⟨t−1⟩ of the current step
     let aPrev = state0.a;
     let cPrev = state0.c;
     for (let t = 0; t < T; t++) {
       // z = Wh·a⟨t−1⟩ + (Wx·x⟨t⟩ + b)
-      const z = matmul({ data: aPrev, rows: B, cols: H }, rec[0].w);
+      const z = matmul({ data: aPrev, rows: B, cols: H }, rec[0].w, zStep);
       const zBase = t * B * H4;
       const sBase = t * BH;
       for (let b = 0; b < B; b++) {
@@ -91,13 +93,13 @@ export const lstmCell: Cell<LstmCache> = {
     };
   },
 
-  backward(cache, dA, rec, flow): BackwardResult {
+  backward(cache, dA, rec, flow, alloc = fresh): BackwardResult {
     const { T, B, H, acts, c, tanhC, state0 } = cache;
     const H4 = G * H;
     const [uAt, fAt, oAt, cAt] = blockStarts(H);
     const BH = B * H;
-    const dZ = new Float32Array(T * B * H4);
-    let dARec = new Float32Array(BH); // ∂L/∂a⟨t⟩ through a⟨t+1⟩
+    const dZ = alloc('dZ', T * B * H4); // every value written below
+    const dARec = alloc('dARec', BH).fill(0); // ∂L/∂a⟨t⟩ through a⟨t+1⟩
     const dCNext = new Float32Array(BH); // ∂L/∂c⟨t⟩ through c⟨t+1⟩
     for (let t = T - 1; t >= 0; t--) {
       const sBase = t * BH;
@@ -125,10 +127,10 @@ export const lstmCell: Cell<LstmCache> = {
         }
       }
       if (flow) flow[t] += sq;
-      dARec = matmul({ data: dZ.subarray(zBase, zBase + B * H4), rows: B, cols: H4 }, rec[0].wT);
+      matmul({ data: dZ.subarray(zBase, zBase + B * H4), rows: B, cols: H4 }, rec[0].wT, dARec);
     }
-    const aPrev = previous(cache.a, state0.a, T, BH);
+    const aPrev = previous(cache.a, state0.a, T, BH, alloc('aPrev', T * BH));
     const dWh = matmulTN({ data: aPrev, rows: T * B, cols: H }, { data: dZ, rows: T * B, cols: H4 });
-    return { dXProj: dZ, dRecurrent: [dWh], dState0: { a: dARec, c: dCNext } };
+    return { dXProj: dZ, dRecurrent: [dWh], dState0: { a: dARec.slice(), c: dCNext } };
   },
 };

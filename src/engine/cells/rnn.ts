@@ -47,7 +47,7 @@ export const rnnCell: Cell<RnnCache> = {
     const { T, B, H, a, state0 } = cache;
     const BH = B * H;
     const dZ = new Float32Array(T * BH);
-    let dARec = new Float32Array(BH);
+    let dARec: Float32Array = new Float32Array(BH);
     for (let t = T - 1; t >= 0; t--) {
       const base = t * BH;
       let sq = 0;

@@ -20,8 +20,8 @@ export type KernelPath = 'native' | 'portable';
 export type KernelChoice = 'auto' | KernelPath;
 
 /**
- * The hot loops of a network. A product given `out` (of the right length) may write its result
- * there and return it, so a training step reuses its buffers; the portable path returns new arrays.
+ * The hot loops of a network. A product given `out` (of the right length) writes its result
+ * there and returns it, so a training step reuses its buffers.
  */
 export interface Kernels {
   readonly path: KernelPath;
@@ -65,19 +65,19 @@ const portable: Kernels = {
   path: 'portable',
   cell: (type) => PORTABLE_CELLS[type],
   matmul,
-  matmulT: (a, _w, wT) => matmul(a, wT),
+  matmulT: (a, _w, wT, out) => matmul(a, wT, out),
   matmulTN,
   crossEntropy,
   dropout,
   adam: adamUpdate,
-  affine(x, ids, rows, W, b) {
+  affine(x, ids, rows, W, b, given) {
     const width = W.cols;
     let out: Float32Array;
     if (x === null) {
-      out = new Float32Array(rows * width);
+      out = given && given.length === rows * width ? given : new Float32Array(rows * width);
       for (let r = 0; r < rows; r++) out.set(W.data.subarray(ids[r] * width, ids[r] * width + width), r * width);
     } else {
-      out = matmul(x, W);
+      out = matmul(x, W, given);
     }
     for (let r = 0; r < rows; r++) {
       const o = r * width;
