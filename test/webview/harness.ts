@@ -2,6 +2,7 @@
 // HTML (same CSP) from 127.0.0.1, and drives Debian Chromium with a fake VS Code API that
 // records posted messages and lets a test push host messages.
 
+import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
@@ -16,7 +17,7 @@ import { quantiseTrace } from '../../src/engine/inspect.js';
 import type { InspectResult, QuantisedInspectResult } from '../../src/engine/types.js';
 import { toWireInspectResult } from '../../src/extension/panels/inspectResultWire.js';
 import { dequantise } from '../../src/protocol/inspectWire.js';
-import type { InspectorResultMessage, ModelRef } from '../../src/protocol/webview.js';
+import { InspectorResult, type InspectorResultMessage, type ModelRef } from '../../src/protocol/webview.js';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'webview');
@@ -322,4 +323,20 @@ export function loadInspection(cell: 'lstm' | 'gru' | 'rnn' | 'classify' | 'tag'
     })),
   };
   return { message: { ...recorded, result: toWireInspectResult(quantised) }, shown: dequantise(quantised) };
+}
+
+/** Opens the gate inspector, offers `models`, shows a recorded result (it must pass the protocol guard) and waits for its heatmaps. */
+export async function showInspection(
+  open: ReturnType<typeof usePanels>,
+  models: ModelRef[],
+  result: InspectorResultMessage,
+  o: { theme?: Theme; initialState?: unknown } = {},
+): Promise<PanelPage> {
+  const p = await open('inspector', { theme: o.theme ?? 'dark', initialState: o.initialState });
+  await p.waitFor(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+  await p.push({ type: 'inspector/models', models, selected: result.model.dir });
+  assert.ok(InspectorResult.is(result), 'the recorded result passes the protocol guard');
+  await p.push(result);
+  await p.waitFor(() => document.getElementById('gates')?.dataset.renderMs !== undefined);
+  return p;
 }

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CELL_GATES } from '../../src/engine/config.js';
-import { InspectorResult, isUnitSelection, type InspectorResultMessage } from '../../src/protocol/webview.js';
-import { allProblems, canvasStats, loadInspection, screenshot, type PanelPage, usePanels } from './harness.js';
+import { isUnitSelection, type InspectorResultMessage } from '../../src/protocol/webview.js';
+import { allProblems, canvasStats, loadInspection, screenshot, showInspection, type PanelPage, usePanels } from './harness.js';
 
 const lstmRecorded = loadInspection('lstm');
 const lstm = lstmRecorded.message;
@@ -16,14 +16,8 @@ const models = [lstm.model, gru.model, rnn.model];
 
 const open = usePanels();
 
-async function openWith(result: InspectorResultMessage, theme: 'light' | 'dark' = 'dark', initialState?: unknown): Promise<PanelPage> {
-  const p = await open('inspector', { theme, initialState });
-  await p.waitFor(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
-  await p.push({ type: 'inspector/models', models, selected: result.model.dir });
-  assert.ok(InspectorResult.is(result), 'the recorded result passes the protocol guard');
-  await p.push(result);
-  await p.waitFor(() => document.getElementById('gates')?.dataset.renderMs !== undefined);
-  return p;
+function openWith(result: InspectorResultMessage, theme: 'light' | 'dark' = 'dark', initialState?: unknown): Promise<PanelPage> {
+  return showInspection(open, models, result, { theme, initialState });
 }
 
 /** Page position of (step, unit) in heatmap `index`, scrolled into view; rows are units in index order. */

@@ -8,9 +8,9 @@ import { describe, it } from 'node:test';
 import { CELL_GATES } from '../../src/engine/config.js';
 import type { ClassifyInspection, Seq2seqInspection, TagInspection } from '../../src/engine/types.js';
 import { decodeInspectResult } from '../../src/protocol/inspectWire.js';
-import { InspectorResult, type InspectorResultMessage } from '../../src/protocol/webview.js';
+import type { InspectorResultMessage } from '../../src/protocol/webview.js';
 import { colorFor } from '../../webview/common/colorScales.js';
-import { allProblems, canvasStats, loadInspection, screenshot, type PanelPage, usePanels } from './harness.js';
+import { allProblems, canvasStats, loadInspection, screenshot, showInspection, type PanelPage, usePanels } from './harness.js';
 
 const classify = loadInspection('classify').message;
 const tag = loadInspection('tag').message;
@@ -19,14 +19,8 @@ const models = [classify.model, tag.model, seq2seq.model];
 
 const open = usePanels();
 
-async function openWith(result: InspectorResultMessage): Promise<PanelPage> {
-  const p = await open('inspector', { theme: 'dark' });
-  await p.waitFor(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
-  await p.push({ type: 'inspector/models', models, selected: result.model.dir });
-  assert.ok(InspectorResult.is(result), 'the recorded result passes the protocol guard');
-  await p.push(result);
-  await p.waitFor(() => document.getElementById('gates')?.dataset.renderMs !== undefined);
-  return p;
+function openWith(result: InspectorResultMessage): Promise<PanelPage> {
+  return showInspection(open, models, result);
 }
 
 const percent = (p: number) => `${(p * 100).toFixed(1)}%`;
