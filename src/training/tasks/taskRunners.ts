@@ -22,10 +22,15 @@ export interface TaskRunner {
   resume(folder: LoadedFolder, text: string, file: string, options: TrainOptions, run: Omit<TaskRun, 'resumeFrom'>): Promise<TaskDone>;
 }
 
+/** Throws when the stratified split left nothing to validate on (one `unit` per label). */
+function needValidation(file: string, count: number, unit: string): void {
+  if (count === 0) throw new ConfigError(`${file} has one ${unit} per label, too few for a validation split; give each label at least 2`);
+}
+
 const classifyRunner: TaskRunner = {
   fresh(text, file, options, run) {
     const prepared = prepareClassify(readClassify(text, file), options);
-    if (prepared.validation.ids.length === 0) throw new ConfigError(`${file} has one example per label, too few for a validation split; give each label at least 2`);
+    needValidation(file, prepared.validation.ids.length, 'example');
     return trainClassifier(prepared, run);
   },
   resume: (folder, text, file, options, run) => resumeClassifier(folder, readClassify(text, file), options, run).done,
@@ -34,7 +39,7 @@ const classifyRunner: TaskRunner = {
 const labelLmRunner: TaskRunner = {
   fresh(text, file, options, run) {
     const prepared = prepareLabelLm(readClassify(text, file), options);
-    if (prepared.validation.lines.length === 0) throw new ConfigError(`${file} has one line per label, too few for a validation split; give each label at least 2`);
+    needValidation(file, prepared.validation.lines.length, 'line');
     return trainLabelLm(prepared, run);
   },
   resume: (folder, text, file, options, run) => resumeLabelLm(folder, readClassify(text, file), options, run).done,
