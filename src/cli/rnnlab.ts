@@ -96,6 +96,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--lr-decay-every <n>', 'steps between learning-rate decays', parseInteger)
     .addOption(new Option('--lr-schedule <name>', 'cosine: anneal to --lr-final-factor × lr over the budget (default); constant').choices(['cosine', 'constant']))
     .option('--lr-final-factor <x>', 'where the cosine schedule ends, as a fraction of --lr (default 0.1)', parseNumber)
+    .option('--weight-decay <x>', 'decoupled weight decay: each step every weight matrix shrinks by lr × X (AdamW)', parseNumber)
     .option('--clip <x>', 'gradient clipping threshold (0 = off)', parseNumber)
     .addOption(new Option('--clip-mode <mode>', 'clip the global norm or each value').choices(['norm', 'value']))
     .option('--dropout <p>', 'dropout between stacked layers', parseNumber)

@@ -43,6 +43,11 @@ export interface TrainOptions extends NetworkOptions {
    * keeps seeing fresh starts (as when it reads a new text), so a zero state never derails it.
    */
   stateReset?: number;
+  /**
+   * Decoupled weight decay (Loshchilov & Hutter, AdamW): every step each weight matrix (not the
+   * biases) shrinks by lr × weightDecay before the optimizer's update. Default 0.
+   */
+  weightDecay?: number;
   /** Clip threshold. Default 5. 0 disables clipping. */
   clip?: number;
   /** `norm` clips by global norm (default), `value` clips each element. */
@@ -90,6 +95,7 @@ export interface TrainConfig {
   lrSchedule: LrSchedule;
   lrFinalFactor: number;
   stateReset: number;
+  weightDecay: number;
   clip: number;
   clipMode: ClipMode;
   valFraction: number;
@@ -116,6 +122,7 @@ export const RESUMABLE_KEYS = [
   'lrDecayEvery',
   'lrSchedule',
   'lrFinalFactor',
+  'weightDecay',
   'clip',
   'clipMode',
   'evalEvery',
@@ -174,6 +181,7 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
     lrSchedule: lrSchedule(options.lrSchedule),
     lrFinalFactor: check('lrFinalFactor', options.lrFinalFactor ?? 0.1, (options.lrFinalFactor ?? 0.1) > 0 && (options.lrFinalFactor ?? 0.1) <= 1, 'in (0, 1]'),
     stateReset: check('stateReset', options.stateReset ?? 0.02, (options.stateReset ?? 0.02) >= 0 && (options.stateReset ?? 0.02) <= 1, 'in [0, 1]'),
+    weightDecay: check('weightDecay', options.weightDecay ?? 0, (options.weightDecay ?? 0) >= 0 && (options.weightDecay ?? 0) * (options.lr ?? defaultLr) < 1, 'zero or positive, with lr × weightDecay below 1'),
     clip: check('clip', options.clip ?? 5, (options.clip ?? 5) >= 0, 'zero or positive'),
     clipMode,
     valFraction,

@@ -42,8 +42,13 @@ function loadSlots(own: Map<string, Slot>, given: readonly Slot[]): void {
 /** Updates one parameter in place from its gradient and its own moment arrays. */
 type Update = (step: number, lr: number, w: Float32Array, g: Float32Array, moments: Float32Array[]) => void;
 
+/** w ← w · shrink: decoupled weight decay, applied to weight matrices before the update. */
+function decay(w: Float32Array, shrink: number): void {
+  for (let i = 0; i < w.length; i++) w[i] *= shrink;
+}
+
 /** An optimizer that keeps one moment array per prefix and parameter, named `prefix/param`. */
-function elementwise(name: OptimizerName, params: readonly Param[], prefixes: string[], update: Update): Optimizer {
+function elementwise(name: OptimizerName, params: readonly Param[], prefixes: string[], update: Update, weightDecay: number): Optimizer {
   const slots = makeSlots(params, prefixes);
   const moments = params.map((p) => prefixes.map((prefix) => (slots.get(`${prefix}/${p.name}`) as Slot).data));
   return {
@@ -51,7 +56,11 @@ function elementwise(name: OptimizerName, params: readonly Param[], prefixes: st
     step: 0,
     apply(ps, grads, lr) {
       this.step++;
-      ps.forEach((p, k) => update(this.step, lr, p.data, grads[k], moments[k]));
+      const shrink = 1 - lr * weightDecay;
+      ps.forEach((p, k) => {
+        if (weightDecay > 0 && p.shape.length === 2) decay(p.data, shrink);
+        update(this.step, lr, p.data, grads[k], moments[k]);
+      });
     },
     slots: () => [...slots.values()],
     load(step, given) {
@@ -61,7 +70,9 @@ function elementwise(name: OptimizerName, params: readonly Param[], prefixes: st
   };
 }
 
-export function createOptimizer(name: OptimizerName, params: readonly Param[], options: { momentum?: number } = {}): Optimizer {
+/** `weightDecay` (default 0) shrinks every weight matrix by lr × weightDecay each step (AdamW's decoupled decay). */
+export function createOptimizer(name: OptimizerName, params: readonly Param[], options: { momentum?: number; weightDecay?: number } = {}): Optimizer {
+  const wd = options.weightDecay ?? 0;
   switch (name) {
     case 'adam': {
       const beta1 = 0.9;
@@ -73,7 +84,7 @@ export function createOptimizer(name: OptimizerName, params: readonly Param[], o
         // Bias-corrected step size (Kingma & Ba, section 2).
         const alpha = (lr * Math.sqrt(1 - Math.pow(beta2, step))) / (1 - Math.pow(beta1, step));
         kernels.adam(w, g, m, v, alpha, beta1, beta2, eps);
-      });
+      }, wd);
     }
     case 'rmsprop': {
       const rho = 0.9;
@@ -83,7 +94,7 @@ export function createOptimizer(name: OptimizerName, params: readonly Param[], o
           ms[i] = rho * ms[i] + (1 - rho) * g[i] * g[i];
           w[i] -= (lr * g[i]) / (Math.sqrt(ms[i]) + eps);
         }
-      });
+      }, wd);
     }
     case 'sgd': {
       const mu = options.momentum ?? 0.9;
@@ -92,7 +103,7 @@ export function createOptimizer(name: OptimizerName, params: readonly Param[], o
           vel[i] = mu * vel[i] - lr * g[i];
           w[i] += vel[i];
         }
-      });
+      }, wd);
     }
   }
 }

@@ -113,7 +113,7 @@ export function prepareNew(run: PrepareInput): Prepared {
       targetStep: null,
     },
     history: { runs: [], steps: [], evals: [] },
-    optimizer: createOptimizer(config.optimizer, network.params, { momentum: config.momentum }),
+    optimizer: createOptimizer(config.optimizer, network.params, { momentum: config.momentum, weightDecay: config.weightDecay }),
     carry: null,
     resumedFrom: null,
   };
@@ -158,7 +158,7 @@ export function prepareResume(run: PrepareInput): Prepared {
     throw new TrainingError(`the model already finished its training at step ${s.step}; pass --steps, --epochs or --minutes to train it further`);
   }
   const h = folder.history;
-  const optimizer = createOptimizer(config.optimizer, network.params, { momentum: config.momentum });
+  const optimizer = createOptimizer(config.optimizer, network.params, { momentum: config.momentum, weightDecay: config.weightDecay });
   if (folder.optimizer) optimizer.load(folder.optimizer.step, folder.optimizer.slots);
   return {
     name: run.name ?? folder.name,

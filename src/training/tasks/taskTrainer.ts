@@ -117,7 +117,7 @@ export async function trainTask(learner: TaskLearner, config: TrainConfig, run: 
   const clock = new RunClock(run.now);
   const minSaveMs = run.minSaveIntervalMs ?? MIN_SAVE_INTERVAL_MS;
   const prior = run.resumeFrom ?? null;
-  const optimizer = createOptimizer(config.optimizer, learner.params, { momentum: config.momentum });
+  const optimizer = createOptimizer(config.optimizer, learner.params, { momentum: config.momentum, weightDecay: config.weightDecay });
   if (prior?.optimizer && prior.optimizer.name === config.optimizer) optimizer.load(prior.optimizer.step, prior.optimizer.slots);
 
   const n = learner.trainCount;
