@@ -102,7 +102,7 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
     `task: ${taskLine(meta)}`,
     `network: ${n.bidirectional ? 'bidirectional ' : ''}${architectureLabel(n)}, ${n.input} input${n.input === 'embedding' ? ` (${n.embeddingSize})` : ''}, dropout ${n.dropout}, ${meta.parameters.toLocaleString('en-US')} parameters`,
     `vocabulary: ${n.vocabSize.toLocaleString('en-US')} ${meta.vocabulary.mode} tokens`,
-    `training: ${t.optimizer} lr ${t.lr}, batch ${t.batch}, seq-len ${t.seqLen}, clip ${t.clip} (${t.clipMode}),${t.weightDecay ? ` weight decay ${t.weightDecay},` : ''} val fraction ${t.valFraction}${t.valTokensMax !== null && t.valTokensMax !== undefined ? ` (at most ${t.valTokensMax.toLocaleString('en-US')} tokens)` : ''}, seed ${t.seed}`,
+    `training: ${t.optimizer} lr ${t.lr}${t.lrSchedule === 'cosine' ? ` (cosine to ${t.lrFinalFactor} ×)` : ''}, batch ${t.batch}, seq-len ${t.seqLen}, clip ${t.clip} (${t.clipMode}),${t.weightDecay ? ` weight decay ${t.weightDecay},` : ''} val fraction ${t.valFraction}${t.valTokensMax !== null && t.valTokensMax !== undefined ? ` (at most ${t.valTokensMax.toLocaleString('en-US')} tokens)` : ''}, seed ${t.seed}`,
     `state: step ${meta.state.step.toLocaleString('en-US')}, epoch ${meta.state.epoch.toFixed(2)}, best val loss ${loss(meta.state.bestValLoss)}`,
     `checkpoints: latest ${saved('latest', checkpoints.latest ?? null)}, best ${saved('best', checkpoints.best ?? null)}`,
     `weights: checked (size, CRC-32, shapes, finite values) for this save and each checkpoint`,

@@ -14,7 +14,7 @@ import type { CarryData } from './checkpoint.js';
 import { loadModelFolder, loadNewestCheckpoint } from './checkpoint.js';
 import type { TrainConfig, TrainOptions } from './config.js';
 import type { Corpus } from './corpus.js';
-import { RESUMABLE_KEYS, resolveTrainConfig } from './config.js';
+import { RESUMABLE_KEYS, resolveTrainConfig, withLanguageModelDefaults } from './config.js';
 import type { Optimizer } from './optimizers.js';
 import { createOptimizer } from './optimizers.js';
 
@@ -83,11 +83,12 @@ export function prepareNew(run: PrepareInput): Prepared {
     const which = saved.map((k) => (k === 'root' ? 'model.json' : `checkpoints/${k}`)).join(', ');
     throw new TrainingError(`${run.modelDir} already holds a model (${which}); continue training it, or train the new one into another folder`);
   }
-  const config = resolveTrainConfig(run.options);
+  const options = withLanguageModelDefaults(run.options);
+  const config = resolveTrainConfig(options);
   if (config.steps === null && config.epochs === null && config.minutes === null) config.epochs = 1;
   if (!run.corpus && !run.text) throw new DataError('the text is empty');
   const vocab = run.corpus?.vocab ?? Vocabulary.build(run.text ?? '', { mode: config.tokens, minCount: config.minCount, maxVocab: config.maxVocab, charEos: config.charEos });
-  const netConfig: NetworkConfig = resolveNetworkConfig(run.options, vocab.size, config.tokens);
+  const netConfig: NetworkConfig = resolveNetworkConfig(options, vocab.size, config.tokens);
   if (netConfig.bidirectional) {
     throw new ConfigError(
       'a bidirectional network reads each sequence backwards too, so it would see the very tokens it must predict; language models must be unidirectional',

@@ -40,7 +40,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 describe('rnnlab end to end', () => {
   test('train --json prints only JSON lines and ends with the done event', () => {
-    const r = rnnlab(['train', corpus, '--out', model, ...TINY, '--steps', '30', '--json']);
+    const r = rnnlab(['train', corpus, '--out', model, ...TINY, '--cell', 'lstm', '--steps', '30', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     const done = events[events.length - 1]!;

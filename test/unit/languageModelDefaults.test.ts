@@ -1,0 +1,41 @@
+// A new language model gets LANGUAGE_MODEL_DEFAULTS for what its options leave out; given options
+// win, the tasks keep the general defaults, and a folder saved before weight decay keeps none.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { LANGUAGE_MODEL_DEFAULTS, resolveTrainConfig, withLanguageModelDefaults } from '../../src/training/config.js';
+import { prepareNew } from '../../src/training/prepare.js';
+
+const root = mkdtempSync(join(tmpdir(), 'rnnlab-lmdefaults-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+const text = 'to be, or not to be: that is the question.\n'.repeat(40);
+
+describe('language-model defaults', () => {
+  test('a run with no options gets the measured GRU 1×224, weight decay and the schedule to 1%', () => {
+    const p = prepareNew({ text, modelDir: join(root, 'plain'), options: {} });
+    assert.equal(p.network.config.cell, 'gru');
+    assert.equal(p.network.config.units, 224);
+    assert.equal(p.network.config.layers, 1);
+    assert.equal(p.config.weightDecay, 0.05);
+    assert.equal(p.config.lrFinalFactor, 0.01);
+    assert.equal(p.config.lr, 1e-2);
+  });
+
+  test('given options win over every default, zero included', () => {
+    const p = prepareNew({ text, modelDir: join(root, 'given'), options: { cell: 'lstm', units: 64, weightDecay: 0, lrFinalFactor: 0.1 } });
+    assert.equal(p.network.config.cell, 'lstm');
+    assert.equal(p.network.config.units, 64);
+    assert.equal(p.config.weightDecay, 0);
+    assert.equal(p.config.lrFinalFactor, 0.1);
+    assert.deepEqual(withLanguageModelDefaults({ cell: undefined }).cell, LANGUAGE_MODEL_DEFAULTS.cell);
+  });
+
+  test('the general trainer defaults (what the tasks and folders saved before weight decay read) keep none', () => {
+    const general = resolveTrainConfig({});
+    assert.equal(general.weightDecay, 0);
+    assert.equal(general.lrFinalFactor, 0.1);
+  });
+});
