@@ -4,12 +4,14 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { ScoreResult } from '../engine/types.js';
+import { readModelMeta } from '../model/index.js';
 import { CancelledError } from './cancelledError.js';
 import { loadEngine } from './engineLoader.js';
 import { getModel } from './hostModels.js';
 import { errorText, pickModel, reportError } from './lab.js';
 import type { Lab, ModelRef } from './lab.js';
 import { showToken } from './modelTree.js';
+import { modelUseProblem, noModelFor, pickableFor } from './modelUses.js';
 import { BINS, binColor, legendHtml, surprisalBin } from './surprisalScale.js';
 import { scoreInWorker } from './trainerClient.js';
 
@@ -59,8 +61,20 @@ export class SurprisalController implements vscode.Disposable {
       void vscode.window.showErrorMessage('Open the text to colour by surprisal first.');
       return;
     }
-    const ref = await pickModel(this.lab, arg, 'Model whose surprisal to show');
+    const ref = await pickModel(this.lab, arg, 'Model whose surprisal to show', pickableFor('surprisal'), noModelFor('surprisal', this.lab.listModels(), this.lab.modelsDir()));
     if (!ref) return;
+    let problem: string | null;
+    try {
+      problem = modelUseProblem('surprisal', ref.name, readModelMeta(ref.dir, ref.checkpoint).task);
+    } catch (err) {
+      reportError(this.lab, `Cannot show the surprisal of ${ref.name}: ${errorText(err)}`);
+      return;
+    }
+    if (problem) {
+      // A tree item of another task (the picker lists only language models).
+      void vscode.window.showWarningMessage(problem);
+      return;
+    }
     const doc = editor.document;
     const text = doc.getText();
     const version = doc.version;

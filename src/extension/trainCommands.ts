@@ -20,6 +20,7 @@ import type { TrainingUi } from './trainingUi.js';
 import type { ModelTask } from '../model/index.js';
 import { taskTrainOptions } from './taskChoices.js';
 import { askTask } from './taskStep.js';
+import { appliesTo } from './modelUses.js';
 
 const TITLE = 'RNN Lab: Train Model';
 const SOURCE_KEY = (modelDir: string) => `rnnLab.trainingSource:${modelDir}`;
@@ -324,7 +325,14 @@ export function registerTrainCommands(lab: Lab, ui: TrainingUi): vscode.Disposab
     reg('rnnLab.pauseTraining', async (arg?: unknown) => (await pickRun(lab, arg, 'pause', (r) => !r.paused))?.pause()),
     reg('rnnLab.resumeTraining', async (arg?: unknown) => (await pickRun(lab, arg, 'resume', (r) => r.paused))?.resumeTraining()),
     reg('rnnLab.checkpointNow', async (arg?: unknown) => (await pickRun(lab, arg, 'save'))?.checkpointNow()),
-    reg('rnnLab.sampleNow', async (arg?: unknown, temperature?: unknown) =>
-      (await pickRun(lab, arg, 'sample from'))?.sampleNow(typeof temperature === 'number' ? temperature : undefined)),
+    reg('rnnLab.sampleNow', async (arg?: unknown, temperature?: unknown) => {
+      // Only runs that write text sample; a classifier, tagger or seq2seq run from the tree says why not.
+      const r = await pickRun(lab, arg, 'sample from', (run) => appliesTo('sample', run.task));
+      if (r && !appliesTo('sample', r.task)) {
+        void vscode.window.showInformationMessage(`${r.name} is a ${r.task} run: it writes no text samples.`);
+        return;
+      }
+      r?.sampleNow(typeof temperature === 'number' ? temperature : undefined);
+    }),
   ];
 }

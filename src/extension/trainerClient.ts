@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SampleResult, ScoreResult } from '../engine/types.js';
+import type { ModelTask } from '../model/index.js';
 import { releaseOwnLock } from '../model/lock.js';
 import { checkWorkerToHost } from '../protocol/worker.js';
 import type { ClassifyJob, ClassifyResult, HostToWorkerMessage, SampleJob, ScoreJob, WorkerRun, WorkerToHostMessage } from '../protocol/worker.js';
@@ -35,6 +36,8 @@ export class TrainingRun {
   readonly modelDir: string;
   readonly name: string;
   readonly resume: boolean;
+  /** What the run trains ('lm' when the run names none). */
+  readonly task: ModelTask;
   /** Resolves once, when the worker has exited. */
   readonly outcome: Promise<RunOutcome>;
   start: StartEvent | null = null;
@@ -51,6 +54,7 @@ export class TrainingRun {
     this.modelDir = run.modelDir;
     this.name = name;
     this.resume = run.resume;
+    this.task = run.task ?? 'lm';
     // The worker gets its own heap; a runaway model cannot take the extension host down.
     this.worker = new Worker(workerFile, { stdout: false, stderr: false });
     this.outcome = new Promise<RunOutcome>((resolve) => {

@@ -10,6 +10,7 @@ import { errorText, reportError } from './lab.js';
 import type { Lab } from './lab.js';
 import type { ModelExplorer } from './modelExplorer.js';
 import { bits } from './modelTree.js';
+import { appliesTo } from './modelUses.js';
 import type { RunOutcome, TrainingRun } from './trainerClient.js';
 
 /** Live trainer events for whoever else wants them (the dashboard panel). */
@@ -174,6 +175,8 @@ export class TrainingUi implements vscode.Disposable {
     const runs = this.lab.trainer.runs();
     void vscode.commands.executeCommand('setContext', 'rnnLab.training', runs.length > 0);
     void vscode.commands.executeCommand('setContext', 'rnnLab.trainingPaused', runs.some((r) => r.paused));
+    // Sample Now shows only while a run that writes text (a language model, or from a label) trains.
+    void vscode.commands.executeCommand('setContext', 'rnnLab.trainingSamples', runs.some((r) => appliesTo('sample', r.task)));
   }
 
   private render(run: TrainingRun | null): void {

@@ -126,11 +126,17 @@ describe('a trained classifier in the Models view and the dashboard', () => {
     assert.equal(taskLabel({ task: 'classify', bestMetrics: null }), 'classify', 'before its first evaluation');
   });
 
-  test('Sample Text and Evaluate on Active File list no classifier, and refuse one from the tree in one sentence', () => {
+  test('Sample Text, Evaluate on Active File and Show Surprisal list no classifier, and refuse one from the tree in one sentence', () => {
     const entries = listModels(modelsDir);
     assert.equal(entries.length, 1);
     assert.deepEqual(entries.map(pickableFor('sample')), [false]);
     assert.deepEqual(entries.map(pickableFor('evaluate')), [false]);
+    assert.deepEqual(entries.map(pickableFor('surprisal')), [false]);
+    assert.equal(noModelFor('surprisal', entries, modelsDir), `There is no language model to show the surprisal of in ${modelsDir}: its model is of other tasks.`);
+    assert.equal(
+      modelUseProblem('surprisal', 'reviews', 'classify'),
+      'reviews is a classify model: it labels lines (Classify Selection); Show Surprisal colours a text by how much a language model expected each token.',
+    );
     assert.equal(noModelFor('sample', entries, modelsDir), `There is no model to sample from (a language model, or one that generates from a label) in ${modelsDir}: its model is of other tasks.`);
     assert.equal(noModelFor('evaluate', [], modelsDir), null, 'no models at all: the usual "train one first"');
     assert.equal(modelUseProblem('sample', 'reviews', 'classify'), 'reviews is a classify model: it labels lines (Classify Selection), so there is no text to sample from it.');
@@ -141,7 +147,8 @@ describe('a trained classifier in the Models view and the dashboard', () => {
     const tasks = ['lm', 'classify', 'tag', 'seq2seq', 'label-lm'] as const;
     assert.deepEqual(tasks.filter((t) => modelUseProblem('sample', 'm', t) === null), ['lm', 'label-lm']);
     assert.deepEqual(tasks.filter((t) => modelUseProblem('evaluate', 'm', t) === null), ['lm']);
-    for (const t of tasks) for (const use of ['sample', 'evaluate'] as const) {
+    assert.deepEqual(tasks.filter((t) => modelUseProblem('surprisal', 'm', t) === null), ['lm']);
+    for (const t of tasks) for (const use of ['sample', 'evaluate', 'surprisal'] as const) {
       const problem = modelUseProblem(use, 'm', t);
       assert.ok(problem === null || (problem.endsWith('.') && problem.split('. ').length === 1), `one sentence: ${problem}`);
     }

@@ -50,6 +50,10 @@ describe('training dashboard for a classifier', () => {
     const confusionAt = async () => p.page.$$eval('#confusion-table tr', (rows) => rows.slice(1).map((r) => [...r.querySelectorAll('td')].map((td) => Number(td.textContent))));
     assert.deepEqual(await confusionAt(), evals()[3]!.confusion, 'the confusion matrix of the 4th evaluation');
     assert.deepEqual(await p.page.$$eval('#confusion-table tr:first-child th', (ths) => ths.slice(1).map((t) => t.textContent)), ['pos', 'neg'], 'columns named by label');
+    // A classifier writes no text: Sample now and the temperature are off while Stop stays on.
+    const running = await p.page.$$eval('#stop, #sample-now, #temperature', (els) => els.map((e) => [e.id, (e as HTMLElement & { disabled: boolean }).disabled]));
+    assert.deepEqual(running, [['stop', false], ['sample-now', true], ['temperature', true]]);
+    assert.equal(await p.page.getAttribute('#sample-now', 'title'), 'A classify run writes no text samples.');
 
     // The rest of the run arrives live: the chart grows and the matrix is the last evaluation's.
     await p.push(DashboardEvents.create({ events: events.slice(cut) }));

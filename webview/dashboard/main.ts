@@ -406,14 +406,18 @@ function renderHeader(): void {
   byId('eta').textContent = eta;
   // A run that has its done event is over, whatever status message came after it.
   const running = !snap.done && (snap.status === 'running' || snap.status === 'paused');
+  // A classifier, tagger or seq2seq run writes no text samples: Sample now has nothing to do.
+  const task = snap.start?.task;
+  const samples = task === undefined || task === 'lm' || task === 'label-lm';
   for (const b of [stopBtn, pauseBtn, checkpointBtn, sampleBtn]) {
-    b.disabled = !running;
-    b.setAttribute('aria-disabled', String(!running));
-    b.title = running ? '' : snap.done || snap.status === 'stopped' ? 'The run has stopped.' : 'No run is training.';
+    const off = !running || (b === sampleBtn && !samples);
+    b.disabled = off;
+    b.setAttribute('aria-disabled', String(off));
+    b.title = !running ? (snap.done || snap.status === 'stopped' ? 'The run has stopped.' : 'No run is training.') : off ? `A ${task} run writes no text samples.` : '';
   }
   csvBtn.disabled = jsonBtn.disabled = snap.series.step.length + snap.series.valStep.length === 0;
-  // The slider sets the temperature of the run's samples: with no run there is nothing to set.
-  tempInput.disabled = !running;
+  // The slider sets the temperature of the run's samples: with no run (or no samples) there is nothing to set.
+  tempInput.disabled = !running || !samples;
   pauseBtn.textContent = snap.status === 'paused' ? 'Resume' : 'Pause';
   byId('control-status').textContent = lastCheckpoint;
 }
