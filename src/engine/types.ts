@@ -152,4 +152,9 @@ export interface Seq2seqInspection {
   output: string;
   /** saliency[j][i] = ‖∂ log p(y⟨j⟩)/∂x⟨i⟩‖: rows the output tokens (decoderTokens), columns the source tokens. */
   saliency: number[][];
+  /**
+   * With attention: attention[j][i] = α⟨j,i⟩, the weight decoder step j gave source token i (each
+   * row sums to 1); same rows and columns as saliency. Absent for a model without attention.
+   */
+  attention?: number[][];
 }

@@ -138,7 +138,7 @@ export function isTaskInspection(v: unknown, steps: number, outputs: number): v 
     const k = v.tags.length;
     return isMatrix(v.probabilities, steps, k) && v.predicted.length === steps && v.predicted.every((p) => isIndex(p, k));
   }
-  if (v.task === 'seq2seq') return isString(v.output) && isMatrix(v.saliency, outputs, steps);
+  if (v.task === 'seq2seq') return isString(v.output) && isMatrix(v.saliency, outputs, steps) && (v.attention === undefined || isMatrix(v.attention, outputs, steps));
   return false;
 }
 

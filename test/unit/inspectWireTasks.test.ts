@@ -85,6 +85,20 @@ describe('inspection wire form with decoder layers', () => {
     assert.equal(isInspectResult({ ...dq, decoderTokens: output.slice(1) }), false, 'decoder rows must match decoderTokens');
     const shortSaliency = { task: 'seq2seq', output: 'le chat', saliency: (q.task as { saliency: number[][] }).saliency.slice(1) };
     assert.equal(isWireInspectResult({ ...packed, task: shortSaliency }), false, 'saliency rows are the output tokens');
+    const task = q.task as { saliency: number[][] };
+    const uniform = output.map(() => source.map(() => 1 / source.length));
+    assert.equal(isWireInspectResult({ ...packed, task: { ...task, attention: uniform.slice(1) } }), false, 'attention rows are the output tokens');
+    assert.equal(isWireInspectResult({ ...packed, task: { ...task, attention: uniform.map((r) => r.slice(1)) } }), false, 'attention columns are the source tokens');
+  });
+
+  it('carries a seq2seq model\'s attention weights, to 4 decimals', async () => {
+    const q = seq2seqResult();
+    const attention = output.map((_, j) => source.map((_, i) => (i === j % source.length ? 0.5 : 0.5 / (source.length - 1)) + 1e-7));
+    const wire = toWireInspectResult({ ...q, task: { ...(q.task as object), attention } as TaskInspection });
+    assert.ok(isWireInspectResult(JSON.parse(JSON.stringify(wire))));
+    const shown = await decodeInspectResult(JSON.parse(JSON.stringify(wire)));
+    const back = (shown.task as { attention: number[][] }).attention;
+    assert.deepEqual(back, attention.map((r) => r.map((a) => Math.round(a * 10_000) / 10_000)));
   });
 
   it('carries a classifier\'s and a tagger\'s part, rounded, and checks their shapes', () => {

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { initBackend } from '../../src/engine/backend.js';
-import type { GateName, NetworkOptions } from '../../src/engine/config.js';
+import type { AttentionKind, GateName, NetworkOptions } from '../../src/engine/config.js';
 import { resolveNetworkConfig } from '../../src/engine/config.js';
 import { ClassifierHead } from '../../src/engine/heads/classifierHead.js';
-import { Seq2seqHead } from '../../src/engine/heads/seq2seqHead.js';
+import { Seq2seqHead, seq2seqBatch } from '../../src/engine/heads/seq2seqHead.js';
 import { TaggerHead } from '../../src/engine/heads/taggerHead.js';
 import { Vocabulary } from '../../src/engine/tokenizer.js';
 import { transduce } from '../../src/engine/transduce.js';
@@ -211,9 +211,10 @@ describe('seq2seq inspection', () => {
   for (const [label, options] of [
     ['lstm, bidirectional encoder', { cell: 'lstm', bidirectional: true }],
     ['gru, two layers, embedding', { cell: 'gru', layers: 2, input: 'embedding', embeddingSize: 4 }],
-  ] as [string, NetworkOptions][]) {
+    ['gru with attention', { cell: 'gru', bidirectional: true, attention: 'luong' }],
+  ] as [string, NetworkOptions & { attention?: AttentionKind }][]) {
     test(`${label}: encoder and decoder traces, the output, and the head's saliency`, () => {
-      const head = Seq2seqHead.create(resolveNetworkConfig({ units: 5, dropout: 0, ...options }, vocab.size), 12);
+      const head = Seq2seqHead.create(resolveNetworkConfig({ units: 5, dropout: 0, ...options }, vocab.size), 12, { attention: options.attention });
       const inspector = seq2seqInspector({ head, vocab });
       const text = 'abcfed';
       const result = inspector.inspect(text, { gradients: true });
@@ -225,6 +226,17 @@ describe('seq2seq inspection', () => {
       const { start, end } = decodeOptions(vocab);
       assert.deepEqual(task.saliency, head.saliency(vocab.encode(text), outIds, start, end));
       assert.equal(task.saliency.length, result.decoderTokens!.length);
+      if (options.attention) {
+        // α⟨j,i⟩ of the teacher-forced pass over the model's own output: one row per decoder step, each a distribution over the source.
+        const alpha = head.forward(seq2seqBatch([vocab.encode(text)], [outIds], start, end)).attention!.pass.alpha;
+        assert.equal(task.attention!.length, result.decoderTokens!.length);
+        task.attention!.forEach((row, j) => {
+          assert.equal(row.length, text.length);
+          assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5, `row ${j} sums to 1`);
+          assert.ok(row.every((a) => a >= 0));
+          assert.deepEqual(row, Array.from(alpha.subarray(j * text.length, (j + 1) * text.length)));
+        });
+      } else assert.equal(task.attention, undefined, 'no attention, no weights');
       const layers = head.config.layers;
       const encoder = result.layers.filter((l) => l.part === undefined);
       const decoder = result.layers.filter((l) => l.part === 'decoder');

@@ -114,6 +114,19 @@ describe('gate inspector, task models', () => {
     assert.deepEqual([map.rows, map.cols], [decoderTokens.length, shown.tokens.length], 'rows: output tokens, columns: source tokens');
     assert.equal(map.h, decoderTokens.length * 14 + 16, 'a 14-pixel row per output token and the source axis');
     assert.ok((await canvasStats(p.page, '#saliency-map')).distinctColors > 10);
+    // The recorded reverser attends (the trainer's default): its weights get a map of the same shape.
+    assert.ok(s.attention, 'the fixture carries attention weights');
+    s.attention.forEach((row, j) => assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-3, `row ${j} of α sums to 1`));
+    const att = await p.page.locator('#attention-map').evaluate((c) => ({ rows: Number((c as HTMLElement).dataset.rows), cols: Number((c as HTMLElement).dataset.cols) }));
+    assert.deepEqual([att.rows, att.cols], [decoderTokens.length, shown.tokens.length]);
+    assert.ok((await canvasStats(p.page, '#attention-map')).distinctColors > 3, 'the attention map is drawn');
+    // Hover the cell of the last output step's strongest source token: the tooltip gives α there.
+    const last = s.attention.length - 1;
+    const strongest = s.attention[last]!.indexOf(Math.max(...s.attention[last]!));
+    const box = (await p.page.locator('#attention-map').boundingBox())!;
+    await p.page.mouse.move(box.x + 56 + strongest * 14 + 7, box.y + last * 14 + 7);
+    await p.waitFor(() => !(document.getElementById('tooltip') as HTMLElement).hidden);
+    assert.match((await p.page.locator('#tooltip').textContent()) ?? '', new RegExp(`α⟨${last},${strongest}⟩ = `));
 
     const encoder = shown.layers.filter((l) => l.part !== 'decoder');
     const decoder = shown.layers.filter((l) => l.part === 'decoder');

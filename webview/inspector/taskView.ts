@@ -1,6 +1,6 @@
 // What a task model's inspection adds above the gate heatmaps: a classifier's answer, its
 // probabilities step by step and the tokens coloured by saliency; a tagger's tag per token with
-// the runners-up; a seq2seq model's output and its source × output saliency map.
+// the runners-up; a seq2seq model's output, its source × output saliency map and, when it attends, its attention weights.
 
 import uPlot from 'uplot';
 import type { ClassifyInspection, InspectResult, Seq2seqInspection, TagInspection } from '../../src/engine/types.js';
@@ -170,11 +170,12 @@ const LABEL_W = 56;
 const AXIS_H = 16;
 
 /**
- * saliency[j][i] as a grid, output tokens down the side, source tokens along the bottom, each
- * row scaled by its own largest value (rows differ by orders of magnitude along the output).
+ * m[j][i] as a grid, output tokens down the side, source tokens along the bottom. `perRow`
+ * scales each row by its own largest value (saliency: rows differ by orders of magnitude along
+ * the output); otherwise the colour is the value itself in [0, 1] (attention weights).
  */
-function drawSaliencyMap(canvas: HTMLCanvasElement, s: Seq2seqInspection, source: readonly string[], output: readonly string[], theme: ThemeColors): void {
-  const rows = s.saliency.length;
+function drawTokenMap(canvas: HTMLCanvasElement, m: readonly (readonly number[])[], perRow: boolean, source: readonly string[], output: readonly string[], theme: ThemeColors): void {
+  const rows = m.length;
   const cols = source.length;
   const w = LABEL_W + cols * CELL;
   const hgt = rows * CELL + AXIS_H;
@@ -192,10 +193,10 @@ function drawSaliencyMap(canvas: HTMLCanvasElement, s: Seq2seqInspection, source
   ctx.font = '10px var(--vscode-editor-font-family, monospace)';
   ctx.textBaseline = 'middle';
   for (let j = 0; j < rows; j++) {
-    const row = s.saliency[j]!;
-    const max = finiteMax(row);
+    const row = m[j]!;
+    const scale = perRow ? finiteMax(row) : 1;
     for (let i = 0; i < cols; i++) {
-      ctx.fillStyle = colorFor('magnitude', max > 0 ? row[i]! / max : 0);
+      ctx.fillStyle = colorFor('magnitude', scale > 0 ? Math.min(1, row[i]! / scale) : 0);
       ctx.fillRect(LABEL_W + i * CELL, j * CELL, CELL - 1, CELL - 1);
     }
     ctx.fillStyle = theme.foreground;
@@ -204,6 +205,19 @@ function drawSaliencyMap(canvas: HTMLCanvasElement, s: Seq2seqInspection, source
   }
   ctx.textAlign = 'center';
   for (let i = 0; i < cols; i++) ctx.fillText(visibleChar(source[i] ?? '').slice(0, 2), LABEL_W + i * CELL + CELL / 2, rows * CELL + AXIS_H / 2);
+}
+
+/** Hover on a token map: which output and source tokens, and the value `describe` writes for them. */
+function hoverMap(canvas: HTMLCanvasElement, rows: number, source: readonly string[], output: readonly string[], tooltip: HTMLElement, describe: (j: number, i: number) => string): void {
+  canvas.addEventListener('mousemove', (e) => {
+    const b = canvas.getBoundingClientRect();
+    const i = Math.floor((e.clientX - b.left - LABEL_W) / CELL);
+    const j = Math.floor((e.clientY - b.top) / CELL);
+    if (i < 0 || i >= source.length || j < 0 || j >= rows) return void (tooltip.hidden = true);
+    tooltip.replaceChildren(h('div', {}, `output ${j} “${visibleChar(output[j] ?? '')}” · source ${i} “${visibleChar(source[i]!)}”`), h('div', {}, describe(j, i)));
+    placeTooltip(tooltip, e);
+  });
+  canvas.addEventListener('mouseleave', () => (tooltip.hidden = true));
 }
 
 function seq2seqView(box: HTMLElement, shown: TaskShown, s: Seq2seqInspection, theme: ThemeColors, tooltip: HTMLElement): TaskView {
@@ -217,18 +231,26 @@ function seq2seqView(box: HTMLElement, shown: TaskShown, s: Seq2seqInspection, t
     magnitudeLegend('saliency-legend', 'share of the row\'s largest', 1),
     h('div', { class: 'gate-grid' }, canvas),
   );
-  drawSaliencyMap(canvas, s, r.tokens, output, theme);
-  canvas.addEventListener('mousemove', (e) => {
-    const b = canvas.getBoundingClientRect();
-    const i = Math.floor((e.clientX - b.left - LABEL_W) / CELL);
-    const j = Math.floor((e.clientY - b.top) / CELL);
-    if (i < 0 || i >= r.tokens.length || j < 0 || j >= s.saliency.length) return void (tooltip.hidden = true);
-    tooltip.replaceChildren(
-      h('div', {}, `output ${j} “${visibleChar(output[j] ?? '')}” · source ${i} “${visibleChar(r.tokens[i]!)}”`),
-      h('div', {}, `‖∂ log p(y⟨${j}⟩)/∂x⟨${i}⟩‖ = ${formatNumber(s.saliency[j]![i]!)}`),
+  drawTokenMap(canvas, s.saliency, true, r.tokens, output, theme);
+  hoverMap(canvas, s.saliency.length, r.tokens, output, tooltip, (j, i) => `‖∂ log p(y⟨${j}⟩)/∂x⟨${i}⟩‖ = ${formatNumber(s.saliency[j]![i]!)}`);
+  const attention = s.attention;
+  let attentionCanvas: HTMLCanvasElement | null = null;
+  if (attention) {
+    attentionCanvas = h('canvas', { id: 'attention-map', class: 'saliency-map', role: 'img', 'aria-label': 'Attention weight of each source token at each output step' });
+    box.append(
+      h('h3', {}, 'Where the decoder attended'),
+      h('div', { class: 'row muted' }, 'Row j, column i: α⟨j,i⟩, the attention weight output step j gave source token i (each row sums to 1). Hover for the values.'),
+      magnitudeLegend('attention-legend', 'α⟨j,i⟩', 1),
+      h('div', { class: 'gate-grid' }, attentionCanvas),
     );
-    placeTooltip(tooltip, e);
-  });
-  canvas.addEventListener('mouseleave', () => (tooltip.hidden = true));
-  return { redraw: (th) => drawSaliencyMap(canvas, s, r.tokens, output, th), dispose: () => undefined };
+    drawTokenMap(attentionCanvas, attention, false, r.tokens, output, theme);
+    hoverMap(attentionCanvas, attention.length, r.tokens, output, tooltip, (j, i) => `α⟨${j},${i}⟩ = ${formatNumber(attention[j]![i]!)}`);
+  }
+  return {
+    redraw: (th) => {
+      drawTokenMap(canvas, s.saliency, true, r.tokens, output, th);
+      if (attentionCanvas && attention) drawTokenMap(attentionCanvas, attention, false, r.tokens, output, th);
+    },
+    dispose: () => undefined,
+  };
 }

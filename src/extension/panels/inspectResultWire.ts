@@ -10,13 +10,13 @@ const round3 = (v: number) => (Number.isFinite(v) ? Math.round(v * 1000) / 1000 
 const sig4 = (v: number) => (Number.isFinite(v) && v !== 0 ? Number(v.toPrecision(4)) : v);
 const round4 = (v: number) => (Number.isFinite(v) ? Math.round(v * 10_000) / 10_000 : v);
 
-/** A task model's part, its probabilities to 4 decimals and its saliencies to 4 significant digits. */
+/** A task model's part, its probabilities and attention weights to 4 decimals and its saliencies to 4 significant digits. */
 function wireTask(t: TaskInspection): TaskInspection {
   if (t.task === 'classify') {
     return { ...t, probabilities: t.probabilities.map(round4), stepProbabilities: t.stepProbabilities.map((r) => r.map(round4)), saliency: t.saliency.map(sig4) };
   }
   if (t.task === 'tag') return { ...t, probabilities: t.probabilities.map((r) => r.map(round4)) };
-  return { ...t, saliency: t.saliency.map((r) => r.map(sig4)) };
+  return { ...t, saliency: t.saliency.map((r) => r.map(sig4)), ...(t.attention ? { attention: t.attention.map((r) => r.map(round4)) } : {}) };
 }
 
 export function toWireInspectResult(r: QuantisedInspectResult): WireInspectResult {
