@@ -48,23 +48,26 @@ function gatesForward(
   const H4 = G * H;
   const [uAt, fAt, oAt, cAt] = blockStarts(H);
   for (let b = 0; b < B; b++) {
+    // Where this stream's Γu, Γf, Γo and c̃ blocks start in z and in xProj / acts, and its states.
     const zr = b * H4;
-    const g = zBase + zr;
+    const [zU, zF, zO, zC] = [zr + uAt, zr + fAt, zr + oAt, zr + cAt];
+    const [gU, gF, gO, gC] = [zBase + zU, zBase + zF, zBase + zO, zBase + zC];
     const s = b * H;
+    const at = sBase + s;
     for (let j = 0; j < H; j++) {
-      const gammaU = sigmoid(z[zr + uAt + j] + xProj[g + uAt + j]);
-      const gammaF = sigmoid(z[zr + fAt + j] + xProj[g + fAt + j]);
-      const gammaO = sigmoid(z[zr + oAt + j] + xProj[g + oAt + j]);
-      const cTilde = tanh(z[zr + cAt + j] + xProj[g + cAt + j]);
+      const gammaU = sigmoid(z[zU + j] + xProj[gU + j]);
+      const gammaF = sigmoid(z[zF + j] + xProj[gF + j]);
+      const gammaO = sigmoid(z[zO + j] + xProj[gO + j]);
+      const cTilde = tanh(z[zC + j] + xProj[gC + j]);
       const cNew = gammaU * cTilde + gammaF * cPrev[s + j]; // c⟨t⟩ = Γu⊙c̃ + Γf⊙c⟨t−1⟩
       const tc = tanh(cNew);
-      acts[g + uAt + j] = gammaU;
-      acts[g + fAt + j] = gammaF;
-      acts[g + oAt + j] = gammaO;
-      acts[g + cAt + j] = cTilde;
-      c[sBase + s + j] = cNew;
-      tanhC[sBase + s + j] = tc;
-      a[sBase + s + j] = gammaO * tc; // a⟨t⟩ = Γo⊙tanh(c⟨t⟩)
+      acts[gU + j] = gammaU;
+      acts[gF + j] = gammaF;
+      acts[gO + j] = gammaO;
+      acts[gC + j] = cTilde;
+      c[at + j] = cNew;
+      tanhC[at + j] = tc;
+      a[at + j] = gammaO * tc; // a⟨t⟩ = Γo⊙tanh(c⟨t⟩)
     }
   }
 }
@@ -127,24 +130,29 @@ export const lstmCell: Cell<LstmCache> = {
       const sBase = t * BH;
       const zBase = t * B * H4;
       let sq = 0;
+      // c⟨t−1⟩: the previous step's row, or the initial state at t = 0.
+      const cPrevOf = t > 0 ? c : state0.c;
+      const cPrevAt = t > 0 ? sBase - BH : 0;
       for (let b = 0; b < B; b++) {
         const s = b * H;
         const g = zBase + b * H4;
+        const [gU, gF, gO, gC] = [g + uAt, g + fAt, g + oAt, g + cAt];
+        const at = sBase + s;
+        const prevAt = cPrevAt + s;
         for (let j = 0; j < H; j++) {
-          const i = sBase + s + j;
-          const da = dA[i] + dARec[s + j];
+          const da = dA[at + j] + dARec[s + j];
           sq += da * da;
-          const gammaU = acts[g + uAt + j];
-          const gammaF = acts[g + fAt + j];
-          const gammaO = acts[g + oAt + j];
-          const cTilde = acts[g + cAt + j];
-          const tc = tanhC[i];
-          const cPrev = t > 0 ? c[i - BH] : state0.c[s + j];
+          const gammaU = acts[gU + j];
+          const gammaF = acts[gF + j];
+          const gammaO = acts[gO + j];
+          const cTilde = acts[gC + j];
+          const tc = tanhC[at + j];
+          const cPrev = cPrevOf[prevAt + j];
           const dc = dCNext[s + j] + da * gammaO * (1 - tc * tc);
-          dZ[g + uAt + j] = dc * cTilde * gammaU * (1 - gammaU);
-          dZ[g + fAt + j] = dc * cPrev * gammaF * (1 - gammaF);
-          dZ[g + oAt + j] = da * tc * gammaO * (1 - gammaO);
-          dZ[g + cAt + j] = dc * gammaU * (1 - cTilde * cTilde);
+          dZ[gU + j] = dc * cTilde * gammaU * (1 - gammaU);
+          dZ[gF + j] = dc * cPrev * gammaF * (1 - gammaF);
+          dZ[gO + j] = da * tc * gammaO * (1 - gammaO);
+          dZ[gC + j] = dc * gammaU * (1 - cTilde * cTilde);
           dCNext[s + j] = dc * gammaF;
         }
       }
