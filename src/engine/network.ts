@@ -347,13 +347,14 @@ export class Network {
    * allocate no arrays per token but these two.
    */
   advance(ids: Int32Array, B: number, T: number, state: RecurrentState | null): { state: RecurrentState; logits: Float32Array } {
+    const outer = this.scratch;
     this.scratch = this.readingPool;
     try {
       const pass = this.forward(ids, B, T, state);
       const V = this.config.vocabSize;
       return { state: pass.state, logits: pass.logits.slice((T - 1) * B * V, T * B * V) };
     } finally {
-      this.scratch = null;
+      this.scratch = outer;
     }
   }
 
