@@ -234,7 +234,10 @@ function randomModel(layers: number, units: number, text: string): Model {
 function benchInference(log: (line: string) => void, options: BenchOptions): InferenceResult {
   const corpus = 'The quick brown fox jumps over the lazy dog; 0123456789 {}[]()=+-*/.,:!?\n\t"\'';
   const sampler = randomModel(1, H, corpus);
-  sample(sampler, { length: 20 });
+  // 3,000 tokens first: until V8 has optimised the per-token path (1,500–2,000 tokens here), a
+  // run measures the compiler as much as the engine (the old engine's bench sampled after its
+  // training contenders had warmed up the shared code).
+  sample(sampler, { length: 3000 });
   // Median of five runs of 400 tokens: one run is 10–20 ms, too short to stand alone.
   const n = 400;
   const rates = Array.from({ length: 5 }, () => {

@@ -118,9 +118,11 @@ export class Network {
   private readonly output: { Wy: Param; by: Param; wy: ResidentMatrix; wyT: ResidentMatrix } | null;
   private readonly transposes: { src: Param; dst: ResidentMatrix }[] = [];
   /** Buffers of a training step, reused by the next one of the same shape (lossAndGrads only:
-   * its pass never leaves it). Null outside lossAndGrads, where every array is fresh. */
+   * its pass never leaves it), or of a pass `advance` reads (its own pool: sampling during
+   * training leaves the step's buffers alone). Null outside those two, where every array is fresh. */
   private scratch: Map<string, Float32Array> | null = null;
   private readonly pool = new Map<string, Float32Array>();
+  private readonly readingPool = new Map<string, Float32Array>();
 
   private constructor(config: NetworkConfig, init: (name: string, shape: number[]) => Float32Array, build: NetworkBuildOptions = {}) {
     this.config = config;
@@ -336,6 +338,24 @@ export class Network {
     let topMask: Float32Array | null = null;
     if (rng && this.config.dropout > 0) ({ x: top, mask: topMask } = this.dropout('dropTop', top, T, this.outputWidth(), rng, streams));
     return { T, B, ids, lengths, inputs, inputWidths, caches, outputs, dropoutMasks, top, topMask, state: { batch: B, layers: finals } };
+  }
+
+  /**
+   * Feeds T steps of B streams (time-major ids[t·B + b]) and returns what comes next: the state
+   * after them and the logits of the last step (B·V, a new array), equal to `forward`'s. The pass
+   * itself is not kept, so its buffers are reused by the next call: sampling and completion
+   * allocate no arrays per token but these two.
+   */
+  advance(ids: Int32Array, B: number, T: number, state: RecurrentState | null): { state: RecurrentState; logits: Float32Array } {
+    const outer = this.scratch;
+    this.scratch = this.readingPool;
+    try {
+      const pass = this.forward(ids, B, T, state);
+      const V = this.config.vocabSize;
+      return { state: pass.state, logits: pass.logits.slice((T - 1) * B * V, T * B * V) };
+    } finally {
+      this.scratch = outer;
+    }
   }
 
   /** Mean cross-entropy of `targets` (time-major, −1 = not counted) without gradients. */

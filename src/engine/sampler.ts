@@ -16,10 +16,7 @@ export function feed(model: Model, ids: Int32Array, state: RecurrentState | null
   let logits: Float32Array | null = null;
   for (let start = 0; start < ids.length; start += CHUNK) {
     const part = ids.subarray(start, Math.min(ids.length, start + CHUNK));
-    const pass = model.network.forward(part, 1, part.length, state);
-    state = pass.state;
-    const V = model.network.config.vocabSize;
-    logits = pass.logits.slice((part.length - 1) * V);
+    ({ state, logits } = model.network.advance(part, 1, part.length, state));
   }
   return { state, logits };
 }

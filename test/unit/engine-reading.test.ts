@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/engine/backend.js';
 import { CELL_GATES, resolveNetworkConfig } from '../../src/engine/config.js';
 import type { Model } from '../../src/engine/model.js';
+import type { RecurrentState } from '../../src/engine/network.js';
 import { Network } from '../../src/engine/network.js';
 import { Completer, sample, score } from '../../src/engine/sampler.js';
 import { gradientFlow, inspect } from '../../src/engine/inspect.js';
@@ -118,6 +119,50 @@ describe('sampling and scoring', () => {
     const m = model();
     assert.doesNotThrow(() => score(m, 'Ω≈ç√ the cat'));
     assert.doesNotThrow(() => sample(m, { prime: '∑∑ ', length: 5 }));
+  });
+});
+
+describe('advance (what sampling and completion feed through)', () => {
+  for (const cell of ['rnn', 'gru', 'lstm'] as const) {
+    test(`${cell}: the last step's logits and the state equal forward's, call after call on reused buffers`, () => {
+      const m = model(cell, 2);
+      const V = m.network.config.vocabSize;
+      const ids = m.vocab.encode('the dog sat on the log.');
+      let stepped: RecurrentState | null = null;
+      let reference: RecurrentState | null = null;
+      // Chunks of 7, 1, 1, 7 and 7 tokens: the buffers of one length are reused by the next call of it.
+      for (const [from, to] of [
+        [0, 7],
+        [7, 8],
+        [8, 9],
+        [9, 16],
+        [16, 23],
+      ]) {
+        const part = ids.subarray(from, to);
+        const a = m.network.advance(part, 1, part.length, stepped);
+        const pass = m.network.forward(part, 1, part.length, reference);
+        const expected = pass.logits.slice((part.length - 1) * V);
+        assert.equal(a.logits.length, V);
+        for (let v = 0; v < V; v++)
+          assert.ok(Math.abs(a.logits[v] - expected[v]) <= 1e-5 * Math.max(1, Math.abs(expected[v])), `${cell} tokens ${from}…${to}: logit ${v}`);
+        a.state.layers.forEach((s, l) => {
+          const r = pass.state.layers[l];
+          for (let i = 0; i < s.a.length; i++)
+            assert.ok(Math.abs(s.a[i] - r.a[i]) <= 1e-5 && Math.abs(s.c[i] - r.c[i]) <= 1e-5, `${cell} tokens ${from}…${to}: state of layer ${l}`);
+        });
+        stepped = a.state;
+        reference = pass.state;
+      }
+    });
+  }
+  test('the logits and state it returns are its own: the next call leaves them as they were', () => {
+    const m = model('lstm');
+    const first = m.network.advance(m.vocab.encode('the'), 1, 3, null);
+    const kept = { logits: first.logits.slice(), a: first.state.layers[0].a.slice(), c: first.state.layers[0].c.slice() };
+    m.network.advance(m.vocab.encode('dog'), 1, 3, null);
+    assert.deepEqual(first.logits, kept.logits);
+    assert.deepEqual(first.state.layers[0].a, kept.a);
+    assert.deepEqual(first.state.layers[0].c, kept.c);
   });
 });
 

@@ -8,7 +8,7 @@ import type { GateName } from '../config.js';
 import { matmul, matmulTN } from '../linalg.js';
 import { sigmoid, tanh } from '../math.js';
 import type { BackwardResult, Cell, GateBlocks, LayerState, SequenceCache } from './cell.js';
-import { gateTrace, previous } from './cell.js';
+import { fresh, gateTrace, previous } from './cell.js';
 
 /**
  * Where each gate sits in a row of 3H input pre-activations (and of `acts`): block k spans
@@ -41,17 +41,20 @@ export const gruCell: Cell<GruCache> = {
     ];
   },
 
-  forward(xProj, T, B, H, rec, state0) {
+  forward(xProj, T, B, H, rec, state0, alloc = fresh) {
     const H3 = G * H;
     const H2 = 2 * H;
     const [uAt, rAt, cAt] = blockStarts(H);
     const BH = B * H;
-    const acts = new Float32Array(T * B * H3);
-    const rc = new Float32Array(T * BH);
-    const c = new Float32Array(T * BH);
+    // Every value of these is written below, so reused buffers need no clearing.
+    const acts = alloc('acts', T * B * H3);
+    const rc = alloc('rc', T * BH);
+    const c = alloc('c', T * BH);
+    const zurStep = alloc('zurStep', B * H2); // Wh_ur·c⟨t−1⟩ of the current step
+    const zcStep = alloc('zcStep', BH); // Wh_c·(Γr⊙c⟨t−1⟩) of the current step
     let cPrev = state0.c;
     for (let t = 0; t < T; t++) {
-      const zur = matmul({ data: cPrev, rows: B, cols: H }, rec[0].w);
+      const zur = matmul({ data: cPrev, rows: B, cols: H }, rec[0].w, zurStep);
       const zBase = t * B * H3;
       const sBase = t * BH;
       for (let b = 0; b < B; b++) {
@@ -66,7 +69,7 @@ export const gruCell: Cell<GruCache> = {
           rc[sBase + s + j] = gammaR * cPrev[s + j];
         }
       }
-      const zc = matmul({ data: rc.subarray(sBase, sBase + BH), rows: B, cols: H }, rec[1].w);
+      const zc = matmul({ data: rc.subarray(sBase, sBase + BH), rows: B, cols: H }, rec[1].w, zcStep);
       for (let b = 0; b < B; b++) {
         const g = zBase + b * H3;
         const s = b * H;
@@ -96,18 +99,22 @@ export const gruCell: Cell<GruCache> = {
     };
   },
 
-  backward(cache, dA, rec, flow): BackwardResult {
+  backward(cache, dA, rec, flow, alloc = fresh): BackwardResult {
     const { T, B, H, acts, rc, state0 } = cache;
     const c = cache.a;
     const H3 = G * H;
     const H2 = 2 * H;
     const [uAt, rAt, cAt] = blockStarts(H);
     const BH = B * H;
-    const dZ = new Float32Array(T * B * H3);
-    const dZur = new Float32Array(T * B * H2);
-    const dZc = new Float32Array(T * BH);
-    const dc = new Float32Array(BH);
-    let dCRec = new Float32Array(BH); // ∂L/∂c⟨t⟩ through step t+1
+    // dZ, dZur, dZc and dc: every value written below before it is read.
+    const dZ = alloc('dZ', T * B * H3);
+    const dZur = alloc('dZur', T * B * H2);
+    const dZc = alloc('dZc', T * BH);
+    const dc = alloc('dc', BH);
+    const dRcStep = alloc('dRcStep', BH);
+    const viaGatesStep = alloc('viaGatesStep', BH);
+    // ∂L/∂c⟨t⟩ through step t+1. Step t reads it into dc first, then overwrites it with ∂L/∂c⟨t−1⟩.
+    const dCRec = alloc('dCRec', BH).fill(0);
     for (let t = T - 1; t >= 0; t--) {
       const sBase = t * BH;
       const zBase = t * B * H3;
@@ -133,8 +140,7 @@ export const gruCell: Cell<GruCache> = {
       }
       if (flow) flow[t] += sq;
       // ∂L/∂(Γr⊙c⟨t−1⟩) through c̃
-      const dRc = matmul({ data: dZc.subarray(sBase, sBase + BH), rows: B, cols: H }, rec[1].wT);
-      const dPrev = new Float32Array(BH);
+      const dRc = matmul({ data: dZc.subarray(sBase, sBase + BH), rows: B, cols: H }, rec[1].wT, dRcStep);
       for (let b = 0; b < B; b++) {
         const g = zBase + b * H3;
         const zr = (t * B + b) * H2;
@@ -146,16 +152,16 @@ export const gruCell: Cell<GruCache> = {
           const dzr = dRc[s + j] * cPrev * gammaR * (1 - gammaR);
           dZ[g + rAt + j] = dzr;
           dZur[zr + rAt + j] = dzr;
-          dPrev[s + j] = dc[s + j] * (1 - gammaU) + dRc[s + j] * gammaR;
+          dCRec[s + j] = dc[s + j] * (1 - gammaU) + dRc[s + j] * gammaR;
         }
       }
-      const viaGates = matmul({ data: dZur.subarray(t * B * H2, (t + 1) * B * H2), rows: B, cols: H2 }, rec[0].wT);
-      for (let i = 0; i < BH; i++) dPrev[i] += viaGates[i];
-      dCRec = dPrev;
+      const viaGates = matmul({ data: dZur.subarray(t * B * H2, (t + 1) * B * H2), rows: B, cols: H2 }, rec[0].wT, viaGatesStep);
+      for (let i = 0; i < BH; i++) dCRec[i] += viaGates[i];
     }
-    const cPrevAll = previous(c, state0.c, T, BH);
+    const cPrevAll = previous(c, state0.c, T, BH, alloc('cPrev', T * BH));
     const dWhUr = matmulTN({ data: cPrevAll, rows: T * B, cols: H }, { data: dZur, rows: T * B, cols: H2 });
     const dWhC = matmulTN({ data: rc, rows: T * B, cols: H }, { data: dZc, rows: T * B, cols: H });
-    return { dXProj: dZ, dRecurrent: [dWhUr, dWhC], dState0: { a: dCRec, c: dCRec } };
+    const dState0 = dCRec.slice();
+    return { dXProj: dZ, dRecurrent: [dWhUr, dWhC], dState0: { a: dState0, c: dState0 } };
   },
 };

@@ -26,6 +26,52 @@ export interface LstmCache extends SequenceCache {
   state0: LayerState;
 }
 
+/**
+ * The gates and states of one step for B streams, from z = Wh·a⟨t−1⟩ (B·4H) and the step's rows
+ * of xProj (from zBase): written into acts (from zBase) and c, tanhC, a (from sBase). Its own
+ * function so that V8 inlines all five exponentials of the loop (in forward they overran its
+ * inlining budget, and one was a call per unit).
+ */
+function gatesForward(
+  z: Float32Array,
+  xProj: Float32Array,
+  zBase: number,
+  cPrev: Float32Array,
+  B: number,
+  H: number,
+  acts: Float32Array,
+  c: Float32Array,
+  tanhC: Float32Array,
+  a: Float32Array,
+  sBase: number,
+): void {
+  const H4 = G * H;
+  const [uAt, fAt, oAt, cAt] = blockStarts(H);
+  for (let b = 0; b < B; b++) {
+    // Where this stream's Γu, Γf, Γo and c̃ blocks start in z and in xProj / acts, and its states.
+    const zr = b * H4;
+    const [zU, zF, zO, zC] = [zr + uAt, zr + fAt, zr + oAt, zr + cAt];
+    const [gU, gF, gO, gC] = [zBase + zU, zBase + zF, zBase + zO, zBase + zC];
+    const s = b * H;
+    const at = sBase + s;
+    for (let j = 0; j < H; j++) {
+      const gammaU = sigmoid(z[zU + j] + xProj[gU + j]);
+      const gammaF = sigmoid(z[zF + j] + xProj[gF + j]);
+      const gammaO = sigmoid(z[zO + j] + xProj[gO + j]);
+      const cTilde = tanh(z[zC + j] + xProj[gC + j]);
+      const cNew = gammaU * cTilde + gammaF * cPrev[s + j]; // c⟨t⟩ = Γu⊙c̃ + Γf⊙c⟨t−1⟩
+      const tc = tanh(cNew);
+      acts[gU + j] = gammaU;
+      acts[gF + j] = gammaF;
+      acts[gO + j] = gammaO;
+      acts[gC + j] = cTilde;
+      c[at + j] = cNew;
+      tanhC[at + j] = tc;
+      a[at + j] = gammaO * tc; // a⟨t⟩ = Γo⊙tanh(c⟨t⟩)
+    }
+  }
+}
+
 export const lstmCell: Cell<LstmCache> = {
   type: 'lstm',
   gates: G,
@@ -36,7 +82,6 @@ export const lstmCell: Cell<LstmCache> = {
 
   forward(xProj, T, B, H, rec, state0, alloc = fresh) {
     const H4 = G * H;
-    const [uAt, fAt, oAt, cAt] = blockStarts(H);
     const BH = B * H;
     // Every value of these is written below, so reused buffers need no clearing.
     const acts = alloc('acts', T * B * H4);
@@ -49,28 +94,8 @@ export const lstmCell: Cell<LstmCache> = {
     for (let t = 0; t < T; t++) {
       // z = Wh·a⟨t−1⟩ + (Wx·x⟨t⟩ + b)
       const z = matmul({ data: aPrev, rows: B, cols: H }, rec[0].w, zStep);
-      const zBase = t * B * H4;
       const sBase = t * BH;
-      for (let b = 0; b < B; b++) {
-        const zr = b * H4;
-        const g = zBase + zr;
-        const s = b * H;
-        for (let j = 0; j < H; j++) {
-          const gammaU = sigmoid(z[zr + uAt + j] + xProj[g + uAt + j]);
-          const gammaF = sigmoid(z[zr + fAt + j] + xProj[g + fAt + j]);
-          const gammaO = sigmoid(z[zr + oAt + j] + xProj[g + oAt + j]);
-          const cTilde = tanh(z[zr + cAt + j] + xProj[g + cAt + j]);
-          const cNew = gammaU * cTilde + gammaF * cPrev[s + j]; // c⟨t⟩ = Γu⊙c̃ + Γf⊙c⟨t−1⟩
-          const tc = tanh(cNew);
-          acts[g + uAt + j] = gammaU;
-          acts[g + fAt + j] = gammaF;
-          acts[g + oAt + j] = gammaO;
-          acts[g + cAt + j] = cTilde;
-          c[sBase + s + j] = cNew;
-          tanhC[sBase + s + j] = tc;
-          a[sBase + s + j] = gammaO * tc; // a⟨t⟩ = Γo⊙tanh(c⟨t⟩)
-        }
-      }
+      gatesForward(z, xProj, t * B * H4, cPrev, B, H, acts, c, tanhC, a, sBase);
       aPrev = a.subarray(sBase, sBase + BH);
       cPrev = c.subarray(sBase, sBase + BH);
     }
@@ -105,24 +130,29 @@ export const lstmCell: Cell<LstmCache> = {
       const sBase = t * BH;
       const zBase = t * B * H4;
       let sq = 0;
+      // c⟨t−1⟩: the previous step's row, or the initial state at t = 0.
+      const cPrevOf = t > 0 ? c : state0.c;
+      const cPrevAt = t > 0 ? sBase - BH : 0;
       for (let b = 0; b < B; b++) {
         const s = b * H;
         const g = zBase + b * H4;
+        const [gU, gF, gO, gC] = [g + uAt, g + fAt, g + oAt, g + cAt];
+        const at = sBase + s;
+        const prevAt = cPrevAt + s;
         for (let j = 0; j < H; j++) {
-          const i = sBase + s + j;
-          const da = dA[i] + dARec[s + j];
+          const da = dA[at + j] + dARec[s + j];
           sq += da * da;
-          const gammaU = acts[g + uAt + j];
-          const gammaF = acts[g + fAt + j];
-          const gammaO = acts[g + oAt + j];
-          const cTilde = acts[g + cAt + j];
-          const tc = tanhC[i];
-          const cPrev = t > 0 ? c[i - BH] : state0.c[s + j];
+          const gammaU = acts[gU + j];
+          const gammaF = acts[gF + j];
+          const gammaO = acts[gO + j];
+          const cTilde = acts[gC + j];
+          const tc = tanhC[at + j];
+          const cPrev = cPrevOf[prevAt + j];
           const dc = dCNext[s + j] + da * gammaO * (1 - tc * tc);
-          dZ[g + uAt + j] = dc * cTilde * gammaU * (1 - gammaU);
-          dZ[g + fAt + j] = dc * cPrev * gammaF * (1 - gammaF);
-          dZ[g + oAt + j] = da * tc * gammaO * (1 - gammaO);
-          dZ[g + cAt + j] = dc * gammaU * (1 - cTilde * cTilde);
+          dZ[gU + j] = dc * cTilde * gammaU * (1 - gammaU);
+          dZ[gF + j] = dc * cPrev * gammaF * (1 - gammaF);
+          dZ[gO + j] = da * tc * gammaO * (1 - gammaO);
+          dZ[gC + j] = dc * gammaU * (1 - cTilde * cTilde);
           dCNext[s + j] = dc * gammaF;
         }
       }

@@ -4,7 +4,7 @@ import type { GateName } from '../config.js';
 import { matmul, matmulTN } from '../linalg.js';
 import { tanh } from '../math.js';
 import type { BackwardResult, Cell, LayerState, SequenceCache } from './cell.js';
-import { previous } from './cell.js';
+import { fresh, previous } from './cell.js';
 
 export interface RnnCache extends SequenceCache {
   state0: LayerState;
@@ -18,12 +18,13 @@ export const rnnCell: Cell<RnnCache> = {
     return [{ name: 'Wh', rows: H, cols: H }];
   },
 
-  forward(xProj, T, B, H, rec, state0) {
+  forward(xProj, T, B, H, rec, state0, alloc = fresh) {
     const BH = B * H;
-    const a = new Float32Array(T * BH);
+    const a = alloc('a', T * BH); // every value written below
+    const zStep = alloc('zStep', BH); // Wh·a⟨t−1⟩ of the current step
     let aPrev = state0.a;
     for (let t = 0; t < T; t++) {
-      const z = matmul({ data: aPrev, rows: B, cols: H }, rec[0].w);
+      const z = matmul({ data: aPrev, rows: B, cols: H }, rec[0].w, zStep);
       const base = t * BH;
       for (let i = 0; i < BH; i++) a[base + i] = tanh(z[i] + xProj[base + i]);
       aPrev = a.subarray(base, base + BH);
@@ -43,11 +44,11 @@ export const rnnCell: Cell<RnnCache> = {
     };
   },
 
-  backward(cache, dA, rec, flow): BackwardResult {
+  backward(cache, dA, rec, flow, alloc = fresh): BackwardResult {
     const { T, B, H, a, state0 } = cache;
     const BH = B * H;
-    const dZ = new Float32Array(T * BH);
-    let dARec: Float32Array = new Float32Array(BH);
+    const dZ = alloc('dZ', T * BH); // every value written below
+    const dARec = alloc('dARec', BH).fill(0); // ∂L/∂a⟨t⟩ through a⟨t+1⟩
     for (let t = T - 1; t >= 0; t--) {
       const base = t * BH;
       let sq = 0;
@@ -58,10 +59,11 @@ export const rnnCell: Cell<RnnCache> = {
         dZ[base + i] = da * (1 - at * at);
       }
       if (flow) flow[t] += sq;
-      dARec = matmul({ data: dZ.subarray(base, base + BH), rows: B, cols: H }, rec[0].wT);
+      matmul({ data: dZ.subarray(base, base + BH), rows: B, cols: H }, rec[0].wT, dARec);
     }
-    const aPrev = previous(a, state0.a, T, BH);
+    const aPrev = previous(a, state0.a, T, BH, alloc('aPrev', T * BH));
     const dWh = matmulTN({ data: aPrev, rows: T * B, cols: H }, { data: dZ, rows: T * B, cols: H });
-    return { dXProj: dZ, dRecurrent: [dWh], dState0: { a: dARec, c: dARec } };
+    const dState0 = dARec.slice();
+    return { dXProj: dZ, dRecurrent: [dWh], dState0: { a: dState0, c: dState0 } };
   },
 };
