@@ -33,6 +33,8 @@ function contributedLanguages(): LanguageContribution[] {
   });
 }
 
+const USE_VERB: Record<ModelUse, string> = { sample: 'sample from', evaluate: 'evaluate', surprisal: 'show the surprisal of' };
+
 function checkStillThere(lab: Lab, ref: ModelRef): boolean {
   if (modelExists(ref.dir)) return true;
   lab.refreshModels();
@@ -40,15 +42,15 @@ function checkStillThere(lab: Lab, ref: ModelRef): boolean {
   return false;
 }
 
-/** The model Sample or Evaluate acts on: the pickers list only models it applies to; a tree item of another task is refused in one sentence. */
-async function pickModelFor(lab: Lab, arg: unknown, use: ModelUse, placeHolder: string): Promise<{ ref: ModelRef; meta: ModelMeta } | undefined> {
+/** The model Sample, Evaluate or Show Surprisal acts on: the pickers list only models it applies to; a tree item of another task is refused in one sentence. */
+export async function pickModelFor(lab: Lab, arg: unknown, use: ModelUse, placeHolder: string): Promise<{ ref: ModelRef; meta: ModelMeta } | undefined> {
   const ref = await pickModel(lab, arg, placeHolder, pickableFor(use), noModelFor(use, lab.listModels(), lab.modelsDir()));
   if (!ref || !checkStillThere(lab, ref)) return undefined;
   let meta: ModelMeta;
   try {
     meta = readModelMeta(ref.dir, ref.checkpoint);
   } catch (err) {
-    reportError(lab, `Cannot ${use === 'sample' ? 'sample from' : 'evaluate'} ${ref.name}: ${errorText(err)}`);
+    reportError(lab, `Cannot ${USE_VERB[use]} ${ref.name}: ${errorText(err)}`);
     return undefined;
   }
   const problem = modelUseProblem(use, ref.name, meta.task);

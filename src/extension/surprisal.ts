@@ -4,14 +4,13 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { ScoreResult } from '../engine/types.js';
-import { readModelMeta } from '../model/index.js';
 import { CancelledError } from './cancelledError.js';
 import { loadEngine } from './engineLoader.js';
 import { getModel } from './hostModels.js';
-import { errorText, pickModel, reportError } from './lab.js';
+import { errorText, reportError } from './lab.js';
 import type { Lab, ModelRef } from './lab.js';
 import { showToken } from './modelTree.js';
-import { modelUseProblem, noModelFor, pickableFor } from './modelUses.js';
+import { pickModelFor } from './modelCommands.js';
 import { BINS, binColor, legendHtml, surprisalBin } from './surprisalScale.js';
 import { scoreInWorker } from './trainerClient.js';
 
@@ -61,20 +60,9 @@ export class SurprisalController implements vscode.Disposable {
       void vscode.window.showErrorMessage('Open the text to colour by surprisal first.');
       return;
     }
-    const ref = await pickModel(this.lab, arg, 'Model whose surprisal to show', pickableFor('surprisal'), noModelFor('surprisal', this.lab.listModels(), this.lab.modelsDir()));
-    if (!ref) return;
-    let problem: string | null;
-    try {
-      problem = modelUseProblem('surprisal', ref.name, readModelMeta(ref.dir, ref.checkpoint).task);
-    } catch (err) {
-      reportError(this.lab, `Cannot show the surprisal of ${ref.name}: ${errorText(err)}`);
-      return;
-    }
-    if (problem) {
-      // A tree item of another task (the picker lists only language models).
-      void vscode.window.showWarningMessage(problem);
-      return;
-    }
+    const picked = await pickModelFor(this.lab, arg, 'surprisal', 'Model whose surprisal to show');
+    if (!picked) return;
+    const { ref } = picked;
     const doc = editor.document;
     const text = doc.getText();
     const version = doc.version;
