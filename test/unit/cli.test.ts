@@ -107,7 +107,7 @@ describe('rnnlab end to end', () => {
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
     const deadline = Date.now() + 30_000;
     while ((stdout.match(/"event":"step"/g) ?? []).length < 3) {
       assert.ok(Date.now() < deadline, `training started (stderr: ${stderr})`);

@@ -55,7 +55,8 @@ class Trainer {
     this.child = spawn(process.execPath, [cliPath, 'train', ...args, '--json'], { cwd: repoRoot, env: { ...process.env, ...env } });
     this.child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    // 'close' (all output read), not 'exit', which can come before the last chunk of stderr.
+    this.exited = new Promise((resolve) => this.child.once('close', (code) => resolve(code)));
   }
 
   events(): Record<string, unknown>[] {
