@@ -579,7 +579,14 @@ describe('RNN Lab in a real VS Code', () => {
     assert.ok(await frame.$('#gates canvas.heatmap'), 'the gate heatmaps are there too');
     // The selection in the editor is coloured token by token (decorations render in the overlay layer or inline).
     const coloured = () => session.page.$$eval('.view-overlays [class*="ced-"], .view-line [class*="ced-"]', (els) => els.length);
-    const spans = await waitFor(async () => ((await coloured()) > 10 ? coloured() : null), { timeout: 30_000, what: 'saliency colours on the selected line' });
+    const spans = await waitFor(async () => ((await coloured()) > 10 ? coloured() : null), { timeout: 30_000, what: 'saliency colours on the selected line' })
+      .catch(async (error: Error) => {
+        // What the screen and the extension's log say, for the failure message.
+        const groups = await session.editorGroups();
+        await session.runCommand('RNN Lab: Show Log');
+        const log = await waitFor(async () => (await session.panelText()) || null, { timeout: 10_000, what: 'the log' }).catch(() => '');
+        throw new Error(`${error.message}; ${await coloured()} coloured spans; editor groups ${JSON.stringify(groups)}; log: ${log.split('\n').filter((l) => /Gate inspector|error/i.test(l)).slice(-5).join(' | ')}`);
+      });
     console.log(`classify inspector: ${spans} saliency-coloured spans in the editor`);
     await frame.$eval('#task', (el) => el.scrollIntoView());
     await session.publishScreenshot('classify-inspector', ['docs/images/classify-inspector.png']);

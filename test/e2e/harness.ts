@@ -599,6 +599,14 @@ export class VsCodeSession {
         ?.querySelector('.tab.active')?.getAttribute('data-resource-name')?.trim() ?? '');
   }
 
+  /** Each editor group's tabs (an active tab starred) and whether the group is the active one. */
+  async editorGroups(): Promise<{ active: boolean; tabs: string[] }[]> {
+    return this.page.$$eval('.editor-group-container', (groups) => groups.map((g) => ({
+      active: g.classList.contains('active'),
+      tabs: Array.from(g.querySelectorAll('.tab')).map((t) => `${t.getAttribute('aria-label') ?? '?'}${t.classList.contains('active') ? '*' : ''}`),
+    })));
+  }
+
   /** Title of the active editor tab. */
   async activeTabTitle(): Promise<string> {
     return this.page.evaluate(() =>

@@ -51,7 +51,10 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
   const decorations = new UnitDecorations();
 
   const showing = (on: boolean) => void vscode.commands.executeCommand('setContext', UNIT_COLORS_CONTEXT, on);
+  /** A classifier's saliency for an editor that was not visible when it came: applied when it shows. */
+  let pendingSaliency: SaliencyEvent | null = null;
   const clearColors = () => {
+    pendingSaliency = null;
     decorations.clear();
     showing(false);
   };
@@ -67,14 +70,26 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
   };
 
   const applySaliency = (e: SaliencyEvent) => {
+    pendingSaliency = null;
     const editor = vscode.window.visibleTextEditors.find((ed) => ed.document.uri.toString() === e.source.uri);
-    if (editor && decorations.applySaliency(editor, e.source.offset, e.saliency)) showing(true);
-    else deps.log('Gate inspector: the inspected text is no longer in a visible editor, so only the panel shows the saliency.');
+    if (!editor) {
+      // Hidden (behind the panel, in another tab) or closed for now: coloured when it shows again.
+      pendingSaliency = e;
+      deps.log('Gate inspector: the inspected document is not in a visible editor; its saliency colours appear when it is shown.');
+    } else if (decorations.applySaliency(editor, e.source.offset, e.saliency)) {
+      showing(true);
+    } else {
+      deps.log('Gate inspector: the document no longer holds the inspected text, so only the panel shows the saliency.');
+    }
   };
 
   const subscriptions: vscode.Disposable[] = [
     decorations,
     InspectorPanel.onDidShowSaliency(applySaliency),
+    vscode.window.onDidChangeVisibleTextEditors((editors) => {
+      const p = pendingSaliency;
+      if (p && editors.some((ed) => ed.document.uri.toString() === p.source.uri)) applySaliency(p);
+    }),
     deps.onTrainerEvent((modelDir, event) => {
       store.add(modelDir, event);
       DashboardPanel.slot.current?.postEvent(modelDir, event);
