@@ -37,8 +37,8 @@ const capture = (args) => {
   return r.stdout;
 };
 
-console.log('\n$ rnnlab train corpus.txt --out .rnnlab/demo/model --cell lstm --units 128 --minutes 1\n');
-run(['train', corpusPath, '--out', modelDir, '--cell', 'lstm', '--units', '128', '--minutes', '1', '--sample-every', '0']);
+console.log('\n$ rnnlab train corpus.txt --out .rnnlab/demo/model --cell lstm --layers 1 --units 128 --minutes 1\n');
+run(['train', corpusPath, '--out', modelDir, '--cell', 'lstm', '--layers', '1', '--units', '128', '--minutes', '1', '--sample-every', '0']);
 for (const temperature of ['0.5', '1.0']) {
   console.log(`\n$ rnnlab sample .rnnlab/demo/model --prime "export function " --length 400 --temperature ${temperature}\n`);
   console.log(capture(['sample', modelDir, '--prime', 'export function ', '--length', '400', '--temperature', temperature, '--seed', '7']));

@@ -22,6 +22,7 @@ import { runEvalLabelLm, runSampleLabelLm, runTrainLabelLm } from './labelLmComm
 import { runEvalSeq2seq, runInspectSeq2seq, runPredictSeq2seq, runTrainSeq2seq } from './seq2seqCommands.js';
 import { runTrain } from './trainCommand.js';
 import { readModelMeta } from '../model/index.js';
+import { LANGUAGE_MODEL_DEFAULTS as LM } from '../training/config.js';
 import type { ModelTask } from '../model/index.js';
 import type { TrainFlags } from './trainCommand.js';
 import type { ClassifyFlags, PredictFlags } from './classifyCommands.js';
@@ -78,9 +79,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         'lm: next token (default); classify: one label per line (label<TAB>text, text<TAB>label, CSV, JSON lines); tag: one token<whitespace>tag per line, a blank line after each sentence; seq2seq: source<TAB>target per line',
       ).choices(['lm', 'classify', 'tag', 'seq2seq']),
     )
-    .addOption(new Option('--cell <type>', 'recurrent cell').choices(['lstm', 'gru', 'rnn']))
-    .option('--layers <n>', 'stacked recurrent layers', parseInteger)
-    .option('--units <n>', 'hidden units per layer', parseInteger)
+    .addOption(new Option('--cell <type>', `recurrent cell (language model default: ${LM.cell})`).choices(['lstm', 'gru', 'rnn']))
+    .option('--layers <n>', `stacked recurrent layers (language model default: ${LM.layers})`, parseInteger)
+    .option('--units <n>', `hidden units per layer (language model default: ${LM.units})`, parseInteger)
     .addOption(new Option('--tokens <mode>', 'tokenisation').choices(['char', 'word']))
     .addOption(new Option('--input <mode>', 'one-hot input or a learned embedding').choices(['onehot', 'embedding']))
     .option('--embedding-size <n>', 'embedding width', parseInteger)
@@ -95,11 +96,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--lr-decay <x>', 'multiply the learning rate by X every --lr-decay-every steps', parseNumber)
     .option('--lr-decay-every <n>', 'steps between learning-rate decays', parseInteger)
     .addOption(new Option('--lr-schedule <name>', 'cosine: anneal to --lr-final-factor × lr over the budget (default); constant').choices(['cosine', 'constant']))
-    .option('--lr-final-factor <x>', 'where the cosine schedule ends, as a fraction of --lr (default 0.1)', parseNumber)
-    .option('--weight-decay <x>', 'decoupled weight decay: each step every weight matrix shrinks by lr × X (AdamW)', parseNumber)
+    .option('--lr-final-factor <x>', `where the cosine schedule ends, as a fraction of --lr (language model default: ${LM.lrFinalFactor}; tasks: 0.1)`, parseNumber)
+    .option('--weight-decay <x>', `decoupled weight decay: each step every weight matrix shrinks by lr × X (AdamW; language model default: ${LM.weightDecay})`, parseNumber)
     .option('--clip <x>', 'gradient clipping threshold (0 = off)', parseNumber)
     .addOption(new Option('--clip-mode <mode>', 'clip the global norm or each value').choices(['norm', 'value']))
-    .option('--dropout <p>', 'dropout between stacked layers', parseNumber)
+    .option('--dropout <p>', `dropout between stacked layers and before the output layer (language model default: ${LM.dropout}; tasks: 0.1)`, parseNumber)
     .addOption(new Option('--condition <what>', 'lm: label — train on label<TAB>text lines, each line generated from its label (sample --label L)').choices(['label']))
     .option('--bidirectional', 'classify, tag, seq2seq: read each line (the source) both ways (the default)')
     .option('--no-bidirectional', 'classify, tag, seq2seq: read each line (the source) forwards only')

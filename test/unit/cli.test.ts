@@ -30,7 +30,7 @@ const CORPUS = Array.from({ length: 120 }, (_, i) => `the cat sat on the mat ${i
 const work = mkdtempSync(join(tmpdir(), 'rnnlab-cli-'));
 const corpus = join(work, 'corpus.txt');
 const model = join(work, 'model');
-const TINY = ['--units', '16', '--seq-len', '16', '--batch', '8', '--eval-every', '10', '--checkpoint-every', '10', '--sample-every', '0'];
+const TINY = ['--layers', '1', '--units', '16', '--seq-len', '16', '--batch', '8', '--eval-every', '10', '--checkpoint-every', '10', '--sample-every', '0'];
 
 before(() => {
   ensureCliBuilt();

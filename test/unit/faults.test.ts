@@ -16,7 +16,7 @@ import { cliPath, ensureCliBuilt, repoRoot, rnnlab } from './helpers.js';
 import type { CliRun } from './helpers.js';
 
 const CORPUS = Array.from({ length: 120 }, (_, i) => `the cat sat on the mat ${i % 7}. a dog ran.\n`).join('');
-const TINY = ['--units', '16', '--seq-len', '16', '--batch', '8', '--eval-every', '1000', '--sample-every', '0'];
+const TINY = ['--layers', '1', '--units', '16', '--seq-len', '16', '--batch', '8', '--eval-every', '1000', '--sample-every', '0'];
 const KILLS = 30;
 /** The kill loop's bound: 30 kills took 21-30 s at load average 4 on the 2-core machine, 47-74 s at load 17. */
 const KILL_BUDGET_MS = 120_000;

@@ -14,7 +14,7 @@ import { cliPath, ensureCliBuilt, repoRoot, rnnlab } from './helpers.js';
 import type { CliRun } from './helpers.js';
 
 const CORPUS = Array.from({ length: 120 }, (_, i) => `the cat sat on the mat ${i % 7}. a dog ran.\n`).join('');
-const TINY = ['--units', '16', '--seq-len', '16', '--batch', '8', '--sample-every', '0'];
+const TINY = ['--layers', '1', '--units', '16', '--seq-len', '16', '--batch', '8', '--sample-every', '0'];
 
 const work = mkdtempSync(join(tmpdir(), 'rnnlab-corrupt-'));
 const corpus = join(work, 'corpus.txt');

@@ -14,20 +14,25 @@ after(() => rmSync(root, { recursive: true, force: true }));
 const text = 'to be, or not to be: that is the question.\n'.repeat(40);
 
 describe('language-model defaults', () => {
-  test('a run with no options gets the measured GRU 1×224, weight decay and the schedule to 1%', () => {
+  test('a run with no options gets the measured GRU 2×192, dropout 0.25, weight decay and the schedule to 1%', () => {
     const p = prepareNew({ text, modelDir: join(root, 'plain'), options: {} });
     assert.equal(p.network.config.cell, 'gru');
-    assert.equal(p.network.config.units, 224);
-    assert.equal(p.network.config.layers, 1);
+    assert.equal(p.network.config.units, 192);
+    assert.equal(p.network.config.layers, 2);
+    assert.equal(p.network.config.dropout, 0.25);
+    assert.equal(p.config.batch, 16);
     assert.equal(p.config.weightDecay, 0.05);
     assert.equal(p.config.lrFinalFactor, 0.01);
     assert.equal(p.config.lr, 1e-2);
   });
 
   test('given options win over every default, zero included', () => {
-    const p = prepareNew({ text, modelDir: join(root, 'given'), options: { cell: 'lstm', units: 64, weightDecay: 0, lrFinalFactor: 0.1 } });
+    const p = prepareNew({ text, modelDir: join(root, 'given'), options: { cell: 'lstm', layers: 1, units: 64, dropout: 0, batch: 4, weightDecay: 0, lrFinalFactor: 0.1 } });
     assert.equal(p.network.config.cell, 'lstm');
+    assert.equal(p.network.config.layers, 1);
     assert.equal(p.network.config.units, 64);
+    assert.equal(p.network.config.dropout, 0);
+    assert.equal(p.config.batch, 4);
     assert.equal(p.config.weightDecay, 0);
     assert.equal(p.config.lrFinalFactor, 0.1);
     assert.deepEqual(withLanguageModelDefaults({ cell: undefined }).cell, LANGUAGE_MODEL_DEFAULTS.cell);
