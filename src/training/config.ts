@@ -163,7 +163,7 @@ export const LANGUAGE_MODEL_DEFAULTS = {
   layers: 2,
   units: 192,
   dropout: 0.25,
-  weightDecay: 0.05,
+  weightDecay: 0.1,
   lrFinalFactor: 0.01,
 } as const satisfies TrainOptions;
 

@@ -21,7 +21,7 @@ describe('language-model defaults', () => {
     assert.equal(p.network.config.layers, 2);
     assert.equal(p.network.config.dropout, 0.25);
     assert.equal(p.config.batch, 16);
-    assert.equal(p.config.weightDecay, 0.05);
+    assert.equal(p.config.weightDecay, 0.1);
     assert.equal(p.config.lrFinalFactor, 0.01);
     assert.equal(p.config.lr, 1e-2);
   });

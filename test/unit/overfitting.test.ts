@@ -35,11 +35,11 @@ test('validation up while training down for 3 evaluations in a row warns once; a
 test('a model trained on 270 tokens warns before its first step and when it overfits', async () => {
   const text = 'The owl and the pussycat went to sea in a beautiful pea-green boat; they took some honey, and plenty of money wrapped up in a five-pound note. '.repeat(2).slice(0, 300);
   const events: TrainerEvent[] = [];
-  // Without the language-model defaults' weight decay and low final learning rate, which keep
-  // this small model from overfitting 270 tokens in 400 steps.
+  // Without the language-model defaults' dropout, weight decay and low final learning rate,
+  // which keep this small model from overfitting 270 tokens in 400 steps.
   await train({
     text, modelDir: join(root, 'owl'), wasmDir, minSaveIntervalMs: 0,
-    options: { cell: 'lstm', units: 48, layers: 1, seqLen: 16, batch: 4, steps: 400, evalEvery: 10, sampleEvery: 0, checkpointEvery: 1000, backend: 'cpu', lr: 0.01, valFraction: 0.1, weightDecay: 0, lrFinalFactor: 0.1 },
+    options: { cell: 'lstm', units: 48, layers: 1, seqLen: 16, batch: 4, steps: 400, evalEvery: 10, sampleEvery: 0, checkpointEvery: 1000, backend: 'cpu', lr: 0.01, valFraction: 0.1, dropout: 0.1, weightDecay: 0, lrFinalFactor: 0.1 },
     onEvent: (e) => events.push(e),
   });
   const warnings = events.filter((e): e is WarningEvent => e.event === 'warning');
