@@ -49,15 +49,17 @@ inline float sigmoidf(float x) { return 1.f / (1.f + expf_fast(-x)); }
 inline float tanhf_fast(float x) { return 1.f - 2.f / (expf_fast(2.f * x) + 1.f); }
 
 // One row of LSTM gates in place, [z_u | z_f | z_o | z_c̃] → [Γu | Γf | Γo | c̃], with
-// c⟨t⟩ = Γu⊙c̃ + Γf⊙c⟨t−1⟩ and a⟨t⟩ = Γo⊙tanh(c⟨t⟩).
+// c⟨t⟩ = Γu⊙(m⊙c̃) + Γf⊙c⟨t−1⟩ and a⟨t⟩ = Γo⊙tanh(c⟨t⟩); m is the recurrent-dropout mask of c̃
+// (all ones without it).
 RNNLAB_CLONES void lstmGatesRow(int H, float* __restrict u, float* __restrict f, float* __restrict o, float* __restrict ct,
-                                const float* __restrict cPrev, float* __restrict cOut, float* __restrict tcOut, float* __restrict aOut) {
+                                const float* __restrict m, const float* __restrict cPrev, float* __restrict cOut,
+                                float* __restrict tcOut, float* __restrict aOut) {
   for (int j = 0; j < H; j++) {
     const float gammaU = sigmoidf(u[j]);
     const float gammaF = sigmoidf(f[j]);
     const float gammaO = sigmoidf(o[j]);
     const float cTilde = tanhf_fast(ct[j]);
-    const float cNew = gammaU * cTilde + gammaF * cPrev[j];
+    const float cNew = gammaU * (m[j] * cTilde) + gammaF * cPrev[j];
     const float tcn = tanhf_fast(cNew);
     u[j] = gammaU;
     f[j] = gammaF;
@@ -73,16 +75,17 @@ RNNLAB_CLONES void lstmGatesRow(int H, float* __restrict u, float* __restrict f,
 // recurrent path) and ∂c⟨t⟩ through c⟨t+1⟩, which it replaces by ∂c⟨t−1⟩.
 RNNLAB_CLONES void lstmBackRow(int H, const float* __restrict dAt, const float* __restrict dar, const float* __restrict gu,
                                const float* __restrict gf, const float* __restrict go, const float* __restrict gc,
-                               const float* __restrict tct, const float* __restrict cPrev, float* __restrict dcn,
+                               const float* __restrict m, const float* __restrict tct, const float* __restrict cPrev,
+                               float* __restrict dcn,
                                float* __restrict dzu, float* __restrict dzf, float* __restrict dzo, float* __restrict dzc) {
   for (int j = 0; j < H; j++) {
     const float da = dAt[j] + dar[j];
     const float gammaU = gu[j], gammaF = gf[j], gammaO = go[j], cTilde = gc[j], tc = tct[j];
     const float dc = dcn[j] + da * gammaO * (1.f - tc * tc);
-    dzu[j] = dc * cTilde * gammaU * (1.f - gammaU);
+    dzu[j] = dc * m[j] * cTilde * gammaU * (1.f - gammaU);
     dzf[j] = dc * cPrev[j] * gammaF * (1.f - gammaF);
     dzo[j] = da * tc * gammaO * (1.f - gammaO);
-    dzc[j] = dc * gammaU * (1.f - cTilde * cTilde);
+    dzc[j] = dc * gammaU * m[j] * (1.f - cTilde * cTilde);
     dcn[j] = dc * gammaF;
   }
 }
@@ -98,18 +101,34 @@ RNNLAB_CLONES void gruGatesRow(int H, float* __restrict u, float* __restrict r, 
   }
 }
 
-// GRU candidate c̃ in place and c⟨t⟩ = Γu⊙c̃ + (1 − Γu)⊙c⟨t−1⟩.
-RNNLAB_CLONES void gruStateRow(int H, const float* __restrict u, float* __restrict ct, const float* __restrict cPrev, float* __restrict cOut) {
+// GRU candidate c̃ in place and c⟨t⟩ = Γu⊙(m⊙c̃) + (1 − Γu)⊙c⟨t−1⟩ (m: the recurrent-dropout mask, or ones).
+RNNLAB_CLONES void gruStateRow(int H, const float* __restrict u, float* __restrict ct, const float* __restrict m, const float* __restrict cPrev,
+                               float* __restrict cOut) {
   for (int j = 0; j < H; j++) {
     const float cTilde = tanhf_fast(ct[j]);
     ct[j] = cTilde;
-    cOut[j] = u[j] * cTilde + (1.f - u[j]) * cPrev[j];
+    cOut[j] = u[j] * (m[j] * cTilde) + (1.f - u[j]) * cPrev[j];
   }
 }
 
 RNNLAB_CLONES void tanhInPlace(size_t n, float* __restrict x) {
   for (size_t i = 0; i < n; i++) x[i] = tanhf_fast(x[i]);
 }
+
+// The recurrent-dropout mask of c̃ (T·B·H) of a call, or, without one, a row of ones that every
+// step and stream reads (multiplying by 1 is exact, so no mask computes what the notes say).
+class CandidateMask {
+ public:
+  CandidateMask(const float* mask, int B, int H) : mask_(mask), ones_(mask ? 0 : size_t(H), 1.f), BH_(size_t(B) * H), H_(H) {}
+  /** The mask row of step t, stream b. */
+  const float* Row(int t, int b) const { return mask_ ? mask_ + size_t(t) * BH_ + size_t(b) * H_ : ones_.data(); }
+
+ private:
+  const float* mask_;
+  std::vector<float> ones_;
+  size_t BH_;
+  int H_;
+};
 
 // OpenBLAS threads: a fixed count after setThreads(n ≥ 1), else (0) by the product's size —
 // one thread below 2^23 multiply-adds, where waking a second thread costs more than it saves
@@ -213,7 +232,7 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
 
 // LSTM forward over T steps (notes): z = Wh·a⟨t−1⟩ + xProj⟨t⟩; Γu, Γf, Γo = σ(z_u, z_f, z_o),
 // c̃ = tanh(z_c̃), c⟨t⟩ = Γu⊙c̃ + Γf⊙c⟨t−1⟩, a⟨t⟩ = Γo⊙tanh(c⟨t⟩).
-// (T, B, H, xProj, Wh, a0, c0, acts out (may be xProj itself), c out, tanhC out, a out)
+// (T, B, H, xProj, Wh, a0, c0, acts out (may be xProj itself), c out, tanhC out, a out, candidate mask|null)
 Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   Args g(info);
   const int T = g.Int(0), B = g.Int(1), H = g.Int(2);
@@ -226,6 +245,7 @@ Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   float* c = g.F32(8, n);
   float* tanhC = g.F32(9, n);
   float* a = g.F32(10, n);
+  const CandidateMask m(g.F32OrNull(11, n), B, H);
   if (!g.Ok() || n == 0) return info.Env().Undefined();
   const float* aPrev = a0;
   const float* cPrev = c0;
@@ -239,7 +259,7 @@ Napi::Value LstmForward(const Napi::CallbackInfo& info) {
     for (int b = 0; b < B; b++) {
       float* zr = z + size(b) * H4;
       const size s = size(b) * H;
-      lstmGatesRow(H, zr, zr + H, zr + 2 * H, zr + 3 * H, cPrev + s, ct + s, tc + s, at + s);
+      lstmGatesRow(H, zr, zr + H, zr + 2 * H, zr + 3 * H, m.Row(t, b), cPrev + s, ct + s, tc + s, at + s);
     }
     aPrev = at;
     cPrev = ct;
@@ -248,7 +268,7 @@ Napi::Value LstmForward(const Napi::CallbackInfo& info) {
 }
 
 // LSTM backpropagation through time. (T, B, H, acts, c, tanhC, a, a0, c0, dA, Wh, dZ out, dWh out, flow|null,
-// dA0 out|null, dC0 out|null: ∂L/∂(initial state), for a decoder started from a bridge)
+// dA0 out|null, dC0 out|null: ∂L/∂(initial state), for a decoder started from a bridge; the forward pass's candidate mask|null)
 Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
   Args g(info);
   const int T = g.Int(0), B = g.Int(1), H = g.Int(2);
@@ -266,6 +286,7 @@ Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
   double* flow = g.F64OrNull(13, size(T));
   float* dA0 = g.F32OrNull(14, BH);
   float* dC0 = g.F32OrNull(15, BH);
+  const CandidateMask m(g.F32OrNull(16, n), B, H);
   if (!g.Ok()) return info.Env().Undefined();
   if (n == 0) {
     std::memset(dWh, 0, sizeof(float) * H * H4);
@@ -290,7 +311,7 @@ Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
           sq += da * da;
         }
       }
-      lstmBackRow(H, dAt, dar, gr, gr + H, gr + 2 * H, gr + 3 * H, tct, cPrev, dcn, dz, dz + H, dz + 2 * H, dz + 3 * H);
+      lstmBackRow(H, dAt, dar, gr, gr + H, gr + 2 * H, gr + 3 * H, m.Row(t, b), tct, cPrev, dcn, dz, dz + H, dz + 2 * H, dz + 3 * H);
     }
     if (flow) flow[t] += sq;
     if (t > 0 || dA0) {
@@ -311,7 +332,7 @@ Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
 
 // GRU forward (notes, resetAfter = false): Γu = σ(z_u), Γr = σ(z_r) with z_ur = Wh_ur·c⟨t−1⟩ + xProj,
 // c̃ = tanh(Wh_c·(Γr⊙c⟨t−1⟩) + xProj_c̃), c⟨t⟩ = Γu⊙c̃ + (1 − Γu)⊙c⟨t−1⟩.
-// (T, B, H, xProj, WhUr, WhC, c0, acts out, rc out, c out)
+// (T, B, H, xProj, WhUr, WhC, c0, acts out, rc out, c out, candidate mask|null)
 Napi::Value GruForward(const Napi::CallbackInfo& info) {
   Args g(info);
   const int T = g.Int(0), B = g.Int(1), H = g.Int(2);
@@ -323,6 +344,7 @@ Napi::Value GruForward(const Napi::CallbackInfo& info) {
   float* acts = g.F32(7, n * 3);
   float* rc = g.F32(8, n);
   float* c = g.F32(9, n);
+  const CandidateMask m(g.F32OrNull(10, n), B, H);
   if (!g.Ok() || n == 0) return info.Env().Undefined();
   const float* cPrev = c0;
   for (int t = 0; t < T; t++) {
@@ -340,7 +362,7 @@ Napi::Value GruForward(const Napi::CallbackInfo& info) {
     for (int b = 0; b < B; b++) {
       float* zr = z + size(b) * H3;
       const size s = size(b) * H;
-      gruStateRow(H, zr, zr + 2 * H, cPrev + s, ct + s);
+      gruStateRow(H, zr, zr + 2 * H, m.Row(t, b), cPrev + s, ct + s);
     }
     cPrev = ct;
   }
@@ -348,7 +370,7 @@ Napi::Value GruForward(const Napi::CallbackInfo& info) {
 }
 
 // GRU backpropagation through time. (T, B, H, acts, rc, c, c0, dA, WhUr, WhC, dZ out, dWhUr out, dWhC out, flow|null,
-// dC0 out|null: ∂L/∂c⟨0⟩)
+// dC0 out|null: ∂L/∂c⟨0⟩, the forward pass's candidate mask|null)
 Napi::Value GruBackward(const Napi::CallbackInfo& info) {
   Args g(info);
   const int T = g.Int(0), B = g.Int(1), H = g.Int(2);
@@ -365,6 +387,7 @@ Napi::Value GruBackward(const Napi::CallbackInfo& info) {
   float* dWhC = g.F32(12, size(H) * H);
   double* flow = g.F64OrNull(13, size(T));
   float* dC0 = g.F32OrNull(14, BH);
+  const CandidateMask m(g.F32OrNull(15, n), B, H);
   if (!g.Ok()) return info.Env().Undefined();
   if (n == 0) {
     std::memset(dWhUr, 0, sizeof(float) * H * 2 * H);
@@ -383,6 +406,7 @@ Napi::Value GruBackward(const Napi::CallbackInfo& info) {
       const float* dAt = dA + base + s;
       const float* dcr = dCRec.data() + s;
       float* dct = dc.data() + s;
+      const float* mr = m.Row(t, b);
       if (flow) {
         for (int j = 0; j < H; j++) {
           const double d = dAt[j] + dcr[j];
@@ -393,8 +417,8 @@ Napi::Value GruBackward(const Napi::CallbackInfo& info) {
         const float d = dAt[j] + dcr[j];
         const float gammaU = gr[j], cTilde = gr[2 * H + j];
         dct[j] = d;
-        dz[2 * H + j] = d * gammaU * (1.f - cTilde * cTilde);
-        dz[j] = d * (cTilde - cPrev[j]) * gammaU * (1.f - gammaU);
+        dz[2 * H + j] = d * gammaU * mr[j] * (1.f - cTilde * cTilde);
+        dz[j] = d * (mr[j] * cTilde - cPrev[j]) * gammaU * (1.f - gammaU);
       }
     }
     if (flow) flow[t] += sq;
@@ -720,6 +744,8 @@ Napi::Value BlasConfig(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // The cells take a recurrent-dropout mask of c̃ (their last argument); an older build lacks this.
+  exports.Set("candidateDropout", Napi::Boolean::New(env, true));
   exports.Set("gemm", Napi::Function::New(env, Gemm));
   exports.Set("lstmForward", Napi::Function::New(env, LstmForward));
   exports.Set("lstmBackward", Napi::Function::New(env, LstmBackward));

@@ -101,6 +101,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--clip <x>', 'gradient clipping threshold (0 = off)', parseNumber)
     .addOption(new Option('--clip-mode <mode>', 'clip the global norm or each value').choices(['norm', 'value']))
     .option('--dropout <p>', `dropout between stacked layers and before the output layer (language model default: ${LM.dropout})`, parseNumber)
+    .option('--recurrent-dropout <p>', "GRU, LSTM: dropout on each step's candidate c̃ where it enters the cell state (the memory is kept; default 0)", parseNumber)
     .addOption(new Option('--condition <what>', 'lm: label — train on label<TAB>text lines, each line generated from its label (sample --label L)').choices(['label']))
     .option('--bidirectional', 'classify, tag, seq2seq: read each line (the source) both ways (the default)')
     .option('--no-bidirectional', 'classify, tag, seq2seq: read each line (the source) forwards only')

@@ -32,6 +32,12 @@ export interface NetworkOptions {
    * the output layer (Zaremba et al. 2014) — during training only. Default 0.1: on
    * tiny-shakespeare a 1×128 LSTM overfits after about 2.5 epochs without it. */
   dropout?: number;
+  /** Dropout probability on each step's candidate c̃ where it enters the cell state — GRU
+   * c⟨t⟩ = Γu⊙(m⊙c̃) + (1 − Γu)⊙c⟨t−1⟩, LSTM c⟨t⟩ = Γu⊙(m⊙c̃) + Γf⊙c⟨t−1⟩ — during training only
+   * (recurrent dropout without memory loss, Semeniuta et al. 2016). A fresh mask every step; the
+   * memory c⟨t−1⟩ is never dropped, and inference runs the notes' equations unchanged. GRU and LSTM
+   * only (a plain RNN has no candidate). Default 0. */
+  recurrentDropout?: number;
   /** Run a second layer over reversed time and merge. Not allowed for language models. */
   bidirectional?: boolean;
   /** How forward and backward outputs are merged (Keras semantics). Default `concat`. */
@@ -52,6 +58,8 @@ export interface NetworkConfig {
   input: InputMode;
   embeddingSize: number;
   dropout: number;
+  /** See NetworkOptions.recurrentDropout; 0 when off. */
+  recurrentDropout: number;
   bidirectional: boolean;
   merge: MergeMode;
   forgetBias: number;
@@ -81,6 +89,11 @@ export function resolveNetworkConfig(
   }
   const dropout = options.dropout ?? 0.1;
   if (!(dropout >= 0 && dropout < 1)) throw new ConfigError(`dropout must be in [0, 1), got ${dropout}`);
+  const recurrentDropout = options.recurrentDropout ?? 0;
+  if (!(recurrentDropout >= 0 && recurrentDropout < 1)) throw new ConfigError(`recurrentDropout must be in [0, 1), got ${recurrentDropout}`);
+  if (recurrentDropout > 0 && cell === 'rnn') {
+    throw new ConfigError('recurrentDropout applies to GRU and LSTM cells: it drops the candidate c̃, which a plain RNN does not have');
+  }
   const merge = options.merge ?? 'concat';
   if (!['concat', 'sum', 'mul', 'ave'].includes(merge)) {
     throw new ConfigError(`merge must be concat, sum, mul or ave, got ${String(merge)}`);
@@ -96,6 +109,7 @@ export function resolveNetworkConfig(
     input,
     embeddingSize: positiveInt('embeddingSize', options.embeddingSize ?? Math.min(64, vocabSize), 4096),
     dropout,
+    recurrentDropout,
     bidirectional: options.bidirectional ?? false,
     merge,
     forgetBias,

@@ -324,7 +324,8 @@ export class Network {
         const backward = k === 1;
         if (backward) xProj = reverseStreams(xProj, T, B, this.cell.gates * H, lengths);
         const init = backward ? zeroState(B, H, this.config.cell) : s0.layers[l];
-        const cache = this.cell.forward(xProj, T, B, H, d.rec, init, this.allocator(`${l}.${k}.`));
+        const candidateMask = rng && this.config.recurrentDropout > 0 ? this.candidateMask(`${l}.${k}`, T, B, rng, streams) : null;
+        const cache = this.cell.forward(xProj, T, B, H, d.rec, init, this.allocator(`${l}.${k}.`), candidateMask);
         layerCaches.push(cache);
         if (!backward) finals.push(cache.final);
       });
@@ -538,6 +539,16 @@ export class Network {
     const mask = this.buf(`${key}.mask`, x.length);
     this.kernels.dropout(x, this.config.dropout, rng, T, width, streams, y, mask);
     return { x: y, mask };
+  }
+
+  /** A recurrent-dropout mask of c̃ for one direction of one layer (T·B·H, in that direction's
+   * own time), drawn like the dropout masks: over the whole batch, this slice's streams kept. */
+  private candidateMask(key: string, T: number, B: number, rng: Rng, streams: StreamSlice): Float32Array {
+    const n = T * B * this.config.units;
+    const ones = this.buf(`${key}.candidateOnes`, n).fill(1);
+    const mask = this.buf(`${key}.candidateMask`, n);
+    this.kernels.dropout(ones, this.config.recurrentDropout, rng, T, this.config.units, streams, this.buf(`${key}.candidateDropped`, n), mask);
+    return mask;
   }
 
   private merge(caches: SequenceCache[], T: number, B: number, lengths: Int32Array | null): Float32Array {

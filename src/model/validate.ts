@@ -54,6 +54,8 @@ function validateNetwork(where: string, raw: unknown, tokens: TokenMode): Networ
   if (embeddingSize !== undefined) options.embeddingSize = embeddingSize;
   const dropout = optional('dropout', isNumber, 'a number');
   if (dropout !== undefined) options.dropout = dropout;
+  const recurrentDropout = optional('recurrentDropout', isNumber, 'a number');
+  if (recurrentDropout !== undefined) options.recurrentDropout = recurrentDropout;
   const bidirectional = optional('bidirectional', isBool, 'true or false');
   if (bidirectional !== undefined) options.bidirectional = bidirectional;
   const merge = optional('merge', isString, 'concat, sum, mul or ave');

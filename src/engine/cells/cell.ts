@@ -23,6 +23,8 @@ export interface SequenceCache {
   T: number;
   B: number;
   H: number;
+  /** The forward pass's candidateMask (T·B·H), or null without recurrent dropout. */
+  candidateMask: Float32Array | null;
   /** a⟨t⟩ for every step: the layer's output. */
   a: Float32Array;
   /** State after the last step (carried to the next truncated-BPTT window). */
@@ -53,8 +55,11 @@ export interface Cell<C extends SequenceCache = SequenceCache> {
   /** Names and shapes of the recurrent matrices for H units. */
   recurrentShapes(H: number): { name: string; rows: number; cols: number }[];
   /** Runs T steps. xProj = x·Wx + b for every step, T·B·(G·H). `alloc`, when given, hands out
-   * the buffers of the cache (reused between training steps; contents undefined). */
-  forward(xProj: Float32Array, T: number, B: number, H: number, rec: RecurrentMatrix[], state0: LayerState, alloc?: Alloc): C;
+   * the buffers of the cache (reused between training steps; contents undefined). `candidateMask`
+   * (T·B·H, training with recurrent dropout; GRU and LSTM) multiplies each step's c̃ where it
+   * enters c⟨t⟩: 0 drops it, 1/(1 − p) keeps it (see NetworkOptions.recurrentDropout). The cache
+   * keeps it for the backward pass; the traces show c̃ itself. */
+  forward(xProj: Float32Array, T: number, B: number, H: number, rec: RecurrentMatrix[], state0: LayerState, alloc?: Alloc, candidateMask?: Float32Array | null): C;
   /**
    * Backpropagation through time. dA (T·B·H) is ∂L/∂a⟨t⟩ from above; it is not modified.
    * `flow`, when given (length T), receives Σ over batch and units of (∂L/∂a⟨t⟩)², total

@@ -2,6 +2,7 @@
 //   c̃⟨t⟩ = tanh(Wc[Γr⊙c⟨t−1⟩, x⟨t⟩] + bc)
 //   Γu = σ(Wu[c⟨t−1⟩, x⟨t⟩] + bu)      Γr = σ(Wr[c⟨t−1⟩, x⟨t⟩] + br)
 //   c⟨t⟩ = Γu⊙c̃⟨t⟩ + (1 − Γu)⊙c⟨t−1⟩   a⟨t⟩ = c⟨t⟩
+// Training with recurrent dropout multiplies c̃⟨t⟩ by a mask m⟨t⟩ in the c⟨t⟩ update (cell.ts).
 // Input-projection columns are [u | r | c̃]; recurrent matrices Wh_ur (H×2H) and Wh_c (H×H).
 
 import type { GateName } from '../config.js';
@@ -41,7 +42,7 @@ export const gruCell: Cell<GruCache> = {
     ];
   },
 
-  forward(xProj, T, B, H, rec, state0, alloc = fresh) {
+  forward(xProj, T, B, H, rec, state0, alloc = fresh, candidateMask = null) {
     const H3 = G * H;
     const H2 = 2 * H;
     const [uAt, rAt, cAt] = blockStarts(H);
@@ -76,8 +77,9 @@ export const gruCell: Cell<GruCache> = {
         for (let j = 0; j < H; j++) {
           const cTilde = tanh(zc[s + j] + xProj[g + cAt + j]);
           const gammaU = acts[g + uAt + j];
+          const m = candidateMask === null ? 1 : candidateMask[sBase + s + j];
           acts[g + cAt + j] = cTilde;
-          c[sBase + s + j] = gammaU * cTilde + (1 - gammaU) * cPrev[s + j];
+          c[sBase + s + j] = gammaU * (m * cTilde) + (1 - gammaU) * cPrev[s + j];
         }
       }
       cPrev = c.subarray(sBase, sBase + BH);
@@ -92,6 +94,7 @@ export const gruCell: Cell<GruCache> = {
       acts,
       rc,
       state0,
+      candidateMask,
       trace(gate: GateName): Float32Array {
         if (gate === 'c' || gate === 'a') return c;
         return gateTrace(acts, BLOCKS, gate, T, B, H, 'a GRU');
@@ -100,7 +103,7 @@ export const gruCell: Cell<GruCache> = {
   },
 
   backward(cache, dA, rec, flow, alloc = fresh): BackwardResult {
-    const { T, B, H, acts, rc, state0 } = cache;
+    const { T, B, H, acts, rc, state0, candidateMask } = cache;
     const c = cache.a;
     const H3 = G * H;
     const H2 = 2 * H;
@@ -130,8 +133,9 @@ export const gruCell: Cell<GruCache> = {
           const gammaU = acts[g + uAt + j];
           const cTilde = acts[g + cAt + j];
           const cPrev = t > 0 ? c[sBase - BH + s + j] : state0.c[s + j];
-          const dzc = d * gammaU * (1 - cTilde * cTilde);
-          const dzu = d * (cTilde - cPrev) * gammaU * (1 - gammaU);
+          const m = candidateMask === null ? 1 : candidateMask[sBase + s + j];
+          const dzc = d * gammaU * m * (1 - cTilde * cTilde);
+          const dzu = d * (m * cTilde - cPrev) * gammaU * (1 - gammaU);
           dZ[g + cAt + j] = dzc;
           dZ[g + uAt + j] = dzu;
           dZc[sBase + s + j] = dzc;

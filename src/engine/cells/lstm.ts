@@ -1,7 +1,8 @@
 // LSTM, as in Coursera Sequence Models, week 1:
 //   c̃⟨t⟩ = tanh(Wc[a⟨t−1⟩, x⟨t⟩] + bc)      Γu, Γf, Γo = σ(W·[a⟨t−1⟩, x⟨t⟩] + b)
 //   c⟨t⟩ = Γu⊙c̃⟨t⟩ + Γf⊙c⟨t−1⟩              a⟨t⟩ = Γo⊙tanh(c⟨t⟩)
-// Pre-activation columns are laid out [u | f | o | c̃], H each.
+// Pre-activation columns are laid out [u | f | o | c̃], H each. Training with recurrent dropout
+// multiplies c̃⟨t⟩ by a mask m⟨t⟩ in the c⟨t⟩ update (cell.ts).
 
 import type { GateName } from '../config.js';
 import { matmul, matmulTN } from '../linalg.js';
@@ -44,6 +45,7 @@ function gatesForward(
   tanhC: Float32Array,
   a: Float32Array,
   sBase: number,
+  candidateMask: Float32Array | null,
 ): void {
   const H4 = G * H;
   const [uAt, fAt, oAt, cAt] = blockStarts(H);
@@ -59,7 +61,8 @@ function gatesForward(
       const gammaF = sigmoid(z[zF + j] + xProj[gF + j]);
       const gammaO = sigmoid(z[zO + j] + xProj[gO + j]);
       const cTilde = tanh(z[zC + j] + xProj[gC + j]);
-      const cNew = gammaU * cTilde + gammaF * cPrev[s + j]; // c⟨t⟩ = Γu⊙c̃ + Γf⊙c⟨t−1⟩
+      const m = candidateMask === null ? 1 : candidateMask[at + j];
+      const cNew = gammaU * (m * cTilde) + gammaF * cPrev[s + j]; // c⟨t⟩ = Γu⊙c̃ + Γf⊙c⟨t−1⟩
       const tc = tanh(cNew);
       acts[gU + j] = gammaU;
       acts[gF + j] = gammaF;
@@ -80,7 +83,7 @@ export const lstmCell: Cell<LstmCache> = {
     return [{ name: 'Wh', rows: H, cols: G * H }];
   },
 
-  forward(xProj, T, B, H, rec, state0, alloc = fresh) {
+  forward(xProj, T, B, H, rec, state0, alloc = fresh, candidateMask = null) {
     const H4 = G * H;
     const BH = B * H;
     // Every value of these is written below, so reused buffers need no clearing.
@@ -95,7 +98,7 @@ export const lstmCell: Cell<LstmCache> = {
       // z = Wh·a⟨t−1⟩ + (Wx·x⟨t⟩ + b)
       const z = matmul({ data: aPrev, rows: B, cols: H }, rec[0].w, zStep);
       const sBase = t * BH;
-      gatesForward(z, xProj, t * B * H4, cPrev, B, H, acts, c, tanhC, a, sBase);
+      gatesForward(z, xProj, t * B * H4, cPrev, B, H, acts, c, tanhC, a, sBase, candidateMask);
       aPrev = a.subarray(sBase, sBase + BH);
       cPrev = c.subarray(sBase, sBase + BH);
     }
@@ -110,6 +113,7 @@ export const lstmCell: Cell<LstmCache> = {
       c,
       tanhC,
       state0,
+      candidateMask,
       trace(gate: GateName): Float32Array {
         if (gate === 'c') return c;
         if (gate === 'a') return a;
@@ -119,7 +123,7 @@ export const lstmCell: Cell<LstmCache> = {
   },
 
   backward(cache, dA, rec, flow, alloc = fresh): BackwardResult {
-    const { T, B, H, acts, c, tanhC, state0 } = cache;
+    const { T, B, H, acts, c, tanhC, state0, candidateMask } = cache;
     const H4 = G * H;
     const [uAt, fAt, oAt, cAt] = blockStarts(H);
     const BH = B * H;
@@ -148,11 +152,12 @@ export const lstmCell: Cell<LstmCache> = {
           const cTilde = acts[gC + j];
           const tc = tanhC[at + j];
           const cPrev = cPrevOf[prevAt + j];
+          const m = candidateMask === null ? 1 : candidateMask[at + j];
           const dc = dCNext[s + j] + da * gammaO * (1 - tc * tc);
-          dZ[gU + j] = dc * cTilde * gammaU * (1 - gammaU);
+          dZ[gU + j] = dc * m * cTilde * gammaU * (1 - gammaU);
           dZ[gF + j] = dc * cPrev * gammaF * (1 - gammaF);
           dZ[gO + j] = da * tc * gammaO * (1 - gammaO);
-          dZ[gC + j] = dc * gammaU * (1 - cTilde * cTilde);
+          dZ[gC + j] = dc * gammaU * m * (1 - cTilde * cTilde);
           dCNext[s + j] = dc * gammaF;
         }
       }

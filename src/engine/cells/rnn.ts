@@ -18,7 +18,8 @@ export const rnnCell: Cell<RnnCache> = {
     return [{ name: 'Wh', rows: H, cols: H }];
   },
 
-  forward(xProj, T, B, H, rec, state0, alloc = fresh) {
+  forward(xProj, T, B, H, rec, state0, alloc = fresh, candidateMask = null) {
+    if (candidateMask) throw new Error('a plain RNN has no candidate c̃ for recurrent dropout to drop');
     const BH = B * H;
     const a = alloc('a', T * BH); // every value written below
     const zStep = alloc('zStep', BH); // Wh·a⟨t−1⟩ of the current step
@@ -37,6 +38,7 @@ export const rnnCell: Cell<RnnCache> = {
       a,
       final: { a: last, c: last },
       state0,
+      candidateMask: null,
       trace(gate: GateName): Float32Array {
         if (gate === 'a' || gate === 'c') return a;
         throw new Error(`a plain RNN has no ${gate}`);

@@ -3,6 +3,8 @@
 
 /** The addon's functions; every array is written or read in place (layouts: see native/src). */
 export interface NativeAddon {
+  /** True when the GRU and LSTM functions take a recurrent-dropout mask of c̃ (an older build: undefined). */
+  candidateDropout?: boolean;
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, beta: number): void;
   lstmForward(
     T: number,
@@ -16,6 +18,7 @@ export interface NativeAddon {
     c: Float32Array,
     tanhC: Float32Array,
     a: Float32Array,
+    candidateMask?: Float32Array | null,
   ): void;
   lstmBackward(
     T: number,
@@ -34,6 +37,7 @@ export interface NativeAddon {
     flow: Float64Array | null,
     dA0?: Float32Array | null,
     dC0?: Float32Array | null,
+    candidateMask?: Float32Array | null,
   ): void;
   gruForward(
     T: number,
@@ -46,6 +50,7 @@ export interface NativeAddon {
     acts: Float32Array,
     rc: Float32Array,
     c: Float32Array,
+    candidateMask?: Float32Array | null,
   ): void;
   gruBackward(
     T: number,
@@ -63,6 +68,7 @@ export interface NativeAddon {
     dWhC: Float32Array,
     flow: Float64Array | null,
     dC0?: Float32Array | null,
+    candidateMask?: Float32Array | null,
   ): void;
   rnnForward(T: number, B: number, H: number, xProj: Float32Array, Wh: Float32Array, a0: Float32Array, a: Float32Array): void;
   rnnBackward(

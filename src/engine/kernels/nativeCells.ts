@@ -46,20 +46,26 @@ function last(x: Float32Array, T: number, BH: number): Float32Array {
   return x.slice((T - 1) * BH, T * BH);
 }
 
+/** A build older than recurrent dropout would ignore the mask: say so rather than train without it. */
+function checkMask(addon: NativeAddon, mask: Float32Array | null): void {
+  if (mask && !addon.candidateDropout) throw new Error('the native addon was built before recurrent dropout; rebuild it with npm run build:native');
+}
+
 export function nativeCells(addon: NativeAddon): Record<CellType, Cell> {
   const lstm: Cell<NativeCache> = {
     type: 'lstm',
     gates: 4,
     recurrentShapes: (H) => [{ name: 'Wh', rows: H, cols: 4 * H }],
-    forward(xProj, T, B, H, rec: RecurrentMatrix[], state0, alloc = fresh): NativeCache {
+    forward(xProj, T, B, H, rec: RecurrentMatrix[], state0, alloc = fresh, candidateMask = null): NativeCache {
+      checkMask(addon, candidateMask);
       const n = T * B * H;
       const acts = xProj;
       const c = alloc('c', n);
       const tanhC = alloc('tanhC', n);
       const a = alloc('a', n);
-      addon.lstmForward(T, B, H, xProj, rec[0].w.data, state0.a, state0.c, acts, c, tanhC, a);
+      addon.lstmForward(T, B, H, xProj, rec[0].w.data, state0.a, state0.c, acts, c, tanhC, a, candidateMask);
       const final = T > 0 ? { a: last(a, T, B * H), c: last(c, T, B * H) } : { a: state0.a.slice(), c: state0.c.slice() };
-      return nativeCache({ T, B, H, a, final, state0, acts, c, tanhC, rc: EMPTY }, { gammaU: 0, gammaF: 1, gammaO: 2, cTilde: 3 }, 'an LSTM', true);
+      return nativeCache({ T, B, H, a, final, state0, candidateMask, acts, c, tanhC, rc: EMPTY }, { gammaU: 0, gammaF: 1, gammaO: 2, cTilde: 3 }, 'an LSTM', true);
     },
     backward(k, dA, rec, flow, alloc = fresh): BackwardResult {
       const { T, B, H } = k;
@@ -67,7 +73,7 @@ export function nativeCells(addon: NativeAddon): Record<CellType, Cell> {
       const dWh = new Float32Array(H * 4 * H);
       const dA0 = stateGradient(B * H);
       const dC0 = stateGradient(B * H);
-      addon.lstmBackward(T, B, H, k.acts, k.c, k.tanhC, k.a, k.state0.a, k.state0.c, dA, rec[0].w.data, dZ, dWh, flow ?? null, dA0, dC0);
+      addon.lstmBackward(T, B, H, k.acts, k.c, k.tanhC, k.a, k.state0.a, k.state0.c, dA, rec[0].w.data, dZ, dWh, flow ?? null, dA0, dC0, k.candidateMask);
       return { dXProj: dZ, dRecurrent: [dWh], ...(T > 0 && written(dA0) ? { dState0: { a: dA0, c: dC0 } } : {}) };
     },
   };
@@ -78,15 +84,16 @@ export function nativeCells(addon: NativeAddon): Record<CellType, Cell> {
       { name: 'Wh_ur', rows: H, cols: 2 * H },
       { name: 'Wh_c', rows: H, cols: H },
     ],
-    forward(xProj, T, B, H, rec, state0, alloc = fresh): NativeCache {
+    forward(xProj, T, B, H, rec, state0, alloc = fresh, candidateMask = null): NativeCache {
+      checkMask(addon, candidateMask);
       const n = T * B * H;
       const acts = xProj;
       const rc = alloc('rc', n);
       const c = alloc('c', n);
-      addon.gruForward(T, B, H, xProj, rec[0].w.data, rec[1].w.data, state0.c, acts, rc, c);
+      addon.gruForward(T, B, H, xProj, rec[0].w.data, rec[1].w.data, state0.c, acts, rc, c, candidateMask);
       const lastC = T > 0 ? last(c, T, B * H) : state0.c.slice();
       return nativeCache(
-        { T, B, H, a: c, final: { a: lastC, c: lastC }, state0, acts, c, tanhC: EMPTY, rc },
+        { T, B, H, a: c, final: { a: lastC, c: lastC }, state0, candidateMask, acts, c, tanhC: EMPTY, rc },
         { gammaU: 0, gammaR: 1, cTilde: 2 },
         'a GRU',
         false,
@@ -98,7 +105,7 @@ export function nativeCells(addon: NativeAddon): Record<CellType, Cell> {
       const dWhUr = new Float32Array(H * 2 * H);
       const dWhC = new Float32Array(H * H);
       const dC0 = stateGradient(B * H);
-      addon.gruBackward(T, B, H, k.acts, k.rc, k.c, k.state0.c, dA, rec[0].w.data, rec[1].w.data, dZ, dWhUr, dWhC, flow ?? null, dC0);
+      addon.gruBackward(T, B, H, k.acts, k.rc, k.c, k.state0.c, dA, rec[0].w.data, rec[1].w.data, dZ, dWhUr, dWhC, flow ?? null, dC0, k.candidateMask);
       return { dXProj: dZ, dRecurrent: [dWhUr, dWhC], ...(T > 0 && written(dC0) ? { dState0: { a: dC0, c: dC0 } } : {}) };
     },
   };
@@ -106,11 +113,12 @@ export function nativeCells(addon: NativeAddon): Record<CellType, Cell> {
     type: 'rnn',
     gates: 1,
     recurrentShapes: (H) => [{ name: 'Wh', rows: H, cols: H }],
-    forward(xProj, T, B, H, rec, state0): NativeCache {
+    forward(xProj, T, B, H, rec, state0, _alloc, candidateMask = null): NativeCache {
+      if (candidateMask) throw new Error('a plain RNN has no candidate c̃ for recurrent dropout to drop');
       const a = xProj;
       addon.rnnForward(T, B, H, xProj, rec[0].w.data, state0.a, a);
       const lastA = T > 0 ? last(a, T, B * H) : state0.a.slice();
-      return nativeCache({ T, B, H, a, final: { a: lastA, c: lastA }, state0, acts: EMPTY, c: a, tanhC: EMPTY, rc: EMPTY }, {}, 'a plain RNN', false);
+      return nativeCache({ T, B, H, a, final: { a: lastA, c: lastA }, state0, candidateMask: null, acts: EMPTY, c: a, tanhC: EMPTY, rc: EMPTY }, {}, 'a plain RNN', false);
     },
     backward(k, dA, rec, flow, alloc = fresh): BackwardResult {
       const { T, B, H } = k;
