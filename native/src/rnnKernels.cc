@@ -111,12 +111,48 @@ RNNLAB_CLONES void gruStateRow(int H, const float* __restrict u, float* __restri
   }
 }
 
+// GRU backward, first half of a step for one stream: ∂c⟨t⟩ (from above plus the recurrent path)
+// into dc, and the ∂z of Γu and c̃.
+RNNLAB_CLONES void gruBackStateRow(int H, const float* __restrict dAt, const float* __restrict dcr, const float* __restrict gu,
+                                   const float* __restrict gc, const float* __restrict m, const float* __restrict cPrev,
+                                   float* __restrict dc, float* __restrict dzu, float* __restrict dzc) {
+  for (int j = 0; j < H; j++) {
+    const float d = dAt[j] + dcr[j];
+    const float gammaU = gu[j], cTilde = gc[j];
+    dc[j] = d;
+    dzc[j] = d * gammaU * m[j] * (1.f - cTilde * cTilde);
+    dzu[j] = d * (m[j] * cTilde - cPrev[j]) * gammaU * (1.f - gammaU);
+  }
+}
+
+// GRU backward, second half: from ∂(Γr⊙c⟨t−1⟩) = drc, the ∂z of Γr and the part of ∂c⟨t−1⟩ that
+// does not go through the gates' recurrent product.
+RNNLAB_CLONES void gruBackResetRow(int H, const float* __restrict gu, const float* __restrict gr, const float* __restrict drc,
+                                   const float* __restrict cPrev, const float* __restrict dc, float* __restrict dzr,
+                                   float* __restrict dPrev) {
+  for (int j = 0; j < H; j++) {
+    const float gammaU = gu[j], gammaR = gr[j];
+    dzr[j] = drc[j] * cPrev[j] * gammaR * (1.f - gammaR);
+    dPrev[j] = dc[j] * (1.f - gammaU) + drc[j] * gammaR;
+  }
+}
+
 RNNLAB_CLONES void tanhInPlace(size_t n, float* __restrict x) {
   for (size_t i = 0; i < n; i++) x[i] = tanhf_fast(x[i]);
 }
 
 // The recurrent-dropout mask of c̃ (T·B·H) of a call, or, without one, a row of ones that every
 // step and stream reads (multiplying by 1 is exact, so no mask computes what the notes say).
+// W (rows×cols, row-major) transposed. The per-step products of backpropagation multiply by Wᵀ;
+// OpenBLAS's small products run ~1.5× faster on a transposed copy made once per call than with
+// its own transposed operand (8×192·192×192: 10.6 against 16.1 µs on this machine).
+std::vector<float> transposed(const float* W, int rows, int cols) {
+  std::vector<float> out(size_t(rows) * cols);
+  for (int i = 0; i < rows; i++)
+    for (int j = 0; j < cols; j++) out[size_t(j) * rows + i] = W[size_t(i) * cols + j];
+  return out;
+}
+
 class CandidateMask {
  public:
   CandidateMask(const float* mask, int B, int H) : mask_(mask), ones_(mask ? 0 : size_t(H), 1.f), BH_(size_t(B) * H), H_(H) {}
@@ -293,6 +329,7 @@ Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
     return info.Env().Undefined();
   }
   std::vector<float> dARec(BH, 0.f), dCNext(BH, 0.f);
+  const std::vector<float> WhT = transposed(Wh, H, int(H4));
   for (int t = T - 1; t >= 0; t--) {
     const size base = size(t) * BH;
     double sq = 0;
@@ -315,8 +352,7 @@ Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
     }
     if (flow) flow[t] += sq;
     if (t > 0 || dA0) {
-      sgemm(CblasNoTrans, CblasTrans, B, H, int(H4), dZ + size(t) * B * H4, int(H4), Wh, int(H4), 0.f,
-                  dARec.data(), H);
+      sgemm(CblasNoTrans, CblasNoTrans, B, H, int(H4), dZ + size(t) * B * H4, int(H4), WhT.data(), H, 0.f, dARec.data(), H);
     }
   }
   if (dA0) std::memcpy(dA0, dARec.data(), sizeof(float) * BH);
@@ -395,6 +431,7 @@ Napi::Value GruBackward(const Napi::CallbackInfo& info) {
     return info.Env().Undefined();
   }
   std::vector<float> dCRec(BH, 0.f), dc(BH), dRc(BH), dPrev(BH);
+  const std::vector<float> WhUrT = transposed(WhUr, H, 2 * H), WhCT = transposed(WhC, H, H);
   for (int t = T - 1; t >= 0; t--) {
     const size base = size(t) * BH;
     double sq = 0;
@@ -413,18 +450,12 @@ Napi::Value GruBackward(const Napi::CallbackInfo& info) {
           sq += d * d;
         }
       }
-      for (int j = 0; j < H; j++) {
-        const float d = dAt[j] + dcr[j];
-        const float gammaU = gr[j], cTilde = gr[2 * H + j];
-        dct[j] = d;
-        dz[2 * H + j] = d * gammaU * mr[j] * (1.f - cTilde * cTilde);
-        dz[j] = d * (mr[j] * cTilde - cPrev[j]) * gammaU * (1.f - gammaU);
-      }
+      gruBackStateRow(H, dAt, dcr, gr, gr + 2 * H, mr, cPrev, dct, dz, dz + 2 * H);
     }
     if (flow) flow[t] += sq;
     float* dzt = dZ + size(t) * B * H3;
     // ∂L/∂(Γr⊙c⟨t−1⟩) through c̃
-    sgemm(CblasNoTrans, CblasTrans, B, H, H, dzt + 2 * H, int(H3), WhC, H, 0.f, dRc.data(), H);
+    sgemm(CblasNoTrans, CblasNoTrans, B, H, H, dzt + 2 * H, int(H3), WhCT.data(), H, 0.f, dRc.data(), H);
     for (int b = 0; b < B; b++) {
       const size s = size(b) * H;
       const float* gr = acts + (size(t) * B + b) * H3;
@@ -433,14 +464,10 @@ Napi::Value GruBackward(const Napi::CallbackInfo& info) {
       const float* drc = dRc.data() + s;
       const float* dct = dc.data() + s;
       float* dp = dPrev.data() + s;
-      for (int j = 0; j < H; j++) {
-        const float gammaU = gr[j], gammaR = gr[H + j];
-        dz[H + j] = drc[j] * cPrev[j] * gammaR * (1.f - gammaR);
-        dp[j] = dct[j] * (1.f - gammaU) + drc[j] * gammaR;
-      }
+      gruBackResetRow(H, gr, gr + H, drc, cPrev, dct, dz + H, dp);
     }
     if (t > 0 || dC0) {
-      sgemm(CblasNoTrans, CblasTrans, B, H, 2 * H, dzt, int(H3), WhUr, 2 * H, 1.f, dPrev.data(), H);
+      sgemm(CblasNoTrans, CblasNoTrans, B, H, 2 * H, dzt, int(H3), WhUrT.data(), H, 1.f, dPrev.data(), H);
     }
     dCRec.swap(dPrev);
   }
@@ -495,6 +522,7 @@ Napi::Value RnnBackward(const Napi::CallbackInfo& info) {
     return info.Env().Undefined();
   }
   std::vector<float> dARec(BH, 0.f);
+  const std::vector<float> WhT = transposed(Wh, H, H);
   for (int t = T - 1; t >= 0; t--) {
     const size base = size(t) * BH;
     if (flow) {
@@ -509,7 +537,7 @@ Napi::Value RnnBackward(const Napi::CallbackInfo& info) {
       const float at = a[base + i];
       dZ[base + i] = (dA[base + i] + dARec[i]) * (1.f - at * at);
     }
-    if (t > 0 || dA0) sgemm(CblasNoTrans, CblasTrans, B, H, H, dZ + base, H, Wh, H, 0.f, dARec.data(), H);
+    if (t > 0 || dA0) sgemm(CblasNoTrans, CblasNoTrans, B, H, H, dZ + base, H, WhT.data(), H, 0.f, dARec.data(), H);
   }
   if (dA0) std::memcpy(dA0, dARec.data(), sizeof(float) * BH);
   sgemm(CblasTrans, CblasNoTrans, H, H, B, a0, H, dZ, H, 0.f, dWh, H);
