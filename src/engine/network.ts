@@ -521,12 +521,17 @@ export class Network {
     return this.kernels.affine(x === null ? null : { data: x, rows: T * B, cols: d.Wx.shape[0] }, ids, T * B, d.wx, d.b.data, out);
   }
 
-  /** A training step's reused buffer of n values (contents left from the last step), else a new zeroed one. */
+  /**
+   * A training step's (or a reading's) reused buffer of n values, contents left from an earlier
+   * call, else a new zeroed one. A pooled buffer only grows: a shorter request gets a view of its
+   * first n values, so reading alternately a long context and single tokens (a cold completion,
+   * then its generated tokens) allocates nothing after the first long read.
+   */
   private buf(key: string, n: number): Float32Array {
     if (!this.scratch) return new Float32Array(n);
     let b = this.scratch.get(key);
-    if (!b || b.length !== n) this.scratch.set(key, (b = new Float32Array(n)));
-    return b;
+    if (!b || b.length < n) this.scratch.set(key, (b = new Float32Array(n)));
+    return b.length === n ? b : b.subarray(0, n);
   }
 
   /** The cells' buffer source under a key prefix: reused in a training step, fresh otherwise. */

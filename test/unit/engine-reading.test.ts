@@ -130,7 +130,8 @@ describe('advance (what sampling and completion feed through)', () => {
       const ids = m.vocab.encode('the dog sat on the log.');
       let stepped: RecurrentState | null = null;
       let reference: RecurrentState | null = null;
-      // Chunks of 7, 1, 1, 7 and 7 tokens: the buffers of one length are reused by the next call of it.
+      // Chunks of 7, 1, 1, 7 and 7 tokens: the single tokens read through views of the 7-token
+      // buffers, and the 7-token calls find those buffers holding the single tokens' values.
       for (const [from, to] of [
         [0, 7],
         [7, 8],
@@ -155,6 +156,19 @@ describe('advance (what sampling and completion feed through)', () => {
       }
     });
   }
+  test('a long read, then single tokens, then a long read again: the reading buffers are allocated once', () => {
+    const m = model('lstm', 2);
+    const pool = (m.network as unknown as { readingPool: Map<string, Float32Array> }).readingPool;
+    const long = m.vocab.encode('the dog sat on the log.');
+    m.network.advance(long, 1, long.length, null);
+    const buffers = new Map(pool);
+    assert.ok(buffers.size > 0);
+    let state = m.network.advance(long.subarray(0, 1), 1, 1, null).state;
+    state = m.network.advance(long.subarray(1, 2), 1, 1, state).state;
+    m.network.advance(long, 1, long.length, state);
+    assert.equal(pool.size, buffers.size);
+    for (const [key, b] of pool) assert.equal(b, buffers.get(key), `${key} was allocated again`);
+  });
   test('the logits and state it returns are its own: the next call leaves them as they were', () => {
     const m = model('lstm');
     const first = m.network.advance(m.vocab.encode('the'), 1, 3, null);
