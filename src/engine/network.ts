@@ -123,6 +123,8 @@ export class Network {
   private scratch: Map<string, Float32Array> | null = null;
   private readonly pool = new Map<string, Float32Array>();
   private readonly readingPool = new Map<string, Float32Array>();
+  /** The view of a pooled buffer that buf() last handed out for a shorter request. */
+  private readonly views = new WeakMap<Float32Array, Float32Array>();
 
   private constructor(config: NetworkConfig, init: (name: string, shape: number[]) => Float32Array, build: NetworkBuildOptions = {}) {
     this.config = config;
@@ -524,14 +526,18 @@ export class Network {
   /**
    * A training step's (or a reading's) reused buffer of n values, contents left from an earlier
    * call, else a new zeroed one. A pooled buffer only grows: a shorter request gets a view of its
-   * first n values, so reading alternately a long context and single tokens (a cold completion,
-   * then its generated tokens) allocates nothing after the first long read.
+   * first n values, kept until the length changes, so reading alternately a long context and
+   * single tokens (a cold completion, then its generated tokens) allocates nothing per token and
+   * no buffer after the first long read.
    */
   private buf(key: string, n: number): Float32Array {
     if (!this.scratch) return new Float32Array(n);
     let b = this.scratch.get(key);
     if (!b || b.length < n) this.scratch.set(key, (b = new Float32Array(n)));
-    return b.length === n ? b : b.subarray(0, n);
+    if (b.length === n) return b;
+    let view = this.views.get(b);
+    if (!view || view.length !== n) this.views.set(b, (view = b.subarray(0, n)));
+    return view;
   }
 
   /** The cells' buffer source under a key prefix: reused in a training step, fresh otherwise. */
