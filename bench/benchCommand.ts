@@ -14,7 +14,7 @@ const fixed = (x: number, d = 1) => x.toFixed(d);
 function inferenceLines(r: InferenceResult, path: string): string[] {
   return [
     `${path}: sampling (batch 1, ${r.sampling.layers}×${r.sampling.units}): ${n(r.sampling.tokensPerSecond)} tokens/s`,
-    `${path}: completion (${r.completion.model}, ${r.completion.requests} requests): typing p50 ${r.completion.typingP50Ms.toFixed(2)} ms, p95 ${r.completion.typingP95Ms.toFixed(2)} ms; cold ${r.completion.contextChars}-char context p50 ${r.completion.coldP50Ms.toFixed(2)} ms, p95 ${r.completion.coldP95Ms.toFixed(2)} ms`,
+    `${path}: completion (${r.completion.model}, ${r.completion.requests} requests): typing p50 ${r.completion.typingP50Ms.toFixed(2)} ms, p95 ${r.completion.typingP95Ms.toFixed(2)} ms; cold ${r.completion.contextChars}-char context (${r.completion.coldRequests} requests) p50 ${r.completion.coldP50Ms.toFixed(2)} ms, p95 ${r.completion.coldP95Ms.toFixed(2)} ms`,
     `${path}: gate inspector (${r.inspection.model}, ${r.inspection.chars} chars, ${r.inspection.runs} runs): engine p50 ${r.inspection.engineP50Ms.toFixed(1)} ms, p95 ${r.inspection.engineP95Ms.toFixed(1)} ms; packing ${r.inspection.wireP50Ms.toFixed(1)} ms; message ${(r.inspection.messageBytes / 1e6).toFixed(2)} MB`,
   ];
 }

@@ -579,15 +579,30 @@ describe('RNN Lab in a real VS Code', () => {
     assert.ok(await frame.$('#gates canvas.heatmap'), 'the gate heatmaps are there too');
     // The selection in the editor is coloured token by token (decorations render in the overlay layer or inline).
     const coloured = () => session.page.$$eval('.view-overlays [class*="ced-"], .view-line [class*="ced-"]', (els) => els.length);
-    const spans = await waitFor(async () => ((await coloured()) > 10 ? coloured() : null), { timeout: 30_000, what: 'saliency colours on the selected line' })
+    // Monaco renders only the lines in view: the line is brought into view first (a click's
+    // scroll-into-view can leave it just above the editor's top).
+    const colouredInView = async () => {
+      await session.scrollEditorToStart('probe.txt');
+      return coloured();
+    };
+    const spans = await waitFor(async () => ((await colouredInView()) > 10 ? coloured() : null), { timeout: 30_000, what: 'saliency colours on the selected line' })
       .catch(async (error: Error) => {
-        // What the screen and the extension's log say, for the failure message.
+        // What the screen and the extension host's logs say, for the failure message.
         const groups = await session.editorGroups();
-        await session.runCommand('RNN Lab: Show Log');
-        const log = await waitFor(async () => (await session.panelText()) || null, { timeout: 10_000, what: 'the log' }).catch(() => '');
-        throw new Error(`${error.message}; ${await coloured()} coloured spans; editor groups ${JSON.stringify(groups)}; log: ${log.split('\n').filter((l) => /Gate inspector|error/i.test(l)).slice(-5).join(' | ')}`);
+        const editors = await session.page.$$eval('.editor-group-container', (gs) => gs.map((g) => {
+          const line = g.querySelector<HTMLElement>('.monaco-editor .view-line');
+          const lines = g.querySelector<HTMLElement>('.monaco-editor .view-lines');
+          return { lines: g.querySelectorAll('.monaco-editor .view-line').length, width: lines?.getBoundingClientRect().width ?? -1, dirty: !!g.querySelector('.tab.active.dirty'), first: (line?.textContent ?? '').slice(0, 40) };
+        }));
+        const log = session.extensionHostLogLines(/Gate inspector|error|warn|TextEditor/i);
+        throw new Error(`${error.message}; ${await coloured()} coloured spans; editor groups ${JSON.stringify(groups)}; editors ${JSON.stringify(editors)}; extension host log: ${log.join(' | ') || '(nothing)'}`);
       });
     console.log(`classify inspector: ${spans} saliency-coloured spans in the editor`);
+    // VS Code gives an editor that shows again no decorations: the colours follow the document back.
+    await session.openFile('stories.txt');
+    await session.openFile('probe.txt');
+    const again = await waitFor(async () => ((await colouredInView()) > 10 ? coloured() : null), { timeout: 15_000, what: 'the saliency colours to come back with probe.txt' });
+    assert.equal(again, spans, 'the same tokens are coloured after switching tabs');
     await frame.$eval('#task', (el) => el.scrollIntoView());
     await session.publishScreenshot('classify-inspector', ['docs/images/classify-inspector.png']);
   }));

@@ -694,6 +694,50 @@ export class VsCodeSession {
     }, { timeout: 15_000, what: 'every editor to close' });
   }
 
+  /**
+   * Scrolls the text editor showing `name` (in whichever group) to its first line and column
+   * with the mouse wheel, which moves neither the cursor nor the focus. Monaco renders only
+   * the lines in view, and a click's scroll-into-view or a restored view state can leave the
+   * first line just above it.
+   */
+  async scrollEditorToStart(name: string): Promise<void> {
+    const groups = this.page.locator('.editor-group-container');
+    const count = await groups.count();
+    for (let i = 0; i < count; i++) {
+      const label = await groups.nth(i).locator('.tab.active').first().getAttribute('aria-label').catch(() => null);
+      if (!label?.startsWith(`${name},`)) continue;
+      const box = await groups.nth(i).locator('.monaco-editor .overflow-guard').first().boundingBox();
+      if (!box) break;
+      await this.page.mouse.move(box.x + box.width / 2, box.y + Math.min(box.height / 2, 60));
+      await this.page.mouse.wheel(-100_000, -100_000);
+      await this.page.mouse.move(0, 0);
+      return;
+    }
+    throw new Error(`no editor group shows ${name}: ${JSON.stringify(await this.editorGroups())}`);
+  }
+
+  /**
+   * The last `count` lines matching `pattern` in the extension host's logs on disk (the
+   * extension's own output channel and exthost.log), for failure messages: unlike the Output
+   * panel, the files hold every line and need no focus change to read.
+   */
+  extensionHostLogLines(pattern: RegExp, count = 10): string[] {
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, entry.name);
+        if (entry.isDirectory()) walk(p);
+        else if (entry.name === 'exthost.log' || entry.name === 'RNN Lab.log') files.push(p);
+      }
+    };
+    const logs = join(this.userDataDir, 'logs');
+    if (existsSync(logs)) walk(logs);
+    const lines = files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => pattern.test(l)).map((l) => `${f.endsWith('exthost.log') ? 'exthost' : 'extension'}: ${l}`));
+    // Both logs start each line with a timestamp: sorting by the text after the prefix orders them in time.
+    lines.sort((a, b) => a.slice(a.indexOf(': ') + 2).localeCompare(b.slice(b.indexOf(': ') + 2)));
+    return lines.slice(-count);
+  }
+
   /** Number of editor groups on screen. */
   async editorGroupCount(): Promise<number> {
     return this.page.$$eval('.editor-group-container', (groups) => groups.length);

@@ -51,45 +51,31 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
   const decorations = new UnitDecorations();
 
   const showing = (on: boolean) => void vscode.commands.executeCommand('setContext', UNIT_COLORS_CONTEXT, on);
-  /** A classifier's saliency for an editor that was not visible when it came: applied when it shows. */
-  let pendingSaliency: SaliencyEvent | null = null;
   const clearColors = () => {
-    pendingSaliency = null;
     decorations.clear();
     showing(false);
   };
   const applySelection = (e: UnitSelectionEvent) => {
     if (!e.selection || !e.source) return clearColors();
-    const editor = vscode.window.visibleTextEditors.find((ed) => ed.document.uri.toString() === e.source!.uri);
-    if (editor && decorations.apply(editor, e.source.offset, e.selection)) {
-      showing(true);
-    } else {
-      clearColors();
-      deps.log('Gate inspector: the inspected text is no longer in a visible editor, so only the panel is coloured.');
-    }
+    const shown = decorations.showUnit(e.source.uri, e.source.offset, e.selection, vscode.window.visibleTextEditors);
+    showing(shown === 'shown');
+    if (shown === 'hidden') deps.log('Gate inspector: the inspected document is not in a visible editor; its unit colours appear when it is shown.');
+    if (shown === 'stale') deps.log('Gate inspector: the document no longer holds the inspected text, so only the panel is coloured.');
   };
 
   const applySaliency = (e: SaliencyEvent) => {
-    pendingSaliency = null;
-    const editor = vscode.window.visibleTextEditors.find((ed) => ed.document.uri.toString() === e.source.uri);
-    if (!editor) {
-      // Hidden (behind the panel, in another tab) or closed for now: coloured when it shows again.
-      pendingSaliency = e;
-      deps.log('Gate inspector: the inspected document is not in a visible editor; its saliency colours appear when it is shown.');
-    } else if (decorations.applySaliency(editor, e.source.offset, e.saliency)) {
-      showing(true);
-    } else {
-      deps.log('Gate inspector: the document no longer holds the inspected text, so only the panel shows the saliency.');
-    }
+    const shown = decorations.showSaliency(e.source.uri, e.source.offset, e.saliency, vscode.window.visibleTextEditors);
+    showing(shown === 'shown');
+    // Hidden (behind the panel, in another tab) or closed for now: coloured when it shows again.
+    if (shown === 'hidden') deps.log('Gate inspector: the inspected document is not in a visible editor; its saliency colours appear when it is shown.');
+    if (shown === 'stale') deps.log('Gate inspector: the document no longer holds the inspected text, so only the panel shows the saliency.');
   };
 
   const subscriptions: vscode.Disposable[] = [
     decorations,
     InspectorPanel.onDidShowSaliency(applySaliency),
-    vscode.window.onDidChangeVisibleTextEditors((editors) => {
-      const p = pendingSaliency;
-      if (p && editors.some((ed) => ed.document.uri.toString() === p.source.uri)) applySaliency(p);
-    }),
+    // VS Code gives an editor that shows again no decorations: the colours follow the document.
+    vscode.window.onDidChangeVisibleTextEditors((editors) => showing(decorations.refresh(editors))),
     deps.onTrainerEvent((modelDir, event) => {
       store.add(modelDir, event);
       DashboardPanel.slot.current?.postEvent(modelDir, event);

@@ -17,9 +17,25 @@ export interface SaliencyColouring {
   ranges: SaliencyRange[];
 }
 
+/** What showing a colouring did: coloured now, kept for when the document shows, or refused (the text changed). */
+export type ColouringShown = 'shown' | 'hidden' | 'stale';
+
+/** One colouring of a document: paints an editor of it, false when the text is no longer there. */
+interface Colouring {
+  uri: string;
+  paint: (editor: vscode.TextEditor) => boolean;
+}
+
+/**
+ * The inspector's colours in the editor. A colouring belongs to a document, not to one editor:
+ * VS Code drops an editor's decorations when it hides (another tab, a closed group), so every
+ * editor of the document that shows later (refresh) is painted again until the colours are
+ * cleared or the text changes.
+ */
 export class UnitDecorations implements vscode.Disposable {
   private readonly types = new Map<string, vscode.TextEditorDecorationType>();
-  private decorated: vscode.TextEditor[] = [];
+  private colouring: Colouring | null = null;
+  private decorated = new Set<vscode.TextEditor>();
 
   private typeFor(kind: ScaleKind, level: number): vscode.TextEditorDecorationType {
     const key = `${kind}:${level}`;
@@ -32,65 +48,98 @@ export class UnitDecorations implements vscode.Disposable {
     return t;
   }
 
+  /** Sets every decoration type on `editor`: the ranges given, none for the others. */
+  private set(editor: vscode.TextEditor, byType: Map<vscode.TextEditorDecorationType, vscode.DecorationOptions[]>): void {
+    for (const t of this.types.values()) editor.setDecorations(t, byType.get(t) ?? []);
+  }
+
   /**
-   * Colours `selection.text` where it starts at document offset `offset` in `editor`. Returns
-   * false (and changes nothing) when the document no longer holds that text there.
+   * Colours `selection.text` where it starts at document offset `offset` of the document `uri`,
+   * in `visible` editors of it now and in later ones (refresh). 'stale' (and no colours) when
+   * the document no longer holds that text there.
    */
-  apply(editor: vscode.TextEditor, offset: number, selection: UnitSelection): boolean {
-    const doc = editor.document;
-    const start = doc.positionAt(offset);
-    const end = doc.positionAt(offset + selection.text.length);
-    if (doc.getText(new vscode.Range(start, end)) !== selection.text) return false;
-    this.clear();
-    const byType = new Map<vscode.TextEditorDecorationType, vscode.DecorationOptions[]>();
-    for (const t of this.types.values()) byType.set(t, []);
+  showUnit(uri: string, offset: number, selection: UnitSelection, visible: readonly vscode.TextEditor[]): ColouringShown {
     const label = `layer ${selection.layer + 1} · ${selection.gate} · unit ${selection.unit}`;
-    for (const [a, b, level] of levelRuns(selection.text, selection.charValues, selection.scale)) {
-      const type = this.typeFor(selection.scale, level);
-      const list = byType.get(type) ?? [];
-      list.push({
-        range: new vscode.Range(doc.positionAt(offset + a), doc.positionAt(offset + b)),
-        hoverMessage: `${label}: ${selection.charValues[a]!.toFixed(3)}`,
-      });
-      byType.set(type, list);
-    }
-    for (const [type, ranges] of byType) editor.setDecorations(type, ranges);
-    this.decorated = [editor];
-    return true;
+    return this.show(uri, visible, (editor) => {
+      const doc = editor.document;
+      if (!holds(doc, offset, selection.text)) return false;
+      const byType = new Map<vscode.TextEditorDecorationType, vscode.DecorationOptions[]>();
+      for (const [a, b, level] of levelRuns(selection.text, selection.charValues, selection.scale)) {
+        push(byType, this.typeFor(selection.scale, level), {
+          range: new vscode.Range(doc.positionAt(offset + a), doc.positionAt(offset + b)),
+          hoverMessage: `${label}: ${selection.charValues[a]!.toFixed(3)}`,
+        });
+      }
+      this.set(editor, byType);
+      return true;
+    });
   }
 
   /**
-   * Colours each token of `s.text` (at document offset `offset`) by its saliency, the hover
-   * giving the value. Returns false (and changes nothing) when the document no longer holds the text there.
+   * Colours each token of `s.text` (at document offset `offset` of the document `uri`) by its
+   * saliency, the hover giving the value; now and in later editors of it, as showUnit does.
    */
-  applySaliency(editor: vscode.TextEditor, offset: number, s: SaliencyColouring): boolean {
-    const doc = editor.document;
-    if (doc.getText(new vscode.Range(doc.positionAt(offset), doc.positionAt(offset + s.text.length))) !== s.text) return false;
-    this.clear();
-    const byType = new Map<vscode.TextEditorDecorationType, vscode.DecorationOptions[]>();
-    for (const t of this.types.values()) byType.set(t, []);
-    for (const r of s.ranges) {
-      const type = this.typeFor('magnitude', r.level);
-      const list = byType.get(type) ?? [];
-      list.push({
-        range: new vscode.Range(doc.positionAt(r.start), doc.positionAt(r.end)),
-        hoverMessage: `‖∂ log p(${s.label})/∂x⟨${r.token}⟩‖ = ${r.value.toPrecision(3)} (how strongly this token moved the decision)`,
-      });
-      byType.set(type, list);
-    }
-    for (const [type, ranges] of byType) editor.setDecorations(type, ranges);
-    this.decorated = [editor];
-    return true;
+  showSaliency(uri: string, offset: number, s: SaliencyColouring, visible: readonly vscode.TextEditor[]): ColouringShown {
+    return this.show(uri, visible, (editor) => {
+      const doc = editor.document;
+      if (!holds(doc, offset, s.text)) return false;
+      const byType = new Map<vscode.TextEditorDecorationType, vscode.DecorationOptions[]>();
+      for (const r of s.ranges) {
+        push(byType, this.typeFor('magnitude', r.level), {
+          range: new vscode.Range(doc.positionAt(r.start), doc.positionAt(r.end)),
+          hoverMessage: `‖∂ log p(${s.label})/∂x⟨${r.token}⟩‖ = ${r.value.toPrecision(3)} (how strongly this token moved the decision)`,
+        });
+      }
+      this.set(editor, byType);
+      return true;
+    });
   }
 
-  /** True when `doc` is the document currently coloured. */
+  private show(uri: string, visible: readonly vscode.TextEditor[], paint: (editor: vscode.TextEditor) => boolean): ColouringShown {
+    this.clear();
+    const editors = visible.filter((ed) => ed.document.uri.toString() === uri);
+    for (const editor of editors) {
+      if (!paint(editor)) {
+        this.clear();
+        return 'stale';
+      }
+      this.decorated.add(editor);
+    }
+    this.colouring = { uri, paint };
+    return editors.length > 0 ? 'shown' : 'hidden';
+  }
+
+  /**
+   * Paints the editors of the coloured document that showed since (VS Code gave them no
+   * decorations). Returns whether any visible editor shows the colours; a changed text clears them.
+   */
+  refresh(visible: readonly vscode.TextEditor[]): boolean {
+    const c = this.colouring;
+    if (!c) return false;
+    const editors = visible.filter((ed) => ed.document.uri.toString() === c.uri);
+    for (const editor of editors) {
+      if (this.decorated.has(editor)) continue;
+      if (!c.paint(editor)) {
+        this.clear();
+        return false;
+      }
+      this.decorated.add(editor);
+    }
+    // Hidden editors are gone for good: VS Code makes a new one when the document shows again.
+    const shown = new Set(editors);
+    for (const editor of this.decorated) if (!shown.has(editor)) this.decorated.delete(editor);
+    return editors.length > 0;
+  }
+
+  /** True when `doc` is the document currently coloured (shown or waiting to show). */
   covers(doc: vscode.TextDocument): boolean {
-    return this.decorated.some((ed) => ed.document === doc);
+    return this.colouring?.uri === doc.uri.toString();
   }
 
   clear(): void {
     for (const editor of this.decorated) for (const t of this.types.values()) editor.setDecorations(t, []);
-    this.decorated = [];
+    this.decorated.clear();
+    this.colouring = null;
   }
 
   dispose(): void {
@@ -98,4 +147,15 @@ export class UnitDecorations implements vscode.Disposable {
     for (const t of this.types.values()) t.dispose();
     this.types.clear();
   }
+}
+
+/** Whether `doc` holds `text` at `offset`. */
+function holds(doc: vscode.TextDocument, offset: number, text: string): boolean {
+  return doc.getText(new vscode.Range(doc.positionAt(offset), doc.positionAt(offset + text.length))) === text;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
