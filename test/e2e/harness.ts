@@ -373,11 +373,22 @@ export class VsCodeSession {
     throw new Error(`could not focus "${label}" in the quick input`);
   }
 
+  /**
+   * Closes the quick input if it is open. Escape goes to the focused element: a quick input
+   * that is already closing (an accepted Quick Open) has handed the focus back to the editor,
+   * where Escape means something else (the extension clears its colours with it). So it is
+   * pressed only in the quick input's own box.
+   */
   async closeQuickInput(): Promise<void> {
-    if ((await this.quickInput()).visible) {
-      await this.page.keyboard.press('Escape');
-      await waitFor(async () => !(await this.quickInput()).visible, { timeout: 5_000, what: 'the quick input to close' });
+    if (!(await this.quickInput()).visible) return;
+    const focused = () => this.page.evaluate(() => !!document.activeElement?.closest('.quick-input-widget'));
+    if (!(await focused())) {
+      const closed = await waitFor(async () => !(await this.quickInput()).visible, { timeout: 2_000, what: 'the quick input to close' }).then(() => true, () => false);
+      if (closed) return;
+      await this.page.locator('.quick-input-widget .quick-input-box input').focus();
     }
+    await this.page.keyboard.press('Escape');
+    await waitFor(async () => !(await this.quickInput()).visible, { timeout: 5_000, what: 'the quick input to close' });
   }
 
   /** Messages of the notification toasts currently on screen. */
@@ -547,6 +558,8 @@ export class VsCodeSession {
     }).catch(async (error: Error) => {
       throw new Error(`${error.message}; the active tab is "${await this.activeTabResource()}"`);
     });
+    // The file is open when Quick Open has gone too: until then it may hold the keyboard.
+    await waitFor(async () => !(await this.quickInput()).visible, { timeout: 5_000, what: 'Quick Open to close' });
   }
 
   /** Clicks into the active text editor and puts the cursor at the end of its text. */
@@ -727,12 +740,12 @@ export class VsCodeSession {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         const p = join(dir, entry.name);
         if (entry.isDirectory()) walk(p);
-        else if (entry.name === 'exthost.log' || entry.name === 'RNN Lab.log') files.push(p);
+        else if (/^(remote)?exthost\.log$|^RNN Lab\.log$/.test(entry.name)) files.push(p);
       }
     };
     const logs = join(this.userDataDir, 'logs');
     if (existsSync(logs)) walk(logs);
-    const lines = files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => pattern.test(l)).map((l) => `${f.endsWith('exthost.log') ? 'exthost' : 'extension'}: ${l}`));
+    const lines = files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => pattern.test(l)).map((l) => `${f.endsWith('RNN Lab.log') ? 'extension' : 'exthost'}: ${l}`));
     // Both logs start each line with a timestamp: sorting by the text after the prefix orders them in time.
     lines.sort((a, b) => a.slice(a.indexOf(': ') + 2).localeCompare(b.slice(b.indexOf(': ') + 2)));
     return lines.slice(-count);

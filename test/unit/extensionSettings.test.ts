@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { resolveNetworkConfig } from '../../src/engine/config.js';
-import { resolveTrainConfig } from '../../src/training/config.js';
+import { LANGUAGE_MODEL_DEFAULTS, resolveTrainConfig } from '../../src/training/config.js';
 import {
   COMPLETION_DEFAULTS, PRESETS, TRAINING_DEFAULTS, defaultStopAfter, languageMatches, parseIntInRange,
   parseStopAfter, readCompletionSettings, readTrainingSettings, resolveModelsDirectory, trainOptionsFor, trainingWorkers,
@@ -45,8 +45,15 @@ describe('training settings', () => {
     const s = readTrainingSettings(reader({ 'training.seqLen': 32, 'training.cell': 'gru' })).value;
     const quick = trainOptionsFor('quick', s);
     assert.deepEqual([quick.cell, quick.layers, quick.units, quick.minutes, quick.seqLen], ['lstm', 1, 128, 2, 32]);
+    assert.equal(quick.dropout, 0.1);
+    // Standard is the CLI's default language model, measured best for ten minutes.
     const standard = trainOptionsFor('standard', s);
-    assert.deepEqual([standard.cell, standard.layers, standard.units, standard.minutes], ['lstm', 2, 256, 10]);
+    assert.deepEqual([standard.cell, standard.layers, standard.units, standard.dropout, standard.minutes],
+      [LANGUAGE_MODEL_DEFAULTS.cell, LANGUAGE_MODEL_DEFAULTS.layers, LANGUAGE_MODEL_DEFAULTS.units, LANGUAGE_MODEL_DEFAULTS.dropout, 10]);
+    assert.equal(trainOptionsFor('standard', { ...s, dropout: 0.4 }).dropout, 0.4, 'a dropout setting wins over the preset');
+    const bad = readTrainingSettings(reader({ 'training.dropout': 1 }));
+    assert.equal(bad.value.dropout, null);
+    assert.deepEqual(bad.warnings, ['Setting rnnLab.training.dropout must be in [0, 1) or null; using null instead of 1.']);
     const short = trainOptionsFor('quick', readTrainingSettings(reader({ 'training.minutes': 0.5, 'training.steps': 40 })).value);
     assert.equal(short.minutes, 0.5);
     assert.equal(short.steps, 40);
