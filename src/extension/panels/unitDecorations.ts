@@ -97,16 +97,11 @@ export class UnitDecorations implements vscode.Disposable {
 
   private show(uri: string, visible: readonly vscode.TextEditor[], paint: (editor: vscode.TextEditor) => boolean): ColouringShown {
     this.clear();
-    const editors = visible.filter((ed) => ed.document.uri.toString() === uri);
-    for (const editor of editors) {
-      if (!paint(editor)) {
-        this.clear();
-        return 'stale';
-      }
-      this.decorated.add(editor);
-    }
     this.colouring = { uri, paint };
-    return editors.length > 0 ? 'shown' : 'hidden';
+    const onScreen = this.refresh(visible);
+    // refresh() drops a colouring whose text is no longer in the document.
+    if (!this.colouring) return 'stale';
+    return onScreen ? 'shown' : 'hidden';
   }
 
   /**
