@@ -198,6 +198,14 @@ def save(folder, out, cfg, model, step):
             shutil.copyfile(os.path.join(folder, name), os.path.join(out, name))
 
 
+def line(text):
+    """Prints one line in one write. With PYTHONUNBUFFERED=1, print() writes the text and its
+    newline separately, and torchrun's --tee tailer can read the half line between them and
+    prefix the rest as a line of its own."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default=HERE, help="export folder to read (default: this script's folder)")
@@ -221,7 +229,7 @@ def main():
     if not cuda:
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // world))
     device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if cuda else "cpu")
-    say = (lambda *a: print(*a, flush=True)) if rank == 0 else (lambda *a: None)
+    say = line if rank == 0 else (lambda text: None)
 
     cfg, vocab, model = load(args.model)
     diff, shape = reference_difference(args.model, model)
@@ -262,7 +270,7 @@ def main():
         say(f"step {step}/{args.steps} loss {mean.item():.4f}")
 
     digest = weights_digest(model)
-    print(f"rank {rank}: weights sha256 {digest}", flush=True)
+    line(f"rank {rank}: weights sha256 {digest}")
     digests = [digest]
     if distributed:
         digests = [None] * world
@@ -277,7 +285,7 @@ def main():
         say(f"all {world} process(es) hold identical weights; saved to {out}")
     if distributed:
         dist.barrier()
-        print(f"rank {rank}: finished", flush=True)
+        line(f"rank {rank}: finished")
         # destroy_process_group() hangs at random at exit (pytorch/pytorch#75097, still open; seen here
         # once in three CI runs under load, after every rank had finished): all ranks are past the
         # barrier and rank 0 has saved, so leave without tearing the group down — the sockets close
