@@ -100,7 +100,7 @@ export async function runInfo(dir: string, flags: InfoFlags, wasmDir: string): P
   const lines = [
     `${meta.name} (${dir}), saved ${meta.savedAt}`,
     `task: ${taskLine(meta)}`,
-    `network: ${n.bidirectional ? 'bidirectional ' : ''}${architectureLabel(n)}, ${n.input} input${n.input === 'embedding' ? ` (${n.embeddingSize})` : ''}, dropout ${n.dropout}${n.recurrentDropout ? `, recurrent dropout ${n.recurrentDropout}` : ''}, ${meta.parameters.toLocaleString('en-US')} parameters`,
+    `network: ${n.bidirectional ? 'bidirectional ' : ''}${architectureLabel(n)}, ${n.input} input${n.input === 'embedding' ? ` (${n.embeddingSize})` : ''}, dropout ${n.dropout}${n.recurrentDropout ? `, recurrent dropout ${n.recurrentDropout}` : ''}${n.weightDrop ? `, weight drop ${n.weightDrop}` : ''}, ${meta.parameters.toLocaleString('en-US')} parameters`,
     `vocabulary: ${n.vocabSize.toLocaleString('en-US')} ${meta.vocabulary.mode} tokens`,
     `training: ${t.optimizer} lr ${t.lr}${t.lrSchedule === 'cosine' ? ` (cosine to ${t.lrFinalFactor} ×)` : ''}, batch ${t.batch}, seq-len ${t.seqLen}, clip ${t.clip} (${t.clipMode}),${t.weightDecay ? ` weight decay ${t.weightDecay},` : ''} val fraction ${t.valFraction}${t.valTokensMax !== null && t.valTokensMax !== undefined ? ` (at most ${t.valTokensMax.toLocaleString('en-US')} tokens)` : ''}, seed ${t.seed}`,
     `state: step ${meta.state.step.toLocaleString('en-US')}, epoch ${meta.state.epoch.toFixed(2)}, best val loss ${loss(meta.state.bestValLoss)}`,

@@ -102,6 +102,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option('--clip-mode <mode>', 'clip the global norm or each value').choices(['norm', 'value']))
     .option('--dropout <p>', `dropout between stacked layers and before the output layer (language model default: ${LM.dropout})`, parseNumber)
     .option('--recurrent-dropout <p>', "GRU, LSTM: dropout on each step's candidate c̃ where it enters the cell state (the memory is kept; default 0)", parseNumber)
+    .option('--weight-drop <p>', 'DropConnect on the recurrent weights: one mask per training pass for all steps and streams (default 0)', parseNumber)
     .addOption(new Option('--condition <what>', 'lm: label — train on label<TAB>text lines, each line generated from its label (sample --label L)').choices(['label']))
     .option('--bidirectional', 'classify, tag, seq2seq: read each line (the source) both ways (the default)')
     .option('--no-bidirectional', 'classify, tag, seq2seq: read each line (the source) forwards only')

@@ -32,7 +32,7 @@ export interface TrainFlags extends TrainOptions {
   workers?: number;
 }
 
-const NETWORK_KEYS = ['cell', 'layers', 'units', 'input', 'embeddingSize', 'dropout', 'recurrentDropout', 'bidirectional', 'merge', 'forgetBias'] as const;
+const NETWORK_KEYS = ['cell', 'layers', 'units', 'input', 'embeddingSize', 'dropout', 'recurrentDropout', 'weightDrop', 'bidirectional', 'merge', 'forgetBias'] as const;
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 /** Splits parsed flags into the trainer's options (only the flags the user gave). */
@@ -68,7 +68,7 @@ export function asFlagMessage(message: string, options: TrainOptions): string {
 }
 
 // What --resume keeps from the model: its architecture, tokenisation, data split and optimizer.
-const FIXED_NETWORK = ['cell', 'layers', 'units', 'input', 'embeddingSize', 'dropout', 'recurrentDropout', 'forgetBias'] as const;
+const FIXED_NETWORK = ['cell', 'layers', 'units', 'input', 'embeddingSize', 'dropout', 'recurrentDropout', 'weightDrop', 'forgetBias'] as const;
 // Every training key but those a resumed run may change (the trainer's RESUMABLE_KEYS), the
 // budget and the backend (this machine's choice).
 const MAY_CHANGE: readonly string[] = [...RESUMABLE_KEYS, ...BUDGET_KEYS, 'backend'];

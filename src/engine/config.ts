@@ -38,6 +38,13 @@ export interface NetworkOptions {
    * memory c⟨t−1⟩ is never dropped, and inference runs the notes' equations unchanged. GRU and LSTM
    * only (a plain RNN has no candidate). Default 0. */
   recurrentDropout?: number;
+  /** DropConnect on the recurrent matrices (Wan et al. 2013; the weight drop of Merity et al.
+   * 2018): each training pass zeroes each recurrent weight — the a⟨t−1⟩ (GRU: c⟨t−1⟩) half of
+   * W·[a⟨t−1⟩, x⟨t⟩] — with this chance and scales the rest by 1/(1 − p). One mask for all T steps
+   * and all streams of the pass, so within a window the cell runs the notes' equations with fixed
+   * (thinned) weights and its state is never dropped; inference uses the weights as they are.
+   * Every cell. Default 0. */
+  weightDrop?: number;
   /** Run a second layer over reversed time and merge. Not allowed for language models. */
   bidirectional?: boolean;
   /** How forward and backward outputs are merged (Keras semantics). Default `concat`. */
@@ -60,6 +67,8 @@ export interface NetworkConfig {
   dropout: number;
   /** See NetworkOptions.recurrentDropout; 0 when off. */
   recurrentDropout: number;
+  /** See NetworkOptions.weightDrop; 0 when off. */
+  weightDrop: number;
   bidirectional: boolean;
   merge: MergeMode;
   forgetBias: number;
@@ -94,6 +103,8 @@ export function resolveNetworkConfig(
   if (recurrentDropout > 0 && cell === 'rnn') {
     throw new ConfigError('recurrentDropout applies to GRU and LSTM cells: it drops the candidate c̃, which a plain RNN does not have');
   }
+  const weightDrop = options.weightDrop ?? 0;
+  if (!(weightDrop >= 0 && weightDrop < 1)) throw new ConfigError(`weightDrop must be in [0, 1), got ${weightDrop}`);
   const merge = options.merge ?? 'concat';
   if (!['concat', 'sum', 'mul', 'ave'].includes(merge)) {
     throw new ConfigError(`merge must be concat, sum, mul or ave, got ${String(merge)}`);
@@ -110,6 +121,7 @@ export function resolveNetworkConfig(
     embeddingSize: positiveInt('embeddingSize', options.embeddingSize ?? Math.min(64, vocabSize), 4096),
     dropout,
     recurrentDropout,
+    weightDrop,
     bidirectional: options.bidirectional ?? false,
     merge,
     forgetBias,

@@ -52,10 +52,20 @@ export interface EncoderPass {
   /** Merged output of each layer before dropout. */
   outputs: Float32Array[];
   dropoutMasks: (Float32Array | null)[];
+  /** thinned[layer][direction]: the weight-drop copies of that direction's recurrent matrices the
+   * pass ran, with their masks (NetworkOptions.weightDrop); null when it ran the weights as they are. */
+  thinned: (ThinnedWeights | null)[][];
   /** Top layer output fed to the softmax layer (after dropout). */
   top: Float32Array;
   topMask: Float32Array | null;
   state: RecurrentState;
+}
+
+/** One direction's recurrent matrices thinned by weight drop for one training pass, and their masks
+ * (0 or 1/(1 − p) per weight): ∂L/∂W = mask ⊙ ∂L/∂(thinned W). */
+export interface ThinnedWeights {
+  rec: RecurrentMatrix[];
+  masks: Float32Array[];
 }
 
 /** A language-model forward pass: the encoder pass and the output layer's logits. */
@@ -123,6 +133,9 @@ export class Network {
   private scratch: Map<string, Float32Array> | null = null;
   private readonly pool = new Map<string, Float32Array>();
   private readonly readingPool = new Map<string, Float32Array>();
+  /** Weight-drop copies of the recurrent matrices, per direction and matrix: kept, so that their
+   * backend tensors are reused and freed, not left to the garbage collector. */
+  private readonly thinnedMatrices = new Map<string, { w: ResidentMatrix; wT: ResidentMatrix; mask: Float32Array }>();
   /** The view of a pooled buffer that buf() last handed out for a shorter request. */
   private readonly views = new WeakMap<Float32Array, Float32Array>();
 
@@ -265,6 +278,10 @@ export class Network {
   dispose(): void {
     this.refresh();
     for (const { dst } of this.transposes) dst.dispose();
+    for (const { w, wT } of this.thinnedMatrices.values()) {
+      w.dispose();
+      wT.dispose();
+    }
   }
 
   initialState(batch: number): RecurrentState {
@@ -305,6 +322,7 @@ export class Network {
     const caches: SequenceCache[][] = [];
     const outputs: Float32Array[] = [];
     const dropoutMasks: (Float32Array | null)[] = [];
+    const thinned: (ThinnedWeights | null)[][] = [];
     let x: Float32Array | null = null;
     let width = V;
     if (this.embedding) {
@@ -321,17 +339,21 @@ export class Network {
       inputs.push(x);
       inputWidths.push(width);
       const layerCaches: SequenceCache[] = [];
+      const layerThinned: (ThinnedWeights | null)[] = [];
       this.dirs[l].forEach((d, k) => {
         let xProj = this.project(d, x, ids, T, B, `${l}.${k}.xProj`);
         const backward = k === 1;
         if (backward) xProj = reverseStreams(xProj, T, B, this.cell.gates * H, lengths);
         const init = backward ? zeroState(B, H, this.config.cell) : s0.layers[l];
+        const thin = rng && this.config.weightDrop > 0 ? this.thin(`${l}.${k}`, d, rng) : null;
         const candidateMask = rng && this.config.recurrentDropout > 0 ? this.candidateMask(`${l}.${k}`, T, B, rng, streams) : null;
-        const cache = this.cell.forward(xProj, T, B, H, d.rec, init, this.allocator(`${l}.${k}.`), candidateMask);
+        const cache = this.cell.forward(xProj, T, B, H, thin?.rec ?? d.rec, init, this.allocator(`${l}.${k}.`), candidateMask);
         layerCaches.push(cache);
+        layerThinned.push(thin);
         if (!backward) finals.push(cache.final);
       });
       caches.push(layerCaches);
+      thinned.push(layerThinned);
       const out = this.merge(layerCaches, T, B, lengths);
       outputs.push(out);
       x = out;
@@ -340,7 +362,7 @@ export class Network {
     let top = x as Float32Array;
     let topMask: Float32Array | null = null;
     if (rng && this.config.dropout > 0) ({ x: top, mask: topMask } = this.dropout('dropTop', top, T, this.outputWidth(), rng, streams));
-    return { T, B, ids, lengths, inputs, inputWidths, caches, outputs, dropoutMasks, top, topMask, state: { batch: B, layers: finals } };
+    return { T, B, ids, lengths, inputs, inputWidths, caches, outputs, dropoutMasks, thinned, top, topMask, state: { batch: B, layers: finals } };
   }
 
   /**
@@ -435,13 +457,19 @@ export class Network {
       this.dirs[l].forEach((d, k) => {
         const backward = k === 1;
         const flow = backward ? more.backwardFlows?.[l] : flows?.[l];
-        const r = this.cell.backward(pass.caches[l][k], dOuts[k], d.rec, flow, this.allocator(`${l}.${k}.`));
+        const thin = pass.thinned[l]?.[k] ?? null;
+        const rec = thin?.rec ?? d.rec;
+        const r = this.cell.backward(pass.caches[l][k], dOuts[k], rec, flow, this.allocator(`${l}.${k}.`));
         if (more.stateGradients && !backward) {
           // The native cells do not return ∂L/∂state0; the reference cell reads the same cache layout.
-          more.stateGradients[l] = r.dState0 ?? this.referenceStateGradient(pass.caches[l][k], dOuts[k], d);
+          more.stateGradients[l] = r.dState0 ?? this.referenceStateGradient(pass.caches[l][k], dOuts[k], d, rec);
         }
         const dXProj = backward ? reverseStreams(r.dXProj, T, B, G * H, lengths) : r.dXProj;
-        d.recParams.forEach((p, i) => grads.set(p.name, r.dRecurrent[i]));
+        d.recParams.forEach((p, i) => {
+          const g = r.dRecurrent[i];
+          if (thin) for (let j = 0; j < g.length; j++) g[j] *= thin.masks[i][j];
+          grads.set(p.name, g);
+        });
         grads.set(d.b.name, this.kernels.columnSums(dXProj, T * B, G * H));
         if (input === null) {
           // One-hot input: Wx·x⟨t⟩ is a row lookup, so its gradient is a scatter-add of rows.
@@ -485,11 +513,11 @@ export class Network {
   }
 
   /** ∂L/∂state0 by the reference cell, which reads the same cache layout, with the transposes the native path does not keep. */
-  private referenceStateGradient(cache: SequenceCache, dA: Float32Array, d: DirectionParams): LayerState {
-    const rec = d.rec.map((r, i) => {
+  private referenceStateGradient(cache: SequenceCache, dA: Float32Array, d: DirectionParams, ran: RecurrentMatrix[]): LayerState {
+    const rec = ran.map((r, i) => {
       const [rows, cols] = d.recParams[i].shape;
       const wT = new ResidentMatrix(new Float32Array(rows * cols), cols, rows);
-      transpose(d.recParams[i].data, rows, cols, wT.data);
+      transpose(r.w.data, rows, cols, wT.data);
       return { name: r.name, w: r.w, wT };
     });
     try {
@@ -550,6 +578,34 @@ export class Network {
     const mask = this.buf(`${key}.mask`, x.length);
     this.kernels.dropout(x, this.config.dropout, rng, T, width, streams, y, mask);
     return { x: y, mask };
+  }
+
+  /** Weight drop: one direction's recurrent matrices thinned for a training pass. Every stream of
+   * the pass, and every data-parallel worker's share of it, runs the same thinned weights: the
+   * masks are drawn first, the same in every worker, as one network over the whole batch would. */
+  private thin(key: string, d: DirectionParams, rng: Rng): ThinnedWeights {
+    const whole: StreamSlice = { batch: 1, from: 0, to: 1 };
+    const rec: RecurrentMatrix[] = [];
+    const masks: Float32Array[] = [];
+    d.rec.forEach((r, i) => {
+      const [rows, cols] = d.recParams[i].shape;
+      const n = rows * cols;
+      let held = this.thinnedMatrices.get(`${key}.${i}`);
+      if (!held) {
+        held = { w: new ResidentMatrix(new Float32Array(n), rows, cols), wT: new ResidentMatrix(new Float32Array(n), cols, rows), mask: new Float32Array(n) };
+        this.thinnedMatrices.set(`${key}.${i}`, held);
+      }
+      this.kernels.dropout(d.recParams[i].data, this.config.weightDrop, rng, 1, n, whole, held.w.data, held.mask);
+      held.w.invalidate();
+      // The portable cells multiply by the transpose; the native ones transpose in BLAS.
+      if (this.kernels.path === 'portable') {
+        transpose(held.w.data, rows, cols, held.wT.data);
+        held.wT.invalidate();
+      }
+      rec.push({ name: r.name, w: held.w, wT: held.wT });
+      masks.push(held.mask);
+    });
+    return { rec, masks };
   }
 
   /** A recurrent-dropout mask of c̃ for one direction of one layer (T·B·H, in that direction's

@@ -56,6 +56,8 @@ function validateNetwork(where: string, raw: unknown, tokens: TokenMode): Networ
   if (dropout !== undefined) options.dropout = dropout;
   const recurrentDropout = optional('recurrentDropout', isNumber, 'a number');
   if (recurrentDropout !== undefined) options.recurrentDropout = recurrentDropout;
+  const weightDrop = optional('weightDrop', isNumber, 'a number');
+  if (weightDrop !== undefined) options.weightDrop = weightDrop;
   const bidirectional = optional('bidirectional', isBool, 'true or false');
   if (bidirectional !== undefined) options.bidirectional = bidirectional;
   const merge = optional('merge', isString, 'concat, sum, mul or ave');

@@ -29,6 +29,7 @@ const SMALL: TrainOptions = {
   layers: 2,
   dropout: 0.2,
   recurrentDropout: 0.3,
+  weightDrop: 0.2,
   seqLen: 10,
   batch: 5,
   evalEvery: 1000,
@@ -70,7 +71,7 @@ describe('data-parallel training', () => {
   const paths: KernelPath[] = kernelInfo().path === 'native' ? ['portable', 'native'] : ['portable'];
   if (paths.length === 1) console.log(`# native kernels not tested with workers: ${kernelInfo().reason}`);
   for (const path of paths) {
-    test(`${path} kernels, cpu backend: 100 steps on 3 engines equal one engine to 1e-5 (dropout and recurrent dropout on)`, async () => {
+    test(`${path} kernels, cpu backend: 100 steps on 3 engines equal one engine to 1e-5 (dropout, recurrent dropout and weight drop on)`, async () => {
       useKernels(path);
       const one = await run(join(root, `${path}-one`), { ...SMALL, steps: 100 }, 1);
       const three = await run(join(root, `${path}-three`), { ...SMALL, steps: 100 }, 3);

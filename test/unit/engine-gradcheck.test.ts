@@ -35,7 +35,7 @@ function check(path: KernelPath, options: NetworkOptions, label: string): void {
     if (s.c !== s.a) for (let i = 0; i < s.c.length; i++) s.c[i] = rng.next() - 0.5;
   }
   // With dropout, every evaluation draws the same masks from a fresh generator.
-  const masks = () => (options.dropout || options.recurrentDropout ? new Rng(13) : undefined);
+  const masks = () => (options.dropout || options.recurrentDropout || options.weightDrop ? new Rng(13) : undefined);
   const lossAt = () => net.lossAndGrads(ids, targets, B, T, state, masks()).loss;
   const { grads } = net.lossAndGrads(ids, targets, B, T, state, masks());
   const checked = checkGradients(net.params, grads, lossAt, () => net.refresh(), label);
@@ -57,6 +57,10 @@ for (const path of paths) {
     for (const cell of ['gru', 'lstm'] as CellType[]) {
       test(`${cell}, two layers with recurrent dropout on c̃`, () => check(path, { cell, layers: 2, dropout: 0, recurrentDropout: 0.4 }, `${cell} recurrent dropout`));
     }
+    for (const cell of ['rnn', 'gru', 'lstm'] as CellType[]) {
+      test(`${cell}, two layers with weight drop on the recurrent matrices`, () => check(path, { cell, layers: 2, dropout: 0, weightDrop: 0.4 }, `${cell} weight drop`));
+    }
+    test('bidirectional lstm with weight drop', () => check(path, { cell: 'lstm', bidirectional: true, dropout: 0, weightDrop: 0.4 }, 'bi lstm weight drop'));
     test('bidirectional gru with recurrent dropout on c̃', () => check(path, { cell: 'gru', bidirectional: true, dropout: 0, recurrentDropout: 0.4 }, 'bi gru recurrent dropout'));
     for (const merge of ['concat', 'sum', 'mul', 'ave'] as MergeMode[]) {
       test(`bidirectional lstm, merge ${merge}, two layers`, () => check(path, { cell: 'lstm', layers: 2, bidirectional: true, merge }, `bi ${merge}`));

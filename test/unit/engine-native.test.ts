@@ -96,6 +96,13 @@ describe('native kernels against the TypeScript reference', () => {
       compare({ cell, units: 11, bidirectional: true, dropout: 0, recurrentDropout: 0.4 }, 7, 3, 5, 23);
     });
   }
+  for (const cell of ['lstm', 'gru', 'rnn'] as CellType[]) {
+    test(`${cell}: weight drop 0.4, two layers, H 11, B 1, T 1 and B 3, T 7, and bidirectional`, () => {
+      compare({ cell, units: 11, layers: 2, dropout: 0.2, weightDrop: 0.4 }, 7, 1, 1, 31);
+      compare({ cell, units: 11, layers: 2, dropout: 0.2, weightDrop: 0.4 }, 7, 3, 7, 32);
+      compare({ cell, units: 11, bidirectional: true, dropout: 0, weightDrop: 0.4 }, 7, 3, 5, 33);
+    });
+  }
   test('H 64, B 16, T 12 (BLAS block sizes)', () => compare({ cell: 'lstm', units: 64, dropout: 0 }, 30, 16, 12, 16));
   test('shapes that do not fit are refused with a message, not a crash', () => {
     useKernels('native');
