@@ -9,6 +9,7 @@ import type { CellType, GateName, NetworkOptions } from '../../src/engine/config
 import { resolveNetworkConfig } from '../../src/engine/config.js';
 import type { Kernels } from '../../src/engine/kernels/kernels.js';
 import { currentKernels, kernelInfo, useKernels } from '../../src/engine/kernels/kernels.js';
+import { loadNativeAddon } from '../../src/engine/kernels/nativeAddon.js';
 import { adamUpdate, crossEntropy, dropout } from '../../src/engine/kernels/referenceOps.js';
 import { Rng } from '../../src/engine/math.js';
 import { Network } from '../../src/engine/network.js';
@@ -104,6 +105,52 @@ describe('native kernels against the TypeScript reference', () => {
     });
   }
   test('H 64, B 16, T 12 (BLAS block sizes)', () => compare({ cell: 'lstm', units: 64, dropout: 0 }, 30, 16, 12, 16));
+  test('products against float64 sums: M 1–18 rows, N 1–70, K 1–41, op(A) = A and Aᵀ, overwriting and accumulating', () => {
+    // The per-step products run the addon's own AVX-512 kernel where the CPU has it (one row at a
+    // time up to 4, 32 columns at a time, the tail of N masked), and OpenBLAS otherwise: every tail.
+    const load = loadNativeAddon();
+    assert.ok(load.addon);
+    const addon = load.addon;
+    const own = addon.ownGemm?.() ?? false;
+    if (!own) console.log('# the AVX-512 products are not in use here (no AVX-512, RNNLAB_SMALL_GEMM=0 or an older build): OpenBLAS alone checked');
+    const rng = new Rng(5);
+    let checked = 0;
+    for (const useOwn of own ? [true, false] : [false]) {
+      addon.ownGemm?.(useOwn);
+      try {
+        for (let M = 1; M <= 18; M++) {
+          for (const N of [1, 7, 15, 16, 17, 31, 32, 33, 48, 70]) {
+            const K = 1 + ((M * 7 + N) % 41);
+            for (const transA of [false, true]) {
+              for (const beta of [0, 1]) {
+                const A = Float32Array.from({ length: M * K }, () => rng.next() * 2 - 1);
+                const Bm = Float32Array.from({ length: K * N }, () => rng.next() * 2 - 1);
+                const C = Float32Array.from({ length: M * N }, () => (beta ? rng.next() * 2 - 1 : Number.NaN));
+                const before = C.slice();
+                load.addon.gemm(transA, false, M, N, K, A, Bm, C, beta);
+                for (let i = 0; i < M; i++) {
+                  for (let j = 0; j < N; j++) {
+                    let sum = beta ? before[i * N + j] : 0;
+                    for (let k = 0; k < K; k++) sum += (transA ? A[k * M + i] : A[i * K + k]) * Bm[k * N + j];
+                    const got = C[i * N + j];
+                    if (!(Math.abs(got - sum) <= 1e-5 * Math.max(1, Math.abs(sum)))) {
+                      assert.fail(
+                        `${useOwn ? 'AVX-512' : 'OpenBLAS'}: M ${M} N ${N} K ${K} ${transA ? 'Aᵀ' : 'A'} β ${beta}: C[${i}][${j}] = ${got}, expected ${sum}`,
+                      );
+                    }
+                    checked++;
+                  }
+                }
+              }
+            }
+          }
+        }
+      } finally {
+        addon.ownGemm?.(own);
+      }
+    }
+    assert.ok(checked > 20_000 * (own ? 2 : 1), `checked ${checked} values`);
+  });
   test('shapes that do not fit are refused with a message, not a crash', () => {
     useKernels('native');
     const net = Network.create(resolveNetworkConfig({ cell: 'lstm', units: 4 }, 5), 1);
@@ -115,7 +162,11 @@ describe('native kernels against the TypeScript reference', () => {
 
   test('softmax cross-entropy and its gradient equal the reference to 1e-5, skipped targets giving zero rows', () => {
     const kernels = nativeKernels();
-    for (const [rows, V] of [[1, 1], [7, 13], [64, 65]]) {
+    for (const [rows, V] of [
+      [1, 1],
+      [7, 13],
+      [64, 65],
+    ]) {
       const rng = new Rng(rows * 31 + V);
       const logits = Float32Array.from({ length: rows * V }, () => (rng.next() - 0.5) * 20);
       const targets = Int32Array.from({ length: rows }, (_, r) => (r % 5 === 3 ? -1 : rng.int(V)));
@@ -129,11 +180,15 @@ describe('native kernels against the TypeScript reference', () => {
       assert.equal(kernels.crossEntropy(logits, targets, V, null).count, ref.count);
     }
   });
-  test('dropout draws the same masks and leaves the Rng in the same state, whole batch or one worker\'s streams', () => {
+  test("dropout draws the same masks and leaves the Rng in the same state, whole batch or one worker's streams", () => {
     const kernels = nativeKernels();
     const [T, B, W] = [3, 5, 7];
     const x = Float32Array.from({ length: T * B * W }, (_, i) => i - 50);
-    for (const [from, to] of [[0, 5], [1, 3], [4, 5]]) {
+    for (const [from, to] of [
+      [0, 5],
+      [1, 3],
+      [4, 5],
+    ]) {
       const n = T * (to - from) * W;
       const xs = new Float32Array(n);
       for (let t = 0; t < T; t++) xs.set(x.subarray((t * B + from) * W, (t * B + to) * W), t * (to - from) * W);

@@ -178,7 +178,8 @@ function describe(c: KernelChoice): KernelInfo {
   if (c === 'portable') return { path: 'portable', detail: 'TensorFlow.js', reason: 'the portable kernels were chosen' };
   const load = loadNativeAddon();
   if (!load.addon) return { path: 'portable', detail: 'TensorFlow.js', reason: load.reason };
-  return { path: 'native', detail: load.addon.blasConfig() };
+  const own = load.addon.ownGemm?.() ? ' + AVX-512 one-thread products' : '';
+  return { path: 'native', detail: `${load.addon.blasConfig()}${own}` };
 }
 
 /** Which kernels new networks get, and why not native when they do not. */

@@ -106,6 +106,12 @@ export interface NativeAddon {
   dropout(T: number, Bfull: number, b0: number, b1: number, W: number, keep: number, x: Float32Array, y: Float32Array, mask: Float32Array, rngState: Uint32Array): void;
   /** n ≥ 1 fixes OpenBLAS's thread count; 0 (the default) picks one thread for small products, all for large ones. */
   setThreads(n: number): number;
+  /**
+   * Whether products on one thread run the addon's own AVX-512 kernel (the per-step recurrent
+   * products above all) rather than OpenBLAS; `on` sets it (no effect without AVX-512). An older
+   * build lacks it.
+   */
+  ownGemm?(on?: boolean): boolean;
   /** OpenBLAS's build configuration, "OpenBLAS 0.3.21 … Haswell MAX_THREADS=64". */
   blasConfig(): string;
 }
