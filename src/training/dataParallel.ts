@@ -237,14 +237,22 @@ class ParallelEngine implements StepEngine {
     // Each share's gradient is of its own mean loss: weighted by its targets, they sum to the batch's.
     const w0 = count > 0 ? own.count / count : 0;
     const grads = own.grads;
+    const weights = others.map((r) => (count > 0 ? r.count / count : 0));
     grads.forEach((g, k) => {
       const off = this.offsets[k];
+      if (others.length === 1) {
+        // Two engines (this machine's case): one pass.
+        const src = this.grads[0].subarray(off, off + g.length);
+        const w1 = weights[0];
+        for (let i = 0; i < g.length; i++) g[i] = g[i] * w0 + src[i] * w1;
+        return;
+      }
       for (let i = 0; i < g.length; i++) g[i] *= w0;
-      others.forEach((r, j) => {
-        const w = count > 0 ? r.count / count : 0;
-        const src = this.grads[j];
-        for (let i = 0; i < g.length; i++) g[i] += src[off + i] * w;
-      });
+      for (let j = 0; j < others.length; j++) {
+        const src = this.grads[j].subarray(off, off + g.length);
+        const w = weights[j];
+        for (let i = 0; i < g.length; i++) g[i] += src[i] * w;
+      }
     });
     const loss = count > 0 ? (own.loss * own.count + others.reduce((s, r) => s + r.loss * r.count, 0)) / count : NaN;
     const layers = own.state.layers.map((s, l) => joinStates([s, ...others.map((r) => r.state[l])], B, H, this.network.config.cell === 'lstm'));

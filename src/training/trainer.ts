@@ -26,7 +26,7 @@ import type { TrainConfig } from './config.js';
 import { gradDivergence, lossDivergence, RecentRange } from './divergence.js';
 import type { DoneEvent, StopReason, TrainerEvent } from './events.js';
 import type { Optimizer } from './optimizers.js';
-import { clipGradients, globalNorm } from './optimizers.js';
+import { clipGradients } from './optimizers.js';
 import { prepareNew, prepareResume, TrainingError } from './prepare.js';
 import type { History, LoopState, Prepared, PrepareInput } from './prepare.js';
 import { RunClock } from './runClock.js';
@@ -237,13 +237,12 @@ class Session {
     const t0 = performance.now();
     const batch = batcher.window(loop.window);
     const result = await this.engine.lossAndGrads(batch.ids, batch.targets, batcher.batch, batcher.seqLen, this.carry, this.rng);
-    const gradNorm = globalNorm(result.grads);
+    const { gradNorm, layerGradNorms } = gradientNorms(network, result.grads);
     recentNorms.push(gradNorm);
     if (recentNorms.length > 20) recentNorms.shift();
     // Nothing was applied yet, but these weights (the last update's) gave the bad loss.
     const diverged = lossDivergence('loss', result.loss, this.losses, this.vocab.size) ?? gradDivergence(gradNorm, this.norms);
     if (diverged) return { what: diverged, step: loop.step + 1 };
-    const layerGradNorms = groupNorms(network, result.grads);
     clipGradients(result.grads, config.clipMode, config.clip, gradNorm);
     const lr = learningRate(config, loop.step, loop.scheduleStart, this.targetStep, this.clock.elapsedMs() / 60_000);
     network.params.forEach((p, k) => this.backupParams[k].set(p.data));
@@ -568,17 +567,20 @@ function allFinite(x: Float32Array): boolean {
   return true;
 }
 
-/** Gradient norm per group: embedding, each recurrent layer, output. */
-function groupNorms(network: Network, grads: readonly Float32Array[]): number[] {
+/** The global gradient norm and the norm per group (embedding, each recurrent layer, output), in
+ * one pass over the gradients: the step's serial part, while the other engines wait. */
+function gradientNorms(network: Network, grads: readonly Float32Array[]): { gradNorm: number; layerGradNorms: number[] } {
   const groups = new Map<string, number>();
+  let total = 0;
   network.params.forEach((p, k) => {
     const group = p.name.split('.')[0];
-    let s = groups.get(group) ?? 0;
     const g = grads[k];
+    let s = 0;
     for (let i = 0; i < g.length; i++) s += g[i] * g[i];
-    groups.set(group, s);
+    total += s;
+    groups.set(group, (groups.get(group) ?? 0) + s);
   });
-  return [...groups.values()].map(Math.sqrt);
+  return { gradNorm: Math.sqrt(total), layerGradNorms: [...groups.values()].map(Math.sqrt) };
 }
 
 /** The carried state as the format stores it: `layer<l>/a` (and `/c` for an LSTM), each [batch, units]. */
