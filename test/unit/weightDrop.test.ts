@@ -6,7 +6,7 @@
 // training with it in dataParallel.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,20 +16,13 @@ import { ConfigError, resolveNetworkConfig } from '../../src/engine/config.js';
 import { useKernels } from '../../src/engine/kernels/kernels.js';
 import { Rng } from '../../src/engine/math.js';
 import { Network } from '../../src/engine/network.js';
-import { Vocabulary } from '../../src/engine/tokenizer.js';
 import { parseModelMeta } from '../../src/model/validate.js';
-import { loadModelFolder, saveModelFolder } from '../../src/training/checkpoint.js';
-import { resolveTrainConfig } from '../../src/training/config.js';
+import { checkStoredOption, randomBatch } from './networkOptionFolder.js';
 
 before(async () => {
   await initBackend('cpu');
   useKernels('auto');
 });
-
-function batch(V: number, B: number, T: number, seed: number): Int32Array {
-  const rng = new Rng(seed);
-  return Int32Array.from({ length: B * T }, () => rng.int(V));
-}
 
 describe('weight drop on the recurrent matrices', () => {
   for (const cell of ['rnn', 'gru', 'lstm'] as CellType[]) {
@@ -40,7 +33,7 @@ describe('weight drop on the recurrent matrices', () => {
       const config = resolveNetworkConfig({ cell, units: H, layers: 2, dropout: 0, weightDrop: p }, V);
       const net = Network.create(config, 5);
       const plain = Network.fromParams(resolveNetworkConfig({ cell, units: H, layers: 2, dropout: 0 }, V), net.params);
-      const ids = batch(V, B, T, 9);
+      const ids = randomBatch(V, B, T, 9);
       const training = net.forward(ids, B, T, null, new Rng(2));
       for (let l = 0; l < 2; l++) {
         const thin = training.thinned[l][0];
@@ -83,8 +76,8 @@ describe('weight drop on the recurrent matrices', () => {
     const p = 0.5;
     const config = resolveNetworkConfig({ cell: 'gru', units: H, dropout: 0, weightDrop: p }, V);
     const net = Network.create(config, 3);
-    const ids = batch(V, B, T, 4);
-    const targets = batch(V, B, T, 5);
+    const ids = randomBatch(V, B, T, 4);
+    const targets = randomBatch(V, B, T, 5);
     const { grads } = net.lossAndGrads(ids, targets, B, T, null, new Rng(8));
     const pass = net.forward(ids, B, T, null, new Rng(8));
     const thin = pass.thinned[0][0];
@@ -121,7 +114,7 @@ describe('weight drop on the recurrent matrices', () => {
   test('the same seed draws the same masks; another seed others', () => {
     const config = resolveNetworkConfig({ cell: 'lstm', units: 8, dropout: 0, weightDrop: 0.5 }, 5);
     const net = Network.create(config, 1);
-    const ids = batch(5, 2, 6, 3);
+    const ids = randomBatch(5, 2, 6, 3);
     const mask = (seed: number) => Array.from(net.forward(ids, 2, 6, null, new Rng(seed)).thinned[0][0]?.masks[0] ?? []);
     assert.deepEqual(mask(4), mask(4));
     assert.notDeepEqual(mask(4), mask(5));
@@ -139,30 +132,7 @@ describe('model.json and weight drop', () => {
   after(() => rmSync(root, { recursive: true, force: true }));
 
   test('it is stored and read back; a model.json from before it reads as 0; a bad value is refused by name', () => {
-    const vocab = Vocabulary.build('abcabc\n', { mode: 'char' });
-    const network = resolveNetworkConfig({ cell: 'rnn', units: 4, weightDrop: 0.25 }, vocab.size, 'char');
-    const params = Network.paramShapes(network).map((p) => ({ name: p.name, shape: p.shape, data: new Float32Array(p.shape.reduce((a, b) => a * b, 1)) }));
-    const dir = join(root, 'm');
-    saveModelFolder(dir, {
-      name: 'm',
-      network,
-      params,
-      vocabulary: vocab.toJSON(),
-      train: resolveTrainConfig({ steps: 1, seqLen: 4, batch: 1 }),
-      state: { step: 0, epoch: 0, bestValLoss: null },
-      history: { runs: [], steps: [], evals: [] },
-      optimizer: null,
-    });
-    const text = readFileSync(join(dir, 'model.json'), 'utf8');
-    assert.equal(parseModelMeta(text, 'model.json').network.weightDrop, 0.25);
-    assert.equal(loadModelFolder(dir).meta.network.weightDrop, 0.25);
-    const edited = (edit: (network: Record<string, unknown>) => void) => {
-      const m = JSON.parse(text) as { network: Record<string, unknown> };
-      edit(m.network);
-      return JSON.stringify(m);
-    };
-    assert.equal(parseModelMeta(edited((n) => delete n.weightDrop), 'model.json').network.weightDrop, 0);
-    assert.throws(() => parseModelMeta(edited((n) => (n.weightDrop = 'lots')), 'model.json'), /\(network\) has no valid "weightDrop" \(expected a number\)/);
+    const edited = checkStoredOption(join(root, 'm'), 'rnn', 'weightDrop', 0.25);
     assert.throws(() => parseModelMeta(edited((n) => (n.weightDrop = 1.5)), 'model.json'), /invalid network config: weightDrop must be in \[0, 1\)/);
   });
 });
