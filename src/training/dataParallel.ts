@@ -240,18 +240,12 @@ class ParallelEngine implements StepEngine {
     const weights = others.map((r) => (count > 0 ? r.count / count : 0));
     grads.forEach((g, k) => {
       const off = this.offsets[k];
-      if (others.length === 1) {
-        // Two engines (this machine's case): one pass.
-        const src = this.grads[0].subarray(off, off + g.length);
-        const w1 = weights[0];
-        for (let i = 0; i < g.length; i++) g[i] = g[i] * w0 + src[i] * w1;
-        return;
-      }
-      for (let i = 0; i < g.length; i++) g[i] *= w0;
+      // One pass per worker: the first also scales this thread's own share.
       for (let j = 0; j < others.length; j++) {
         const src = this.grads[j].subarray(off, off + g.length);
         const w = weights[j];
-        for (let i = 0; i < g.length; i++) g[i] += src[i] * w;
+        const scale = j === 0 ? w0 : 1;
+        for (let i = 0; i < g.length; i++) g[i] = g[i] * scale + src[i] * w;
       }
     });
     const loss = count > 0 ? (own.loss * own.count + others.reduce((s, r) => s + r.loss * r.count, 0)) / count : NaN;
