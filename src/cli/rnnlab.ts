@@ -22,7 +22,7 @@ import { runEvalLabelLm, runSampleLabelLm, runTrainLabelLm } from './labelLmComm
 import { runEvalSeq2seq, runInspectSeq2seq, runPredictSeq2seq, runTrainSeq2seq } from './seq2seqCommands.js';
 import { runTrain } from './trainCommand.js';
 import { readModelMeta } from '../model/index.js';
-import { LANGUAGE_MODEL_DEFAULTS as LM } from '../training/config.js';
+import { LANGUAGE_MODEL_ADAM_LR as LM_WIDE_LR, LANGUAGE_MODEL_DEFAULTS as LM, LANGUAGE_MODEL_WIDE_UNITS as LM_WIDE_UNITS } from '../training/config.js';
 import type { ModelTask } from '../model/index.js';
 import type { TrainFlags } from './trainCommand.js';
 import type { ClassifyFlags, PredictFlags } from './classifyCommands.js';
@@ -90,7 +90,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option('--steps <n>', 'stop after N optimizer steps (classify without a budget: 10 epochs)').argParser(parseInteger).conflicts(['epochs', 'minutes']))
     .addOption(new Option('--epochs <e>', 'stop after E passes over the text').argParser(parseNumber).conflicts(['steps', 'minutes']))
     .addOption(new Option('--minutes <m>', 'stop after M minutes').argParser(parseNumber).conflicts(['steps', 'epochs']))
-    .option('--lr <x>', 'learning rate', parseNumber)
+    .option('--lr <x>', `learning rate (default: Adam 1e-2, RMSprop 2e-3, SGD 0.05; a language model of ${LM_WIDE_UNITS} units or more gets Adam ${LM_WIDE_LR})`, parseNumber)
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'rmsprop', 'sgd']))
     .option('--momentum <x>', 'SGD momentum', parseNumber)
     .option('--lr-decay <x>', 'multiply the learning rate by X every --lr-decay-every steps', parseNumber)
