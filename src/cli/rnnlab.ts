@@ -22,6 +22,7 @@ import { runEvalLabelLm, runSampleLabelLm, runTrainLabelLm } from './labelLmComm
 import { runEvalSeq2seq, runInspectSeq2seq, runPredictSeq2seq, runTrainSeq2seq } from './seq2seqCommands.js';
 import { runTrain } from './trainCommand.js';
 import { readModelMeta } from '../model/index.js';
+import { SPREAD_WINDOWS } from '../training/batches.js';
 import { LANGUAGE_MODEL_ADAM_LR as LM_WIDE_LR, LANGUAGE_MODEL_DEFAULTS as LM, LANGUAGE_MODEL_WIDE_UNITS as LM_WIDE_UNITS } from '../training/config.js';
 import type { ModelTask } from '../model/index.js';
 import type { TrainFlags } from './trainCommand.js';
@@ -108,6 +109,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--no-bidirectional', 'classify, tag, seq2seq: read each line (the source) forwards only')
     .addOption(new Option('--attention <on|off>', "seq2seq: the decoder attends over the encoder's outputs (Luong; on is the default) or reads the bridged state alone").choices(['on', 'off']))
     .option('--val-fraction <f>', 'fraction of the text held out for validation (default 0.1, at most 20,000 tokens unless given)', parseNumber)
+    .addOption(
+      new Option('--val-split <where>', `where the validation tokens are held out: spread (${SPREAD_WINDOWS} windows spread evenly over the text) or end (language model default: ${LM.valSplit})`).choices(['spread', 'end']),
+    )
     .option('--seed <s>', 'seed for initialisation, dropout and sampling', parseInteger)
     .addOption(new Option('--backend <name>', 'tensorflow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
     .option('--workers <n>', "engines per step, the batch's streams split between threads (default: the cores, capped by the batch)", parseInteger)

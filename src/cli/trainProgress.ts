@@ -8,6 +8,7 @@ import { currentBackend } from '../engine/backend.js';
 import { kernelLine } from '../engine/kernels/kernels.js';
 import { architectureLabel } from '../protocol/labels.js';
 import type { DoneEvent, StartEvent, TrainerEvent } from '../training/events.js';
+import { spreadWindowCount } from '../training/batches.js';
 
 export type ProgressMode = 'json' | 'tty' | 'plain';
 
@@ -34,9 +35,17 @@ export function startLines(e: StartEvent): string[] {
   return [
     `backend: ${e.backend}`,
     `model: ${architectureLabel(n)}, ${count(e.parameters)} parameters, ${count(e.vocabSize)} ${e.train.tokens} tokens in the vocabulary`,
-    `data: ${count(e.trainTokens)} training tokens, ${count(e.valTokens)} validation tokens${valSample(e)}, ${count(e.stepsPerEpoch)} steps per epoch`,
+    `data: ${count(e.trainTokens)} training tokens, ${count(e.valTokens)} validation tokens${valWhere(e)}${valSample(e)}, ${count(e.stepsPerEpoch)} steps per epoch`,
     `${e.resumed ? `resuming at step ${count(e.startStep)}` : 'training'} for ${stop} → ${e.modelDir}`,
   ];
+}
+
+/** Where the validation tokens were held out. */
+function valWhere(e: StartEvent): string {
+  if (e.task !== undefined && e.task !== 'lm') return '';
+  if (e.train.valSplit !== 'spread') return ' (the end of the text)';
+  const k = spreadWindowCount(e.valTokens);
+  return k === 1 ? ' (a window in the middle of the text)' : ` (${k} windows spread over the text)`;
 }
 
 /** How much of a huge validation split each evaluation scores, or "" when it scores all of it. */

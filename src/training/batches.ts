@@ -1,13 +1,40 @@
 // Batches as char-rnn makes them: the training tokens split into B contiguous streams, read in
 // windows of T steps; the hidden state is carried from one window to the next (truncated BPTT)
-// and reset at each epoch. The last valFraction of the text is held out for validation.
+// and reset at each epoch. valFraction of the text is held out for validation: its end, or
+// windows spread evenly over it (ValSplit).
 
+import type { ValSplit } from './config.js';
 import type { TokenArray, TokenSequence } from './tokenSequence.js';
-import { asTokenSequence } from './tokenSequence.js';
+import { asTokenSequence, JoinedTokens } from './tokenSequence.js';
 
 export interface Split<T extends TokenArray | TokenSequence = Int32Array> {
   train: T;
   val: T;
+}
+
+/** At most this many held-out windows, none shorter than SPREAD_WINDOW_MIN tokens (one window if the split is that short). */
+export const SPREAD_WINDOWS = 10;
+export const SPREAD_WINDOW_MIN = 1_000;
+
+/** How many windows a 'spread' split of nVal validation tokens has. */
+export function spreadWindowCount(nVal: number): number {
+  return Math.max(1, Math.min(SPREAD_WINDOWS, Math.floor(nVal / SPREAD_WINDOW_MIN)));
+}
+
+/**
+ * Where a 'spread' split holds out nVal of n tokens: [start, end) windows of near-equal length,
+ * window k centred on (k + ½)/K of the text, so the text's two ends and everything between are
+ * trained on.
+ */
+export function heldOutWindows(n: number, nVal: number): [number, number][] {
+  const K = spreadWindowCount(nVal);
+  const windows: [number, number][] = [];
+  for (let k = 0; k < K; k++) {
+    const w = Math.floor(((k + 1) * nVal) / K) - Math.floor((k * nVal) / K);
+    const start = Math.max(0, Math.min(n - w, Math.round(((k + 0.5) * n) / K - w / 2)));
+    windows.push([start, start + w]);
+  }
+  return windows;
 }
 
 export class DataError extends Error {
@@ -20,8 +47,18 @@ export function validationTokens(n: number, config: { valFraction: number; valTo
   return config.valTokensMax === null ? nVal : Math.min(nVal, config.valTokensMax);
 }
 
-/** Splits at a token boundary; validation is the end of the text. */
-export function splitTokens<T extends TokenArray | TokenSequence>(ids: T, valFraction: number, seqLen: number, valTokensMax: number | null = null): Split<T> {
+/**
+ * Splits at token boundaries: validation is the end of the text ('end'), or the heldOutWindows
+ * joined end to end with the training text the rest, joined likewise ('spread'; a stream that
+ * reads across a join sees the text skip a window, as it would at a document boundary).
+ */
+export function splitTokens<T extends TokenArray | TokenSequence>(
+  ids: T,
+  valFraction: number,
+  seqLen: number,
+  valTokensMax: number | null = null,
+  valSplit: ValSplit = 'end',
+): Split<T | TokenSequence> {
   const nVal = validationTokens(ids.length, { valFraction, valTokensMax });
   const minimum = 2 * (seqLen + 1);
   if (ids.length < minimum || nVal < 2) {
@@ -29,7 +66,18 @@ export function splitTokens<T extends TokenArray | TokenSequence>(ids: T, valFra
       `the text has ${ids.length} tokens; training with a sequence length of ${seqLen} needs at least ${Math.max(minimum, Math.ceil(2 / valFraction))}`,
     );
   }
-  return { train: ids.subarray(0, ids.length - nVal) as T, val: ids.subarray(ids.length - nVal, ids.length) as T };
+  if (valSplit === 'end') return { train: ids.subarray(0, ids.length - nVal) as T, val: ids.subarray(ids.length - nVal, ids.length) as T };
+  const all = asTokenSequence(ids);
+  const train: TokenSequence[] = [];
+  const val: TokenSequence[] = [];
+  let at = 0;
+  for (const [start, end] of heldOutWindows(ids.length, nVal)) {
+    if (start > at) train.push(all.subarray(at, start));
+    val.push(all.subarray(start, end));
+    at = end;
+  }
+  if (at < ids.length) train.push(all.subarray(at, ids.length));
+  return { train: new JoinedTokens(train), val: new JoinedTokens(val) };
 }
 
 export interface Batch {

@@ -7,6 +7,8 @@ import { ConfigError } from '../engine/config.js';
 export type OptimizerName = 'adam' | 'rmsprop' | 'sgd';
 export type ClipMode = 'norm' | 'value';
 export type LrSchedule = 'constant' | 'cosine';
+/** Where the validation tokens come from: the end of the text, or windows spread evenly over it. */
+export type ValSplit = 'end' | 'spread';
 
 export interface TrainOptions extends NetworkOptions {
   /** Tokenisation. Default `char`. */
@@ -52,8 +54,13 @@ export interface TrainOptions extends NetworkOptions {
   clip?: number;
   /** `norm` clips by global norm (default), `value` clips each element. */
   clipMode?: ClipMode;
-  /** Fraction of the text (at its end) held out for validation. Default 0.1, at most `valTokensMax` tokens. */
+  /** Fraction of the text held out for validation (where: valSplit). Default 0.1, at most `valTokensMax` tokens. */
   valFraction?: number;
+  /**
+   * `end` holds out the end of the text (the default, and what folders saved before this option
+   * read); `spread` holds out SPREAD_WINDOWS windows spread evenly over it (training/batches.ts).
+   */
+  valSplit?: ValSplit;
   /**
    * Most tokens held out for validation (null: exactly valFraction). Default 20,000 when
    * valFraction is not given, else null: on tiny-shakespeare 10% left 1.81 nats/char on unseen
@@ -99,6 +106,7 @@ export interface TrainConfig {
   clip: number;
   clipMode: ClipMode;
   valFraction: number;
+  valSplit: ValSplit;
   valTokensMax: number | null;
   seed: number;
   backend: BackendChoice;
@@ -166,6 +174,7 @@ export const LANGUAGE_MODEL_DEFAULTS = {
   dropout: 0.25,
   weightDecay: 0.1,
   lrFinalFactor: 0.01,
+  valSplit: 'spread',
 } as const satisfies TrainOptions;
 
 /**
@@ -204,6 +213,8 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
   check('valFraction', valFraction, valFraction > 0 && valFraction < 0.9, 'in (0, 0.9)');
   const valTokensMax = options.valTokensMax !== undefined ? options.valTokensMax : options.valFraction === undefined ? DEFAULT_VAL_TOKENS_MAX : null;
   if (valTokensMax !== null) int('valTokensMax', valTokensMax, 2);
+  const valSplit = options.valSplit ?? 'end';
+  if (valSplit !== 'end' && valSplit !== 'spread') throw new ConfigError(`valSplit must be end or spread, got ${String(valSplit)}`);
   const defaultLr = optimizer === 'sgd' ? 0.05 : optimizer === 'rmsprop' ? 2e-3 : 1e-2;
   return {
     tokens,
@@ -224,6 +235,7 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
     clip: check('clip', options.clip ?? 5, (options.clip ?? 5) >= 0, 'zero or positive'),
     clipMode,
     valFraction,
+    valSplit,
     valTokensMax,
     seed: int('seed', options.seed ?? 1, 0),
     backend: options.backend ?? 'auto',

@@ -20,7 +20,7 @@ import { createOptimizer } from './optimizers.js';
 
 /** What a run is prepared from (the part of TrainRun that prepare reads). */
 export interface PrepareInput {
-  /** The training text (the whole of it; the end is held out for validation). */
+  /** The training text (the whole of it; config.valSplit says which part is held out for validation). */
   text?: string;
   /** Or the text already tokenised, of any size (training/corpus.ts); its vocabulary is used. */
   corpus?: Corpus;

@@ -76,6 +76,59 @@ export class FileTokens implements TokenSequence {
   }
 }
 
+/** Several sequences read as one, end to end (the training text around held-out windows). */
+export class JoinedTokens implements TokenSequence {
+  readonly length: number;
+  /** starts[i]: where part i begins in the joined sequence; starts[parts.length] = length. */
+  private readonly starts: number[];
+
+  constructor(private readonly parts: readonly TokenSequence[]) {
+    this.starts = [0];
+    for (const part of parts) this.starts.push(this.starts[this.starts.length - 1]! + part.length);
+    this.length = this.starts[parts.length]!;
+  }
+
+  read(start: number, count: number, out: Int32Array): void {
+    if (start < 0 || start + count > this.length) throw new RangeError(`tokens ${start}..${start + count} are outside 0..${this.length}`);
+    let done = 0;
+    let i = this.partAt(start);
+    while (done < count) {
+      const part = this.parts[i]!;
+      const from = start + done - this.starts[i]!;
+      const n = Math.min(count - done, part.length - from);
+      if (n > 0) {
+        part.read(from, n, done === 0 ? out : out.subarray(done));
+        done += n;
+      }
+      i++;
+    }
+  }
+
+  subarray(start: number, end: number): TokenSequence {
+    const s = Math.max(0, Math.min(start, this.length));
+    const e = Math.max(s, Math.min(end, this.length));
+    const pieces: TokenSequence[] = [];
+    for (let i = 0; i < this.parts.length; i++) {
+      const from = Math.max(s, this.starts[i]!);
+      const to = Math.min(e, this.starts[i + 1]!);
+      if (to > from) pieces.push(this.parts[i]!.subarray(from - this.starts[i]!, to - this.starts[i]!));
+    }
+    return pieces.length === 1 ? pieces[0]! : new JoinedTokens(pieces);
+  }
+
+  /** The part that holds token `index` (binary search over the starts). */
+  private partAt(index: number): number {
+    let lo = 0;
+    let hi = this.parts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+}
+
 /** Wraps a plain typed array; a sequence passes through. */
 export function asTokenSequence(ids: TokenArray | TokenSequence): TokenSequence {
   return ArrayBuffer.isView(ids) ? new MemoryTokens(ids as TokenArray) : (ids as TokenSequence);

@@ -157,7 +157,7 @@ class Session {
   ) {
     ({ network: this.network, vocab: this.vocab, config: this.config, loop: this.loop, history: this.history, optimizer: this.optimizer, name: this.name } = prepared);
     const ids = run.corpus?.tokens ?? this.vocab.encode(run.text ?? '');
-    this.split = splitTokens(ids, this.config.valFraction, this.config.seqLen, this.config.valTokensMax);
+    this.split = splitTokens(ids, this.config.valFraction, this.config.seqLen, this.config.valTokensMax, this.config.valSplit);
     this.batcher = new StreamBatcher(this.split.train, this.config.batch, this.config.seqLen);
     if (run.resume && this.loop.window >= this.batcher.windowsPerEpoch) {
       throw new TrainingError('cannot continue training on this text: it is shorter than the text the model was trained on, so the saved data position does not exist in it');

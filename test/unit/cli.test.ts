@@ -83,6 +83,7 @@ describe('rnnlab end to end', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^backend: wasm$/m);
     assert.match(r.stdout, /^kernels: (native \(OpenBLAS .*\)|portable \(.+\)); 2 workers per step$/m);
+    assert.match(r.stdout, /^data: [\d,]+ training tokens, [\d,]+ validation tokens \((\d+ windows spread over the text|a window in the middle of the text)\)/m);
     assert.match(r.stdout, /^step 1\/5 /m);
     assert.match(r.stdout, /^done at step 5 \(steps\): train loss \d+\.\d+/m);
   });
@@ -308,6 +309,7 @@ describe('rnnlab refuses bad input in one line', () => {
       /^rnnlab: --units 32 differs from the model's 16; --resume keeps the model's architecture, data split and optimizer, so train a new model \(another --out\) to change it$/,
     );
     assertFails(rnnlab(['train', corpus, '--out', model, '--resume', '--seq-len', '64']), 2, /^rnnlab: --seq-len 64 differs from the model's 16;/);
+    assertFails(rnnlab(['train', corpus, '--out', model, '--resume', '--val-split', 'end']), 2, /^rnnlab: --val-split end differs from the model's spread;/);
     assertFails(rnnlab(['train', corpus, '--out', join(work, 'never-trained'), '--resume']), 1, /there is no model to resume in .*never-trained \(no model\.json\)$/);
     assert.deepEqual(readFileSync(join(model, 'weights.bin')), before);
   });
