@@ -130,6 +130,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       const asked: ModelTask | undefined = flags.condition === 'label' ? 'label-lm' : flags.task;
       const task: ModelTask = asked ?? (flags.resume ? (savedTask(flags.out) ?? 'lm') : 'lm');
       if (flags.attention !== undefined && task !== 'seq2seq') throw new UsageError(`--attention is for --task seq2seq, not --task ${task}`);
+      if (flags.valSplit !== undefined && task !== 'lm') throw new UsageError(`--val-split is for a language model's text; a ${task} model holds out whole examples`);
       const trainTask = task === 'lm' ? runTrain : TASK_TRAINERS[task];
       setExitCode(await trainTask(file, flags, WASM_DIR));
     });

@@ -310,6 +310,7 @@ describe('rnnlab refuses bad input in one line', () => {
     );
     assertFails(rnnlab(['train', corpus, '--out', model, '--resume', '--seq-len', '64']), 2, /^rnnlab: --seq-len 64 differs from the model's 16;/);
     assertFails(rnnlab(['train', corpus, '--out', model, '--resume', '--val-split', 'end']), 2, /^rnnlab: --val-split end differs from the model's spread;/);
+    assertFails(rnnlab(['train', corpus, '--out', join(work, 'classify-split'), '--task', 'classify', '--val-split', 'end']), 2, /^rnnlab: --val-split is for a language model's text; a classify model holds out whole examples$/);
     assertFails(rnnlab(['train', corpus, '--out', join(work, 'never-trained'), '--resume']), 1, /there is no model to resume in .*never-trained \(no model\.json\)$/);
     assert.deepEqual(readFileSync(join(model, 'weights.bin')), before);
   });
