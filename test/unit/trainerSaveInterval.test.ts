@@ -54,9 +54,12 @@ test('with a long interval: one periodic save, the save asked for (with the held
   assert.equal(saves(events, 'best').at(-1), evals.filter((e) => e.best).at(-1)!.step, 'the last best is written at the end');
   // The held best has the weights of its own step, not those of step 10 when it was written:
   // its validation loss, measured again, is the one its evaluation reported.
-  assert.equal(readModelMeta(firstBest).state.step, heldEval.step);
+  const meta = readModelMeta(firstBest);
+  assert.equal(meta.state.step, heldEval.step);
   const { model } = await loadModel(firstBest);
-  const split = splitTokens(model.vocab.encode(TEXT), 0.1, OPTIONS.seqLen);
+  // The split the run used, as its model.json records it (a new language model's: spread windows).
+  assert.equal(meta.train.valSplit, 'spread');
+  const split = splitTokens(model.vocab.encode(TEXT), meta.train.valFraction, OPTIONS.seqLen, meta.train.valTokensMax, meta.train.valSplit);
   const again = evaluateStream(model.network, split.val, OPTIONS.batch, OPTIONS.seqLen).loss;
   assert.ok(Math.abs(again - heldEval.valLoss) < 1e-6, `re-measured ${again}, reported ${heldEval.valLoss}`);
 });
